@@ -1,0 +1,92 @@
+//! Command-line interface (clap derive). Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ingest::Format;
+
+/// Turn exported chat logs into a static website: channel history, permalinks, search.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scrollback",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Configuration file [default: ./scrollback.toml if it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more about what is happening (-vv for debug detail)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// What to do
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every input and write the site into the output directory, atomically
+    Build(BuildArgs),
+    /// Read and validate every input and the configuration; report every problem, write nothing
+    Check(CheckArgs),
+    /// Write a commented scrollback.toml (and, with --theme, the default theme) to start from
+    Init(InitArgs),
+}
+
+/// `scrollback build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Slack export directories or .zip files [default: `inputs` from the config]
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output directory; replaced only when the build succeeds [default: `out` from the config, else ./public]
+    #[arg(short, long, value_name = "DIR", env = "SCROLLBACK_OUT")]
+    pub out: Option<PathBuf>,
+
+    /// Build from whatever can be read, listing the files that were skipped
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Input format, instead of detecting it
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+/// `scrollback check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Slack export directories or .zip files [default: `inputs` from the config]
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Input format, instead of detecting it
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+/// `scrollback init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the configuration
+    #[arg(default_value = "scrollback.toml", value_name = "FILE")]
+    pub path: PathBuf,
+
+    /// Also write the default templates and assets into DIR for editing
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "theme")]
+    pub theme: Option<PathBuf>,
+
+    /// Overwrite files that already exist
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,330 @@
+//! `scrollback.toml`: what to read, where to write, what to publish.
+//!
+//! Precedence is flags > `SCROLLBACK_*` environment > file > defaults. Unknown keys are an
+//! error, so a typo never silently publishes something (`deny_unknown_fields`). Paths in the
+//! file are relative to the file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "scrollback.toml";
+
+/// Problems with the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// toml's message, which names the line, column and key.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        /// Where the value came from (a file, an environment variable, a flag).
+        origin: String,
+        /// The key.
+        key: &'static str,
+        /// What was expected.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Site title, shown in every page header.
+    pub title: String,
+    /// Public URL of the site (used for canonical links); optional.
+    pub base_url: Option<String>,
+    /// IANA zone that groups messages into days and labels times for readers without
+    /// JavaScript (readers with JavaScript see their own zone).
+    pub display_timezone: String,
+    /// Export directories or zips to read when no INPUT is given.
+    pub inputs: Vec<PathBuf>,
+    /// Output directory when `--out` is not given.
+    pub out: Option<PathBuf>,
+    /// What gets published.
+    pub publish: Publish,
+    /// A directory whose `templates/*.html` and `assets/*` override the built-in theme.
+    pub theme: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Chat archive".to_owned(),
+            base_url: None,
+            display_timezone: "UTC".to_owned(),
+            inputs: Vec::new(),
+            out: None,
+            publish: Publish::default(),
+            theme: None,
+        }
+    }
+}
+
+/// Which conversations reach the site.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Publish {
+    /// Public channels to publish: all of them (the default), or only those named.
+    pub channels: ChannelSelection,
+    /// Private channels, group DMs and DMs to publish anyway, by name. Nothing non-public is
+    /// published unless it is named here.
+    pub private: Vec<String>,
+    /// Channel name patterns (`*` wildcard) never published, even if named elsewhere.
+    pub exclude: Vec<String>,
+}
+
+/// `channels = "public"` or `channels = ["ops", "general"]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ChannelSelection {
+    /// Every public channel.
+    #[default]
+    AllPublic,
+    /// Only these public channels.
+    Named(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for ChannelSelection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Word(String),
+            List(Vec<String>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Word(w) if w == "public" => Ok(ChannelSelection::AllPublic),
+            Raw::Word(w) => Err(serde::de::Error::custom(format!(
+                "expected \"public\" or a list of channel names, found {w:?}"
+            ))),
+            Raw::List(names) => Ok(ChannelSelection::Named(names)),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path`, or `scrollback.toml` in the working directory if it exists, or the
+    /// defaults. Relative paths in the file are made relative to the file's directory.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match path {
+            Some(p) => p.to_path_buf(),
+            None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+            None => return Ok(Config::default()),
+        };
+        let shown = path.display().to_string();
+        let text = fs_err::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, &shown)?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.resolve_paths(base);
+        config.validate(&shown)?;
+        Ok(config)
+    }
+
+    /// Parses TOML text; `shown` names it in errors.
+    pub fn parse(text: &str, shown: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: shown.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.inputs.iter_mut().for_each(join);
+        self.out.iter_mut().for_each(join);
+        self.theme.iter_mut().for_each(join);
+    }
+
+    /// Applies `SCROLLBACK_*` variables (read through `var` so tests need not touch the
+    /// process environment).
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("SCROLLBACK_TITLE") {
+            self.title = v;
+        }
+        if let Some(v) = var("SCROLLBACK_BASE_URL") {
+            self.base_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = var("SCROLLBACK_DISPLAY_TIMEZONE") {
+            self.display_timezone = v;
+        }
+        if let Some(v) = var("SCROLLBACK_OUT") {
+            self.out = Some(PathBuf::from(v));
+        }
+        self.validate("environment")
+    }
+
+    /// Checks values that TOML's types cannot.
+    pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        if jiff::tz::TimeZone::get(&self.display_timezone).is_err() {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "display_timezone",
+                message: format!(
+                    "unknown time zone {:?}; expected an IANA name like \"UTC\" or \"Europe/Berlin\"",
+                    self.display_timezone
+                ),
+            });
+        }
+        if let Some(url) = &self.base_url {
+            if !crate::markup::is_safe_url(url) {
+                return Err(ConfigError::Invalid {
+                    origin: origin.to_owned(),
+                    key: "base_url",
+                    message: format!("expected an http:// or https:// URL, found {url:?}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The display zone (validated on load).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.display_timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+/// Matches `name` against a pattern with `*` wildcards.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let Some((head, rest)) = pattern.split_once('*') else {
+        return pattern == name;
+    };
+    let Some(mut remaining) = name.strip_prefix(head) else {
+        return false;
+    };
+    let mut parts = rest.split('*').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return remaining.len() >= part.len() && remaining.ends_with(part);
+        }
+        match remaining.find(part) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The commented file `scrollback init` writes.
+pub const TEMPLATE: &str = r#"# scrollback configuration. Every key is optional; unknown keys are an error.
+# Precedence: command-line flags > SCROLLBACK_* environment variables > this file > defaults.
+
+# Site title, shown in every page header.               (env: SCROLLBACK_TITLE)
+title = "Chat archive"
+
+# Public URL of the site, for canonical links.           (env: SCROLLBACK_BASE_URL)
+# base_url = "https://ops.example.com/archive/"
+
+# IANA time zone used to group messages into days and to label times for readers
+# without JavaScript. Readers with JavaScript see times in their own zone.
+#                                                        (env: SCROLLBACK_DISPLAY_TIMEZONE)
+display_timezone = "UTC"
+
+# Exports to read when `scrollback build` gets no INPUT (directories or .zip files),
+# relative to this file.
+inputs = ["sample-logs"]
+
+# Output directory when --out is not given.              (env: SCROLLBACK_OUT)
+out = "public"
+
+# A folder with templates/*.html and assets/* overriding the built-in theme
+# (`scrollback init --theme` writes the defaults there to start from).
+# theme = "theme"
+
+[publish]
+# Public channels to publish: "public" for all of them, or a list of names.
+channels = "public"
+# Private channels, group DMs and DMs are never published unless named here.
+private = []
+# Name patterns (with * wildcards) never published, even if named above.
+exclude = []
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_init_template_parses_to_the_defaults_plus_its_paths() {
+        let config = Config::parse(TEMPLATE, "scrollback.toml").unwrap();
+        assert_eq!(config.title, Config::default().title);
+        assert_eq!(config.inputs, vec![PathBuf::from("sample-logs")]);
+        assert_eq!(config.publish, Publish::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_line_and_key() {
+        let err = Config::parse("titel = \"x\"\n", "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.toml: TOML parse error at line 1, column 1"),
+            "{err}"
+        );
+        assert!(err.contains("unknown field `titel`"), "{err}");
+    }
+
+    #[test]
+    fn channel_selection_is_public_or_a_list() {
+        let c = Config::parse("[publish]\nchannels = [\"ops\"]\n", "s").unwrap();
+        assert_eq!(
+            c.publish.channels,
+            ChannelSelection::Named(vec!["ops".into()])
+        );
+        let err = Config::parse("[publish]\nchannels = \"all\"\n", "s")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected \"public\" or a list of channel names"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_is_validated() {
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "SCROLLBACK_TITLE").then(|| "Ops".to_owned()))
+            .unwrap();
+        assert_eq!(c.title, "Ops");
+        let err = c
+            .apply_env(|k| (k == "SCROLLBACK_DISPLAY_TIMEZONE").then(|| "Mars/Base".to_owned()))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment: display_timezone: unknown time zone \"Mars/Base\"; expected an IANA name like \"UTC\" or \"Europe/Berlin\""
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("sec-*", "sec-incidents"));
+        assert!(glob_match("*-private", "ops-private"));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+        assert!(!glob_match("a*b*c", "axxbyy"));
+        assert!(glob_match("ops", "ops"));
+        assert!(!glob_match("ops", "ops2"));
+    }
+}

@@ -1,0 +1,248 @@
+//! One INPUT's files, whether it is a directory or a `.zip`, behind one interface.
+//!
+//! Importers never touch the file system directly: they list and read paths relative to the
+//! export's root through [`Input`]. That is where the safety rules live (security.md §3): zip
+//! entries are read into memory under a byte cap, never extracted; names that escape the
+//! root, absolute names and symlink entries are refused; directory walks are sorted and do
+//! not follow symlinks out of the input.
+
+use std::collections::BTreeMap;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use super::IngestError;
+
+/// The largest single file an importer will read (a day file, users.json, ...).
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The most entries a zip input may hold.
+pub const MAX_ZIP_ENTRIES: usize = 2_000_000;
+
+/// An opened INPUT.
+pub struct Input {
+    path: PathBuf,
+    /// Path of the export root inside the input, `""` or ending in `/` (a zip often wraps
+    /// everything in one top folder).
+    root: String,
+    /// Relative paths under `root`, sorted, `/`-separated.
+    files: BTreeMap<String, Entry>,
+    zip: Option<zip::ZipArchive<BufReader<fs_err::File>>>,
+    /// Entries skipped for safety, reported once by the caller.
+    pub refused: Vec<String>,
+}
+
+enum Entry {
+    Disk(PathBuf),
+    Zip(usize),
+}
+
+impl Input {
+    /// Opens a directory or a zip file. `root_markers` are file names that mark the export
+    /// root, for inputs that wrap the export in a folder.
+    pub fn open(path: &Path, root_markers: &[&str]) -> Result<Input, IngestError> {
+        let meta = fs_err::metadata(path).map_err(|e| IngestError::io(path, e))?;
+        let mut input = if meta.is_dir() {
+            Self::open_dir(path)?
+        } else {
+            Self::open_zip(path)?
+        };
+        input.root = find_root(input.files.keys().map(String::as_str), root_markers);
+        if !input.root.is_empty() {
+            let root = input.root.clone();
+            input.files = std::mem::take(&mut input.files)
+                .into_iter()
+                .filter_map(|(k, v)| k.strip_prefix(&root).map(|k| (k.to_owned(), v)))
+                .collect();
+        }
+        Ok(input)
+    }
+
+    fn open_dir(path: &Path) -> Result<Input, IngestError> {
+        let mut files = BTreeMap::new();
+        let mut refused = Vec::new();
+        let walk = walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name();
+        for entry in walk {
+            let entry = entry.map_err(|e| {
+                let at = e.path().unwrap_or(path).to_path_buf();
+                IngestError::io(&at, e.into())
+            })?;
+            let rel = relative_name(path, entry.path());
+            if entry.path_is_symlink() {
+                refused.push(format!("{rel}: symlink not followed"));
+            } else if entry.file_type().is_file() {
+                files.insert(rel, Entry::Disk(entry.path().to_path_buf()));
+            }
+        }
+        Ok(Input {
+            path: path.to_path_buf(),
+            root: String::new(),
+            files,
+            zip: None,
+            refused,
+        })
+    }
+
+    fn open_zip(path: &Path) -> Result<Input, IngestError> {
+        let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+            IngestError::invalid(path.display(), format!("not a readable zip archive: {e}"))
+        })?;
+        if archive.len() > MAX_ZIP_ENTRIES {
+            return Err(IngestError::invalid(
+                path.display(),
+                format!(
+                    "zip has {} entries; the limit is {MAX_ZIP_ENTRIES}",
+                    archive.len()
+                ),
+            ));
+        }
+        let mut files = BTreeMap::new();
+        let mut refused = Vec::new();
+        for index in 0..archive.len() {
+            let entry = archive.by_index_raw(index).map_err(|e| {
+                IngestError::invalid(path.display(), format!("zip entry {index}: {e}"))
+            })?;
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            if entry.is_dir() {
+                continue;
+            }
+            if entry.is_symlink() {
+                refused.push(format!("{name}: symlink entry refused"));
+                continue;
+            }
+            let Some(safe) = entry.enclosed_name() else {
+                refused.push(format!("{name}: path escapes the archive, refused"));
+                continue;
+            };
+            let rel = safe
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if files.contains_key(&rel) {
+                refused.push(format!("{rel}: duplicate entry; the first one is used"));
+            } else {
+                files.insert(rel, Entry::Zip(index));
+            }
+        }
+        Ok(Input {
+            path: path.to_path_buf(),
+            root: String::new(),
+            files,
+            zip: Some(archive),
+            refused,
+        })
+    }
+
+    /// The input as the user named it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// All file paths, relative to the export root, sorted.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Whether `rel` exists.
+    pub fn has(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    /// How `rel` is named in messages: the path a user can find it under.
+    pub fn display(&self, rel: &str) -> String {
+        format!("{}/{}{rel}", self.path.display(), self.root)
+    }
+
+    /// Reads a whole file, refusing anything over [`MAX_FILE_BYTES`] by what is actually read,
+    /// not by what the zip header claims.
+    pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, IngestError> {
+        let shown = self.display(rel);
+        let mut bytes = Vec::new();
+        let read = match self.files.get(rel) {
+            None => {
+                return Err(IngestError::invalid(shown, "no such file in the input"));
+            }
+            Some(Entry::Disk(path)) => {
+                let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
+                file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+            }
+            Some(Entry::Zip(index)) => {
+                let zip = self
+                    .zip
+                    .as_mut()
+                    .expect("zip entries come from a zip input");
+                let entry = zip.by_index(*index).map_err(|e| {
+                    IngestError::invalid(shown.clone(), format!("cannot read zip entry: {e}"))
+                })?;
+                entry.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+            }
+        };
+        read.map_err(|e| IngestError::Io {
+            path: shown.clone(),
+            source: e,
+        })?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(IngestError::invalid(
+                shown,
+                format!(
+                    "larger than the {} MiB limit for one file",
+                    MAX_FILE_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The shallowest folder holding one of the `markers`, as a prefix ending in `/`, or `""`.
+fn find_root<'a>(files: impl Iterator<Item = &'a str>, markers: &[&str]) -> String {
+    files
+        .filter_map(|f| {
+            let (dir, name) = f.rsplit_once('/').unwrap_or(("", f));
+            markers.contains(&name).then_some(dir)
+        })
+        .min_by_key(|dir| {
+            (
+                dir.matches('/').count() + usize::from(!dir.is_empty()),
+                *dir,
+            )
+        })
+        .map(|dir| {
+            if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{dir}/")
+            }
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_root;
+
+    #[test]
+    fn export_root_is_the_shallowest_folder_with_a_marker() {
+        let files = [
+            "x/users.json",
+            "x/ops/2014-01-12.json",
+            "x/deep/y/channels.json",
+        ];
+        assert_eq!(
+            find_root(files.into_iter(), &["channels.json", "users.json"]),
+            "x/"
+        );
+        let flat = ["channels.json", "a/channels.json"];
+        assert_eq!(find_root(flat.into_iter(), &["channels.json"]), "");
+    }
+}

@@ -1,0 +1,178 @@
+//! Ingestion: detect each INPUT's format and import it into one [`Archive`].
+//!
+//! Importers report problems instead of stopping at the first one, so a user sees every bad
+//! file in one run (Pagefind's `fossick_many`). A problem names the file, and for JSON the
+//! line, column and JSON path, plus what was expected. Whether problems fail the build is
+//! the caller's decision (`--keep-going`).
+
+mod input;
+pub mod slack;
+
+use std::fmt::Display;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+pub use input::Input;
+
+use crate::model::Archive;
+
+/// One problem with one input file.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON of the expected shape.
+    #[error("{path}:{line}:{column}: {message}")]
+    Json {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What was wrong and what was expected, with the JSON path when there is one.
+        message: String,
+    },
+    /// The input or file is structurally wrong (missing file, unknown format, too large).
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file or input.
+        path: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+impl IngestError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        IngestError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(path: impl Display, message: impl Into<String>) -> Self {
+        IngestError::Invalid {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The file the problem is about.
+    pub fn path(&self) -> &str {
+        match self {
+            IngestError::Io { path, .. }
+            | IngestError::Json { path, .. }
+            | IngestError::Invalid { path, .. } => path,
+        }
+    }
+}
+
+/// Chat export formats scrollback can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Slack workspace export (directory or .zip).
+    Slack,
+}
+
+/// The archive plus every problem met on the way.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// What could be read.
+    pub archive: Archive,
+    /// Files that could not be read, or parts of them; nothing here reached the archive.
+    pub problems: Vec<IngestError>,
+    /// Notes that do not lose data (unlisted folders, refused zip entries).
+    pub warnings: Vec<String>,
+    /// Files read.
+    pub files_read: usize,
+}
+
+/// Reads every input into one archive. Problems with one input never stop the others.
+pub fn ingest_all(inputs: &[impl AsRef<Path>], format: Option<Format>) -> Ingested {
+    let mut out = Ingested::default();
+    for path in inputs {
+        let path = path.as_ref();
+        if let Err(e) = ingest_one(path, format, &mut out) {
+            out.problems.push(e);
+        }
+    }
+    let dropped = out.archive.finish();
+    if dropped > 0 {
+        out.warnings.push(format!(
+            "{dropped} duplicate messages (same channel and id) were given more than once; each is kept once"
+        ));
+    }
+    out
+}
+
+fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result<(), IngestError> {
+    let mut input = Input::open(path, slack::ROOT_MARKERS)?;
+    out.warnings.extend(
+        input
+            .refused
+            .drain(..)
+            .map(|r| format!("{}: {r}", path.display())),
+    );
+    let format = match format {
+        Some(f) => f,
+        None => detect(&input).ok_or_else(|| {
+            IngestError::invalid(
+                path.display(),
+                "not a recognised chat export: expected a Slack export (a directory or .zip \
+                 with channels.json and users.json at its root)",
+            )
+        })?,
+    };
+    match format {
+        Format::Slack => slack::import(&mut input, out),
+    }
+    Ok(())
+}
+
+/// Guesses the format of an opened input.
+pub fn detect(input: &Input) -> Option<Format> {
+    slack::detect(input).then_some(Format::Slack)
+}
+
+/// Parses JSON into `T`, turning a failure into an [`IngestError::Json`] with the line,
+/// column and JSON path, and `expected` as the user-facing description of the shape.
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    shown: &str,
+    bytes: &[u8],
+    expected: &str,
+) -> Result<T, IngestError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| json_error(shown, &e.path().to_string(), e.into_inner(), expected))?;
+    de.end().map_err(|e| json_error(shown, "", e, expected))?;
+    Ok(value)
+}
+
+fn json_error(shown: &str, at: &str, err: serde_json::Error, expected: &str) -> IngestError {
+    let (line, column) = (err.line(), err.column());
+    let text = err.to_string();
+    let text = text
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&text);
+    let message = if at == "." || at.is_empty() {
+        format!("{text} ({expected})")
+    } else {
+        format!("{at}: {text} ({expected})")
+    };
+    IngestError::Json {
+        path: shown.to_owned(),
+        line,
+        column,
+        message,
+    }
+}

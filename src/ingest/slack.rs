@@ -1,0 +1,906 @@
+//! Slack workspace exports (official zip or directory; slackdump's export layout too).
+//!
+//! Layout and field semantics follow `shared/reference/formats.md` §1. The rules that matter
+//! most: day files are bucketed by US/Pacific date, so a message's day always comes from its
+//! `ts`, never the file name; `ts` is an exact string key (floats lose digits), so it is parsed
+//! as seconds plus microseconds and kept as the message id; thread replies are scattered over
+//! day files and re-attached by `thread_ts`; file URLs carry tokens and are never kept.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+
+use super::{IngestError, Ingested, Input, parse_json};
+use crate::model::{
+    Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text,
+    Thread, User, Visibility,
+};
+
+/// The importer's name in the model (`Channel::source`, user id prefix).
+pub const SOURCE: &str = "slack";
+
+/// Files that mark the root of a Slack export.
+pub const ROOT_MARKERS: &[&str] = &["channels.json", "users.json", "org_users.json"];
+
+/// Whether the input looks like a Slack export.
+pub fn detect(input: &Input) -> bool {
+    ROOT_MARKERS.iter().any(|m| input.has(m))
+}
+
+/// The conversation manifests, with the visibility of what each lists.
+const MANIFESTS: &[(&str, Visibility)] = &[
+    ("channels.json", Visibility::Public),
+    ("groups.json", Visibility::Private),
+    ("mpims.json", Visibility::GroupDirect),
+    ("dms.json", Visibility::Direct),
+];
+
+/// Imports a Slack export into `out`, recording problems instead of stopping.
+pub fn import(input: &mut Input, out: &mut Ingested) {
+    let mut importer = Importer {
+        input,
+        out,
+        users: BTreeMap::new(),
+        bots: BTreeMap::new(),
+    };
+    importer.read_users();
+    let conversations = importer.read_manifests();
+    importer.warn_unlisted_folders(&conversations);
+    for conversation in conversations {
+        let channel = importer.read_conversation(conversation);
+        importer.merge(channel);
+    }
+    let Importer { users, out, .. } = importer;
+    for (id, user) in users {
+        out.archive.users.entry(id).or_insert(user);
+    }
+}
+
+struct Importer<'a> {
+    input: &'a mut Input,
+    out: &'a mut Ingested,
+    users: BTreeMap<String, User>,
+    /// `bot_id` → the bot's user id, from `profile.bot_id` in users.json.
+    bots: BTreeMap<String, String>,
+}
+
+/// A conversation from a manifest, and the folder its day files are in.
+struct Conversation {
+    raw: RawChannel,
+    visibility: Visibility,
+    folder: String,
+}
+
+impl Importer<'_> {
+    fn read_json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        rel: &str,
+        expected: &str,
+    ) -> Option<T> {
+        let bytes = match self.input.read(rel) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.out.problems.push(e);
+                return None;
+            }
+        };
+        self.out.files_read += 1;
+        match parse_json(&self.input.display(rel), &bytes, expected) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.out.problems.push(e);
+                None
+            }
+        }
+    }
+
+    fn read_users(&mut self) {
+        let Some(file) = ["users.json", "org_users.json"]
+            .into_iter()
+            .find(|f| self.input.has(f))
+        else {
+            let shown = self.input.display("users.json");
+            self.out.problems.push(IngestError::invalid(
+                shown,
+                "missing: a Slack export has users.json (or org_users.json) at its root; \
+                 without it, names fall back to those embedded in messages",
+            ));
+            return;
+        };
+        let raw: Vec<RawUser> = self
+            .read_json(file, "users.json must be a JSON array of user objects")
+            .unwrap_or_default();
+        for user in raw {
+            let id = user_id(&user.id);
+            if let Some(bot_id) = user.profile.bot_id.as_deref().filter(|b| !b.is_empty()) {
+                self.bots.insert(bot_id.to_owned(), id.clone());
+            }
+            let name = first_nonempty(&[
+                &user.profile.display_name,
+                &user.profile.real_name,
+                &user.real_name,
+                &user.name,
+            ])
+            .unwrap_or(&user.id)
+            .to_owned();
+            let handle = Some(user.name).filter(|h| !h.is_empty());
+            let is_bot = user.is_bot || user.id == "USLACKBOT";
+            self.users.insert(
+                id.clone(),
+                User {
+                    id,
+                    name,
+                    handle,
+                    is_bot,
+                    deleted: user.deleted,
+                },
+            );
+        }
+    }
+
+    fn read_manifests(&mut self) -> Vec<Conversation> {
+        let mut conversations = Vec::new();
+        if !self.input.has("channels.json") {
+            let shown = self.input.display("channels.json");
+            self.out.problems.push(IngestError::invalid(
+                shown,
+                "missing: a Slack export lists its public channels in channels.json",
+            ));
+        }
+        for &(file, visibility) in MANIFESTS {
+            if !self.input.has(file) {
+                continue;
+            }
+            let expected = format!("{file} must be a JSON array of conversation objects");
+            let raw: Vec<RawChannel> = self.read_json(file, &expected).unwrap_or_default();
+            for raw in raw {
+                let folder = if visibility == Visibility::Direct || raw.name.is_empty() {
+                    raw.id.clone()
+                } else {
+                    raw.name.clone()
+                };
+                conversations.push(Conversation {
+                    raw,
+                    visibility,
+                    folder,
+                });
+            }
+        }
+        conversations
+    }
+
+    /// Folders with day files that no manifest lists are never published; say so.
+    fn warn_unlisted_folders(&mut self, conversations: &[Conversation]) {
+        let listed: BTreeSet<&str> = conversations.iter().map(|c| c.folder.as_str()).collect();
+        let mut unlisted = BTreeSet::new();
+        for file in self.input.files() {
+            if let Some((folder, name)) = file.split_once('/') {
+                if is_day_file(name) && !listed.contains(folder) {
+                    unlisted.insert(folder.to_owned());
+                }
+            }
+        }
+        for folder in unlisted {
+            self.out.warnings.push(format!(
+                "{}: folder has day files but no entry in channels.json, groups.json, mpims.json \
+                 or dms.json; it is not published",
+                self.input.display(&folder)
+            ));
+        }
+    }
+
+    fn read_conversation(&mut self, conversation: Conversation) -> Channel {
+        let Conversation {
+            raw,
+            visibility,
+            folder,
+        } = conversation;
+        let prefix = format!("{folder}/");
+        let day_files: Vec<String> = self
+            .input
+            .files()
+            .filter_map(|f| {
+                f.strip_prefix(&prefix)
+                    .filter(|n| is_day_file(n))
+                    .map(|_| f.to_owned())
+            })
+            .collect();
+        let pins: BTreeSet<String> = raw.pins.iter().map(|p| p.id.replace('.', "")).collect();
+        let mut messages = Vec::new();
+        for file in day_files {
+            let Some(day) = self.read_json::<Vec<RawMessage>>(
+                &file,
+                "a day file must be a JSON array of message objects",
+            ) else {
+                continue;
+            };
+            for raw_message in day {
+                let mut message = self.message(raw_message);
+                message.pinned = pins.contains(&message.id);
+                messages.push(message);
+            }
+        }
+        let name = if raw.name.is_empty() {
+            raw.id.clone()
+        } else {
+            raw.name.clone()
+        };
+        let name = match visibility {
+            Visibility::Direct => self.dm_name(&raw),
+            _ => name,
+        };
+        Channel {
+            source: SOURCE,
+            id: raw.id,
+            name,
+            visibility,
+            shared: raw.is_shared || raw.is_ext_shared || raw.is_org_shared,
+            topic: raw
+                .topic
+                .map(|t| Text::mrkdwn(t.value))
+                .filter(|t| !t.is_empty()),
+            purpose: raw
+                .purpose
+                .map(|t| Text::mrkdwn(t.value))
+                .filter(|t| !t.is_empty()),
+            created: raw.created.and_then(|c| Timestamp::from_second(c.0).ok()),
+            archived: raw.is_archived,
+            messages,
+        }
+    }
+
+    /// DMs have no name; call them after their members.
+    fn dm_name(&self, raw: &RawChannel) -> String {
+        let names: Vec<String> = raw
+            .members
+            .iter()
+            .map(|m| {
+                self.users
+                    .get(&user_id(m))
+                    .map_or_else(|| m.clone(), |u| u.name.clone())
+            })
+            .collect();
+        if names.is_empty() {
+            raw.id.clone()
+        } else {
+            format!("dm-{}", names.join("-"))
+        }
+    }
+
+    fn merge(&mut self, channel: Channel) {
+        let archive = &mut self.out.archive;
+        match archive
+            .channels
+            .iter_mut()
+            .find(|c| c.source == SOURCE && c.id == channel.id)
+        {
+            Some(existing) => existing.messages.extend(channel.messages),
+            None => archive.channels.push(channel),
+        }
+    }
+
+    fn message(&mut self, raw: RawMessage) -> Message {
+        let author = self.author(&raw);
+        let kind = kind_of(raw.subtype.as_deref(), &author);
+        let id = raw.ts.id();
+        let thread = match &raw.thread_ts {
+            Some(parent) if parent.raw != raw.ts.raw => Thread::Reply {
+                parent: parent.id(),
+                broadcast: raw.subtype.as_deref() == Some("thread_broadcast"),
+            },
+            _ => Thread::None,
+        };
+        let mut files: Vec<File> = raw
+            .files
+            .unwrap_or_default()
+            .into_iter()
+            .map(file)
+            .collect();
+        files.extend(raw.file.map(file));
+        let text = match raw.text.filter(|t| !t.trim().is_empty()) {
+            Some(text) => text,
+            None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
+        };
+        Message {
+            id,
+            time: raw.ts.time,
+            author,
+            kind,
+            text: Text::mrkdwn(text),
+            edited: raw.edited.map(|e| e.ts.map(|ts| ts.time)),
+            reactions: raw
+                .reactions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| Reaction {
+                    count: r.count.unwrap_or(r.users.len() as u32),
+                    name: r.name,
+                    users: r.users.iter().map(|u| user_id(u)).collect(),
+                })
+                .collect(),
+            attachments: raw
+                .attachments
+                .unwrap_or_default()
+                .into_iter()
+                .map(attachment)
+                .collect(),
+            files,
+            thread,
+            pinned: false,
+        }
+    }
+
+    /// Resolves who posted a message: users.json, else the bot, else the embedded profile.
+    fn author(&mut self, raw: &RawMessage) -> Author {
+        // Old file_share rows carry `"username": "<@U061A3E0G|javier>"` instead of a name.
+        let username = raw.username.as_deref().filter(|u| !u.is_empty());
+        let mention = username
+            .and_then(|u| u.strip_prefix("<@"))
+            .and_then(|u| u.split(['|', '>']).next());
+        let user = raw.user.as_deref().or(mention).map(user_id);
+        let bot_user = raw
+            .bot_id
+            .as_deref()
+            .and_then(|b| self.bots.get(b))
+            .cloned();
+        let is_bot = raw.subtype.as_deref() == Some("bot_message")
+            || raw.bot_id.is_some()
+            || user
+                .as_ref()
+                .or(bot_user.as_ref())
+                .is_some_and(|u| self.users.get(u).is_some_and(|u| u.is_bot));
+        // A bot may name itself per message; that name wins for bots.
+        let bot_name = username
+            .filter(|_| mention.is_none() && is_bot)
+            .map(str::to_owned)
+            .or_else(|| {
+                raw.bot_profile
+                    .as_ref()
+                    .map(|b| b.name.clone())
+                    .filter(|n| !n.is_empty())
+            });
+        let account = user.clone().or(bot_user);
+        if let (Some(id), Some(profile)) = (&account, &raw.user_profile) {
+            self.learn_user(id, profile, is_bot);
+        }
+        let name = bot_name
+            .or_else(|| {
+                account
+                    .as_ref()
+                    .and_then(|id| self.users.get(id))
+                    .map(|u| u.name.clone())
+            })
+            .or_else(|| username.filter(|_| mention.is_none()).map(str::to_owned))
+            .or_else(|| {
+                account
+                    .as_ref()
+                    .map(|id| id.trim_start_matches("slack:").to_owned())
+            })
+            .unwrap_or_else(|| {
+                if is_bot {
+                    "bot".to_owned()
+                } else {
+                    "unknown".to_owned()
+                }
+            });
+        Author {
+            user: account,
+            name,
+            is_bot,
+        }
+    }
+
+    /// Users missing from users.json (shared channels, deleted accounts) are known by the
+    /// profile copy newer exports embed in each message.
+    fn learn_user(&mut self, id: &str, profile: &RawProfile, is_bot: bool) {
+        if self.users.contains_key(id) {
+            return;
+        }
+        let handle = Some(profile.name.clone()).filter(|n| !n.is_empty());
+        let Some(name) =
+            first_nonempty(&[&profile.display_name, &profile.real_name, &profile.name])
+                .map(str::to_owned)
+        else {
+            return;
+        };
+        self.users.insert(
+            id.to_owned(),
+            User {
+                id: id.to_owned(),
+                name,
+                handle,
+                is_bot,
+                deleted: false,
+            },
+        );
+    }
+}
+
+/// The model id for a Slack user id.
+pub fn user_id(id: &str) -> String {
+    format!("{SOURCE}:{id}")
+}
+
+fn first_nonempty<'a>(candidates: &[&'a String]) -> Option<&'a str> {
+    candidates.iter().map(|s| s.trim()).find(|s| !s.is_empty())
+}
+
+/// `YYYY-MM-DD.json`.
+fn is_day_file(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let b = stem.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+fn kind_of(subtype: Option<&str>, author: &Author) -> MessageKind {
+    let Some(subtype) = subtype else {
+        return if author.is_bot {
+            MessageKind::Bot
+        } else {
+            MessageKind::Normal
+        };
+    };
+    // Private channels used `group_*` for the same events in older exports.
+    let event = subtype
+        .strip_prefix("channel_")
+        .or_else(|| subtype.strip_prefix("group_"));
+    match (subtype, event) {
+        (_, Some("join")) => MessageKind::Join,
+        (_, Some("leave")) => MessageKind::Leave,
+        (_, Some("topic")) => MessageKind::Topic,
+        (_, Some("purpose")) => MessageKind::Purpose,
+        (_, Some("name")) => MessageKind::Rename,
+        (_, Some("archive")) => MessageKind::Archive,
+        (_, Some("unarchive")) => MessageKind::Unarchive,
+        ("me_message", _) => MessageKind::Action,
+        ("bot_message", _) => MessageKind::Bot,
+        ("pinned_item", _) => MessageKind::Pin,
+        ("unpinned_item", _) => MessageKind::Unpin,
+        ("file_comment", _) => MessageKind::FileComment,
+        ("tombstone", _) => MessageKind::Deleted,
+        ("thread_broadcast" | "file_share" | "file_mention" | "reply_broadcast", _) => {
+            if author.is_bot {
+                MessageKind::Bot
+            } else {
+                MessageKind::Normal
+            }
+        }
+        (other, _) => MessageKind::Event(other.to_owned()),
+    }
+}
+
+fn file(raw: RawFile) -> File {
+    let deleted = raw.mode.as_deref() == Some("tombstone");
+    let name = first_nonempty(&[&raw.name, &raw.title])
+        .unwrap_or(if deleted { "deleted file" } else { "file" })
+        .to_owned();
+    File {
+        id: raw.id,
+        title: Some(raw.title).filter(|t| !t.is_empty() && *t != name),
+        name,
+        mimetype: raw.mimetype.filter(|m| !m.is_empty()),
+        size: raw.size,
+        deleted,
+    }
+}
+
+fn attachment(raw: RawAttachment) -> Attachment {
+    let formatted = |field: &str| raw.mrkdwn_in.iter().any(|f| f == field);
+    let text = |value: Option<String>, field: &str| {
+        value.filter(|v| !v.trim().is_empty()).map(|v| {
+            if formatted(field) {
+                Text::mrkdwn(v)
+            } else {
+                Text {
+                    markup: crate::model::Markup::SlackTokens,
+                    source: v,
+                }
+            }
+        })
+    };
+    let fields = raw
+        .fields
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| AttachmentField {
+            value: text(Some(f.value.clone()), "fields").unwrap_or_else(|| Text::plain("")),
+            title: f.title,
+            short: f.short,
+        })
+        .collect();
+    Attachment {
+        color: raw.color.as_deref().and_then(color),
+        pretext: text(raw.pretext.clone(), "pretext"),
+        author_name: raw.author_name.clone().filter(|s| !s.is_empty()),
+        author_link: raw.author_link.clone().filter(|s| !s.is_empty()),
+        title: raw.title.clone().filter(|s| !s.is_empty()),
+        title_link: raw.title_link.clone().filter(|s| !s.is_empty()),
+        text: text(raw.text.clone(), "text"),
+        fields,
+        footer: raw.footer.clone().filter(|s| !s.is_empty()),
+        fallback: raw.fallback.clone().filter(|s| !s.is_empty()),
+        from_url: raw.from_url.clone().filter(|s| !s.is_empty()),
+        service_name: raw.service_name.clone().filter(|s| !s.is_empty()),
+    }
+}
+
+/// Slack's named colours and bare hex (`"36a64f"`) as CSS `#rrggbb`.
+fn color(value: &str) -> Option<String> {
+    let hex = match value {
+        "good" => "2eb886",
+        "warning" => "daa038",
+        "danger" => "a30200",
+        other => other.trim_start_matches('#'),
+    };
+    let valid = matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| format!("#{}", hex.to_ascii_lowercase()))
+}
+
+/// App messages may carry their content only in Block Kit blocks; flatten them to mrkdwn.
+fn blocks_text(blocks: &serde_json::Value) -> String {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(map) => {
+                let kind = map.get("type").and_then(|t| t.as_str()).unwrap_or("");
+                match (kind, map.get("text")) {
+                    ("mrkdwn", Some(serde_json::Value::String(s))) => out.push(s.clone()),
+                    // Plain block text is not entity-escaped; escape it like Slack's `text`.
+                    ("plain_text" | "text", Some(serde_json::Value::String(s))) => {
+                        out.push(
+                            s.replace('&', "&amp;")
+                                .replace('<', "&lt;")
+                                .replace('>', "&gt;"),
+                        );
+                    }
+                    ("link", _) => {
+                        let url = map.get("url").and_then(|u| u.as_str()).unwrap_or("");
+                        match map.get("text").and_then(|t| t.as_str()) {
+                            Some(label) => out.push(format!("<{url}|{label}>")),
+                            None => out.push(format!("<{url}>")),
+                        }
+                    }
+                    ("user", _) => {
+                        let id = map.get("user_id").and_then(|u| u.as_str()).unwrap_or("");
+                        out.push(format!("<@{id}>"));
+                    }
+                    ("channel", _) => {
+                        let id = map.get("channel_id").and_then(|u| u.as_str()).unwrap_or("");
+                        out.push(format!("<#{id}>"));
+                    }
+                    ("emoji", _) => {
+                        let name = map.get("name").and_then(|u| u.as_str()).unwrap_or("");
+                        out.push(format!(":{name}:"));
+                    }
+                    _ => {
+                        for key in ["text", "elements", "fields"] {
+                            if let Some(child) = map.get(key) {
+                                walk(child, out);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    walk(blocks, &mut parts);
+    parts.concat()
+}
+
+/// A Slack `ts`: exact seconds and microseconds, with the original string for identity.
+#[derive(Debug, Clone)]
+struct SlackTs {
+    raw: String,
+    time: Timestamp,
+}
+
+impl SlackTs {
+    /// The anchor id: the ts without its dot (`1389978699.000123` → `1389978699000123`).
+    fn id(&self) -> String {
+        self.raw.replace('.', "")
+    }
+
+    fn parse(raw: &str) -> Option<SlackTs> {
+        let (secs, frac) = raw.split_once('.').unwrap_or((raw, ""));
+        if secs.is_empty()
+            || !secs.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 9
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let seconds: i64 = secs.parse().ok()?;
+        let nanos: i32 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<9}").parse().ok()?
+        };
+        let time = Timestamp::new(seconds, nanos).ok()?;
+        Some(SlackTs {
+            raw: raw.to_owned(),
+            time,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for SlackTs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = StrOrNum::deserialize(d)?.0;
+        SlackTs::parse(&raw).ok_or_else(|| {
+            de::Error::custom(format!(
+                "invalid timestamp {raw:?}, expected Slack's \"<seconds>.<microseconds>\" like \"1389978699.000123\""
+            ))
+        })
+    }
+}
+
+/// Slack writes some numbers as strings in old exports and as numbers in new ones.
+struct StrOrNum(String);
+
+impl<'de> Deserialize<'de> for StrOrNum {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl de::Visitor<'_> for Visitor {
+            type Value = StrOrNum;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOrNum, E> {
+                Ok(StrOrNum(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StrOrNum, E> {
+                Ok(StrOrNum(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StrOrNum, E> {
+                Ok(StrOrNum(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StrOrNum, E> {
+                Ok(StrOrNum(format!("{v:.6}")))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// `created`, `last_set`: seconds as a string (2016) or a number (2025).
+#[derive(Debug)]
+struct Seconds(i64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = StrOrNum::deserialize(d)?.0;
+        let whole = raw.split('.').next().unwrap_or("");
+        whole
+            .parse()
+            .map(Seconds)
+            .map_err(|_| de::Error::custom(format!("expected seconds since 1970, got {raw:?}")))
+    }
+}
+
+#[derive(Deserialize)]
+struct RawUser {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    real_name: String,
+    #[serde(default)]
+    deleted: bool,
+    #[serde(default)]
+    is_bot: bool,
+    #[serde(default)]
+    profile: RawProfile,
+}
+
+/// The subset of a profile that may be published: names only. E-mail, phone and the rest are
+/// deliberately not even parsed.
+#[derive(Deserialize, Default)]
+struct RawProfile {
+    #[serde(default, deserialize_with = "null_default")]
+    display_name: String,
+    #[serde(default, deserialize_with = "null_default")]
+    real_name: String,
+    #[serde(default, deserialize_with = "null_default")]
+    name: String,
+    #[serde(default)]
+    bot_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawChannel {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    created: Option<Seconds>,
+    #[serde(default)]
+    is_archived: bool,
+    #[serde(default)]
+    is_shared: bool,
+    #[serde(default)]
+    is_ext_shared: bool,
+    #[serde(default)]
+    is_org_shared: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    members: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pins: Vec<RawPin>,
+    #[serde(default)]
+    topic: Option<RawTopic>,
+    #[serde(default)]
+    purpose: Option<RawTopic>,
+}
+
+#[derive(Deserialize)]
+struct RawPin {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RawTopic {
+    #[serde(default)]
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    ts: SlackTs,
+    #[serde(default)]
+    subtype: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    bot_id: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    bot_profile: Option<RawBotProfile>,
+    #[serde(default)]
+    user_profile: Option<RawProfile>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    blocks: Option<serde_json::Value>,
+    #[serde(default)]
+    attachments: Option<Vec<RawAttachment>>,
+    #[serde(default)]
+    files: Option<Vec<RawFile>>,
+    #[serde(default)]
+    file: Option<RawFile>,
+    #[serde(default)]
+    reactions: Option<Vec<RawReaction>>,
+    #[serde(default)]
+    edited: Option<RawEdited>,
+    #[serde(default)]
+    thread_ts: Option<SlackTs>,
+}
+
+#[derive(Deserialize)]
+struct RawBotProfile {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct RawEdited {
+    #[serde(default)]
+    ts: Option<SlackTs>,
+}
+
+#[derive(Deserialize)]
+struct RawReaction {
+    name: String,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default, deserialize_with = "null_default")]
+    users: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct RawAttachment {
+    #[serde(default)]
+    color: Option<String>,
+    #[serde(default)]
+    pretext: Option<String>,
+    #[serde(default)]
+    author_name: Option<String>,
+    #[serde(default)]
+    author_link: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    title_link: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    fields: Option<Vec<RawField>>,
+    #[serde(default)]
+    footer: Option<String>,
+    #[serde(default)]
+    fallback: Option<String>,
+    #[serde(default)]
+    from_url: Option<String>,
+    #[serde(default)]
+    service_name: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    mrkdwn_in: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct RawField {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    short: bool,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    name: String,
+    #[serde(default, deserialize_with = "null_default")]
+    title: String,
+    #[serde(default)]
+    mimetype: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+/// Exports write empty values as `null`, `[]` or nothing, sometimes in the same file.
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ts_keeps_every_digit_and_drops_the_dot_for_the_id() {
+        let ts = SlackTs::parse("1458980525.000012").unwrap();
+        assert_eq!(ts.id(), "1458980525000012");
+        assert_eq!(ts.time.as_second(), 1_458_980_525);
+        assert_eq!(ts.time.subsec_microsecond(), 12);
+        assert!(SlackTs::parse("14589x0525.1").is_none());
+        assert!(SlackTs::parse("").is_none());
+    }
+
+    #[test]
+    fn named_and_bare_colors_become_css() {
+        assert_eq!(color("danger").as_deref(), Some("#a30200"));
+        assert_eq!(color("36A64F").as_deref(), Some("#36a64f"));
+        assert_eq!(color("#fff").as_deref(), Some("#fff"));
+        assert_eq!(color("red;background:url(x)"), None);
+    }
+
+    #[test]
+    fn day_files_are_recognised_by_name() {
+        assert!(is_day_file("2014-01-12.json"));
+        assert!(!is_day_file("channels.json"));
+        assert!(!is_day_file("2014-1-12.json"));
+    }
+}

@@ -1,0 +1,18 @@
+//! scrollback turns exported chat logs into a static website: readable channel history,
+//! permalinks that last, and (soon) full-text search that needs no server.
+//!
+//! The pipeline, one module per stage, each importing only from earlier ones:
+//! [`ingest`] (formats → [`model::Archive`]) → [`privacy`] (what may be published, redaction)
+//! → [`markup`] (source markup → safe HTML) → [`render`] (tera templates over view structs)
+//! → [`output`] (staging directory, content hashes, manifest, atomic swap). [`site`] runs
+//! the phases; [`cli`] and [`config`] sit on top.
+
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod markup;
+pub mod model;
+pub mod output;
+pub mod privacy;
+pub mod render;
+pub mod site;

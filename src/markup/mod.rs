@@ -1,0 +1,234 @@
+//! Each source's markup → safe HTML (and plain text for search and titles).
+//!
+//! Chat text is untrusted. Every markup language is first parsed into pulldown-cmark
+//! [`Event`]s, so there is one HTML writer for all of them (`pulldown_cmark::html`, which
+//! escapes text and attributes) and links are built in one place, where their scheme is
+//! checked. The writer's output then goes through ammonia with a small allow-list as a last,
+//! independent line of defence (security.md §1.1): no images, no raw-text elements, only
+//! http/https links. Nothing is spliced into the HTML after sanitising.
+
+mod mrkdwn;
+
+pub use mrkdwn::emoji;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
+
+use crate::model::{Markup, Text, User, UserId};
+
+/// What markup needs from the rest of the archive: names for mentions and links to channels.
+pub struct Context<'a> {
+    /// Every known user.
+    pub users: &'a BTreeMap<UserId, User>,
+    /// Every known channel, keyed `"<source>:<id>"`.
+    pub channels: &'a BTreeMap<String, ChannelLink>,
+    /// The source the text came from (qualifies ids in mentions).
+    pub source: &'a str,
+    /// Relative path from the page being rendered to the site root (`"../../"`).
+    pub root: &'a str,
+}
+
+/// How a channel mention renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelLink {
+    /// A published channel: its name and its path from the site root (`c/ops/`).
+    Published {
+        /// Name without `#`.
+        name: String,
+        /// Path from the site root.
+        path: String,
+    },
+    /// Known but not published: its name is not shown either.
+    Hidden,
+}
+
+impl Context<'_> {
+    fn user_name(&self, id: &str) -> Option<&str> {
+        self.users
+            .get(&format!("{}:{id}", self.source))
+            .map(|u| u.name.as_str())
+    }
+
+    fn channel(&self, id: &str) -> Option<&ChannelLink> {
+        self.channels.get(&format!("{}:{id}", self.source))
+    }
+}
+
+/// Renders text to sanitised HTML (block-level: paragraphs, quotes, code blocks).
+pub fn to_html(text: &Text, ctx: &Context) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let events = events(text, ctx);
+    let mut html = String::with_capacity(text.source.len() + 32);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    sanitize(&html)
+}
+
+/// Renders text without block wrappers, for one-line places (topics, card fields).
+pub fn to_inline_html(text: &Text, ctx: &Context) -> String {
+    let html = to_html(text, ctx);
+    let html = html.trim_end();
+    match html
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+        _ => html.to_owned(),
+    }
+}
+
+/// The text as a reader sees it, without markup: mentions resolved, links as their labels.
+pub fn to_plain(text: &Text, ctx: &Context) -> String {
+    let mut out = String::new();
+    for event in events(text, ctx) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::InlineHtml(h) => out.push_str(&strip_tags(&h)),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a String cannot fail");
+    out
+}
+
+fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
+    match text.markup {
+        Markup::SlackMrkdwn => mrkdwn::events(&text.source, true, ctx),
+        Markup::SlackTokens => mrkdwn::events(&text.source, false, ctx),
+        Markup::Plain => plain_events(&text.source),
+    }
+}
+
+fn plain_events(source: &str) -> Vec<Event<'_>> {
+    let mut out = vec![Event::Start(Tag::Paragraph)];
+    for (i, line) in source.lines().enumerate() {
+        if i > 0 {
+            out.push(Event::HardBreak);
+        }
+        out.push(Event::Text(line.into()));
+    }
+    out.push(Event::End(TagEnd::Paragraph));
+    out
+}
+
+/// Only these schemes become links anywhere on the site (security.md §1.1, §7.2).
+pub fn is_safe_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Slack file URLs carry an export token in `t` or `token`; never publish it (security.md §4.3).
+pub fn strip_url_tokens(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let (query, fragment) = query
+        .split_once('#')
+        .map_or((query, None), |(q, f)| (q, Some(f)));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            !matches!(
+                key,
+                "t" | "token" | "access_token" | "X-Amz-Signature" | "X-Amz-Credential"
+            )
+        })
+        .collect();
+    let mut out = base.to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// A link event triple for `url` labelled `label`, or just the label when the URL is unsafe.
+fn link<'a>(url: &str, label: impl Into<CowStr<'a>>, out: &mut Vec<Event<'a>>) {
+    if is_safe_url(url) {
+        out.push(Event::Start(Tag::Link {
+            link_type: LinkType::Inline,
+            dest_url: strip_url_tokens(url.trim()).into(),
+            title: "".into(),
+            id: "".into(),
+        }));
+        out.push(Event::Text(label.into()));
+        out.push(Event::End(TagEnd::Link));
+    } else {
+        out.push(Event::Text(label.into()));
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let tags = [
+        "p",
+        "br",
+        "a",
+        "strong",
+        "em",
+        "del",
+        "code",
+        "pre",
+        "blockquote",
+        "span",
+        "time",
+        "ul",
+        "ol",
+        "li",
+    ];
+    let mut attributes = HashMap::new();
+    attributes.insert("a", HashSet::from(["href"]));
+    attributes.insert("time", HashSet::from(["datetime"]));
+    attributes.insert("span", HashSet::from(["title"]));
+    let mut classes = HashMap::new();
+    classes.insert("span", HashSet::from(["mention", "emoji", "redacted"]));
+    classes.insert("a", HashSet::from(["channel"]));
+    let mut builder = ammonia::Builder::empty();
+    builder
+        .tags(HashSet::from(tags))
+        .tag_attributes(attributes)
+        .allowed_classes(classes)
+        .url_schemes(HashSet::from(["http", "https"]))
+        // Relative links come only from our own channel mentions; user URLs without an
+        // http(s) scheme never become links (see `link`).
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .link_rel(Some("nofollow noopener noreferrer ugc"))
+        .strip_comments(true);
+    builder
+});
+
+fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}

@@ -1,0 +1,357 @@
+//! The format-agnostic archive: channels, messages, users.
+//!
+//! Every importer in `ingest` produces these types and every later stage reads only them, so
+//! nothing past ingestion knows which chat tool a message came from. Text stays in its source
+//! markup ([`Markup`]) until `markup` turns it into safe HTML, because mention resolution needs
+//! the whole archive. Collections that reach output are sorted or `BTreeMap`s (determinism).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+/// Everything ingested from all inputs.
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// Channels sorted by `(source, id)` after [`Archive::finish`].
+    pub channels: Vec<Channel>,
+    /// People and bots, keyed by their source-qualified id ([`UserId`]).
+    pub users: BTreeMap<UserId, User>,
+}
+
+/// A source-qualified user id, e.g. `slack:U061A5N1G`.
+pub type UserId = String;
+
+/// A message id as it appears in anchors (`id="m-<id>"`): the source's own id, made URL-safe.
+pub type MessageId = String;
+
+/// A person or bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Source-qualified id.
+    pub id: UserId,
+    /// The name shown on pages: display name, else real name, else handle.
+    pub name: String,
+    /// The handle (`@name`), when the source has one.
+    pub handle: Option<String>,
+    /// Whether this account is a bot or integration.
+    pub is_bot: bool,
+    /// Whether the account was deactivated.
+    pub deleted: bool,
+}
+
+/// Who may see a conversation in the source system; decides what is published by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    /// A public channel: published unless the config excludes it.
+    Public,
+    /// A private channel: published only when the config names it.
+    Private,
+    /// A group direct message: published only when the config names it.
+    GroupDirect,
+    /// A direct message between two people: published only when the config names it.
+    Direct,
+}
+
+impl Visibility {
+    /// A short label for diagnostics and the config reference.
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Public => "public channel",
+            Visibility::Private => "private channel",
+            Visibility::GroupDirect => "group DM",
+            Visibility::Direct => "DM",
+        }
+    }
+}
+
+/// A conversation: public or private channel, group DM or DM.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    /// Which importer produced it (`"slack"`), so ids from different sources never collide.
+    pub source: &'static str,
+    /// The source's channel id (`C061A0WJG`).
+    pub id: String,
+    /// The current name, without `#`.
+    pub name: String,
+    /// Who could see it in the source.
+    pub visibility: Visibility,
+    /// Shared with another organisation (Slack Connect); never published by default.
+    pub shared: bool,
+    /// Topic, in the source's markup.
+    pub topic: Option<Text>,
+    /// Purpose or description, in the source's markup.
+    pub purpose: Option<Text>,
+    /// When the channel was created, if known.
+    pub created: Option<Timestamp>,
+    /// Whether the channel was archived in the source.
+    pub archived: bool,
+    /// Messages sorted by `(time, id)`, thread replies included (see [`Message::thread`]).
+    pub messages: Vec<Message>,
+}
+
+/// Text in the markup language it was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// Which parser `markup` must use.
+    pub markup: Markup,
+    /// The text exactly as the source stored it.
+    pub source: String,
+}
+
+impl Text {
+    /// Slack `mrkdwn`, entity-escaped as Slack stores it.
+    pub fn mrkdwn(source: impl Into<String>) -> Self {
+        Text {
+            markup: Markup::SlackMrkdwn,
+            source: source.into(),
+        }
+    }
+
+    /// Plain text: no markup at all.
+    pub fn plain(source: impl Into<String>) -> Self {
+        Text {
+            markup: Markup::Plain,
+            source: source.into(),
+        }
+    }
+
+    /// Whether there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.source.trim().is_empty()
+    }
+}
+
+/// Markup languages that `markup` can render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// Slack's `mrkdwn` with `<@U…>`-style control sequences and `&amp;`-escaping.
+    SlackMrkdwn,
+    /// Slack mrkdwn control sequences only, no `*bold*`-style formatting (legacy attachment
+    /// fields not listed in `mrkdwn_in`).
+    SlackTokens,
+    /// No markup.
+    Plain,
+}
+
+/// One message or system event.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// Stable id, unique within its channel; the anchor is `m-<id>`.
+    pub id: MessageId,
+    /// When it was posted.
+    pub time: Timestamp,
+    /// Who posted it.
+    pub author: Author,
+    /// What kind of message it is.
+    pub kind: MessageKind,
+    /// The body.
+    pub text: Text,
+    /// When it was last edited, if it was (`Some(None)`: edited at an unknown time).
+    pub edited: Option<Option<Timestamp>>,
+    /// Reactions, in source order.
+    pub reactions: Vec<Reaction>,
+    /// Rich attachments (bot cards, link unfurls, shared messages).
+    pub attachments: Vec<Attachment>,
+    /// Files shared with the message.
+    pub files: Vec<File>,
+    /// Thread membership.
+    pub thread: Thread,
+    /// Pinned in the channel.
+    pub pinned: bool,
+}
+
+/// Where a message sits in a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Thread {
+    /// Not part of a thread, or the root of one.
+    #[default]
+    None,
+    /// A reply to the message with this id in the same channel.
+    Reply {
+        /// The root message's id.
+        parent: MessageId,
+        /// Also sent to the channel (Slack `thread_broadcast`).
+        broadcast: bool,
+    },
+}
+
+/// The author as the message names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// The account, when the source links one.
+    pub user: Option<UserId>,
+    /// The name to show (bots may override their account's name per message).
+    pub name: String,
+    /// Whether a bot or integration posted it.
+    pub is_bot: bool,
+}
+
+/// Kinds of message; system events render quietly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageKind {
+    /// An ordinary message.
+    Normal,
+    /// `/me` action.
+    Action,
+    /// A message posted by a bot or integration.
+    Bot,
+    /// Someone joined the channel.
+    Join,
+    /// Someone left the channel.
+    Leave,
+    /// The topic changed.
+    Topic,
+    /// The purpose changed.
+    Purpose,
+    /// The channel was renamed.
+    Rename,
+    /// The channel was archived.
+    Archive,
+    /// The channel was unarchived.
+    Unarchive,
+    /// A message was pinned.
+    Pin,
+    /// A message was unpinned.
+    Unpin,
+    /// A comment on a shared file.
+    FileComment,
+    /// A deleted message that still has replies (Slack `tombstone`).
+    Deleted,
+    /// Stands in for a thread root that is not in the export.
+    MissingParent,
+    /// Another system event, named by the source (e.g. Slack `bot_add`).
+    Event(String),
+}
+
+impl MessageKind {
+    /// Whether the message is a system event rather than something a person wrote.
+    pub fn is_system(&self) -> bool {
+        !matches!(
+            self,
+            MessageKind::Normal | MessageKind::Action | MessageKind::Bot | MessageKind::FileComment
+        )
+    }
+
+    /// A stable CSS-friendly name.
+    pub fn css_name(&self) -> &str {
+        match self {
+            MessageKind::Normal => "normal",
+            MessageKind::Action => "action",
+            MessageKind::Bot => "bot",
+            MessageKind::Join => "join",
+            MessageKind::Leave => "leave",
+            MessageKind::Topic => "topic",
+            MessageKind::Purpose => "purpose",
+            MessageKind::Rename => "rename",
+            MessageKind::Archive => "archive",
+            MessageKind::Unarchive => "unarchive",
+            MessageKind::Pin => "pin",
+            MessageKind::Unpin => "unpin",
+            MessageKind::FileComment => "file-comment",
+            MessageKind::Deleted => "deleted",
+            MessageKind::MissingParent => "missing-parent",
+            MessageKind::Event(_) => "event",
+        }
+    }
+}
+
+/// An emoji reaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The emoji's short name without colons (`thumbsup`, `clap::skin-tone-3`), or the glyph.
+    pub name: String,
+    /// How many people reacted (may exceed `users.len()`).
+    pub count: u32,
+    /// Who reacted, as far as the source says.
+    pub users: Vec<UserId>,
+}
+
+/// A legacy rich attachment: bot alert cards, link unfurls, shared messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attachment {
+    /// Accent colour, normalised to `#rrggbb` when it is a hex colour.
+    pub color: Option<String>,
+    /// Text shown above the card.
+    pub pretext: Option<Text>,
+    /// Author line.
+    pub author_name: Option<String>,
+    /// Link on the author line.
+    pub author_link: Option<String>,
+    /// Card title.
+    pub title: Option<String>,
+    /// Link on the title.
+    pub title_link: Option<String>,
+    /// Card body.
+    pub text: Option<Text>,
+    /// Label/value fields.
+    pub fields: Vec<AttachmentField>,
+    /// Footer line.
+    pub footer: Option<String>,
+    /// Plain-text fallback, used when nothing else is present.
+    pub fallback: Option<String>,
+    /// The page this card unfurls.
+    pub from_url: Option<String>,
+    /// The service that produced the card.
+    pub service_name: Option<String>,
+}
+
+/// One field of an [`Attachment`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentField {
+    /// Label.
+    pub title: String,
+    /// Value.
+    pub value: Text,
+    /// Whether it may sit beside another short field.
+    pub short: bool,
+}
+
+/// A file shared in a message. Official exports carry only metadata; remote URLs are kept for
+/// matching but are never published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// The source's file id.
+    pub id: Option<String>,
+    /// File name.
+    pub name: String,
+    /// Human title, if different from the name.
+    pub title: Option<String>,
+    /// MIME type, if known.
+    pub mimetype: Option<String>,
+    /// Size in bytes, if known.
+    pub size: Option<u64>,
+    /// The file was deleted in the source.
+    pub deleted: bool,
+}
+
+impl Archive {
+    /// Puts channels and their messages into their canonical order and removes duplicate
+    /// messages (the same export given twice, or overlapping exports). Returns how many
+    /// duplicates were dropped.
+    pub fn finish(&mut self) -> usize {
+        self.channels
+            .sort_by(|a, b| (a.source, &a.id).cmp(&(b.source, &b.id)));
+        let mut dropped = 0;
+        for channel in &mut self.channels {
+            channel
+                .messages
+                .sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+            let before = channel.messages.len();
+            channel.messages.dedup_by(|b, a| a.id == b.id);
+            dropped += before - channel.messages.len();
+        }
+        dropped
+    }
+
+    /// Looks up a channel by source and id.
+    pub fn channel(&self, source: &str, id: &str) -> Option<&Channel> {
+        self.channels
+            .iter()
+            .find(|c| c.source == source && c.id == id)
+    }
+
+    /// Total number of messages in all channels.
+    pub fn message_count(&self) -> usize {
+        self.channels.iter().map(|c| c.messages.len()).sum()
+    }
+}

@@ -1,0 +1,776 @@
+//! Rendering: tera templates fed by view structs, written into the staging directory.
+//!
+//! This stage owns the URL contract (DESIGN.md "URLs"): `/`, `/c/<channel>/`,
+//! `/c/<channel>/<YYYY>/<MM>/<DD>/` with `id="m-<msgid>"` per message, and content-addressed
+//! `/assets/`. Days are calendar days in the configured display zone, computed from each
+//! message's instant. A thread lives on the page of its root message; a reply also sent to
+//! the channel (broadcast) appears at its own time too, linking to its thread.
+
+mod theme;
+pub mod view;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+pub use theme::{Theme, ThemeError};
+use view::{
+    AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage,
+    Link, MessageView, MonthView, ReactionView, SiteView,
+};
+
+use crate::config::Config;
+use crate::markup::{self, ChannelLink, Context};
+use crate::model::{Archive, Attachment, Channel, File, Message, MessageKind, Text, Thread};
+use crate::output::{OutputError, Staging};
+
+/// Problems while rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template failed; tera's error chain says where.
+    #[error("rendering {page} with template {template}")]
+    Template {
+        /// The page being rendered.
+        page: String,
+        /// The template.
+        template: &'static str,
+        /// tera's error.
+        #[source]
+        source: tera::Error,
+    },
+    /// Writing a page failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Counts for the build summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RenderStats {
+    /// Pages written.
+    pub pages: usize,
+    /// Channel-day pages among them.
+    pub day_pages: usize,
+}
+
+/// Renders every page of the site into `out`.
+pub fn render_site(
+    archive: &Archive,
+    hidden_channels: &[String],
+    config: &Config,
+    theme: &Theme,
+    out: &mut Staging,
+) -> Result<RenderStats, RenderError> {
+    let css = out.write_asset("style", "css", theme.asset("style.css"))?;
+    let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
+    let slugs = channel_slugs(&archive.channels);
+    let mut links: BTreeMap<String, ChannelLink> = hidden_channels
+        .iter()
+        .map(|id| (id.clone(), ChannelLink::Hidden))
+        .collect();
+    for (channel, slug) in archive.channels.iter().zip(&slugs) {
+        links.insert(
+            channel_key(channel),
+            ChannelLink::Published {
+                name: channel.name.clone(),
+                path: format!("c/{slug}/"),
+            },
+        );
+    }
+    let renderer = Renderer {
+        config,
+        theme,
+        tz: config.time_zone(),
+        css,
+        js,
+        archive,
+        links,
+    };
+    let mut stats = RenderStats::default();
+    let mut summaries = Vec::new();
+    for (channel, slug) in archive.channels.iter().zip(&slugs) {
+        let plan = plan_channel(channel, &renderer.tz);
+        stats.day_pages += renderer.render_days(channel, slug, &plan, out)?;
+        renderer.render_channel_page(channel, slug, &plan, out)?;
+        summaries.push(renderer.summary(channel, slug, &plan, HOME_ROOT));
+    }
+    summaries.sort_by(|a, b| a.name.cmp(&b.name));
+    renderer.render_home(summaries, out)?;
+    stats.pages = stats.day_pages + archive.channels.len() + 1;
+    Ok(stats)
+}
+
+fn channel_key(channel: &Channel) -> String {
+    format!("{}:{}", channel.source, channel.id)
+}
+
+/// URL slugs for channels, in `archive.channels` order: the lowercased name with anything
+/// but letters, digits, `-` and `_` turned into `-`. Two channels that would share a slug
+/// (Slack allows `meetup` and `meetup-`, other sources allow case variants) are told apart
+/// by appending the channel id to every one after the first, in id order.
+pub fn channel_slugs(channels: &[Channel]) -> Vec<String> {
+    let mut taken = BTreeSet::new();
+    channels
+        .iter()
+        .map(|c| {
+            let base = slugify(&c.name)
+                .unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
+            let slug = if taken.contains(&base) {
+                format!("{base}-{}", c.id.to_lowercase())
+            } else {
+                base
+            };
+            taken.insert(slug.clone());
+            slug
+        })
+        .collect()
+}
+
+fn slugify(name: &str) -> Option<String> {
+    let slug: String = name
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').to_owned();
+    // `.` and `..` cannot appear (dots become `-`), so a slug is always one safe path part.
+    (!slug.is_empty()).then_some(slug)
+}
+
+/// A channel's messages arranged into days and threads.
+struct ChannelPlan<'a> {
+    /// Day → top-level entries in time order.
+    days: BTreeMap<Date, Vec<Entry<'a>>>,
+    /// Root id → replies in time order.
+    replies: HashMap<&'a str, Vec<&'a Message>>,
+    /// Root id → the day its thread is shown on.
+    thread_day: HashMap<&'a str, Date>,
+}
+
+enum Entry<'a> {
+    /// A message at the top level (including broadcast replies).
+    Message(&'a Message),
+    /// A thread whose root is not in the export, shown at its first reply.
+    MissingRoot {
+        id: &'a str,
+        first_reply: &'a Message,
+    },
+}
+
+fn plan_channel<'a>(channel: &'a Channel, tz: &TimeZone) -> ChannelPlan<'a> {
+    let by_id: HashMap<&str, &Message> = channel
+        .messages
+        .iter()
+        .map(|m| (m.id.as_str(), m))
+        .collect();
+    let root_of = |mut id: &'a str| {
+        // Sources may thread a reply under another reply; show it under the thread's root.
+        for _ in 0..16 {
+            match by_id.get(id).map(|m| &m.thread) {
+                Some(Thread::Reply { parent, .. }) => id = parent.as_str(),
+                _ => break,
+            }
+        }
+        id
+    };
+    let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
+    let mut replies: HashMap<&str, Vec<&Message>> = HashMap::new();
+    let mut thread_day = HashMap::new();
+    for message in &channel.messages {
+        let day = local_date(message.time, tz);
+        match &message.thread {
+            Thread::None => {
+                days.entry(day).or_default().push(Entry::Message(message));
+                thread_day.insert(message.id.as_str(), day);
+            }
+            Thread::Reply { parent, broadcast } => {
+                let root = root_of(parent);
+                replies.entry(root).or_default().push(message);
+                if *broadcast {
+                    days.entry(day).or_default().push(Entry::Message(message));
+                }
+                if !by_id.contains_key(root) && !thread_day.contains_key(root) {
+                    thread_day.insert(root, day);
+                    days.entry(day).or_default().push(Entry::MissingRoot {
+                        id: root,
+                        first_reply: message,
+                    });
+                }
+            }
+        }
+    }
+    ChannelPlan {
+        days,
+        replies,
+        thread_day,
+    }
+}
+
+fn local_date(time: Timestamp, tz: &TimeZone) -> Date {
+    time.to_zoned_datetime(tz.clone()).date()
+}
+
+impl ChannelPlan<'_> {
+    fn day_message_count(&self, entries: &[Entry]) -> usize {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => 0,
+                Entry::Message(m) => 1 + self.replies.get(m.id.as_str()).map_or(0, Vec::len),
+                Entry::MissingRoot { id, .. } => self.replies.get(id).map_or(0, Vec::len),
+            })
+            .sum()
+    }
+
+    fn message_count(&self) -> usize {
+        self.days.values().map(|e| self.day_message_count(e)).sum()
+    }
+}
+
+struct Renderer<'a> {
+    config: &'a Config,
+    theme: &'a Theme,
+    tz: TimeZone,
+    css: String,
+    js: String,
+    archive: &'a Archive,
+    links: BTreeMap<String, ChannelLink>,
+}
+
+/// Paths from a page back to the site root.
+const HOME_ROOT: &str = "";
+const CHANNEL_ROOT: &str = "../../";
+const DAY_ROOT: &str = "../../../../../";
+
+impl Renderer<'_> {
+    fn site(&self, root: &str, path: &str) -> SiteView<'_> {
+        SiteView {
+            title: &self.config.title,
+            root: root.to_owned(),
+            css: &self.css,
+            js: &self.js,
+            timezone: &self.config.display_timezone,
+            canonical: self
+                .config
+                .base_url
+                .as_ref()
+                .map(|b| format!("{}/{path}", b.trim_end_matches('/'))),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    fn context<'c>(&'c self, source: &'c str, root: &'c str) -> Context<'c> {
+        Context {
+            users: &self.archive.users,
+            channels: &self.links,
+            source,
+            root,
+        }
+    }
+
+    fn page(
+        &self,
+        template: &'static str,
+        path: &str,
+        view: &impl Serialize,
+        out: &mut Staging,
+    ) -> Result<(), RenderError> {
+        let html = self
+            .theme
+            .render(template, view)
+            .map_err(|source| RenderError::Template {
+                page: format!("/{path}"),
+                template,
+                source,
+            })?;
+        out.write(&format!("{path}index.html"), html.as_bytes())?;
+        Ok(())
+    }
+
+    fn render_home(
+        &self,
+        channels: Vec<ChannelSummary>,
+        out: &mut Staging,
+    ) -> Result<(), RenderError> {
+        let view = HomePage {
+            site: self.site(HOME_ROOT, ""),
+            total_messages: channels.iter().map(|c| c.messages).sum(),
+            first_day: channels.iter().filter_map(|c| c.first_day.clone()).min(),
+            last_day: channels.iter().filter_map(|c| c.last_day.clone()).max(),
+            channels,
+        };
+        self.page("index.html", "", &view, out)
+    }
+
+    fn summary(
+        &self,
+        channel: &Channel,
+        slug: &str,
+        plan: &ChannelPlan,
+        root: &str,
+    ) -> ChannelSummary {
+        let ctx = self.context(channel.source, root);
+        let about = channel.purpose.as_ref().or(channel.topic.as_ref());
+        ChannelSummary {
+            name: channel.name.clone(),
+            url: format!("{root}c/{slug}/"),
+            messages: plan.message_count(),
+            first_day: plan.days.keys().next().map(ToString::to_string),
+            last_day: plan.days.keys().next_back().map(ToString::to_string),
+            days: plan.days.len(),
+            about_html: about
+                .map(|t| markup::to_inline_html(t, &ctx))
+                .unwrap_or_default(),
+            archived: channel.archived,
+        }
+    }
+
+    fn render_channel_page(
+        &self,
+        channel: &Channel,
+        slug: &str,
+        plan: &ChannelPlan,
+        out: &mut Staging,
+    ) -> Result<(), RenderError> {
+        let ctx = self.context(channel.source, CHANNEL_ROOT);
+        let inline = |t: &Option<Text>| {
+            t.as_ref()
+                .map(|t| markup::to_inline_html(t, &ctx))
+                .unwrap_or_default()
+        };
+        let path = format!("c/{slug}/");
+        let view = ChannelPage {
+            site: self.site(CHANNEL_ROOT, &path),
+            channel: self.summary(channel, slug, plan, CHANNEL_ROOT),
+            purpose_html: inline(&channel.purpose),
+            topic_html: inline(&channel.topic),
+            months: months(plan, slug),
+        };
+        self.page("channel.html", &path, &view, out)
+    }
+
+    fn render_days(
+        &self,
+        channel: &Channel,
+        slug: &str,
+        plan: &ChannelPlan,
+        out: &mut Staging,
+    ) -> Result<usize, RenderError> {
+        let dates: Vec<&Date> = plan.days.keys().collect();
+        let ctx = self.context(channel.source, DAY_ROOT);
+        let topic_html = channel
+            .topic
+            .as_ref()
+            .map(|t| markup::to_inline_html(t, &ctx))
+            .unwrap_or_default();
+        for (i, (date, entries)) in plan.days.iter().enumerate() {
+            let day_link = |d: &Date| Link {
+                label: d.strftime("%a %-d %b %Y").to_string(),
+                url: format!("{DAY_ROOT}{}", day_path(slug, *d)),
+            };
+            let path = day_path(slug, *date);
+            let messages = entries
+                .iter()
+                .map(|e| self.entry_view(e, plan, slug, *date, &ctx))
+                .collect();
+            let view = DayPage {
+                site: self.site(DAY_ROOT, &path),
+                channel: channel.name.clone(),
+                channel_url: format!("{DAY_ROOT}c/{slug}/"),
+                topic_html: topic_html.clone(),
+                date: date.to_string(),
+                date_label: date.strftime("%A, %-d %B %Y").to_string(),
+                prev: i.checked_sub(1).map(|p| day_link(dates[p])),
+                next: dates.get(i + 1).map(|d| day_link(d)),
+                messages,
+                message_count: plan.day_message_count(entries),
+            };
+            self.page("day.html", &path, &view, out)?;
+        }
+        Ok(plan.days.len())
+    }
+
+    fn entry_view(
+        &self,
+        entry: &Entry,
+        plan: &ChannelPlan,
+        slug: &str,
+        day: Date,
+        ctx: &Context,
+    ) -> MessageView {
+        match entry {
+            Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
+                // A broadcast reply at the channel level: the original sits in its thread.
+                let mut view = self.message_view(m, day, ctx);
+                let Thread::Reply { parent, .. } = &m.thread else {
+                    unreachable!()
+                };
+                let thread_day = plan.thread_day.get(parent.as_str()).copied().unwrap_or(day);
+                let page = if thread_day == day {
+                    String::new()
+                } else {
+                    format!("{DAY_ROOT}{}", day_path(slug, thread_day))
+                };
+                view.anchor = String::new();
+                view.permalink = format!("{page}#m-{}", m.id);
+                view.thread_link = Some(format!("{page}#m-{parent}"));
+                view
+            }
+            Entry::Message(m) => {
+                let mut view = self.message_view(m, day, ctx);
+                self.attach_replies(&mut view, plan.replies.get(m.id.as_str()), day, ctx);
+                view
+            }
+            Entry::MissingRoot { id, first_reply } => {
+                let mut view = self.message_view(first_reply, day, ctx);
+                view.anchor = format!("m-{id}");
+                view.permalink = format!("#m-{id}");
+                view.author = String::new();
+                view.author_kind = "system";
+                view.kind = MessageKind::MissingParent.css_name().to_owned();
+                view.system = true;
+                view.html = "<p>The start of this thread is not in the archive.</p>".to_owned();
+                view.edited = None;
+                view.pinned = false;
+                view.reactions.clear();
+                view.attachments.clear();
+                view.files.clear();
+                self.attach_replies(&mut view, plan.replies.get(id), day, ctx);
+                view
+            }
+        }
+    }
+
+    fn attach_replies(
+        &self,
+        view: &mut MessageView,
+        replies: Option<&Vec<&Message>>,
+        day: Date,
+        ctx: &Context,
+    ) {
+        let Some(replies) = replies else { return };
+        let mut authors = Vec::new();
+        for reply in replies {
+            if !authors.contains(&reply.author.name) {
+                authors.push(reply.author.name.clone());
+            }
+            let mut reply_view = self.message_view(reply, day, ctx);
+            reply_view.broadcast = matches!(
+                reply.thread,
+                Thread::Reply {
+                    broadcast: true,
+                    ..
+                }
+            );
+            view.replies.push(reply_view);
+        }
+        view.reply_authors = authors;
+    }
+
+    fn message_view(&self, m: &Message, day: Date, ctx: &Context) -> MessageView {
+        let zoned = m.time.to_zoned_datetime(self.tz.clone());
+        let time_label = if zoned.date() == day {
+            zoned.strftime("%H:%M").to_string()
+        } else {
+            zoned.strftime("%Y-%m-%d %H:%M").to_string()
+        };
+        let system = m.kind.is_system();
+        MessageView {
+            anchor: format!("m-{}", m.id),
+            permalink: format!("#m-{}", m.id),
+            time_iso: iso(m.time),
+            time_label,
+            author: m.author.name.clone(),
+            author_kind: if system {
+                "system"
+            } else if m.author.is_bot {
+                "bot"
+            } else {
+                "user"
+            },
+            kind: m.kind.css_name().to_owned(),
+            system,
+            html: markup::to_html(&m.text, ctx),
+            edited: m.edited.map(|t| {
+                t.map_or_else(
+                    || "edited".to_owned(),
+                    |t| format!("edited {}", self.label(t)),
+                )
+            }),
+            pinned: m.pinned,
+            reactions: m
+                .reactions
+                .iter()
+                .map(|r| self.reaction_view(r, ctx))
+                .collect(),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| attachment_view(a, ctx))
+                .collect(),
+            files: m.files.iter().map(file_view).collect(),
+            replies: Vec::new(),
+            reply_authors: Vec::new(),
+            broadcast: false,
+            thread_link: None,
+        }
+    }
+
+    fn label(&self, t: Timestamp) -> String {
+        t.to_zoned_datetime(self.tz.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
+    fn reaction_view(&self, r: &crate::model::Reaction, ctx: &Context) -> ReactionView {
+        let (base, tone) = match r.name.split_once("::skin-tone-") {
+            Some((base, tone)) => (base, tone.chars().next()),
+            None => (r.name.as_str(), None),
+        };
+        let emoji = markup::emoji(base, tone).unwrap_or_else(|| format!(":{base}:"));
+        let mut names: Vec<String> = r
+            .users
+            .iter()
+            .map(|u| {
+                ctx.users
+                    .get(u)
+                    .map_or_else(|| "someone".to_owned(), |u| u.name.clone())
+            })
+            .collect();
+        let others = (r.count as usize).saturating_sub(names.len());
+        if others > 0 {
+            names.push(format!(
+                "{others} other{}",
+                if others == 1 { "" } else { "s" }
+            ));
+        }
+        ReactionView {
+            emoji,
+            name: base.to_owned(),
+            count: r.count,
+            who: sentence(&names),
+        }
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn sentence(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn iso(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `c/<slug>/<YYYY>/<MM>/<DD>/`.
+fn day_path(slug: &str, d: Date) -> String {
+    format!("c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
+}
+
+fn months(plan: &ChannelPlan, slug: &str) -> Vec<MonthView> {
+    let mut by_month: BTreeMap<(i16, i8), Vec<(Date, usize)>> = BTreeMap::new();
+    for (date, entries) in &plan.days {
+        by_month
+            .entry((date.year(), date.month()))
+            .or_default()
+            .push((*date, plan.day_message_count(entries)));
+    }
+    by_month
+        .into_iter()
+        .rev()
+        .map(|((year, month), days)| {
+            let counts: HashMap<i8, usize> = days.iter().map(|(d, n)| (d.day(), *n)).collect();
+            let first = Date::new(year, month, 1).expect("a valid month");
+            let lead = usize::from(first.weekday().to_monday_zero_offset().unsigned_abs());
+            let mut cells: Vec<Option<DayCell>> = vec![None; lead];
+            for day in 1..=first.days_in_month() {
+                let date = Date::new(year, month, day).expect("day within month");
+                let messages = counts.get(&day).copied().unwrap_or(0);
+                let url = (messages > 0).then(|| format!("{CHANNEL_ROOT}{}", day_path(slug, date)));
+                cells.push(Some(DayCell {
+                    day,
+                    messages,
+                    url,
+                    date: date.to_string(),
+                }));
+            }
+            while cells.len() % 7 != 0 {
+                cells.push(None);
+            }
+            let weeks = cells
+                .chunks(7)
+                .map(|w| std::array::from_fn(|i| w[i].clone()))
+                .collect();
+            MonthView {
+                label: first.strftime("%B %Y").to_string(),
+                id: format!("{year:04}-{month:02}"),
+                messages: days.iter().map(|(_, n)| n).sum(),
+                weeks,
+            }
+        })
+        .collect()
+}
+
+fn attachment_view(a: &Attachment, ctx: &Context) -> AttachmentView {
+    let html = |t: &Option<Text>| {
+        t.as_ref()
+            .map(|t| markup::to_html(t, ctx))
+            .unwrap_or_default()
+    };
+    let safe_link = |label: &Option<String>, url: &Option<String>| {
+        label.as_ref().map(|label| Link {
+            label: label.clone(),
+            url: url
+                .as_deref()
+                .filter(|u| markup::is_safe_url(u))
+                .map(markup::strip_url_tokens)
+                .unwrap_or_default(),
+        })
+    };
+    let mut text_html = html(&a.text);
+    let title = safe_link(&a.title, &a.title_link);
+    if text_html.is_empty() && title.is_none() && a.fields.is_empty() {
+        // Cards with nothing else still have a fallback line (unfurls, old integrations).
+        text_html = a
+            .fallback
+            .as_ref()
+            .map(|f| markup::to_html(&Text::plain(f.clone()), ctx))
+            .unwrap_or_default();
+    }
+    AttachmentView {
+        accent: accent(a.color.as_deref()),
+        pretext_html: html(&a.pretext),
+        author: safe_link(&a.author_name, &a.author_link),
+        title,
+        text_html,
+        fields: a
+            .fields
+            .iter()
+            .map(|f| FieldView {
+                title: f.title.clone(),
+                value_html: markup::to_inline_html(&f.value, ctx),
+                short: f.short,
+            })
+            .collect(),
+        footer: a.footer.clone(),
+        service: a.service_name.clone(),
+    }
+}
+
+/// Buckets a `#rrggbb` accent into a named hue, since the CSP allows no inline styles.
+fn accent(color: Option<&str>) -> &'static str {
+    let Some(hex) = color.and_then(|c| c.strip_prefix('#')) else {
+        return "none";
+    };
+    let expand = |s: &str| u8::from_str_radix(s, 16).ok().map(f32::from);
+    let (r, g, b) = match hex.len() {
+        6 => (expand(&hex[0..2]), expand(&hex[2..4]), expand(&hex[4..6])),
+        3 => (
+            expand(&hex[0..1].repeat(2)),
+            expand(&hex[1..2].repeat(2)),
+            expand(&hex[2..3].repeat(2)),
+        ),
+        _ => return "none",
+    };
+    let (Some(r), Some(g), Some(b)) = (r, g, b) else {
+        return "none";
+    };
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    if max - min < 24.0 {
+        return "gray";
+    }
+    let hue = if (max - r).abs() < f32::EPSILON {
+        60.0 * (((g - b) / (max - min)).rem_euclid(6.0))
+    } else if (max - g).abs() < f32::EPSILON {
+        60.0 * ((b - r) / (max - min) + 2.0)
+    } else {
+        60.0 * ((r - g) / (max - min) + 4.0)
+    };
+    match hue {
+        h if !(15.0..345.0).contains(&h) => "red",
+        h if h < 45.0 => "orange",
+        h if h < 70.0 => "yellow",
+        h if h < 170.0 => "green",
+        h if h < 260.0 => "blue",
+        _ => "purple",
+    }
+}
+
+fn file_view(f: &File) -> FileView {
+    FileView {
+        name: f.name.clone(),
+        title: f.title.clone(),
+        kind: f.mimetype.as_deref().map(file_kind),
+        size: f.size.map(human_size),
+        deleted: f.deleted,
+    }
+}
+
+fn file_kind(mime: &str) -> String {
+    match mime.split_once('/') {
+        Some(("image", sub)) => format!("{} image", sub.trim_start_matches("x-").to_uppercase()),
+        Some(("application", "pdf")) => "PDF".to_owned(),
+        Some(("text", "plain")) => "Text".to_owned(),
+        _ => mime.to_owned(),
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_and_unique() {
+        assert_eq!(slugify("Ops Team/../x").as_deref(), Some("ops-team----x"));
+        assert_eq!(slugify("..."), None);
+        assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
+    }
+
+    #[test]
+    fn accents_bucket_by_hue() {
+        assert_eq!(accent(Some("#a30200")), "red");
+        assert_eq!(accent(Some("#2eb886")), "green");
+        assert_eq!(accent(Some("#daa038")), "orange");
+        assert_eq!(accent(Some("#439fe0")), "blue");
+        assert_eq!(accent(Some("#777777")), "gray");
+        assert_eq!(accent(None), "none");
+    }
+
+    #[test]
+    fn sizes_and_sentences() {
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1_234_567), "1.2 MB");
+        assert_eq!(
+            sentence(&["a".into(), "b".into(), "c".into()]),
+            "a, b and c"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! What templates see. Templates never receive the model: every string here is either plain
+//! text (autoescaped by tera) or a field named `*_html` that `markup` already made safe.
+//! Links are relative to the page (`root` is the way back to the site root), so the site
+//! works from any base path and from `file://`.
+
+use serde::Serialize;
+
+/// Shared by every page.
+#[derive(Debug, Serialize)]
+pub struct SiteView<'a> {
+    /// Site title.
+    pub title: &'a str,
+    /// Relative path from this page to the site root (`""`, `"../../"`).
+    pub root: String,
+    /// Stylesheet path from the root.
+    pub css: &'a str,
+    /// Script path from the root.
+    pub js: &'a str,
+    /// The zone server-rendered times are in.
+    pub timezone: &'a str,
+    /// Canonical URL of this page, when `base_url` is configured.
+    pub canonical: Option<String>,
+    /// scrollback's version, for the footer.
+    pub version: &'static str,
+}
+
+/// A link with a label.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Shown text.
+    pub label: String,
+    /// Relative URL.
+    pub url: String,
+}
+
+/// `/`.
+#[derive(Debug, Serialize)]
+pub struct HomePage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// Published channels, by name.
+    pub channels: Vec<ChannelSummary>,
+    /// Messages over all channels.
+    pub total_messages: usize,
+    /// First and last day with messages, over all channels.
+    pub first_day: Option<String>,
+    /// Last day with messages.
+    pub last_day: Option<String>,
+}
+
+/// A channel as listed on the home page.
+#[derive(Debug, Serialize)]
+pub struct ChannelSummary {
+    /// Name without `#`.
+    pub name: String,
+    /// Relative URL of the channel page.
+    pub url: String,
+    /// Messages including thread replies.
+    pub messages: usize,
+    /// First day with messages (`2014-01-12`).
+    pub first_day: Option<String>,
+    /// Last day with messages.
+    pub last_day: Option<String>,
+    /// Days with messages.
+    pub days: usize,
+    /// Topic or purpose, safe inline HTML.
+    pub about_html: String,
+    /// Archived in the source.
+    pub archived: bool,
+}
+
+/// `/c/<channel>/`.
+#[derive(Debug, Serialize)]
+pub struct ChannelPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// The channel.
+    pub channel: ChannelSummary,
+    /// Purpose, safe inline HTML.
+    pub purpose_html: String,
+    /// Topic, safe inline HTML.
+    pub topic_html: String,
+    /// Months with messages, newest first.
+    pub months: Vec<MonthView>,
+}
+
+/// One calendar month on a channel page.
+#[derive(Debug, Serialize)]
+pub struct MonthView {
+    /// "January 2014".
+    pub label: String,
+    /// `2014-01`, for anchors.
+    pub id: String,
+    /// Messages this month.
+    pub messages: usize,
+    /// Weeks, Monday first; `None` pads days outside the month.
+    pub weeks: Vec<[Option<DayCell>; 7]>,
+}
+
+/// One day in a month grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayCell {
+    /// Day of the month.
+    pub day: i8,
+    /// Messages that day (0: no page).
+    pub messages: usize,
+    /// Relative URL of the day page, when there are messages.
+    pub url: Option<String>,
+    /// `2014-01-12`, for `aria-label`s.
+    pub date: String,
+}
+
+/// `/c/<channel>/<YYYY>/<MM>/<DD>/`.
+#[derive(Debug, Serialize)]
+pub struct DayPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// Channel name.
+    pub channel: String,
+    /// Relative URL of the channel page.
+    pub channel_url: String,
+    /// Topic, safe inline HTML.
+    pub topic_html: String,
+    /// `2014-01-12`.
+    pub date: String,
+    /// "Sunday, 12 January 2014".
+    pub date_label: String,
+    /// Previous day with messages.
+    pub prev: Option<Link>,
+    /// Next day with messages.
+    pub next: Option<Link>,
+    /// Top-level messages in order, each with its thread.
+    pub messages: Vec<MessageView>,
+    /// Messages on this page, replies included.
+    pub message_count: usize,
+}
+
+/// One message, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    /// Anchor id (`m-…`); empty for a second copy of a message (broadcast replies).
+    pub anchor: String,
+    /// Relative permalink (`#m-…`, or the page holding the original).
+    pub permalink: String,
+    /// `2014-01-12T07:27:13Z`.
+    pub time_iso: String,
+    /// `07:27` in the display zone (with the date when it differs from the page's day).
+    pub time_label: String,
+    /// Author's display name.
+    pub author: String,
+    /// `user`, `bot` or `system`.
+    pub author_kind: &'static str,
+    /// Message kind for CSS (`normal`, `join`, `bot`…).
+    pub kind: String,
+    /// A quiet system event.
+    pub system: bool,
+    /// Body, safe HTML.
+    pub html: String,
+    /// Edit time, when edited.
+    pub edited: Option<String>,
+    /// Pinned in the channel.
+    pub pinned: bool,
+    /// Reactions.
+    pub reactions: Vec<ReactionView>,
+    /// Rich attachments.
+    pub attachments: Vec<AttachmentView>,
+    /// Files.
+    pub files: Vec<FileView>,
+    /// Thread replies, in order.
+    pub replies: Vec<MessageView>,
+    /// Distinct reply authors, for the thread summary.
+    pub reply_authors: Vec<String>,
+    /// A reply that was also sent to the channel.
+    pub broadcast: bool,
+    /// For a broadcast reply shown in the channel: link to its thread.
+    pub thread_link: Option<String>,
+}
+
+/// A reaction.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReactionView {
+    /// The glyph, or `:name:` for custom emoji.
+    pub emoji: String,
+    /// The emoji's name.
+    pub name: String,
+    /// How many reacted.
+    pub count: u32,
+    /// Who reacted, as a sentence for the tooltip.
+    pub who: String,
+}
+
+/// A rich attachment (bot card, unfurl).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    /// Accent as a CSS class suffix (`red`, `green`…), never a raw colour: the CSP forbids
+    /// inline styles.
+    pub accent: &'static str,
+    /// Safe HTML above the card.
+    pub pretext_html: String,
+    /// Author line.
+    pub author: Option<Link>,
+    /// Title, linked when the link is safe.
+    pub title: Option<Link>,
+    /// Body, safe HTML.
+    pub text_html: String,
+    /// Fields.
+    pub fields: Vec<FieldView>,
+    /// Footer text.
+    pub footer: Option<String>,
+    /// Service name for unfurls.
+    pub service: Option<String>,
+}
+
+/// An attachment field.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldView {
+    /// Label.
+    pub title: String,
+    /// Value, safe inline HTML.
+    pub value_html: String,
+    /// Half-width.
+    pub short: bool,
+}
+
+/// A shared file (metadata only until snapshots are archived).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    /// File name.
+    pub name: String,
+    /// Title, when different from the name.
+    pub title: Option<String>,
+    /// "PNG image", "PDF", or the MIME type.
+    pub kind: Option<String>,
+    /// "1.2 MB".
+    pub size: Option<String>,
+    /// Deleted in the source.
+    pub deleted: bool,
+}

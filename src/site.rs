@@ -1,0 +1,178 @@
+//! `Site`: the pipeline, one method per phase, each timed.
+//!
+//! ingest → normalize (privacy filter, redaction) → render into a staging directory → swap.
+//! Every input is parsed and validated before anything is written (zola's load-then-build
+//! order), so bad input never costs the previous site.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::ingest::{self, Format, IngestError, Ingested};
+use crate::output::{OutputError, Staging};
+use crate::privacy::{self, RedactionCounts, Withheld};
+use crate::render::{self, RenderError, Theme, ThemeError};
+
+/// What to build from where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Inputs (export directories or zips).
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (`build` only).
+    pub out: PathBuf,
+    /// Build what can be read and list what could not, instead of failing.
+    pub keep_going: bool,
+    /// Skip format detection.
+    pub format: Option<Format>,
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Nothing to read.
+    #[error("no inputs: give INPUT paths or set `inputs` in scrollback.toml")]
+    NoInputs,
+    /// Inputs had problems and `--keep-going` was not given.
+    #[error("{}", input_summary(.0))]
+    Input(Vec<IngestError>),
+    /// The theme could not be loaded.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    /// A page failed to render.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The site could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+fn input_summary(problems: &[IngestError]) -> String {
+    let mut text = format!(
+        "{} problem{} in the input; nothing was written (--keep-going builds the rest):",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in problems {
+        text.push_str("\n  ");
+        text.push_str(&problem.to_string());
+    }
+    text
+}
+
+/// What a build or check did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Input files read.
+    pub files_read: usize,
+    /// Channels published.
+    pub channels: usize,
+    /// Messages published.
+    pub messages: usize,
+    /// Pages written (0 for `check`).
+    pub pages: usize,
+    /// Channels kept out, and why.
+    pub withheld: Withheld,
+    /// Redactions per rule.
+    pub redactions: RedactionCounts,
+    /// Problems skipped under `--keep-going` (or found by `check`).
+    pub problems: Vec<String>,
+    /// Notes that lost nothing.
+    pub warnings: Vec<String>,
+    /// Time per phase.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// One build of one site.
+pub struct Site<'a> {
+    config: &'a Config,
+    options: BuildOptions,
+    report: Report,
+}
+
+impl<'a> Site<'a> {
+    /// Prepares a build; nothing is read yet.
+    pub fn new(config: &'a Config, options: BuildOptions) -> Self {
+        Site {
+            config,
+            options,
+            report: Report::default(),
+        }
+    }
+
+    /// Reads, checks and normalises every input without writing anything.
+    pub fn check(mut self) -> Result<Report, BuildError> {
+        let mut ingested = self.ingest()?;
+        self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
+        self.normalize(&mut ingested);
+        Ok(self.report)
+    }
+
+    /// Builds the site into `options.out`, replacing the previous one only on success.
+    pub fn build(mut self) -> Result<Report, BuildError> {
+        let mut ingested = self.ingest()?;
+        if !ingested.problems.is_empty() {
+            if !self.options.keep_going {
+                return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
+            }
+            self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
+        }
+        self.normalize(&mut ingested);
+        self.render(&ingested)?;
+        Ok(self.report)
+    }
+
+    fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let start = Instant::now();
+        let value = f(self);
+        let elapsed = start.elapsed();
+        tracing::debug!("{phase}: {elapsed:.2?}");
+        self.report.phases.push((phase, elapsed));
+        value
+    }
+
+    fn ingest(&mut self) -> Result<Ingested, BuildError> {
+        if self.options.inputs.is_empty() {
+            return Err(BuildError::NoInputs);
+        }
+        let ingested = self.timed("ingest", |site| {
+            ingest::ingest_all(&site.options.inputs, site.options.format)
+        });
+        self.report.files_read = ingested.files_read;
+        self.report
+            .warnings
+            .extend(ingested.warnings.iter().cloned());
+        Ok(ingested)
+    }
+
+    fn normalize(&mut self, ingested: &mut Ingested) {
+        self.timed("normalize", |site| {
+            site.report.withheld =
+                privacy::select_channels(&mut ingested.archive, &site.config.publish);
+            site.report.redactions = privacy::redact(&mut ingested.archive);
+        });
+        for name in &self.report.withheld.unmatched_names {
+            self.report
+                .warnings
+                .push(format!("publish: no channel named {name:?} in the inputs"));
+        }
+        self.report.channels = ingested.archive.channels.len();
+        self.report.messages = ingested.archive.message_count();
+    }
+
+    fn render(&mut self, ingested: &Ingested) -> Result<(), BuildError> {
+        let theme = Theme::load(self.config.theme.as_deref())?;
+        let mut staging = Staging::begin(&self.options.out)?;
+        let stats = self.timed("render", |site| {
+            render::render_site(
+                &ingested.archive,
+                &site.report.withheld.hidden_ids,
+                site.config,
+                &theme,
+                &mut staging,
+            )
+        })?;
+        self.report.pages = stats.pages;
+        self.timed("write", |_| staging.commit())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+// scrollback: show times in the reader's own time zone. The page works without this file:
+// every time is server-rendered in the configured zone, which the header names.
+(function () {
+  "use strict";
+  var zone;
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch (e) {
+    return;
+  }
+  if (!zone) return;
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var day = function (d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); };
+
+  function localize() {
+    var pageDay = document.querySelector("h1 time[datetime]");
+    var pageDate = pageDay ? pageDay.getAttribute("datetime") : null;
+    var times = document.querySelectorAll(".msg time[datetime], .msg-body time[datetime]");
+    for (var i = 0; i < times.length; i++) {
+      var el = times[i];
+      var iso = el.getAttribute("datetime");
+      if (!/T.*Z$/.test(iso)) continue;
+      var d = new Date(iso);
+      if (isNaN(d.getTime())) continue;
+      var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+      if (el.closest(".msg-body")) {
+        el.textContent = day(d) + " " + hm;
+      } else {
+        el.textContent = pageDate && day(d) !== pageDate ? day(d) + " " + hm : hm;
+      }
+      el.title = d.toLocaleString(undefined, { dateStyle: "full", timeStyle: "long" });
+    }
+    var label = document.querySelector("[data-zone]");
+    if (label) label.textContent = zone + " (your time zone)";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", localize);
+  } else {
+    localize();
+  }
+})();
