@@ -152,8 +152,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     expected: &str,
 ) -> Result<T, IngestError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| json_error(shown, &e.path().to_string(), e.into_inner(), expected))?;
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // The path ends in `?` where the parser stopped before knowing the key (syntax errors).
+        let at = e.path().to_string();
+        let at = at.trim_end_matches(".?").trim_end_matches('?');
+        json_error(shown, at, e.into_inner(), expected)
+    })?;
     de.end().map_err(|e| json_error(shown, "", e, expected))?;
     Ok(value)
 }
@@ -169,10 +173,11 @@ fn json_error(shown: &str, at: &str, err: serde_json::Error, expected: &str) -> 
     } else {
         format!("{at}: {text} ({expected})")
     };
+    // serde_json says column 0 when the problem is the value that starts a line.
     IngestError::Json {
         path: shown.to_owned(),
         line,
-        column,
+        column: column.max(1),
         message,
     }
 }
