@@ -8,12 +8,7 @@ use crate::ingest::Format;
 
 /// Turn exported chat logs into a static website: channel history, permalinks, search.
 #[derive(Debug, Parser)]
-#[command(
-    name = "scrollback",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "scrollback", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Configuration file [default: ./scrollback.toml if it exists]
     #[arg(long, global = true, value_name = "FILE")]

@@ -129,10 +129,8 @@ impl Config {
             None => return Ok(Config::default()),
         };
         let shown = path.display().to_string();
-        let text = fs_err::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = fs_err::read_to_string(&path)
+            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
         let mut config = Config::parse(&text, &shown)?;
         let base = path.parent().unwrap_or(Path::new(""));
         config.resolve_paths(base);
@@ -277,37 +275,23 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_naming_line_and_key() {
-        let err = Config::parse("titel = \"x\"\n", "s.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("s.toml: TOML parse error at line 1, column 1"),
-            "{err}"
-        );
+        let err = Config::parse("titel = \"x\"\n", "s.toml").unwrap_err().to_string();
+        assert!(err.starts_with("s.toml: TOML parse error at line 1, column 1"), "{err}");
         assert!(err.contains("unknown field `titel`"), "{err}");
     }
 
     #[test]
     fn channel_selection_is_public_or_a_list() {
         let c = Config::parse("[publish]\nchannels = [\"ops\"]\n", "s").unwrap();
-        assert_eq!(
-            c.publish.channels,
-            ChannelSelection::Named(vec!["ops".into()])
-        );
-        let err = Config::parse("[publish]\nchannels = \"all\"\n", "s")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("expected \"public\" or a list of channel names"),
-            "{err}"
-        );
+        assert_eq!(c.publish.channels, ChannelSelection::Named(vec!["ops".into()]));
+        let err = Config::parse("[publish]\nchannels = \"all\"\n", "s").unwrap_err().to_string();
+        assert!(err.contains("expected \"public\" or a list of channel names"), "{err}");
     }
 
     #[test]
     fn environment_overrides_the_file_and_is_validated() {
         let mut c = Config::default();
-        c.apply_env(|k| (k == "SCROLLBACK_TITLE").then(|| "Ops".to_owned()))
-            .unwrap();
+        c.apply_env(|k| (k == "SCROLLBACK_TITLE").then(|| "Ops".to_owned())).unwrap();
         assert_eq!(c.title, "Ops");
         let err = c
             .apply_env(|k| (k == "SCROLLBACK_DISPLAY_TIMEZONE").then(|| "Mars/Base".to_owned()))

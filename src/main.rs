@@ -56,29 +56,19 @@ fn load_config(cli: &Cli) -> Result<Config> {
 }
 
 fn inputs(args: &[PathBuf], config: &Config) -> Vec<PathBuf> {
-    if args.is_empty() {
-        config.inputs.clone()
-    } else {
-        args.to_vec()
-    }
+    if args.is_empty() { config.inputs.clone() } else { args.to_vec() }
 }
 
 fn build(cli: &Cli, args: &BuildArgs) -> Result<ExitCode> {
     let config = load_config(cli)?;
-    let out = args
-        .out
-        .clone()
-        .or_else(|| config.out.clone())
-        .unwrap_or_else(|| PathBuf::from("public"));
+    let out = args.out.clone().or_else(|| config.out.clone()).unwrap_or_else(|| PathBuf::from("public"));
     let options = BuildOptions {
         inputs: inputs(&args.inputs, &config),
         out: out.clone(),
         keep_going: args.keep_going,
         format: args.format,
     };
-    let report = Site::new(&config, options)
-        .build()
-        .context("build failed")?;
+    let report = Site::new(&config, options).build().context("build failed")?;
     print_notes(&report, "skipped");
     if !cli.quiet {
         eprintln!(
@@ -119,37 +109,23 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         );
         print_summary(&report);
     }
-    Ok(if report.problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn init(args: &InitArgs) -> Result<ExitCode> {
     if args.path.exists() && !args.force {
-        bail!(
-            "{} already exists; use --force to overwrite it",
-            args.path.display()
-        );
+        bail!("{} already exists; use --force to overwrite it", args.path.display());
     }
     fs_err::write(&args.path, config::TEMPLATE)?;
     eprintln!("Wrote {}", args.path.display());
     if let Some(dir) = &args.theme {
         if dir.exists() && !args.force {
-            bail!(
-                "{} already exists; use --force to overwrite it",
-                dir.display()
-            );
+            bail!("{} already exists; use --force to overwrite it", dir.display());
         }
         for path in Theme::write_defaults(dir)? {
             eprintln!("Wrote {path}");
         }
-        eprintln!(
-            "Set `theme = {:?}` in {} to use it.",
-            dir.display().to_string(),
-            args.path.display()
-        );
+        eprintln!("Set `theme = {:?}` in {} to use it.", dir.display().to_string(), args.path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -168,18 +144,11 @@ fn print_summary(report: &Report) {
         eprintln!("  not published: {name} ({why})");
     }
     if !report.redactions.is_empty() {
-        let parts: Vec<String> = report
-            .redactions
-            .iter()
-            .map(|(rule, n)| format!("{n} {rule}"))
-            .collect();
+        let parts: Vec<String> = report.redactions.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
         eprintln!("  redacted: {}", parts.join(", "));
     }
-    let phases: Vec<String> = report
-        .phases
-        .iter()
-        .map(|(name, t)| format!("{name} {:.2}s", t.as_secs_f64()))
-        .collect();
+    let phases: Vec<String> =
+        report.phases.iter().map(|(name, t)| format!("{name} {:.2}s", t.as_secs_f64())).collect();
     eprintln!("  time: {}", phases.join(", "));
 }
 

@@ -101,18 +101,12 @@ pub struct Text {
 impl Text {
     /// Slack `mrkdwn`, entity-escaped as Slack stores it.
     pub fn mrkdwn(source: impl Into<String>) -> Self {
-        Text {
-            markup: Markup::SlackMrkdwn,
-            source: source.into(),
-        }
+        Text { markup: Markup::SlackMrkdwn, source: source.into() }
     }
 
     /// Plain text: no markup at all.
     pub fn plain(source: impl Into<String>) -> Self {
-        Text {
-            markup: Markup::Plain,
-            source: source.into(),
-        }
+        Text { markup: Markup::Plain, source: source.into() }
     }
 
     /// Whether there is nothing to show.
@@ -329,13 +323,10 @@ impl Archive {
     /// messages (the same export given twice, or overlapping exports). Returns how many
     /// duplicates were dropped.
     pub fn finish(&mut self) -> usize {
-        self.channels
-            .sort_by(|a, b| (a.source, &a.id).cmp(&(b.source, &b.id)));
+        self.channels.sort_by(|a, b| (a.source, &a.id).cmp(&(b.source, &b.id)));
         let mut dropped = 0;
         for channel in &mut self.channels {
-            channel
-                .messages
-                .sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+            channel.messages.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
             let before = channel.messages.len();
             channel.messages.dedup_by(|b, a| a.id == b.id);
             dropped += before - channel.messages.len();
@@ -345,9 +336,7 @@ impl Archive {
 
     /// Looks up a channel by source and id.
     pub fn channel(&self, source: &str, id: &str) -> Option<&Channel> {
-        self.channels
-            .iter()
-            .find(|c| c.source == source && c.id == id)
+        self.channels.iter().find(|c| c.source == source && c.id == id)
     }
 
     /// Total number of messages in all channels.

@@ -47,22 +47,14 @@ impl Staging {
             .to_string_lossy()
             .into_owned();
         ensure_replaceable(out)?;
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs_err::create_dir_all(parent)?;
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
         if dir.exists() {
             fs_err::remove_dir_all(&dir)?;
         }
         fs_err::create_dir_all(&dir)?;
-        Ok(Staging {
-            out: out.to_path_buf(),
-            dir,
-            files: BTreeMap::new(),
-            done: false,
-        })
+        Ok(Staging { out: out.to_path_buf(), dir, files: BTreeMap::new(), done: false })
     }
 
     /// Writes one file at `rel` (a `/`-separated path inside the site).
@@ -73,18 +65,12 @@ impl Staging {
             fs_err::create_dir_all(parent)?;
         }
         fs_err::write(&path, bytes)?;
-        self.files
-            .insert(rel.to_owned(), blake3::hash(bytes).to_hex().to_string());
+        self.files.insert(rel.to_owned(), blake3::hash(bytes).to_hex().to_string());
         Ok(())
     }
 
     /// Writes a content-addressed asset as `assets/<stem>.<hash>.<ext>` and returns that path.
-    pub fn write_asset(
-        &mut self,
-        stem: &str,
-        ext: &str,
-        bytes: &[u8],
-    ) -> Result<String, OutputError> {
+    pub fn write_asset(&mut self, stem: &str, ext: &str, bytes: &[u8]) -> Result<String, OutputError> {
         let rel = asset_path(stem, ext, bytes);
         self.write(&rel, bytes)?;
         Ok(rel)
@@ -107,11 +93,7 @@ impl Staging {
         ensure_replaceable(&self.out)?;
         if self.out.exists() {
             let previous = self.dir.with_file_name(
-                self.dir
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .replace(".staging-", ".previous-"),
+                self.dir.file_name().unwrap_or_default().to_string_lossy().replace(".staging-", ".previous-"),
             );
             if previous.exists() {
                 fs_err::remove_dir_all(&previous)?;
@@ -200,14 +182,9 @@ mod tests {
             second.write("index.html", b"two").unwrap();
             // dropped without commit: a failed build
         }
-        assert_eq!(
-            fs_err::read_to_string(out.join("index.html")).unwrap(),
-            "one"
-        );
-        let leftovers: Vec<_> = fs_err::read_dir(tmp.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        assert_eq!(fs_err::read_to_string(out.join("index.html")).unwrap(), "one");
+        let leftovers: Vec<_> =
+            fs_err::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
     }
 

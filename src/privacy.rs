@@ -29,11 +29,7 @@ pub struct Withheld {
 /// Removes every channel the config does not publish from `archive`.
 pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
     let mut withheld = Withheld::default();
-    let mut named: BTreeMap<&str, bool> = publish
-        .private
-        .iter()
-        .map(|n| (n.as_str(), false))
-        .collect();
+    let mut named: BTreeMap<&str, bool> = publish.private.iter().map(|n| (n.as_str(), false)).collect();
     if let ChannelSelection::Named(list) = &publish.channels {
         named.extend(list.iter().map(|n| (n.as_str(), false)));
     }
@@ -45,19 +41,14 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
         match why_withheld(&channel, publish) {
             None => archive.channels.push(channel),
             Some(why) => {
-                withheld
-                    .hidden_ids
-                    .push(format!("{}:{}", channel.source, channel.id));
+                withheld.hidden_ids.push(format!("{}:{}", channel.source, channel.id));
                 withheld.channels.push((channel.name, why));
             }
         }
     }
     withheld.channels.sort();
-    withheld.unmatched_names = named
-        .into_iter()
-        .filter(|(_, seen)| !seen)
-        .map(|(n, _)| n.to_owned())
-        .collect();
+    withheld.unmatched_names =
+        named.into_iter().filter(|(_, seen)| !seen).map(|(n, _)| n.to_owned()).collect();
     withheld
 }
 
@@ -68,19 +59,16 @@ fn why_withheld(channel: &Channel, publish: &Publish) -> Option<String> {
     }
     let named_private = publish.private.iter().any(|n| n == name);
     match channel.visibility {
-        Visibility::Public if channel.shared && !named_private => Some(
-            "shared with another organisation; name it in publish.private to publish".to_owned(),
-        ),
+        Visibility::Public if channel.shared && !named_private => {
+            Some("shared with another organisation; name it in publish.private to publish".to_owned())
+        }
         Visibility::Public => match &publish.channels {
             ChannelSelection::Named(list) if !list.iter().any(|n| n == name) && !named_private => {
                 Some("not listed in publish.channels".to_owned())
             }
             _ => None,
         },
-        other if !named_private => Some(format!(
-            "{}; name it in publish.private to publish",
-            other.label()
-        )),
+        other if !named_private => Some(format!("{}; name it in publish.private to publish", other.label())),
         _ => None,
     }
 }
@@ -112,21 +100,13 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"https://hooks\.slack\.com/(services|workflows)/[A-Za-z0-9_/]+",
             "[webhook redacted]",
         ),
-        rule(
-            "slack-token",
-            r"\bxox[a-z]-[A-Za-z0-9-]{8,}",
-            "[token redacted]",
-        ),
+        rule("slack-token", r"\bxox[a-z]-[A-Za-z0-9-]{8,}", "[token redacted]"),
         rule(
             "github-token",
             r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b",
             "[token redacted]",
         ),
-        rule(
-            "aws-access-key",
-            r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
-            "[token redacted]",
-        ),
+        rule("aws-access-key", r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", "[token redacted]"),
         rule(
             "url-password",
             r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s:/@<>|]{1,64}:)[^\s@<>|/]{3,64}@",
@@ -168,10 +148,7 @@ fn redact_channel(channel: &mut Channel, counts: &mut RedactionCounts) {
         redact_text(&mut message.text, counts);
         redact_string(&mut message.author.name, counts);
         for attachment in &mut message.attachments {
-            for text in [&mut attachment.pretext, &mut attachment.text]
-                .into_iter()
-                .flatten()
-            {
+            for text in [&mut attachment.pretext, &mut attachment.text].into_iter().flatten() {
                 redact_text(text, counts);
             }
             for field in &mut attachment.fields {
@@ -236,10 +213,7 @@ mod tests {
             redacted("call (555) 010-1234 or +44 20 7946 0958"),
             "call [phone redacted] or [phone redacted]"
         );
-        assert_eq!(
-            redacted("tok xoxb-1234-56789-abcdefgh"),
-            "tok [token redacted]"
-        );
+        assert_eq!(redacted("tok xoxb-1234-56789-abcdefgh"), "tok [token redacted]");
         assert_eq!(redacted("key AKIAIOSFODNN7EXAMPLE"), "key [token redacted]");
         assert_eq!(
             redacted("db postgres://app:s3cret@db1:5432/x"),

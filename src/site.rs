@@ -92,11 +92,7 @@ pub struct Site<'a> {
 impl<'a> Site<'a> {
     /// Prepares a build; nothing is read yet.
     pub fn new(config: &'a Config, options: BuildOptions) -> Self {
-        Site {
-            config,
-            options,
-            report: Report::default(),
-        }
+        Site { config, options, report: Report::default() }
     }
 
     /// Reads, checks and normalises every input without writing anything.
@@ -134,26 +130,20 @@ impl<'a> Site<'a> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
-        let ingested = self.timed("ingest", |site| {
-            ingest::ingest_all(&site.options.inputs, site.options.format)
-        });
+        let ingested =
+            self.timed("ingest", |site| ingest::ingest_all(&site.options.inputs, site.options.format));
         self.report.files_read = ingested.files_read;
-        self.report
-            .warnings
-            .extend(ingested.warnings.iter().cloned());
+        self.report.warnings.extend(ingested.warnings.iter().cloned());
         Ok(ingested)
     }
 
     fn normalize(&mut self, ingested: &mut Ingested) {
         self.timed("normalize", |site| {
-            site.report.withheld =
-                privacy::select_channels(&mut ingested.archive, &site.config.publish);
+            site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
             site.report.redactions = privacy::redact(&mut ingested.archive);
         });
         for name in &self.report.withheld.unmatched_names {
-            self.report
-                .warnings
-                .push(format!("publish: no channel named {name:?} in the inputs"));
+            self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
         }
         self.report.channels = ingested.archive.channels.len();
         self.report.messages = ingested.archive.message_count();

@@ -39,12 +39,9 @@ impl Input {
     /// Opens a directory or a zip file. `root_markers` are file names that mark the export
     /// root, for inputs that wrap the export in a folder.
     pub fn open(path: &Path, root_markers: &[&str]) -> Result<Input, IngestError> {
-        let meta = fs_err::metadata(path).map_err(|e| IngestError::io(path, e))?;
-        let mut input = if meta.is_dir() {
-            Self::open_dir(path)?
-        } else {
-            Self::open_zip(path)?
-        };
+        // std, not fs_err: the error is shown after the path already.
+        let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
+        let mut input = if meta.is_dir() { Self::open_dir(path)? } else { Self::open_zip(path)? };
         input.root = find_root(input.files.keys().map(String::as_str), root_markers);
         if !input.root.is_empty() {
             let root = input.root.clone();
@@ -59,9 +56,7 @@ impl Input {
     fn open_dir(path: &Path) -> Result<Input, IngestError> {
         let mut files = BTreeMap::new();
         let mut refused = Vec::new();
-        let walk = walkdir::WalkDir::new(path)
-            .follow_links(false)
-            .sort_by_file_name();
+        let walk = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name();
         for entry in walk {
             let entry = entry.map_err(|e| {
                 let at = e.path().unwrap_or(path).to_path_buf();
@@ -74,35 +69,25 @@ impl Input {
                 files.insert(rel, Entry::Disk(entry.path().to_path_buf()));
             }
         }
-        Ok(Input {
-            path: path.to_path_buf(),
-            root: String::new(),
-            files,
-            zip: None,
-            refused,
-        })
+        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: None, refused })
     }
 
     fn open_zip(path: &Path) -> Result<Input, IngestError> {
         let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
-        let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-            IngestError::invalid(path.display(), format!("not a readable zip archive: {e}"))
-        })?;
+        let mut archive = zip::ZipArchive::new(BufReader::new(file))
+            .map_err(|e| IngestError::invalid(path.display(), format!("not a readable zip archive: {e}")))?;
         if archive.len() > MAX_ZIP_ENTRIES {
             return Err(IngestError::invalid(
                 path.display(),
-                format!(
-                    "zip has {} entries; the limit is {MAX_ZIP_ENTRIES}",
-                    archive.len()
-                ),
+                format!("zip has {} entries; the limit is {MAX_ZIP_ENTRIES}", archive.len()),
             ));
         }
         let mut files = BTreeMap::new();
         let mut refused = Vec::new();
         for index in 0..archive.len() {
-            let entry = archive.by_index_raw(index).map_err(|e| {
-                IngestError::invalid(path.display(), format!("zip entry {index}: {e}"))
-            })?;
+            let entry = archive
+                .by_index_raw(index)
+                .map_err(|e| IngestError::invalid(path.display(), format!("zip entry {index}: {e}")))?;
             let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
             if entry.is_dir() {
                 continue;
@@ -115,24 +100,15 @@ impl Input {
                 refused.push(format!("{name}: path escapes the archive, refused"));
                 continue;
             };
-            let rel = safe
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel =
+                safe.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             if files.contains_key(&rel) {
                 refused.push(format!("{rel}: duplicate entry; the first one is used"));
             } else {
                 files.insert(rel, Entry::Zip(index));
             }
         }
-        Ok(Input {
-            path: path.to_path_buf(),
-            root: String::new(),
-            files,
-            zip: Some(archive),
-            refused,
-        })
+        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: Some(archive), refused })
     }
 
     /// The input as the user named it.
@@ -169,27 +145,18 @@ impl Input {
                 file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
             }
             Some(Entry::Zip(index)) => {
-                let zip = self
-                    .zip
-                    .as_mut()
-                    .expect("zip entries come from a zip input");
+                let zip = self.zip.as_mut().expect("zip entries come from a zip input");
                 let entry = zip.by_index(*index).map_err(|e| {
                     IngestError::invalid(shown.clone(), format!("cannot read zip entry: {e}"))
                 })?;
                 entry.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
             }
         };
-        read.map_err(|e| IngestError::Io {
-            path: shown.clone(),
-            source: e,
-        })?;
+        read.map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(IngestError::invalid(
                 shown,
-                format!(
-                    "larger than the {} MiB limit for one file",
-                    MAX_FILE_BYTES >> 20
-                ),
+                format!("larger than the {} MiB limit for one file", MAX_FILE_BYTES >> 20),
             ));
         }
         Ok(bytes)
@@ -198,10 +165,7 @@ impl Input {
 
 fn relative_name(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// The shallowest folder holding one of the `markers`, as a prefix ending in `/`, or `""`.
@@ -211,19 +175,8 @@ fn find_root<'a>(files: impl Iterator<Item = &'a str>, markers: &[&str]) -> Stri
             let (dir, name) = f.rsplit_once('/').unwrap_or(("", f));
             markers.contains(&name).then_some(dir)
         })
-        .min_by_key(|dir| {
-            (
-                dir.matches('/').count() + usize::from(!dir.is_empty()),
-                *dir,
-            )
-        })
-        .map(|dir| {
-            if dir.is_empty() {
-                String::new()
-            } else {
-                format!("{dir}/")
-            }
-        })
+        .min_by_key(|dir| (dir.matches('/').count() + usize::from(!dir.is_empty()), *dir))
+        .map(|dir| if dir.is_empty() { String::new() } else { format!("{dir}/") })
         .unwrap_or_default()
 }
 
@@ -233,15 +186,8 @@ mod tests {
 
     #[test]
     fn export_root_is_the_shallowest_folder_with_a_marker() {
-        let files = [
-            "x/users.json",
-            "x/ops/2014-01-12.json",
-            "x/deep/y/channels.json",
-        ];
-        assert_eq!(
-            find_root(files.into_iter(), &["channels.json", "users.json"]),
-            "x/"
-        );
+        let files = ["x/users.json", "x/ops/2014-01-12.json", "x/deep/y/channels.json"];
+        assert_eq!(find_root(files.into_iter(), &["channels.json", "users.json"]), "x/");
         let flat = ["channels.json", "a/channels.json"];
         assert_eq!(find_root(flat.into_iter(), &["channels.json"]), "");
     }

@@ -53,17 +53,11 @@ pub enum IngestError {
 
 impl IngestError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        IngestError::Io {
-            path: path.display().to_string(),
-            source,
-        }
+        IngestError::Io { path: path.display().to_string(), source }
     }
 
     pub(crate) fn invalid(path: impl Display, message: impl Into<String>) -> Self {
-        IngestError::Invalid {
-            path: path.to_string(),
-            message: message.into(),
-        }
+        IngestError::Invalid { path: path.to_string(), message: message.into() }
     }
 
     /// The file the problem is about.
@@ -117,12 +111,7 @@ pub fn ingest_all(inputs: &[impl AsRef<Path>], format: Option<Format>) -> Ingest
 
 fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result<(), IngestError> {
     let mut input = Input::open(path, slack::ROOT_MARKERS)?;
-    out.warnings.extend(
-        input
-            .refused
-            .drain(..)
-            .map(|r| format!("{}: {r}", path.display())),
-    );
+    out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
     let format = match format {
         Some(f) => f,
         None => detect(&input).ok_or_else(|| {
@@ -165,19 +154,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
 fn json_error(shown: &str, at: &str, err: serde_json::Error, expected: &str) -> IngestError {
     let (line, column) = (err.line(), err.column());
     let text = err.to_string();
-    let text = text
-        .strip_suffix(&format!(" at line {line} column {column}"))
-        .unwrap_or(&text);
+    let text = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text);
     let message = if at == "." || at.is_empty() {
         format!("{text} ({expected})")
     } else {
         format!("{at}: {text} ({expected})")
     };
     // serde_json says column 0 when the problem is the value that starts a line.
-    IngestError::Json {
-        path: shown.to_owned(),
-        line,
-        column: column.max(1),
-        message,
-    }
+    IngestError::Json { path: shown.to_owned(), line, column: column.max(1), message }
 }

@@ -14,8 +14,8 @@ use serde::de::{self, Deserializer};
 
 use super::{IngestError, Ingested, Input, parse_json};
 use crate::model::{
-    Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text,
-    Thread, User, Visibility,
+    Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User,
+    Visibility,
 };
 
 /// The importer's name in the model (`Channel::source`, user id prefix).
@@ -39,12 +39,7 @@ const MANIFESTS: &[(&str, Visibility)] = &[
 
 /// Imports a Slack export into `out`, recording problems instead of stopping.
 pub fn import(input: &mut Input, out: &mut Ingested) {
-    let mut importer = Importer {
-        input,
-        out,
-        users: BTreeMap::new(),
-        bots: BTreeMap::new(),
-    };
+    let mut importer = Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new() };
     importer.read_users();
     let conversations = importer.read_manifests();
     importer.warn_unlisted_folders(&conversations);
@@ -74,11 +69,7 @@ struct Conversation {
 }
 
 impl Importer<'_> {
-    fn read_json<T: serde::de::DeserializeOwned>(
-        &mut self,
-        rel: &str,
-        expected: &str,
-    ) -> Option<T> {
+    fn read_json<T: serde::de::DeserializeOwned>(&mut self, rel: &str, expected: &str) -> Option<T> {
         let bytes = match self.input.read(rel) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -97,10 +88,7 @@ impl Importer<'_> {
     }
 
     fn read_users(&mut self) {
-        let Some(file) = ["users.json", "org_users.json"]
-            .into_iter()
-            .find(|f| self.input.has(f))
-        else {
+        let Some(file) = ["users.json", "org_users.json"].into_iter().find(|f| self.input.has(f)) else {
             let shown = self.input.display("users.json");
             self.out.problems.push(IngestError::invalid(
                 shown,
@@ -109,9 +97,8 @@ impl Importer<'_> {
             ));
             return;
         };
-        let raw: Vec<RawUser> = self
-            .read_json(file, "users.json must be a JSON array of user objects")
-            .unwrap_or_default();
+        let raw: Vec<RawUser> =
+            self.read_json(file, "users.json must be a JSON array of user objects").unwrap_or_default();
         for user in raw {
             let id = user_id(&user.id);
             if let Some(bot_id) = user.profile.bot_id.as_deref().filter(|b| !b.is_empty()) {
@@ -127,16 +114,7 @@ impl Importer<'_> {
             .to_owned();
             let handle = Some(user.name).filter(|h| !h.is_empty());
             let is_bot = user.is_bot || user.id == "USLACKBOT";
-            self.users.insert(
-                id.clone(),
-                User {
-                    id,
-                    name,
-                    handle,
-                    is_bot,
-                    deleted: user.deleted,
-                },
-            );
+            self.users.insert(id.clone(), User { id, name, handle, is_bot, deleted: user.deleted });
         }
     }
 
@@ -161,11 +139,7 @@ impl Importer<'_> {
                 } else {
                     raw.name.clone()
                 };
-                conversations.push(Conversation {
-                    raw,
-                    visibility,
-                    folder,
-                });
+                conversations.push(Conversation { raw, visibility, folder });
             }
         }
         conversations
@@ -192,28 +166,19 @@ impl Importer<'_> {
     }
 
     fn read_conversation(&mut self, conversation: Conversation) -> Channel {
-        let Conversation {
-            raw,
-            visibility,
-            folder,
-        } = conversation;
+        let Conversation { raw, visibility, folder } = conversation;
         let prefix = format!("{folder}/");
         let day_files: Vec<String> = self
             .input
             .files()
-            .filter_map(|f| {
-                f.strip_prefix(&prefix)
-                    .filter(|n| is_day_file(n))
-                    .map(|_| f.to_owned())
-            })
+            .filter_map(|f| f.strip_prefix(&prefix).filter(|n| is_day_file(n)).map(|_| f.to_owned()))
             .collect();
         let pins: BTreeSet<String> = raw.pins.iter().map(|p| p.id.replace('.', "")).collect();
         let mut messages = Vec::new();
         for file in day_files {
-            let Some(day) = self.read_json::<Vec<RawMessage>>(
-                &file,
-                "a day file must be a JSON array of message objects",
-            ) else {
+            let Some(day) = self
+                .read_json::<Vec<RawMessage>>(&file, "a day file must be a JSON array of message objects")
+            else {
                 continue;
             };
             for raw_message in day {
@@ -222,11 +187,7 @@ impl Importer<'_> {
                 messages.push(message);
             }
         }
-        let name = if raw.name.is_empty() {
-            raw.id.clone()
-        } else {
-            raw.name.clone()
-        };
+        let name = if raw.name.is_empty() { raw.id.clone() } else { raw.name.clone() };
         let name = match visibility {
             Visibility::Direct => self.dm_name(&raw),
             _ => name,
@@ -237,14 +198,8 @@ impl Importer<'_> {
             name,
             visibility,
             shared: raw.is_shared || raw.is_ext_shared || raw.is_org_shared,
-            topic: raw
-                .topic
-                .map(|t| Text::mrkdwn(t.value))
-                .filter(|t| !t.is_empty()),
-            purpose: raw
-                .purpose
-                .map(|t| Text::mrkdwn(t.value))
-                .filter(|t| !t.is_empty()),
+            topic: raw.topic.map(|t| Text::mrkdwn(t.value)).filter(|t| !t.is_empty()),
+            purpose: raw.purpose.map(|t| Text::mrkdwn(t.value)).filter(|t| !t.is_empty()),
             created: raw.created.and_then(|c| Timestamp::from_second(c.0).ok()),
             archived: raw.is_archived,
             messages,
@@ -256,26 +211,14 @@ impl Importer<'_> {
         let names: Vec<String> = raw
             .members
             .iter()
-            .map(|m| {
-                self.users
-                    .get(&user_id(m))
-                    .map_or_else(|| m.clone(), |u| u.name.clone())
-            })
+            .map(|m| self.users.get(&user_id(m)).map_or_else(|| m.clone(), |u| u.name.clone()))
             .collect();
-        if names.is_empty() {
-            raw.id.clone()
-        } else {
-            format!("dm-{}", names.join("-"))
-        }
+        if names.is_empty() { raw.id.clone() } else { format!("dm-{}", names.join("-")) }
     }
 
     fn merge(&mut self, channel: Channel) {
         let archive = &mut self.out.archive;
-        match archive
-            .channels
-            .iter_mut()
-            .find(|c| c.source == SOURCE && c.id == channel.id)
-        {
+        match archive.channels.iter_mut().find(|c| c.source == SOURCE && c.id == channel.id) {
             Some(existing) => existing.messages.extend(channel.messages),
             None => archive.channels.push(channel),
         }
@@ -292,17 +235,18 @@ impl Importer<'_> {
             },
             _ => Thread::None,
         };
-        let mut files: Vec<File> = raw
-            .files
-            .unwrap_or_default()
-            .into_iter()
-            .map(file)
-            .collect();
+        let mut files: Vec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
         files.extend(raw.file.map(file));
-        let text = match raw.text.filter(|t| !t.trim().is_empty()) {
+        let mut text = match raw.text.filter(|t| !t.trim().is_empty()) {
             Some(text) => text,
             None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
         };
+        if kind.is_system() {
+            // "<@U1|alice> has joined the channel": the author is already shown beside it.
+            if let Some(user) = &raw.user {
+                text = strip_self_mention(&text, user);
+            }
+        }
         Message {
             id,
             time: raw.ts.time,
@@ -320,12 +264,7 @@ impl Importer<'_> {
                     users: r.users.iter().map(|u| user_id(u)).collect(),
                 })
                 .collect(),
-            attachments: raw
-                .attachments
-                .unwrap_or_default()
-                .into_iter()
-                .map(attachment)
-                .collect(),
+            attachments: raw.attachments.unwrap_or_default().into_iter().map(attachment).collect(),
             files,
             thread,
             pinned: false,
@@ -336,15 +275,9 @@ impl Importer<'_> {
     fn author(&mut self, raw: &RawMessage) -> Author {
         // Old file_share rows carry `"username": "<@U061A3E0G|javier>"` instead of a name.
         let username = raw.username.as_deref().filter(|u| !u.is_empty());
-        let mention = username
-            .and_then(|u| u.strip_prefix("<@"))
-            .and_then(|u| u.split(['|', '>']).next());
+        let mention = username.and_then(|u| u.strip_prefix("<@")).and_then(|u| u.split(['|', '>']).next());
         let user = raw.user.as_deref().or(mention).map(user_id);
-        let bot_user = raw
-            .bot_id
-            .as_deref()
-            .and_then(|b| self.bots.get(b))
-            .cloned();
+        let bot_user = raw.bot_id.as_deref().and_then(|b| self.bots.get(b)).cloned();
         let is_bot = raw.subtype.as_deref() == Some("bot_message")
             || raw.bot_id.is_some()
             || user
@@ -355,41 +288,18 @@ impl Importer<'_> {
         let bot_name = username
             .filter(|_| mention.is_none() && is_bot)
             .map(str::to_owned)
-            .or_else(|| {
-                raw.bot_profile
-                    .as_ref()
-                    .map(|b| b.name.clone())
-                    .filter(|n| !n.is_empty())
-            });
+            .or_else(|| raw.bot_profile.as_ref().map(|b| b.name.clone()).filter(|n| !n.is_empty()));
         let account = user.clone().or(bot_user);
         if let (Some(id), Some(profile)) = (&account, &raw.user_profile) {
             self.learn_user(id, profile, is_bot);
         }
         let name = bot_name
-            .or_else(|| {
-                account
-                    .as_ref()
-                    .and_then(|id| self.users.get(id))
-                    .map(|u| u.name.clone())
-            })
+            .or_else(|| account.as_ref().and_then(|id| self.users.get(id)).map(|u| u.name.clone()))
             .or_else(|| username.filter(|_| mention.is_none()).map(str::to_owned))
-            .or_else(|| {
-                account
-                    .as_ref()
-                    .map(|id| id.trim_start_matches("slack:").to_owned())
-            })
-            .unwrap_or_else(|| {
-                if is_bot {
-                    "bot".to_owned()
-                } else {
-                    "unknown".to_owned()
-                }
-            });
-        Author {
-            user: account,
-            name,
-            is_bot,
-        }
+            .or_else(|| (raw.user.as_deref() == Some("USLACKBOT")).then(|| "Slackbot".to_owned()))
+            .or_else(|| account.as_ref().map(|id| id.trim_start_matches("slack:").to_owned()))
+            .unwrap_or_else(|| if is_bot { "bot".to_owned() } else { "unknown".to_owned() });
+        Author { user: account, name, is_bot }
     }
 
     /// Users missing from users.json (shared channels, deleted accounts) are known by the
@@ -400,21 +310,22 @@ impl Importer<'_> {
         }
         let handle = Some(profile.name.clone()).filter(|n| !n.is_empty());
         let Some(name) =
-            first_nonempty(&[&profile.display_name, &profile.real_name, &profile.name])
-                .map(str::to_owned)
+            first_nonempty(&[&profile.display_name, &profile.real_name, &profile.name]).map(str::to_owned)
         else {
             return;
         };
-        self.users.insert(
-            id.to_owned(),
-            User {
-                id: id.to_owned(),
-                name,
-                handle,
-                is_bot,
-                deleted: false,
-            },
-        );
+        self.users.insert(id.to_owned(), User { id: id.to_owned(), name, handle, is_bot, deleted: false });
+    }
+}
+
+/// Drops a leading `<@USER>` or `<@USER|name>` and the space after it.
+fn strip_self_mention(text: &str, user: &str) -> String {
+    let Some(rest) = text.strip_prefix("<@").and_then(|r| r.strip_prefix(user)) else {
+        return text.to_owned();
+    };
+    match rest.find('>') {
+        Some(end) if rest.starts_with(['>', '|']) => rest[end + 1..].trim_start().to_owned(),
+        _ => text.to_owned(),
     }
 }
 
@@ -434,27 +345,15 @@ fn is_day_file(name: &str) -> bool {
     };
     let b = stem.as_bytes();
     b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 fn kind_of(subtype: Option<&str>, author: &Author) -> MessageKind {
     let Some(subtype) = subtype else {
-        return if author.is_bot {
-            MessageKind::Bot
-        } else {
-            MessageKind::Normal
-        };
+        return if author.is_bot { MessageKind::Bot } else { MessageKind::Normal };
     };
     // Private channels used `group_*` for the same events in older exports.
-    let event = subtype
-        .strip_prefix("channel_")
-        .or_else(|| subtype.strip_prefix("group_"));
+    let event = subtype.strip_prefix("channel_").or_else(|| subtype.strip_prefix("group_"));
     match (subtype, event) {
         (_, Some("join")) => MessageKind::Join,
         (_, Some("leave")) => MessageKind::Leave,
@@ -502,10 +401,7 @@ fn attachment(raw: RawAttachment) -> Attachment {
             if formatted(field) {
                 Text::mrkdwn(v)
             } else {
-                Text {
-                    markup: crate::model::Markup::SlackTokens,
-                    source: v,
-                }
+                Text { markup: crate::model::Markup::SlackTokens, source: v }
             }
         })
     };
@@ -559,11 +455,7 @@ fn blocks_text(blocks: &serde_json::Value) -> String {
                     ("mrkdwn", Some(serde_json::Value::String(s))) => out.push(s.clone()),
                     // Plain block text is not entity-escaped; escape it like Slack's `text`.
                     ("plain_text" | "text", Some(serde_json::Value::String(s))) => {
-                        out.push(
-                            s.replace('&', "&amp;")
-                                .replace('<', "&lt;")
-                                .replace('>', "&gt;"),
-                        );
+                        out.push(s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
                     }
                     ("link", _) => {
                         let url = map.get("url").and_then(|u| u.as_str()).unwrap_or("");
@@ -624,16 +516,9 @@ impl SlackTs {
             return None;
         }
         let seconds: i64 = secs.parse().ok()?;
-        let nanos: i32 = if frac.is_empty() {
-            0
-        } else {
-            format!("{frac:0<9}").parse().ok()?
-        };
+        let nanos: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
         let time = Timestamp::new(seconds, nanos).ok()?;
-        Some(SlackTs {
-            raw: raw.to_owned(),
-            time,
-        })
+        Some(SlackTs { raw: raw.to_owned(), time })
     }
 }
 
@@ -887,6 +772,13 @@ mod tests {
         assert_eq!(ts.time.subsec_microsecond(), 12);
         assert!(SlackTs::parse("14589x0525.1").is_none());
         assert!(SlackTs::parse("").is_none());
+    }
+
+    #[test]
+    fn system_texts_lose_the_leading_mention_of_their_author() {
+        assert_eq!(strip_self_mention("<@U1|alice> has joined the channel", "U1"), "has joined the channel");
+        assert_eq!(strip_self_mention("<@U1> set the topic", "U1"), "set the topic");
+        assert_eq!(strip_self_mention("<@U12> joined", "U1"), "<@U12> joined");
     }
 
     #[test]

@@ -46,9 +46,7 @@ pub enum ChannelLink {
 
 impl Context<'_> {
     fn user_name(&self, id: &str) -> Option<&str> {
-        self.users
-            .get(&format!("{}:{id}", self.source))
-            .map(|u| u.name.as_str())
+        self.users.get(&format!("{}:{id}", self.source)).map(|u| u.name.as_str())
     }
 
     fn channel(&self, id: &str) -> Option<&ChannelLink> {
@@ -71,10 +69,7 @@ pub fn to_html(text: &Text, ctx: &Context) -> String {
 pub fn to_inline_html(text: &Text, ctx: &Context) -> String {
     let html = to_html(text, ctx);
     let html = html.trim_end();
-    match html
-        .strip_prefix("<p>")
-        .and_then(|h| h.strip_suffix("</p>"))
-    {
+    match html.strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")) {
         Some(inner) if !inner.contains("<p>") => inner.to_owned(),
         _ => html.to_owned(),
     }
@@ -132,17 +127,12 @@ pub fn strip_url_tokens(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
         return url.to_owned();
     };
-    let (query, fragment) = query
-        .split_once('#')
-        .map_or((query, None), |(q, f)| (q, Some(f)));
+    let (query, fragment) = query.split_once('#').map_or((query, None), |(q, f)| (q, Some(f)));
     let kept: Vec<&str> = query
         .split('&')
         .filter(|pair| {
             let key = pair.split('=').next().unwrap_or("");
-            !matches!(
-                key,
-                "t" | "token" | "access_token" | "X-Amz-Signature" | "X-Amz-Credential"
-            )
+            !matches!(key, "t" | "token" | "access_token" | "X-Amz-Signature" | "X-Amz-Credential")
         })
         .collect();
     let mut out = base.to_owned();

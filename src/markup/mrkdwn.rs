@@ -19,9 +19,7 @@ pub(super) fn events<'a>(src: &str, formatting: bool, ctx: &Context) -> Vec<Even
         match segment {
             Segment::Code(code) => {
                 let code = decode(code.strip_prefix('\n').unwrap_or(code));
-                out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(
-                    "".into(),
-                ))));
+                out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced("".into()))));
                 out.push(Event::Text(ensure_newline(code).into()));
                 out.push(Event::End(TagEnd::CodeBlock));
             }
@@ -87,12 +85,7 @@ fn blocks<'a>(prose: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<
     flush_quote(&mut quote, formatting, ctx, out);
 }
 
-fn flush_paragraph<'a>(
-    lines: &mut Vec<&str>,
-    formatting: bool,
-    ctx: &Context,
-    out: &mut Vec<Event<'a>>,
-) {
+fn flush_paragraph<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
     if lines.is_empty() {
         return;
     }
@@ -106,12 +99,7 @@ fn flush_paragraph<'a>(
     out.push(Event::End(TagEnd::Paragraph));
 }
 
-fn flush_quote<'a>(
-    lines: &mut Vec<&str>,
-    formatting: bool,
-    ctx: &Context,
-    out: &mut Vec<Event<'a>>,
-) {
+fn flush_quote<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
     if lines.is_empty() {
         return;
     }
@@ -215,9 +203,7 @@ fn closing(s: &str, open: usize, marker: char) -> Option<usize> {
             c if c == marker && j > open + 1 => {
                 let before = s[..j].chars().next_back();
                 let after = s[j + 1..].chars().next();
-                if before.is_some_and(|b| !b.is_whitespace())
-                    && after.is_none_or(|a| !a.is_alphanumeric())
-                {
+                if before.is_some_and(|b| !b.is_whitespace()) && after.is_none_or(|a| !a.is_alphanumeric()) {
                     return Some(j);
                 }
                 j += 1;
@@ -231,8 +217,7 @@ fn closing(s: &str, open: usize, marker: char) -> Option<usize> {
 /// `:name:` or `:name::skin-tone-N:` at the start of `s`, for names the emoji table knows.
 fn emoji_at(s: &str) -> Option<(String, usize)> {
     let body = &s[1..];
-    let end =
-        body.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-' | '\'')))?;
+    let end = body.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-' | '\'')))?;
     if end == 0 || !body[end..].starts_with(':') {
         return None;
     }
@@ -250,8 +235,7 @@ fn emoji_at(s: &str) -> Option<(String, usize)> {
 
 /// The glyph for a Slack emoji name, with a skin tone from `clap::skin-tone-3` style names.
 pub fn emoji(name: &str, tone: Option<char>) -> Option<String> {
-    let base =
-        emojis::get_by_shortcode(name).or_else(|| emojis::get_by_shortcode(slack_alias(name)?))?;
+    let base = emojis::get_by_shortcode(name).or_else(|| emojis::get_by_shortcode(slack_alias(name)?))?;
     let tone = tone.and_then(|t| match t {
         '2' => Some(emojis::SkinTone::Light),
         '3' => Some(emojis::SkinTone::MediumLight),
@@ -284,11 +268,7 @@ fn token<'a>(inner: &str, ctx: &Context, out: &mut Vec<Event<'a>>) {
     if let Some(id) = target.strip_prefix('@') {
         let name = match id {
             "here" | "channel" | "everyone" => id.to_owned(),
-            _ => ctx
-                .user_name(id)
-                .map(str::to_owned)
-                .or(label)
-                .unwrap_or_else(|| id.to_owned()),
+            _ => ctx.user_name(id).map(str::to_owned).or(label).unwrap_or_else(|| id.to_owned()),
         };
         out.push(mention(&format!("@{}", name.trim_start_matches('@'))));
     } else if let Some(id) = target.strip_prefix('#') {
@@ -313,11 +293,7 @@ fn token<'a>(inner: &str, ctx: &Context, out: &mut Vec<Event<'a>>) {
         let url = decode(target);
         if url.to_ascii_lowercase().starts_with("mailto:") {
             // Addresses are redacted before this point; a mailto link would only point nowhere.
-            out.push(Event::Text(
-                label
-                    .unwrap_or_else(|| url["mailto:".len()..].to_owned())
-                    .into(),
-            ));
+            out.push(Event::Text(label.unwrap_or_else(|| url["mailto:".len()..].to_owned()).into()));
         } else {
             let shown = label.unwrap_or_else(|| super::strip_url_tokens(&url));
             link(&url, shown, out);
@@ -333,19 +309,14 @@ fn special<'a>(command: &str, label: Option<String>, out: &mut Vec<Event<'a>>) {
             let name = command.split('^').next().unwrap_or(command);
             out.push(mention(&format!("@{name}")));
         }
-        "subteam" => out.push(mention(&format!(
-            "@{}",
-            label.as_deref().unwrap_or("group").trim_start_matches('@')
-        ))),
+        "subteam" => {
+            out.push(mention(&format!("@{}", label.as_deref().unwrap_or("group").trim_start_matches('@'))))
+        }
         "date" => {
-            let time = parts
-                .next()
-                .and_then(|s| s.parse::<i64>().ok())
-                .and_then(|s| Timestamp::from_second(s).ok());
+            let time =
+                parts.next().and_then(|s| s.parse::<i64>().ok()).and_then(|s| Timestamp::from_second(s).ok());
             let shown = label.unwrap_or_else(|| {
-                time.map_or_else(String::new, |t| {
-                    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
-                })
+                time.map_or_else(String::new, |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
             });
             match time {
                 Some(time) => out.push(Event::InlineHtml(
@@ -359,10 +330,9 @@ fn special<'a>(command: &str, label: Option<String>, out: &mut Vec<Event<'a>>) {
                 None => out.push(Event::Text(shown.into())),
             }
         }
-        other => out.push(mention(&format!(
-            "@{}",
-            label.as_deref().unwrap_or(other).trim_start_matches('@')
-        ))),
+        other => {
+            out.push(mention(&format!("@{}", label.as_deref().unwrap_or(other).trim_start_matches('@'))))
+        }
     }
 }
 
@@ -375,9 +345,7 @@ fn decode(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 fn ensure_newline(mut s: String) -> String {
@@ -409,18 +377,10 @@ mod tests {
         let mut channels = BTreeMap::new();
         channels.insert(
             "slack:C1".to_owned(),
-            ChannelLink::Published {
-                name: "ops".into(),
-                path: "c/ops/".into(),
-            },
+            ChannelLink::Published { name: "ops".into(), path: "c/ops/".into() },
         );
         channels.insert("slack:G1".to_owned(), ChannelLink::Hidden);
-        let ctx = Context {
-            users: &users,
-            channels: &channels,
-            source: "slack",
-            root: "../",
-        };
+        let ctx = Context { users: &users, channels: &channels, source: "slack", root: "../" };
         to_html(&Text::mrkdwn(src), &ctx)
     }
 
@@ -430,26 +390,18 @@ mod tests {
             render("*bold* _it_ ~gone~ `x*y*`"),
             "<p><strong>bold</strong> <em>it</em> <del>gone</del> <code>x*y*</code></p>\n"
         );
-        assert_eq!(
-            render("api_cache_metrics_time and 2*3*4"),
-            "<p>api_cache_metrics_time and 2*3*4</p>\n"
-        );
+        assert_eq!(render("api_cache_metrics_time and 2*3*4"), "<p>api_cache_metrics_time and 2*3*4</p>\n");
     }
 
     #[test]
     fn entities_are_decoded_once_and_escaped_again() {
-        assert_eq!(
-            render("a &lt;script&gt; &amp;amp;"),
-            "<p>a &lt;script&gt; &amp;amp;</p>\n"
-        );
+        assert_eq!(render("a &lt;script&gt; &amp;amp;"), "<p>a &lt;script&gt; &amp;amp;</p>\n");
     }
 
     #[test]
     fn tokens_resolve_users_channels_and_links() {
         assert_eq!(
-            render(
-                "<@U1> in <#C1|ops> and <#G1|secret> see <https://x.test/a?b=1&amp;t=xoxe-1|docs>"
-            ),
+            render("<@U1> in <#C1|ops> and <#G1|secret> see <https://x.test/a?b=1&amp;t=xoxe-1|docs>"),
             "<p><span class=\"mention\">@Peter &lt;b&gt;</span> in <a class=\"channel\" href=\"../c/ops/\" rel=\"nofollow noopener noreferrer ugc\">#ops</a> and <span class=\"mention\">#private-channel</span> see <a href=\"https://x.test/a?b=1\" rel=\"nofollow noopener noreferrer ugc\">docs</a></p>\n"
         );
     }
@@ -464,20 +416,14 @@ mod tests {
     fn code_blocks_and_quotes() {
         assert_eq!(
             render("look:\n```a <b>\n*c*```"),
-            "<p>look:</p>\n<pre><code>a <b>\n*c*\n</code></pre>\n"
+            "<p>look:</p>\n<pre><code>a &lt;b&gt;\n*c*\n</code></pre>\n"
         );
-        assert_eq!(
-            render("&gt; quoted\nnot"),
-            "<blockquote>\n<p>quoted</p>\n</blockquote>\n<p>not</p>\n"
-        );
+        assert_eq!(render("&gt; quoted\nnot"), "<blockquote>\n<p>quoted</p>\n</blockquote>\n<p>not</p>\n");
     }
 
     #[test]
     fn emoji_and_dates() {
-        assert_eq!(
-            render(":fire: :clap::skin-tone-3: :nope:"),
-            "<p>🔥 👏🏼 :nope:</p>\n"
-        );
+        assert_eq!(render(":fire: :clap::skin-tone-3: :nope:"), "<p>🔥 👏🏼 :nope:</p>\n");
         assert_eq!(
             render("<!date^1389978699^{date}|Jan 17>"),
             "<p><time datetime=\"2014-01-17T17:11:39Z\">Jan 17</time></p>\n"
@@ -488,15 +434,7 @@ mod tests {
     fn plain_text_resolves_mentions() {
         let users = BTreeMap::new();
         let channels = BTreeMap::new();
-        let ctx = Context {
-            users: &users,
-            channels: &channels,
-            source: "slack",
-            root: "",
-        };
-        assert_eq!(
-            to_plain(&Text::mrkdwn("*hi* <@U9|sam> <http://x.test|x>"), &ctx),
-            "hi @sam x"
-        );
+        let ctx = Context { users: &users, channels: &channels, source: "slack", root: "" };
+        assert_eq!(to_plain(&Text::mrkdwn("*hi* <@U9|sam> <http://x.test|x>"), &ctx), "hi @sam x");
     }
 }

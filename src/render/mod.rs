@@ -18,8 +18,8 @@ use serde::Serialize;
 
 pub use theme::{Theme, ThemeError};
 use view::{
-    AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage,
-    Link, MessageView, MonthView, ReactionView, SiteView,
+    AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, Link,
+    MessageView, MonthView, ReactionView, SiteView,
 };
 
 use crate::config::Config;
@@ -66,28 +66,15 @@ pub fn render_site(
     let css = out.write_asset("style", "css", theme.asset("style.css"))?;
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
     let slugs = channel_slugs(&archive.channels);
-    let mut links: BTreeMap<String, ChannelLink> = hidden_channels
-        .iter()
-        .map(|id| (id.clone(), ChannelLink::Hidden))
-        .collect();
+    let mut links: BTreeMap<String, ChannelLink> =
+        hidden_channels.iter().map(|id| (id.clone(), ChannelLink::Hidden)).collect();
     for (channel, slug) in archive.channels.iter().zip(&slugs) {
         links.insert(
             channel_key(channel),
-            ChannelLink::Published {
-                name: channel.name.clone(),
-                path: format!("c/{slug}/"),
-            },
+            ChannelLink::Published { name: channel.name.clone(), path: format!("c/{slug}/") },
         );
     }
-    let renderer = Renderer {
-        config,
-        theme,
-        tz: config.time_zone(),
-        css,
-        js,
-        archive,
-        links,
-    };
+    let renderer = Renderer { config, theme, tz: config.time_zone(), css, js, archive, links };
     let mut stats = RenderStats::default();
     let mut summaries = Vec::new();
     for (channel, slug) in archive.channels.iter().zip(&slugs) {
@@ -115,13 +102,9 @@ pub fn channel_slugs(channels: &[Channel]) -> Vec<String> {
     channels
         .iter()
         .map(|c| {
-            let base = slugify(&c.name)
-                .unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
-            let slug = if taken.contains(&base) {
-                format!("{base}-{}", c.id.to_lowercase())
-            } else {
-                base
-            };
+            let base =
+                slugify(&c.name).unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
+            let slug = if taken.contains(&base) { format!("{base}-{}", c.id.to_lowercase()) } else { base };
             taken.insert(slug.clone());
             slug
         })
@@ -132,17 +115,10 @@ fn slugify(name: &str) -> Option<String> {
     let slug: String = name
         .chars()
         .flat_map(char::to_lowercase)
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
         .collect();
-    let slug = slug.trim_matches('-').to_owned();
     // `.` and `..` cannot appear (dots become `-`), so a slug is always one safe path part.
-    (!slug.is_empty()).then_some(slug)
+    (!slug.is_empty() && slug.chars().any(|c| c != '-')).then_some(slug)
 }
 
 /// A channel's messages arranged into days and threads.
@@ -159,18 +135,11 @@ enum Entry<'a> {
     /// A message at the top level (including broadcast replies).
     Message(&'a Message),
     /// A thread whose root is not in the export, shown at its first reply.
-    MissingRoot {
-        id: &'a str,
-        first_reply: &'a Message,
-    },
+    MissingRoot { id: &'a str, first_reply: &'a Message },
 }
 
 fn plan_channel<'a>(channel: &'a Channel, tz: &TimeZone) -> ChannelPlan<'a> {
-    let by_id: HashMap<&str, &Message> = channel
-        .messages
-        .iter()
-        .map(|m| (m.id.as_str(), m))
-        .collect();
+    let by_id: HashMap<&str, &Message> = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
     let root_of = |mut id: &'a str| {
         // Sources may thread a reply under another reply; show it under the thread's root.
         for _ in 0..16 {
@@ -199,19 +168,12 @@ fn plan_channel<'a>(channel: &'a Channel, tz: &TimeZone) -> ChannelPlan<'a> {
                 }
                 if !by_id.contains_key(root) && !thread_day.contains_key(root) {
                     thread_day.insert(root, day);
-                    days.entry(day).or_default().push(Entry::MissingRoot {
-                        id: root,
-                        first_reply: message,
-                    });
+                    days.entry(day).or_default().push(Entry::MissingRoot { id: root, first_reply: message });
                 }
             }
         }
     }
-    ChannelPlan {
-        days,
-        replies,
-        thread_day,
-    }
+    ChannelPlan { days, replies, thread_day }
 }
 
 fn local_date(time: Timestamp, tz: &TimeZone) -> Date {
@@ -258,22 +220,13 @@ impl Renderer<'_> {
             css: &self.css,
             js: &self.js,
             timezone: &self.config.display_timezone,
-            canonical: self
-                .config
-                .base_url
-                .as_ref()
-                .map(|b| format!("{}/{path}", b.trim_end_matches('/'))),
+            canonical: self.config.base_url.as_ref().map(|b| format!("{}/{path}", b.trim_end_matches('/'))),
             version: env!("CARGO_PKG_VERSION"),
         }
     }
 
     fn context<'c>(&'c self, source: &'c str, root: &'c str) -> Context<'c> {
-        Context {
-            users: &self.archive.users,
-            channels: &self.links,
-            source,
-            root,
-        }
+        Context { users: &self.archive.users, channels: &self.links, source, root }
     }
 
     fn page(
@@ -283,23 +236,16 @@ impl Renderer<'_> {
         view: &impl Serialize,
         out: &mut Staging,
     ) -> Result<(), RenderError> {
-        let html = self
-            .theme
-            .render(template, view)
-            .map_err(|source| RenderError::Template {
-                page: format!("/{path}"),
-                template,
-                source,
-            })?;
+        let html = self.theme.render(template, view).map_err(|source| RenderError::Template {
+            page: format!("/{path}"),
+            template,
+            source,
+        })?;
         out.write(&format!("{path}index.html"), html.as_bytes())?;
         Ok(())
     }
 
-    fn render_home(
-        &self,
-        channels: Vec<ChannelSummary>,
-        out: &mut Staging,
-    ) -> Result<(), RenderError> {
+    fn render_home(&self, channels: Vec<ChannelSummary>, out: &mut Staging) -> Result<(), RenderError> {
         let view = HomePage {
             site: self.site(HOME_ROOT, ""),
             total_messages: channels.iter().map(|c| c.messages).sum(),
@@ -310,13 +256,7 @@ impl Renderer<'_> {
         self.page("index.html", "", &view, out)
     }
 
-    fn summary(
-        &self,
-        channel: &Channel,
-        slug: &str,
-        plan: &ChannelPlan,
-        root: &str,
-    ) -> ChannelSummary {
+    fn summary(&self, channel: &Channel, slug: &str, plan: &ChannelPlan, root: &str) -> ChannelSummary {
         let ctx = self.context(channel.source, root);
         let about = channel.purpose.as_ref().or(channel.topic.as_ref());
         ChannelSummary {
@@ -326,9 +266,7 @@ impl Renderer<'_> {
             first_day: plan.days.keys().next().map(ToString::to_string),
             last_day: plan.days.keys().next_back().map(ToString::to_string),
             days: plan.days.len(),
-            about_html: about
-                .map(|t| markup::to_inline_html(t, &ctx))
-                .unwrap_or_default(),
+            about_html: about.map(|t| markup::to_inline_html(t, &ctx)).unwrap_or_default(),
             archived: channel.archived,
         }
     }
@@ -341,11 +279,8 @@ impl Renderer<'_> {
         out: &mut Staging,
     ) -> Result<(), RenderError> {
         let ctx = self.context(channel.source, CHANNEL_ROOT);
-        let inline = |t: &Option<Text>| {
-            t.as_ref()
-                .map(|t| markup::to_inline_html(t, &ctx))
-                .unwrap_or_default()
-        };
+        let inline =
+            |t: &Option<Text>| t.as_ref().map(|t| markup::to_inline_html(t, &ctx)).unwrap_or_default();
         let path = format!("c/{slug}/");
         let view = ChannelPage {
             site: self.site(CHANNEL_ROOT, &path),
@@ -366,21 +301,14 @@ impl Renderer<'_> {
     ) -> Result<usize, RenderError> {
         let dates: Vec<&Date> = plan.days.keys().collect();
         let ctx = self.context(channel.source, DAY_ROOT);
-        let topic_html = channel
-            .topic
-            .as_ref()
-            .map(|t| markup::to_inline_html(t, &ctx))
-            .unwrap_or_default();
+        let topic_html = channel.topic.as_ref().map(|t| markup::to_inline_html(t, &ctx)).unwrap_or_default();
         for (i, (date, entries)) in plan.days.iter().enumerate() {
             let day_link = |d: &Date| Link {
                 label: d.strftime("%a %-d %b %Y").to_string(),
                 url: format!("{DAY_ROOT}{}", day_path(slug, *d)),
             };
             let path = day_path(slug, *date);
-            let messages = entries
-                .iter()
-                .map(|e| self.entry_view(e, plan, slug, *date, &ctx))
-                .collect();
+            let messages = entries.iter().map(|e| self.entry_view(e, plan, slug, *date, &ctx)).collect();
             let view = DayPage {
                 site: self.site(DAY_ROOT, &path),
                 channel: channel.name.clone(),
@@ -410,9 +338,7 @@ impl Renderer<'_> {
             Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
                 // A broadcast reply at the channel level: the original sits in its thread.
                 let mut view = self.message_view(m, day, ctx);
-                let Thread::Reply { parent, .. } = &m.thread else {
-                    unreachable!()
-                };
+                let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
                 let thread_day = plan.thread_day.get(parent.as_str()).copied().unwrap_or(day);
                 let page = if thread_day == day {
                     String::new()
@@ -463,16 +389,10 @@ impl Renderer<'_> {
                 authors.push(reply.author.name.clone());
             }
             let mut reply_view = self.message_view(reply, day, ctx);
-            reply_view.broadcast = matches!(
-                reply.thread,
-                Thread::Reply {
-                    broadcast: true,
-                    ..
-                }
-            );
+            reply_view.broadcast = matches!(reply.thread, Thread::Reply { broadcast: true, .. });
             view.replies.push(reply_view);
         }
-        view.reply_authors = authors;
+        view.reply_authors = sentence(&authors);
     }
 
     fn message_view(&self, m: &Message, day: Date, ctx: &Context) -> MessageView {
@@ -488,7 +408,8 @@ impl Renderer<'_> {
             permalink: format!("#m-{}", m.id),
             time_iso: iso(m.time),
             time_label,
-            author: m.author.name.clone(),
+            // A deleted message's "author" is whoever Slack credits the tombstone to.
+            author: if m.kind == MessageKind::Deleted { String::new() } else { m.author.name.clone() },
             author_kind: if system {
                 "system"
             } else if m.author.is_bot {
@@ -499,35 +420,22 @@ impl Renderer<'_> {
             kind: m.kind.css_name().to_owned(),
             system,
             html: markup::to_html(&m.text, ctx),
-            edited: m.edited.map(|t| {
-                t.map_or_else(
-                    || "edited".to_owned(),
-                    |t| format!("edited {}", self.label(t)),
-                )
-            }),
+            edited: m
+                .edited
+                .map(|t| t.map_or_else(|| "edited".to_owned(), |t| format!("edited {}", self.label(t)))),
             pinned: m.pinned,
-            reactions: m
-                .reactions
-                .iter()
-                .map(|r| self.reaction_view(r, ctx))
-                .collect(),
-            attachments: m
-                .attachments
-                .iter()
-                .map(|a| attachment_view(a, ctx))
-                .collect(),
+            reactions: m.reactions.iter().map(|r| self.reaction_view(r, ctx)).collect(),
+            attachments: m.attachments.iter().map(|a| attachment_view(a, ctx)).collect(),
             files: m.files.iter().map(file_view).collect(),
             replies: Vec::new(),
-            reply_authors: Vec::new(),
+            reply_authors: String::new(),
             broadcast: false,
             thread_link: None,
         }
     }
 
     fn label(&self, t: Timestamp) -> String {
-        t.to_zoned_datetime(self.tz.clone())
-            .strftime("%Y-%m-%d %H:%M %Z")
-            .to_string()
+        t.to_zoned_datetime(self.tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
     }
 
     fn reaction_view(&self, r: &crate::model::Reaction, ctx: &Context) -> ReactionView {
@@ -539,25 +447,13 @@ impl Renderer<'_> {
         let mut names: Vec<String> = r
             .users
             .iter()
-            .map(|u| {
-                ctx.users
-                    .get(u)
-                    .map_or_else(|| "someone".to_owned(), |u| u.name.clone())
-            })
+            .map(|u| ctx.users.get(u).map_or_else(|| "someone".to_owned(), |u| u.name.clone()))
             .collect();
         let others = (r.count as usize).saturating_sub(names.len());
         if others > 0 {
-            names.push(format!(
-                "{others} other{}",
-                if others == 1 { "" } else { "s" }
-            ));
+            names.push(format!("{others} other{}", if others == 1 { "" } else { "s" }));
         }
-        ReactionView {
-            emoji,
-            name: base.to_owned(),
-            count: r.count,
-            who: sentence(&names),
-        }
+        ReactionView { emoji, name: base.to_owned(), count: r.count, who: sentence(&names) }
     }
 }
 
@@ -599,20 +495,12 @@ fn months(plan: &ChannelPlan, slug: &str) -> Vec<MonthView> {
                 let date = Date::new(year, month, day).expect("day within month");
                 let messages = counts.get(&day).copied().unwrap_or(0);
                 let url = (messages > 0).then(|| format!("{CHANNEL_ROOT}{}", day_path(slug, date)));
-                cells.push(Some(DayCell {
-                    day,
-                    messages,
-                    url,
-                    date: date.to_string(),
-                }));
+                cells.push(Some(DayCell { day, messages, url, date: date.to_string() }));
             }
             while cells.len() % 7 != 0 {
                 cells.push(None);
             }
-            let weeks = cells
-                .chunks(7)
-                .map(|w| std::array::from_fn(|i| w[i].clone()))
-                .collect();
+            let weeks = cells.chunks(7).map(|w| std::array::from_fn(|i| w[i].clone())).collect();
             MonthView {
                 label: first.strftime("%B %Y").to_string(),
                 id: format!("{year:04}-{month:02}"),
@@ -624,11 +512,7 @@ fn months(plan: &ChannelPlan, slug: &str) -> Vec<MonthView> {
 }
 
 fn attachment_view(a: &Attachment, ctx: &Context) -> AttachmentView {
-    let html = |t: &Option<Text>| {
-        t.as_ref()
-            .map(|t| markup::to_html(t, ctx))
-            .unwrap_or_default()
-    };
+    let html = |t: &Option<Text>| t.as_ref().map(|t| markup::to_html(t, ctx)).unwrap_or_default();
     let safe_link = |label: &Option<String>, url: &Option<String>| {
         label.as_ref().map(|label| Link {
             label: label.clone(),
@@ -643,11 +527,8 @@ fn attachment_view(a: &Attachment, ctx: &Context) -> AttachmentView {
     let title = safe_link(&a.title, &a.title_link);
     if text_html.is_empty() && title.is_none() && a.fields.is_empty() {
         // Cards with nothing else still have a fallback line (unfurls, old integrations).
-        text_html = a
-            .fallback
-            .as_ref()
-            .map(|f| markup::to_html(&Text::plain(f.clone()), ctx))
-            .unwrap_or_default();
+        text_html =
+            a.fallback.as_ref().map(|f| markup::to_html(&Text::plain(f.clone()), ctx)).unwrap_or_default();
     }
     AttachmentView {
         accent: accent(a.color.as_deref()),
@@ -677,11 +558,7 @@ fn accent(color: Option<&str>) -> &'static str {
     let expand = |s: &str| u8::from_str_radix(s, 16).ok().map(f32::from);
     let (r, g, b) = match hex.len() {
         6 => (expand(&hex[0..2]), expand(&hex[2..4]), expand(&hex[4..6])),
-        3 => (
-            expand(&hex[0..1].repeat(2)),
-            expand(&hex[1..2].repeat(2)),
-            expand(&hex[2..3].repeat(2)),
-        ),
+        3 => (expand(&hex[0..1].repeat(2)), expand(&hex[1..2].repeat(2)), expand(&hex[2..3].repeat(2))),
         _ => return "none",
     };
     let (Some(r), Some(g), Some(b)) = (r, g, b) else {
@@ -736,11 +613,7 @@ fn human_size(bytes: u64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{size:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{size:.1} {}", UNITS[unit]) }
 }
 
 #[cfg(test)]
@@ -750,6 +623,7 @@ mod tests {
     #[test]
     fn slugs_are_safe_and_unique() {
         assert_eq!(slugify("Ops Team/../x").as_deref(), Some("ops-team----x"));
+        assert_eq!(slugify("meetup-").as_deref(), Some("meetup-"));
         assert_eq!(slugify("..."), None);
         assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
     }
@@ -768,9 +642,6 @@ mod tests {
     fn sizes_and_sentences() {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(1_234_567), "1.2 MB");
-        assert_eq!(
-            sentence(&["a".into(), "b".into(), "c".into()]),
-            "a, b and c"
-        );
+        assert_eq!(sentence(&["a".into(), "b".into(), "c".into()]), "a, b and c");
     }
 }

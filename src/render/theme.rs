@@ -18,14 +18,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// Built-in assets, `(file name, bytes)`.
 pub const ASSETS: &[(&str, &[u8])] = &[
-    (
-        "style.css",
-        include_bytes!("../../themes/default/style.css"),
-    ),
-    (
-        "scrollback.js",
-        include_bytes!("../../themes/default/scrollback.js"),
-    ),
+    ("style.css", include_bytes!("../../themes/default/style.css")),
+    ("scrollback.js", include_bytes!("../../themes/default/scrollback.js")),
 ];
 
 /// Problems loading a theme.
@@ -49,14 +43,10 @@ impl Theme {
     /// The built-in theme, with files from `dir/templates/` and `dir/assets/` replacing
     /// built-in files of the same name.
     pub fn load(dir: Option<&Path>) -> Result<Theme, ThemeError> {
-        let mut templates: Vec<(String, String)> = TEMPLATES
-            .iter()
-            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
-            .collect();
-        let mut assets: Vec<(String, Vec<u8>)> = ASSETS
-            .iter()
-            .map(|(n, b)| ((*n).to_owned(), b.to_vec()))
-            .collect();
+        let mut templates: Vec<(String, String)> =
+            TEMPLATES.iter().map(|(n, s)| ((*n).to_owned(), (*s).to_owned())).collect();
+        let mut assets: Vec<(String, Vec<u8>)> =
+            ASSETS.iter().map(|(n, b)| ((*n).to_owned(), b.to_vec())).collect();
         if let Some(dir) = dir {
             for (name, source) in &mut templates {
                 let path = dir.join("templates").join(&*name);
@@ -74,8 +64,7 @@ impl Theme {
         let mut tera = Tera::default();
         // Tera 1's own escaper also escapes `/`, which makes every URL unreadable in the HTML.
         tera.set_escape_fn(crate::markup::escape);
-        tera.add_raw_templates(templates)
-            .map_err(ThemeError::Template)?;
+        tera.add_raw_templates(templates).map_err(ThemeError::Template)?;
         Ok(Theme { tera, assets })
     }
 
@@ -87,10 +76,7 @@ impl Theme {
 
     /// An asset's bytes.
     pub fn asset(&self, name: &str) -> &[u8] {
-        self.assets
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(&[], |(_, bytes)| bytes.as_slice())
+        self.assets.iter().find(|(n, _)| n == name).map_or(&[], |(_, bytes)| bytes.as_slice())
     }
 
     /// Writes the built-in theme into `dir` for editing (`scrollback init --theme`).

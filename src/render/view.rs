@@ -168,8 +168,8 @@ pub struct MessageView {
     pub files: Vec<FileView>,
     /// Thread replies, in order.
     pub replies: Vec<MessageView>,
-    /// Distinct reply authors, for the thread summary.
-    pub reply_authors: Vec<String>,
+    /// Distinct reply authors as a sentence ("Li, Marcus and Peter"), for the thread summary.
+    pub reply_authors: String,
     /// A reply that was also sent to the channel.
     pub broadcast: bool,
     /// For a broadcast reply shown in the channel: link to its thread.

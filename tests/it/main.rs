@@ -1,1 +1,13 @@
-mod a {}
+//! One integration test binary (tantivy and friends are slow to link): every test runs the
+//! real `scrollback` binary on fixtures and checks the files it writes.
+
+mod cli;
+mod determinism;
+mod harness;
+mod hostile;
+mod invalid;
+mod oracle;
+mod sample;
+mod shared_fixtures;
+mod slack_cases;
+mod snapshots;

@@ -1,0 +1,102 @@
+//! The command line itself: help, init, check, config errors.
+
+use crate::harness::{repo, scrollback};
+
+#[test]
+fn help_lists_the_commands() {
+    let output = scrollback(&repo()).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    insta::assert_snapshot!(help);
+}
+
+#[test]
+fn init_writes_a_config_that_builds_the_sample_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    scrollback(tmp.path()).args(["init", "--theme"]).assert().success();
+    let config = fs_err::read_to_string(tmp.path().join("scrollback.toml")).unwrap();
+    assert_eq!(config, scrollback::config::TEMPLATE);
+    assert!(tmp.path().join("theme/templates/day.html").is_file());
+    assert!(tmp.path().join("theme/assets/style.css").is_file());
+    scrollback(tmp.path())
+        .arg("init")
+        .assert()
+        .failure()
+        .stderr("error: scrollback.toml already exists; use --force to overwrite it\n");
+    // The written config builds once its input exists.
+    fs_err::write(
+        tmp.path().join("scrollback.toml"),
+        config
+            .replace("inputs = [\"sample-logs\"]", &format!("inputs = [{:?}]", repo().join("sample-logs")))
+            .replace("# theme = \"theme\"", "theme = \"theme\""),
+    )
+    .unwrap();
+    fs_err::write(tmp.path().join("theme/assets/style.css"), "body { color: rebeccapurple }").unwrap();
+    scrollback(tmp.path()).arg("build").assert().success();
+    let css: Vec<_> = fs_err::read_dir(tmp.path().join("public/assets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "css"))
+        .collect();
+    assert_eq!(
+        fs_err::read_to_string(&css[0]).unwrap(),
+        "body { color: rebeccapurple }",
+        "theme overrides apply"
+    );
+}
+
+#[test]
+fn check_reports_problems_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = scrollback(tmp.path())
+        .arg("check")
+        .arg(repo().join("tests/invalid/slack/many-problems"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error: ")).count(), 4, "{stderr}");
+    assert!(
+        stderr.contains("Checked 5 files: 4 channels and 2 messages would be published; 4 problems."),
+        "{stderr}"
+    );
+    assert_eq!(fs_err::read_dir(tmp.path()).unwrap().count(), 0);
+    scrollback(tmp.path()).arg("check").arg(repo().join("sample-logs")).assert().success();
+}
+
+#[test]
+fn unknown_config_keys_are_errors_with_their_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs_err::write(tmp.path().join("scrollback.toml"), "title = \"Ops\"\n[publish]\nchanels = [\"ops\"]\n")
+        .unwrap();
+    let output = scrollback(tmp.path()).arg("build").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: scrollback.toml: TOML parse error at line 3, column 1"), "{stderr}");
+    assert!(
+        stderr.contains("unknown field `chanels`, expected one of `channels`, `private`, `exclude`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_inputs_is_an_error_that_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    scrollback(tmp.path()).arg("build").assert().failure().stderr(
+        "error: build failed\n  caused by: no inputs: give INPUT paths or set `inputs` in scrollback.toml\n",
+    );
+}
+
+#[test]
+fn environment_overrides_the_config_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs_err::write(tmp.path().join("scrollback.toml"), "title = \"From file\"\n").unwrap();
+    scrollback(tmp.path())
+        .arg("build")
+        .arg(repo().join("tests/cases/slack/everything"))
+        .env("SCROLLBACK_TITLE", "From env")
+        .env("SCROLLBACK_OUT", "site")
+        .assert()
+        .success();
+    let home = fs_err::read_to_string(tmp.path().join("site/index.html")).unwrap();
+    assert!(home.contains("<title>From env</title>"), "{home}");
+}

@@ -1,0 +1,137 @@
+//! Hostile chat text (tests/cases/slack/hostile): every page may contain only the tags and
+//! attributes the templates and the sanitizer allow, and only safe link targets.
+
+use regex::Regex;
+
+use crate::harness::{Site, case};
+
+const TAGS: &[&str] = &[
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "script",
+    "body",
+    "a",
+    "header",
+    "div",
+    "p",
+    "span",
+    "main",
+    "nav",
+    "h1",
+    "h2",
+    "small",
+    "time",
+    "section",
+    "ul",
+    "li",
+    "article",
+    "details",
+    "summary",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "footer",
+    "br",
+];
+const ATTRIBUTES: &[&str] = &[
+    "lang",
+    "charset",
+    "name",
+    "content",
+    "http-equiv",
+    "rel",
+    "href",
+    "src",
+    "defer",
+    "class",
+    "id",
+    "title",
+    "datetime",
+    "aria-label",
+    "aria-labelledby",
+    "open",
+    "scope",
+    "abbr",
+    "data-zone",
+];
+
+#[test]
+fn hostile_text_renders_inertly_on_every_page() {
+    let site = Site::build(&[case("slack/hostile")], &[]);
+    let any_tag = Regex::new(r"<[a-zA-Z]").unwrap();
+    let tag = Regex::new(r#"^<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:="[^"<]*")?)*)\s*>"#).unwrap();
+    let attribute = Regex::new(r#"\s+([a-zA-Z-]+)(?:="([^"]*)")?"#).unwrap();
+    let mut pages = 0;
+    for (path, bytes) in site.files() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        pages += 1;
+        let html = String::from_utf8(bytes).unwrap();
+        let mut scripts = 0;
+        for start in any_tag.find_iter(&html) {
+            let rest = &html[start.start()..];
+            let caps = tag
+                .captures(rest)
+                .unwrap_or_else(|| panic!("{path}: malformed tag at {}", &rest[..rest.len().min(80)]));
+            let name = &caps[1];
+            assert!(TAGS.contains(&name), "{path}: tag <{name}> is not allowed");
+            for attr in attribute.captures_iter(&caps[2]) {
+                let (key, value) = (&attr[1], attr.get(2).map_or("", |v| v.as_str()));
+                assert!(ATTRIBUTES.contains(&key), "{path}: attribute {key} on <{name}>");
+                if key == "href" || key == "src" {
+                    let safe =
+                        value.starts_with("https://") || value.starts_with("http://") || !value.contains(':');
+                    assert!(safe, "{path}: unsafe {key}={value:?}");
+                }
+            }
+            if name == "script" {
+                scripts += 1;
+                assert!(caps[2].contains("assets/scrollback."), "{path}: {}", &caps[0]);
+            }
+        }
+        assert_eq!(scripts, 1, "{path}: exactly one script, ours");
+        assert!(
+            html.contains("content=\"default-src 'self'; script-src 'self'; style-src 'self';"),
+            "{path}: CSP"
+        );
+    }
+    assert_eq!(pages, 5, "home, two channel pages, two day pages");
+}
+
+#[test]
+fn hostile_names_are_escaped_in_text_and_attributes() {
+    let site = Site::build(&[case("slack/hostile")], &[]);
+    let day = site.page("c/general/2020/03/01/");
+    assert!(
+        day.contains("<span class=\"author\">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</span>"),
+        "{day}"
+    );
+    assert!(day.contains("<span class=\"author\">eve&#39; onmouseover=&#39;alert(2)</span>"), "{day}");
+    assert!(
+        day.contains("<div class=\"card accent-none\">"),
+        "a colour that is not a colour is dropped: {day}"
+    );
+    assert!(
+        day.contains("<div class=\"card-title\">&lt;b&gt;evil title&lt;/b&gt;</div>"),
+        "unsafe title link dropped: {day}"
+    );
+    // The hostile channel gets a harmless slug and an escaped name.
+    let home = site.page("");
+    assert!(home.contains("<a class=\"channel-name\" href=\"c/---b-onmouseover-alert--chan---x/\">#&quot;&gt;&lt;b onmouseover=alert(&#39;chan&#39;)&gt;x</a>"), "{home}");
+}

@@ -1,0 +1,108 @@
+//! Malformed input: clear errors with file, line and column; nothing lost.
+
+use crate::harness::{Site, invalid, repo, scrollback, tree};
+
+const PROBLEMS: &str = concat!(
+    "  tests/invalid/slack/many-problems/users.json: missing: a Slack export has users.json (or org_users.json) at its root; without it, names fall back to those embedded in messages\n",
+    "  tests/invalid/slack/many-problems/general/2020-03-01.json:1:1: invalid type: map, expected a sequence (a day file must be a JSON array of message objects)\n",
+    "  tests/invalid/slack/many-problems/eng/2020-03-01.json:3:89: [1]: trailing comma (a day file must be a JSON array of message objects)\n",
+    "  tests/invalid/slack/many-problems/random/2020-03-01.json:2:72: [0].ts: invalid timestamp \"yesterday\", expected Slack's \"<seconds>.<microseconds>\" like \"1389978699.000123\" (a day file must be a JSON array of message objects)\n",
+);
+
+#[test]
+fn malformed_input_reports_every_problem_with_its_position_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let output = scrollback(&repo())
+        .args(["build", "tests/invalid/slack/many-problems", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let expected = format!(
+        "error: build failed\n  caused by: 4 problems in the input; nothing was written (--keep-going builds the rest):\n{PROBLEMS}"
+    );
+    assert_eq!(stderr, expected);
+    assert!(!out.exists());
+    assert_eq!(fs_err::read_dir(tmp.path()).unwrap().count(), 0, "no staging directory left behind");
+}
+
+#[test]
+fn keep_going_builds_the_rest_and_lists_what_it_skipped() {
+    let site = Site::build(&[invalid("slack/many-problems")], &["--keep-going"]);
+    assert!(site.page("c/fine/2020/03/01/").contains("this one is fine"));
+    assert!(site.page("c/eng/").contains("0 messages"), "the broken day file is skipped whole");
+    let skipped: String = site
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("skipped: "))
+        .map(|l| format!("  {}\n", &l[9..]))
+        .collect();
+    let relative = skipped.replace(&format!("{}/", repo().display()), "");
+    assert_eq!(relative, PROBLEMS);
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_untouched() {
+    let site = Site::build(&[repo().join("tests/cases/slack/everything")], &[]);
+    let before = tree(&site.out);
+    let output = scrollback(site.tmp.path())
+        .arg("build")
+        .arg(invalid("slack/many-problems"))
+        .arg("--out")
+        .arg(&site.out)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(tree(&site.out), before);
+    let entries: Vec<_> =
+        fs_err::read_dir(site.tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, [std::ffi::OsString::from("public")], "no staging or previous directories left");
+}
+
+#[test]
+fn a_rebuild_replaces_the_previous_site_completely() {
+    let site = Site::build(&[repo().join("tests/cases/slack/everything")], &[]);
+    scrollback(site.tmp.path())
+        .arg("build")
+        .arg(invalid("slack/many-problems"))
+        .args(["--keep-going", "--out"])
+        .arg(&site.out)
+        .assert()
+        .success();
+    assert!(!site.out.join("c/general/2020/03/01/index.html").exists(), "stale pages are gone");
+    assert!(site.out.join("c/fine/2020/03/01/index.html").exists());
+}
+
+#[test]
+fn an_output_directory_that_is_not_a_site_is_never_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs_err::create_dir(tmp.path().join("docs")).unwrap();
+    fs_err::write(tmp.path().join("docs/notes.txt"), "mine").unwrap();
+    scrollback(tmp.path())
+        .arg("build")
+        .arg(repo().join("sample-logs"))
+        .args(["--out", "docs"])
+        .assert()
+        .failure()
+        .stderr("error: build failed\n  caused by: docs: refusing to replace a non-empty directory that is not a scrollback site (it has no manifest.json); remove it or choose another --out\n");
+    assert_eq!(fs_err::read_to_string(tmp.path().join("docs/notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn inputs_that_are_not_exports_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs_err::write(tmp.path().join("notes.zip"), "not a zip").unwrap();
+    fs_err::create_dir(tmp.path().join("empty")).unwrap();
+    scrollback(tmp.path())
+        .args(["build", "notes.zip", "empty", "missing", "--out", "public"])
+        .assert()
+        .failure()
+        .stderr(
+            "error: build failed\n  caused by: 3 problems in the input; nothing was written (--keep-going builds the rest):\n  \
+             notes.zip: not a readable zip archive: invalid Zip archive: Could not find EOCD\n  \
+             empty: not a recognised chat export: expected a Slack export (a directory or .zip with channels.json and users.json at its root)\n  \
+             missing: No such file or directory (os error 2)\n",
+        );
+}

@@ -1,0 +1,111 @@
+//! The sample export in `sample-logs/`: what a new user builds first.
+
+use crate::harness::{Site, anchors, article, repo};
+use crate::oracle;
+
+fn sample() -> Site {
+    Site::build(&[repo().join("sample-logs")], &[])
+}
+
+#[test]
+fn sample_logs_publish_every_public_channel_and_nothing_else() {
+    let site = sample();
+    let channels: Vec<String> = fs_err::read_dir(site.out.join("c"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(channels, ["deploys", "general", "ops", "random"]);
+    assert!(
+        site.stderr
+            .contains("not published: ops-private (private channel; name it in publish.private to publish)")
+    );
+    assert!(
+        site.stderr.contains("not published: dm-peter-sofia (DM; name it in publish.private to publish)")
+    );
+    assert!(
+        site.stderr.contains(
+            "not published: mpdm-peter--anna--li-1 (group DM; name it in publish.private to publish)"
+        )
+    );
+}
+
+#[test]
+fn sample_logs_put_every_message_on_the_page_of_its_day() {
+    let site = sample();
+    let expected = oracle::expected(&repo().join("sample-logs"));
+    let total = oracle::assert_site_matches(&site, &expected, str::to_owned);
+    assert!(total > 200, "a few hundred messages, got {total}");
+    let home = site.page("");
+    assert!(home.contains(&format!("{total} messages in 4 channels")), "{home}");
+}
+
+#[test]
+fn private_conversations_and_personal_data_never_reach_the_sample_site() {
+    let site = sample();
+    let forbidden = [
+        "transit contract",
+        "on-call pay",
+        "Thanks for jumping on the switch",
+        "Surprise cake",
+        "ops-private",
+        "parsec-metrics.example\"",
+        "@parsec-metrics.example",
+        "555 0134",
+        "010-7788",
+        "xoxe",
+        "files.slack.com",
+        "avatars.slack-edge.com",
+    ];
+    for (path, bytes) in site.files() {
+        let text = String::from_utf8_lossy(&bytes);
+        for needle in forbidden {
+            assert!(!text.contains(needle), "{path} contains {needle:?}");
+        }
+    }
+}
+
+#[test]
+fn sample_thread_replies_render_under_their_parent() {
+    let site = sample();
+    let page = site.page("c/ops/2014/01/17/");
+    // Marcus proposes the replacement replica; Li, Marcus and Peter reply in the thread.
+    let root = "1389979550000001";
+    let thread = article(&page, root);
+    assert!(thread.contains("3 replies from Li, Marcus O. and peter"), "{thread}");
+    let inner = anchors(thread);
+    assert_eq!(inner.len(), 4, "root and three replies: {inner:?}");
+    assert_eq!(inner[0], root);
+    // The replies are not repeated at the top level.
+    assert_eq!(anchors(&page).iter().filter(|a| inner.contains(a)).count(), 4);
+}
+
+#[test]
+fn the_incident_message_has_the_permalink_the_design_promises() {
+    let site = sample();
+    let page = site.page("c/ops/2014/01/17/");
+    let alert = article(&page, "1389978699000123");
+    assert!(alert.contains("<a class=\"permalink\" href=\"#m-1389978699000123\""), "{alert}");
+    assert!(alert.contains("<time datetime=\"2014-01-17T17:11:39Z\">17:11</time>"), "{alert}");
+    assert!(alert.contains("postgres.replication.lag_seconds"), "{alert}");
+}
+
+#[test]
+fn broadcast_replies_show_in_the_thread_and_in_the_channel() {
+    let site = sample();
+    let page = site.page("c/ops/2014/01/12/");
+    let (root, reply) = ("1389512282000001", "1389512490000001");
+    // Anchored once, inside its thread...
+    assert_eq!(anchors(&page).iter().filter(|a| *a == reply).count(), 1);
+    let thread = article(&page, root);
+    assert!(thread.contains(&format!("id=\"m-{reply}\"")), "{thread}");
+    assert!(thread.contains("also sent to the channel"), "{thread}");
+    // ...and shown again at its own time in the channel, linking to the thread.
+    let after_thread = &page[page.find(thread).unwrap() + thread.len()..];
+    assert!(
+        after_thread
+            .contains(&format!("<a class=\"thread-link\" href=\"#m-{root}\">Replied in a thread</a>"))
+    );
+    assert!(after_thread.contains(&format!("href=\"#m-{reply}\"")));
+}
