@@ -187,14 +187,14 @@ impl Config {
                 ),
             });
         }
-        if let Some(url) = &self.base_url {
-            if !crate::markup::is_safe_url(url) {
-                return Err(ConfigError::Invalid {
-                    origin: origin.to_owned(),
-                    key: "base_url",
-                    message: format!("expected an http:// or https:// URL, found {url:?}"),
-                });
-            }
+        if let Some(url) = &self.base_url
+            && !crate::markup::is_safe_url(url)
+        {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "base_url",
+                message: format!("expected an http:// or https:// URL, found {url:?}"),
+            });
         }
         Ok(())
     }

@@ -88,7 +88,7 @@ impl Input {
             let entry = archive
                 .by_index_raw(index)
                 .map_err(|e| IngestError::invalid(path.display(), format!("zip entry {index}: {e}")))?;
-            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            let name = entry.name().map(std::borrow::Cow::into_owned).unwrap_or_default();
             if entry.is_dir() {
                 continue;
             }
@@ -102,10 +102,13 @@ impl Input {
             };
             let rel =
                 safe.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            if files.contains_key(&rel) {
-                refused.push(format!("{rel}: duplicate entry; the first one is used"));
-            } else {
-                files.insert(rel, Entry::Zip(index));
+            match files.entry(rel) {
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    refused.push(format!("{}: duplicate entry; the first one is used", e.key()));
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(Entry::Zip(index));
+                }
             }
         }
         Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: Some(archive), refused })

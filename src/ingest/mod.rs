@@ -145,13 +145,13 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         // The path ends in `?` where the parser stopped before knowing the key (syntax errors).
         let at = e.path().to_string();
         let at = at.trim_end_matches(".?").trim_end_matches('?');
-        json_error(shown, at, e.into_inner(), expected)
+        json_error(shown, at, e.inner(), expected)
     })?;
-    de.end().map_err(|e| json_error(shown, "", e, expected))?;
+    de.end().map_err(|e| json_error(shown, "", &e, expected))?;
     Ok(value)
 }
 
-fn json_error(shown: &str, at: &str, err: serde_json::Error, expected: &str) -> IngestError {
+fn json_error(shown: &str, at: &str, err: &serde_json::Error, expected: &str) -> IngestError {
     let (line, column) = (err.line(), err.column());
     let text = err.to_string();
     let text = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text);

@@ -150,10 +150,11 @@ impl Importer<'_> {
         let listed: BTreeSet<&str> = conversations.iter().map(|c| c.folder.as_str()).collect();
         let mut unlisted = BTreeSet::new();
         for file in self.input.files() {
-            if let Some((folder, name)) = file.split_once('/') {
-                if is_day_file(name) && !listed.contains(folder) {
-                    unlisted.insert(folder.to_owned());
-                }
+            if let Some((folder, name)) = file.split_once('/')
+                && is_day_file(name)
+                && !listed.contains(folder)
+            {
+                unlisted.insert(folder.to_owned());
             }
         }
         for folder in unlisted {
@@ -259,12 +260,12 @@ impl Importer<'_> {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|r| Reaction {
-                    count: r.count.unwrap_or(r.users.len() as u32),
+                    count: r.count.unwrap_or(u32::try_from(r.users.len()).unwrap_or(u32::MAX)),
                     name: r.name,
                     users: r.users.iter().map(|u| user_id(u)).collect(),
                 })
                 .collect(),
-            attachments: raw.attachments.unwrap_or_default().into_iter().map(attachment).collect(),
+            attachments: raw.attachments.unwrap_or_default().iter().map(attachment).collect(),
             files,
             thread,
             pinned: false,
@@ -394,7 +395,7 @@ fn file(raw: RawFile) -> File {
     }
 }
 
-fn attachment(raw: RawAttachment) -> Attachment {
+fn attachment(raw: &RawAttachment) -> Attachment {
     let formatted = |field: &str| raw.mrkdwn_in.iter().any(|f| f == field);
     let text = |value: Option<String>, field: &str| {
         value.filter(|v| !v.trim().is_empty()).map(|v| {

@@ -39,11 +39,8 @@ enum Segment<'s> {
 fn split_code_blocks(src: &str, formatting: bool) -> Vec<Segment<'_>> {
     let mut segments = Vec::new();
     let mut rest = src;
-    while formatting {
-        let Some(open) = rest.find("```") else { break };
-        let Some(close) = rest[open + 3..].find("```") else {
-            break;
-        };
+    while let (true, Some(open)) = (formatting, rest.find("```")) {
+        let Some(close) = rest[open + 3..].find("```") else { break };
         segments.push(Segment::Prose(&rest[..open]));
         segments.push(Segment::Code(&rest[open + 3..open + 3 + close]));
         rest = &rest[open + 3 + close + 3..];
@@ -54,7 +51,7 @@ fn split_code_blocks(src: &str, formatting: bool) -> Vec<Segment<'_>> {
 
 /// Paragraphs (blank-line separated, single newlines kept as line breaks) and `>` quotes.
 /// `>>>` quotes everything after it.
-fn blocks<'a>(prose: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn blocks(prose: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     let mut paragraph: Vec<&str> = Vec::new();
     let mut quote: Vec<&str> = Vec::new();
     let mut lines = prose.split('\n');
@@ -85,7 +82,7 @@ fn blocks<'a>(prose: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<
     flush_quote(&mut quote, formatting, ctx, out);
 }
 
-fn flush_paragraph<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn flush_paragraph(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     if lines.is_empty() {
         return;
     }
@@ -99,7 +96,7 @@ fn flush_paragraph<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, o
     out.push(Event::End(TagEnd::Paragraph));
 }
 
-fn flush_quote<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn flush_quote(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     if lines.is_empty() {
         return;
     }
@@ -108,7 +105,7 @@ fn flush_quote<'a>(lines: &mut Vec<&str>, formatting: bool, ctx: &Context, out: 
     quote_block(&text, formatting, ctx, out);
 }
 
-fn quote_block<'a>(text: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn quote_block(text: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     out.push(Event::Start(Tag::BlockQuote(None)));
     let mut lines: Vec<&str> = Vec::new();
     for line in text.split('\n') {
@@ -123,7 +120,7 @@ fn quote_block<'a>(text: &str, formatting: bool, ctx: &Context, out: &mut Vec<Ev
 }
 
 /// Inline content of one line.
-fn inline<'a>(s: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn inline(s: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     let mut text = String::new();
     let mut i = 0;
     while i < s.len() {
@@ -176,7 +173,7 @@ fn inline<'a>(s: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'a>>
     flush_text(&mut text, out);
 }
 
-fn flush_text<'a>(text: &mut String, out: &mut Vec<Event<'a>>) {
+fn flush_text(text: &mut String, out: &mut Vec<Event<'_>>) {
     if !text.is_empty() {
         out.push(Event::Text(decode(text).into()));
         text.clear();
@@ -260,7 +257,7 @@ fn slack_alias(name: &str) -> Option<&'static str> {
 }
 
 /// A `<…>` control sequence.
-fn token<'a>(inner: &str, ctx: &Context, out: &mut Vec<Event<'a>>) {
+fn token(inner: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
     let (target, label) = match inner.split_once('|') {
         Some((t, l)) => (t, Some(decode(l)).filter(|l| !l.is_empty())),
         None => (inner, None),
@@ -302,7 +299,7 @@ fn token<'a>(inner: &str, ctx: &Context, out: &mut Vec<Event<'a>>) {
 }
 
 /// `<!here>`, `<!subteam^S123|@group>`, `<!date^1392734382^{date_num}^link|fallback>`.
-fn special<'a>(command: &str, label: Option<String>, out: &mut Vec<Event<'a>>) {
+fn special(command: &str, label: Option<String>, out: &mut Vec<Event<'_>>) {
     let mut parts = command.split('^');
     match parts.next().unwrap_or("") {
         "here" | "channel" | "everyone" => {
@@ -310,7 +307,7 @@ fn special<'a>(command: &str, label: Option<String>, out: &mut Vec<Event<'a>>) {
             out.push(mention(&format!("@{name}")));
         }
         "subteam" => {
-            out.push(mention(&format!("@{}", label.as_deref().unwrap_or("group").trim_start_matches('@'))))
+            out.push(mention(&format!("@{}", label.as_deref().unwrap_or("group").trim_start_matches('@'))));
         }
         "date" => {
             let time =
@@ -331,7 +328,7 @@ fn special<'a>(command: &str, label: Option<String>, out: &mut Vec<Event<'a>>) {
             }
         }
         other => {
-            out.push(mention(&format!("@{}", label.as_deref().unwrap_or(other).trim_start_matches('@'))))
+            out.push(mention(&format!("@{}", label.as_deref().unwrap_or(other).trim_start_matches('@'))));
         }
     }
 }

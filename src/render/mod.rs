@@ -359,11 +359,11 @@ impl Renderer<'_> {
                 let mut view = self.message_view(first_reply, day, ctx);
                 view.anchor = format!("m-{id}");
                 view.permalink = format!("#m-{id}");
-                view.author = String::new();
+                view.author.clear();
                 view.author_kind = "system";
-                view.kind = MessageKind::MissingParent.css_name().to_owned();
+                MessageKind::MissingParent.css_name().clone_into(&mut view.kind);
                 view.system = true;
-                view.html = "<p>The start of this thread is not in the archive.</p>".to_owned();
+                "<p>The start of this thread is not in the archive.</p>".clone_into(&mut view.html);
                 view.edited = None;
                 view.pinned = false;
                 view.reactions.clear();
@@ -424,7 +424,7 @@ impl Renderer<'_> {
                 .edited
                 .map(|t| t.map_or_else(|| "edited".to_owned(), |t| format!("edited {}", self.label(t)))),
             pinned: m.pinned,
-            reactions: m.reactions.iter().map(|r| self.reaction_view(r, ctx)).collect(),
+            reactions: m.reactions.iter().map(|r| Self::reaction_view(r, ctx)).collect(),
             attachments: m.attachments.iter().map(|a| attachment_view(a, ctx)).collect(),
             files: m.files.iter().map(file_view).collect(),
             replies: Vec::new(),
@@ -438,7 +438,7 @@ impl Renderer<'_> {
         t.to_zoned_datetime(self.tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
     }
 
-    fn reaction_view(&self, r: &crate::model::Reaction, ctx: &Context) -> ReactionView {
+    fn reaction_view(r: &crate::model::Reaction, ctx: &Context) -> ReactionView {
         let (base, tone) = match r.name.split_once("::skin-tone-") {
             Some((base, tone)) => (base, tone.chars().next()),
             None => (r.name.as_str(), None),
@@ -497,7 +497,7 @@ fn months(plan: &ChannelPlan, slug: &str) -> Vec<MonthView> {
                 let url = (messages > 0).then(|| format!("{CHANNEL_ROOT}{}", day_path(slug, date)));
                 cells.push(Some(DayCell { day, messages, url, date: date.to_string() }));
             }
-            while cells.len() % 7 != 0 {
+            while !cells.len().is_multiple_of(7) {
                 cells.push(None);
             }
             let weeks = cells.chunks(7).map(|w| std::array::from_fn(|i| w[i].clone())).collect();

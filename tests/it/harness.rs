@@ -25,8 +25,7 @@ pub fn invalid(rel: &str) -> PathBuf {
 /// the calling test says so and skips, except under `CI=true`, where that is a failure.
 pub fn shared_fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("SCROLLBACK_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/fixtures"));
+        .map_or_else(|| repo().join("../shared/fixtures"), PathBuf::from);
     if dir.is_dir() {
         return Some(dir);
     }

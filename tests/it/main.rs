@@ -1,6 +1,9 @@
 //! One integration test binary (tantivy and friends are slow to link): every test runs the
 //! real `scrollback` binary on fixtures and checks the files it writes.
 
+// Pedantic lints guard library code; tests favour plain, obvious code over it.
+#![allow(clippy::pedantic)]
+
 mod cli;
 mod determinism;
 mod harness;
