@@ -334,11 +334,6 @@ impl Archive {
         dropped
     }
 
-    /// Looks up a channel by source and id.
-    pub fn channel(&self, source: &str, id: &str) -> Option<&Channel> {
-        self.channels.iter().find(|c| c.source == source && c.id == id)
-    }
-
     /// Total number of messages in all channels.
     pub fn message_count(&self) -> usize {
         self.channels.iter().map(|c| c.messages.len()).sum()

@@ -76,16 +76,6 @@ impl Staging {
         Ok(rel)
     }
 
-    /// How many files have been written.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// Whether nothing has been written yet.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
     /// Writes `manifest.json` and swaps the staging directory in as `out`.
     pub fn commit(mut self) -> Result<(), OutputError> {
         let manifest = manifest_json(&self.files);

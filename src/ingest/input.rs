@@ -114,11 +114,6 @@ impl Input {
         Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: Some(archive), refused })
     }
 
-    /// The input as the user named it.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// All file paths, relative to the export root, sorted.
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)

@@ -59,15 +59,6 @@ impl IngestError {
     pub(crate) fn invalid(path: impl Display, message: impl Into<String>) -> Self {
         IngestError::Invalid { path: path.to_string(), message: message.into() }
     }
-
-    /// The file the problem is about.
-    pub fn path(&self) -> &str {
-        match self {
-            IngestError::Io { path, .. }
-            | IngestError::Json { path, .. }
-            | IngestError::Invalid { path, .. } => path,
-        }
-    }
 }
 
 /// Chat export formats scrollback can read.

@@ -14,3 +14,4 @@ mod sample;
 mod shared_fixtures;
 mod slack_cases;
 mod snapshots;
+mod zips;
