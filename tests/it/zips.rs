@@ -35,7 +35,7 @@ fn a_zip_with_a_wrapping_folder_builds_and_unsafe_entries_are_refused() {
         ],
         &[("Parsec Slack export Jan 2020/general/2020-03-04.json", "/etc/passwd")],
     );
-    let site = Site::build(&[zip.clone()], &[]);
+    let site = Site::build(std::slice::from_ref(&zip), &[]);
     assert!(site.page("c/general/2020/03/01/").contains("from the zip"));
     let z = zip.display();
     for warning in [
@@ -65,7 +65,7 @@ fn symlinks_in_input_directories_are_not_followed() {
         export.join("general/2020-03-01.json"),
     )
     .unwrap();
-    let site = Site::build(&[export.clone()], &[]);
+    let site = Site::build(std::slice::from_ref(&export), &[]);
     assert!(!site.has_page("c/general/2020/03/01/"));
     assert!(site.stderr.contains("general/2020-03-01.json: symlink not followed"), "{}", site.stderr);
 }
