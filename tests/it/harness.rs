@@ -75,6 +75,14 @@ impl Site {
         Site { tmp, out, stderr }
     }
 
+    /// Builds `inputs` with `config` as the scrollback.toml.
+    pub fn with_config(inputs: &[PathBuf], config: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scrollback.toml");
+        fs_err::write(&path, config).unwrap();
+        Site::build(inputs, &["--config", path.to_str().unwrap()])
+    }
+
     /// The HTML of the page at a site URL (`"c/ops/"`, `""` for home).
     pub fn page(&self, url: &str) -> String {
         let path = self.out.join(url).join("index.html");

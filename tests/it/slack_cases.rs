@@ -192,10 +192,10 @@ fn emails_and_phone_numbers_in_text_are_redacted_visibly() {
 
 #[test]
 fn private_conversations_are_published_only_when_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("scrollback.toml");
-    fs_err::write(&config, "[publish]\nprivate = [\"secret-project\"]\nexclude = [\"ol*\"]\n").unwrap();
-    let site = Site::build(&[case("slack/everything")], &["--config", config.to_str().unwrap()]);
+    let site = Site::with_config(
+        &[case("slack/everything")],
+        "[publish]\nprivate = [\"secret-project\"]\nexclude = [\"ol*\"]\n",
+    );
     assert!(site.has_page("c/secret-project/"));
     assert!(site.page("c/secret-project/2020/03/01/").contains("private channel secret"));
     assert!(!site.has_page("c/old/"), "excluded by pattern");
@@ -230,10 +230,7 @@ fn day_pages_link_to_the_previous_and_next_day() {
 
 #[test]
 fn display_timezone_moves_day_boundaries() {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("scrollback.toml");
-    fs_err::write(&config, "display_timezone = \"America/Los_Angeles\"\n").unwrap();
-    let site = Site::build(&[case("slack/everything")], &["--config", config.to_str().unwrap()]);
+    let site = Site::with_config(&[case("slack/everything")], "display_timezone = \"America/Los_Angeles\"\n");
     // 2020-03-03T02:00Z is the evening of 2 March in California.
     assert!(anchors(&site.page("c/general/2020/03/02/")).contains(&"1583200800000100".to_owned()));
     assert!(!site.has_page("c/general/2020/03/03/"));
