@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod config;
 pub mod ingest;
+pub mod layout;
 pub mod markup;
 pub mod model;
 pub mod output;

@@ -1,15 +1,12 @@
 //! Rendering: tera templates fed by view structs, written into the staging directory.
 //!
-//! This stage owns the URL contract (DESIGN.md "URLs"): `/`, `/c/<channel>/`,
-//! `/c/<channel>/<YYYY>/<MM>/<DD>/` with `id="m-<msgid>"` per message, and content-addressed
-//! `/assets/`. Days are calendar days in the configured display zone, computed from each
-//! message's instant. A thread lives on the page of its root message; a reply also sent to
-//! the channel (broadcast) appears at its own time too, linking to its thread.
+//! Where each page and message goes is decided by `layout`; this module turns that layout
+//! into HTML: home, channel calendars, channel-day pages with threads, and the assets.
 
 mod theme;
 pub mod view;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -23,6 +20,7 @@ use view::{
 };
 
 use crate::config::Config;
+use crate::layout::{ChannelLayout, Entry, Layout, day_path};
 use crate::markup::{self, ChannelLink, Context};
 use crate::model::{Archive, Attachment, Channel, File, Message, MessageKind, Text, Thread};
 use crate::output::{OutputError, Staging};
@@ -65,136 +63,21 @@ pub fn render_site(
 ) -> Result<RenderStats, RenderError> {
     let css = out.write_asset("style", "css", theme.asset("style.css"))?;
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
-    let slugs = channel_slugs(&archive.channels);
-    let mut links: BTreeMap<String, ChannelLink> =
-        hidden_channels.iter().map(|id| (id.clone(), ChannelLink::Hidden)).collect();
-    for (channel, slug) in archive.channels.iter().zip(&slugs) {
-        links.insert(
-            channel_key(channel),
-            ChannelLink::Published { name: channel.name.clone(), path: format!("c/{slug}/") },
-        );
-    }
-    let renderer = Renderer { config, theme, tz: config.time_zone(), css, js, archive, links };
+    let tz = config.time_zone();
+    let layout = Layout::new(archive, hidden_channels, &tz);
+    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links };
     let mut stats = RenderStats::default();
     let mut summaries = Vec::new();
-    for (channel, slug) in archive.channels.iter().zip(&slugs) {
-        let plan = plan_channel(channel, &renderer.tz);
-        stats.day_pages += renderer.render_days(channel, slug, &plan, out)?;
-        renderer.render_channel_page(channel, slug, &plan, out)?;
-        summaries.push(renderer.summary(channel, slug, &plan, HOME_ROOT));
+    for plan in &layout.channels {
+        let (channel, slug) = (plan.channel, plan.slug.as_str());
+        stats.day_pages += renderer.render_days(channel, slug, plan, out)?;
+        renderer.render_channel_page(channel, slug, plan, out)?;
+        summaries.push(renderer.summary(channel, slug, plan, HOME_ROOT));
     }
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
     renderer.render_home(summaries, out)?;
     stats.pages = stats.day_pages + archive.channels.len() + 1;
     Ok(stats)
-}
-
-fn channel_key(channel: &Channel) -> String {
-    format!("{}:{}", channel.source, channel.id)
-}
-
-/// URL slugs for channels, in `archive.channels` order: the lowercased name with anything
-/// but letters, digits, `-` and `_` turned into `-`. Two channels that would share a slug
-/// (Slack allows `meetup` and `meetup-`, other sources allow case variants) are told apart
-/// by appending the channel id to every one after the first, in id order.
-pub fn channel_slugs(channels: &[Channel]) -> Vec<String> {
-    let mut taken = BTreeSet::new();
-    channels
-        .iter()
-        .map(|c| {
-            let base =
-                slugify(&c.name).unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
-            let slug = if taken.contains(&base) { format!("{base}-{}", c.id.to_lowercase()) } else { base };
-            taken.insert(slug.clone());
-            slug
-        })
-        .collect()
-}
-
-fn slugify(name: &str) -> Option<String> {
-    let slug: String = name
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
-        .collect();
-    // `.` and `..` cannot appear (dots become `-`), so a slug is always one safe path part.
-    (!slug.is_empty() && slug.chars().any(|c| c != '-')).then_some(slug)
-}
-
-/// A channel's messages arranged into days and threads.
-struct ChannelPlan<'a> {
-    /// Day → top-level entries in time order.
-    days: BTreeMap<Date, Vec<Entry<'a>>>,
-    /// Root id → replies in time order.
-    replies: HashMap<&'a str, Vec<&'a Message>>,
-    /// Root id → the day its thread is shown on.
-    thread_day: HashMap<&'a str, Date>,
-}
-
-enum Entry<'a> {
-    /// A message at the top level (including broadcast replies).
-    Message(&'a Message),
-    /// A thread whose root is not in the export, shown at its first reply.
-    MissingRoot { id: &'a str, first_reply: &'a Message },
-}
-
-fn plan_channel<'a>(channel: &'a Channel, tz: &TimeZone) -> ChannelPlan<'a> {
-    let by_id: HashMap<&str, &Message> = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
-    let root_of = |mut id: &'a str| {
-        // Sources may thread a reply under another reply; show it under the thread's root.
-        for _ in 0..16 {
-            match by_id.get(id).map(|m| &m.thread) {
-                Some(Thread::Reply { parent, .. }) => id = parent.as_str(),
-                _ => break,
-            }
-        }
-        id
-    };
-    let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
-    let mut replies: HashMap<&str, Vec<&Message>> = HashMap::new();
-    let mut thread_day = HashMap::new();
-    for message in &channel.messages {
-        let day = local_date(message.time, tz);
-        match &message.thread {
-            Thread::None => {
-                days.entry(day).or_default().push(Entry::Message(message));
-                thread_day.insert(message.id.as_str(), day);
-            }
-            Thread::Reply { parent, broadcast } => {
-                let root = root_of(parent);
-                replies.entry(root).or_default().push(message);
-                if *broadcast {
-                    days.entry(day).or_default().push(Entry::Message(message));
-                }
-                if !by_id.contains_key(root) && !thread_day.contains_key(root) {
-                    thread_day.insert(root, day);
-                    days.entry(day).or_default().push(Entry::MissingRoot { id: root, first_reply: message });
-                }
-            }
-        }
-    }
-    ChannelPlan { days, replies, thread_day }
-}
-
-fn local_date(time: Timestamp, tz: &TimeZone) -> Date {
-    time.to_zoned_datetime(tz.clone()).date()
-}
-
-impl ChannelPlan<'_> {
-    fn day_message_count(&self, entries: &[Entry]) -> usize {
-        entries
-            .iter()
-            .map(|e| match e {
-                Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => 0,
-                Entry::Message(m) => 1 + self.replies.get(m.id.as_str()).map_or(0, Vec::len),
-                Entry::MissingRoot { id, .. } => self.replies.get(id).map_or(0, Vec::len),
-            })
-            .sum()
-    }
-
-    fn message_count(&self) -> usize {
-        self.days.values().map(|e| self.day_message_count(e)).sum()
-    }
 }
 
 struct Renderer<'a> {
@@ -204,7 +87,7 @@ struct Renderer<'a> {
     css: String,
     js: String,
     archive: &'a Archive,
-    links: BTreeMap<String, ChannelLink>,
+    links: &'a BTreeMap<String, ChannelLink>,
 }
 
 /// Paths from a page back to the site root.
@@ -226,7 +109,7 @@ impl Renderer<'_> {
     }
 
     fn context<'c>(&'c self, source: &'c str, root: &'c str) -> Context<'c> {
-        Context { users: &self.archive.users, channels: &self.links, source, root }
+        Context { users: &self.archive.users, channels: self.links, source, root }
     }
 
     fn page(
@@ -256,7 +139,7 @@ impl Renderer<'_> {
         self.page("index.html", "", &view, out)
     }
 
-    fn summary(&self, channel: &Channel, slug: &str, plan: &ChannelPlan, root: &str) -> ChannelSummary {
+    fn summary(&self, channel: &Channel, slug: &str, plan: &ChannelLayout, root: &str) -> ChannelSummary {
         let ctx = self.context(channel.source, root);
         let about = channel.purpose.as_ref().or(channel.topic.as_ref());
         ChannelSummary {
@@ -275,7 +158,7 @@ impl Renderer<'_> {
         &self,
         channel: &Channel,
         slug: &str,
-        plan: &ChannelPlan,
+        plan: &ChannelLayout,
         out: &mut Staging,
     ) -> Result<(), RenderError> {
         let ctx = self.context(channel.source, CHANNEL_ROOT);
@@ -296,7 +179,7 @@ impl Renderer<'_> {
         &self,
         channel: &Channel,
         slug: &str,
-        plan: &ChannelPlan,
+        plan: &ChannelLayout,
         out: &mut Staging,
     ) -> Result<usize, RenderError> {
         let dates: Vec<&Date> = plan.days.keys().collect();
@@ -329,7 +212,7 @@ impl Renderer<'_> {
     fn entry_view(
         &self,
         entry: &Entry,
-        plan: &ChannelPlan,
+        plan: &ChannelLayout,
         slug: &str,
         day: Date,
         ctx: &Context,
@@ -470,12 +353,7 @@ fn iso(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// `c/<slug>/<YYYY>/<MM>/<DD>/`.
-fn day_path(slug: &str, d: Date) -> String {
-    format!("c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
-}
-
-fn months(plan: &ChannelPlan, slug: &str) -> Vec<MonthView> {
+fn months(plan: &ChannelLayout, slug: &str) -> Vec<MonthView> {
     let mut by_month: BTreeMap<(i16, i8), Vec<(Date, usize)>> = BTreeMap::new();
     for (date, entries) in &plan.days {
         by_month
@@ -619,14 +497,6 @@ fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_safe_and_unique() {
-        assert_eq!(slugify("Ops Team/../x").as_deref(), Some("ops-team----x"));
-        assert_eq!(slugify("meetup-").as_deref(), Some("meetup-"));
-        assert_eq!(slugify("..."), None);
-        assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
-    }
 
     #[test]
     fn accents_bucket_by_hue() {

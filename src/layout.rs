@@ -1,0 +1,209 @@
+//! The URL contract (DESIGN.md "URLs"): channel slugs, which day page each message is on,
+//! threads, and every message's permalink.
+//!
+//! Both `render` (pages) and `index` (search results) need the same answers, so they live
+//! here, computed once. Days are calendar days in the configured display zone, computed from
+//! each message's instant. A thread lives on the page of its root message; a reply also sent
+//! to the channel (broadcast) appears at its own time too.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::markup::ChannelLink;
+use crate::model::{Archive, Channel, Message, Thread};
+
+/// Where everything in the archive goes.
+pub struct Layout<'a> {
+    /// Published channels, in archive order.
+    pub channels: Vec<ChannelLayout<'a>>,
+    /// How mentions of each known channel render (`"<source>:<id>"` → link or hidden).
+    pub links: BTreeMap<String, ChannelLink>,
+}
+
+impl<'a> Layout<'a> {
+    /// Lays out every channel of an archive; `hidden_channels` are the ids of channels that
+    /// exist but are not published.
+    pub fn new(archive: &'a Archive, hidden_channels: &[String], tz: &TimeZone) -> Layout<'a> {
+        let slugs = channel_slugs(&archive.channels);
+        let mut links: BTreeMap<String, ChannelLink> =
+            hidden_channels.iter().map(|id| (id.clone(), ChannelLink::Hidden)).collect();
+        let mut channels = Vec::with_capacity(slugs.len());
+        for (channel, slug) in archive.channels.iter().zip(slugs) {
+            links.insert(
+                channel_key(channel),
+                ChannelLink::Published { name: channel.name.clone(), path: channel_path(&slug) },
+            );
+            channels.push(ChannelLayout::new(channel, slug, tz));
+        }
+        Layout { channels, links }
+    }
+}
+
+/// `"<source>:<id>"`, the key of a channel in link tables.
+pub fn channel_key(channel: &Channel) -> String {
+    format!("{}:{}", channel.source, channel.id)
+}
+
+/// URL slugs for channels, in `archive.channels` order: the lowercased name with anything
+/// but letters, digits, `-` and `_` turned into `-`. Two channels that would share a slug
+/// (Slack allows `meetup` and `meetup-`, other sources allow case variants) are told apart
+/// by appending the channel id to every one after the first, in id order.
+pub fn channel_slugs(channels: &[Channel]) -> Vec<String> {
+    let mut taken = BTreeSet::new();
+    channels
+        .iter()
+        .map(|c| {
+            let base =
+                slugify(&c.name).unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
+            let slug = if taken.contains(&base) { format!("{base}-{}", c.id.to_lowercase()) } else { base };
+            taken.insert(slug.clone());
+            slug
+        })
+        .collect()
+}
+
+fn slugify(name: &str) -> Option<String> {
+    let slug: String = name
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    // `.` and `..` cannot appear (dots become `-`), so a slug is always one safe path part.
+    (!slug.is_empty() && slug.chars().any(|c| c != '-')).then_some(slug)
+}
+
+/// A channel's messages arranged into days and threads.
+pub struct ChannelLayout<'a> {
+    /// The channel.
+    pub channel: &'a Channel,
+    /// Its URL slug.
+    pub slug: String,
+    /// Day → top-level entries in time order.
+    pub days: BTreeMap<Date, Vec<Entry<'a>>>,
+    /// Root id → replies in time order.
+    pub replies: HashMap<&'a str, Vec<&'a Message>>,
+    /// Root id → the day its thread is shown on.
+    pub thread_day: HashMap<&'a str, Date>,
+}
+
+/// One top-level item of a day page.
+pub enum Entry<'a> {
+    /// A message at the top level (including broadcast replies).
+    Message(&'a Message),
+    /// A thread whose root is not in the export, shown at its first reply.
+    MissingRoot {
+        /// The root's id (its future anchor).
+        id: &'a str,
+        /// The earliest reply, which fixes where the thread is shown.
+        first_reply: &'a Message,
+    },
+}
+
+impl<'a> ChannelLayout<'a> {
+    fn new(channel: &'a Channel, slug: String, tz: &TimeZone) -> ChannelLayout<'a> {
+        let by_id: HashMap<&str, &Message> = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
+        let root_of = |mut id: &'a str| {
+            // Sources may thread a reply under another reply; show it under the thread's root.
+            for _ in 0..16 {
+                match by_id.get(id).map(|m| &m.thread) {
+                    Some(Thread::Reply { parent, .. }) => id = parent.as_str(),
+                    _ => break,
+                }
+            }
+            id
+        };
+        let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
+        let mut replies: HashMap<&str, Vec<&Message>> = HashMap::new();
+        let mut thread_day = HashMap::new();
+        for message in &channel.messages {
+            let day = local_date(message.time, tz);
+            match &message.thread {
+                Thread::None => {
+                    days.entry(day).or_default().push(Entry::Message(message));
+                    thread_day.insert(message.id.as_str(), day);
+                }
+                Thread::Reply { parent, broadcast } => {
+                    let root = root_of(parent);
+                    replies.entry(root).or_default().push(message);
+                    if *broadcast {
+                        days.entry(day).or_default().push(Entry::Message(message));
+                    }
+                    if !by_id.contains_key(root) && !thread_day.contains_key(root) {
+                        thread_day.insert(root, day);
+                        days.entry(day)
+                            .or_default()
+                            .push(Entry::MissingRoot { id: root, first_reply: message });
+                    }
+                }
+            }
+        }
+        ChannelLayout { channel, slug, days, replies, thread_day }
+    }
+}
+
+/// The calendar date of an instant in a zone.
+pub fn local_date(time: Timestamp, tz: &TimeZone) -> Date {
+    time.to_zoned_datetime(tz.clone()).date()
+}
+
+impl ChannelLayout<'_> {
+    /// Messages shown on a day page, thread replies included.
+    pub fn day_message_count(&self, entries: &[Entry]) -> usize {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => 0,
+                Entry::Message(m) => 1 + self.replies.get(m.id.as_str()).map_or(0, Vec::len),
+                Entry::MissingRoot { id, .. } => self.replies.get(id).map_or(0, Vec::len),
+            })
+            .sum()
+    }
+
+    /// Messages in the channel as the pages show them.
+    pub fn message_count(&self) -> usize {
+        self.days.values().map(|e| self.day_message_count(e)).sum()
+    }
+}
+
+/// `c/<slug>/<YYYY>/<MM>/<DD>/`.
+pub fn day_path(slug: &str, d: Date) -> String {
+    format!("c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
+}
+
+/// `c/<slug>/`.
+pub fn channel_path(slug: &str) -> String {
+    format!("c/{slug}/")
+}
+
+impl ChannelLayout<'_> {
+    /// The day page a message is shown on: a reply lives with its thread's root.
+    pub fn page_day(&self, message: &Message, tz: &TimeZone) -> Date {
+        match &message.thread {
+            Thread::Reply { parent, .. } => {
+                self.thread_day.get(parent.as_str()).copied().unwrap_or_else(|| local_date(message.time, tz))
+            }
+            Thread::None => local_date(message.time, tz),
+        }
+    }
+
+    /// `c/<slug>/<YYYY>/<MM>/<DD>/#m-<id>`: the message's permalink from the site root.
+    pub fn permalink(&self, message: &Message, tz: &TimeZone) -> String {
+        format!("{}#m-{}", day_path(&self.slug, self.page_day(message, tz)), message.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_and_unique() {
+        assert_eq!(slugify("Ops Team/../x").as_deref(), Some("ops-team----x"));
+        assert_eq!(slugify("meetup-").as_deref(), Some("meetup-"));
+        assert_eq!(slugify("..."), None);
+        assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
+    }
+}
