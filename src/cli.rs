@@ -34,6 +34,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Read and validate every input and the configuration; report every problem, write nothing
     Check(CheckArgs),
+    /// Search a built site from the terminal (its index is in <SITE>.index)
+    Search(SearchArgs),
     /// Write a commented scrollback.toml (and, with --theme, the default theme) to start from
     Init(InitArgs),
 }
@@ -68,6 +70,31 @@ pub struct CheckArgs {
     /// Input format, instead of detecting it
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+}
+
+/// `scrollback search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", -exclusions, identifiers, prefix*, channel:, from:, has:,
+    /// after:, before:, on:, sort: (see the README)
+    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    pub query: Vec<String>,
+
+    /// The site directory, as given to `build --out` [default: `out` from the config, else ./public]
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
+
+    /// How many hits to show
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
+    pub limit: usize,
+
+    /// Print `{"total": N, "hits": [{"id", "url", "channel", "author", "time", "snippet", "score"}]}`
+    #[arg(long)]
+    pub json: bool,
+
+    /// Result order (overrides `sort:` in the query)
+    #[arg(long, value_enum)]
+    pub sort: Option<crate::index::query::Sort>,
 }
 
 /// `scrollback init`.

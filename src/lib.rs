@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod index;
 pub mod ingest;
 pub mod layout;
 pub mod markup;

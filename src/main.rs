@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 
-use scrollback::cli::{BuildArgs, CheckArgs, Cli, Command, InitArgs};
+use scrollback::cli::{BuildArgs, CheckArgs, Cli, Command, InitArgs, SearchArgs};
 use scrollback::config::{self, Config};
+use scrollback::index::{self, SearchIndex, SearchOptions};
 use scrollback::render::Theme;
 use scrollback::site::{BuildOptions, Report, Site};
 
@@ -46,6 +47,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Build(args) => build(cli, args),
         Command::Check(args) => check(cli, args),
         Command::Init(args) => init(args),
+        Command::Search(args) => search(cli, args),
     }
 }
 
@@ -110,6 +112,38 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         print_summary(&report);
     }
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    let site = args.site.clone().or_else(|| config.out.clone()).unwrap_or_else(|| PathBuf::from("public"));
+    let index = SearchIndex::open(&index::index_dir_for(&site))?;
+    let options = SearchOptions { limit: args.limit, sort: args.sort, prefix_last: false };
+    let results = index.search(&args.query.join(" "), &options)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tz = jiff::tz::TimeZone::get(&index.meta.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    for hit in &results.hits {
+        let when = hit.time.parse::<jiff::Timestamp>().map_or_else(
+            |_| hit.time.clone(),
+            |t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        );
+        println!("#{} · {when} · {} · {:.3}", hit.channel, hit.author, hit.score);
+        let snippet: String = hit
+            .snippet_plain
+            .iter()
+            .map(|p| if p.hit && color { format!("\x1b[1;33m{}\x1b[0m", p.text) } else { p.text.clone() })
+            .collect();
+        println!("  {snippet}");
+        println!("  {}\n", hit.url);
+    }
+    if !cli.quiet {
+        eprintln!("{} of {} result{}", results.hits.len(), results.total, plural(results.total));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(args: &InitArgs) -> Result<ExitCode> {

@@ -33,6 +33,8 @@ pub enum OutputError {
 pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
+    /// Staging directory for the site's search index, which lives beside the site.
+    sidecar: Option<PathBuf>,
     /// Relative path → blake3 hex of the content.
     files: BTreeMap<String, String>,
     done: bool,
@@ -46,7 +48,7 @@ impl Staging {
             .ok_or_else(|| OutputError::BadPath(out.display().to_string()))?
             .to_string_lossy()
             .into_owned();
-        ensure_replaceable(out)?;
+        ensure_replaceable(out, MANIFEST)?;
         let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs_err::create_dir_all(parent)?;
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
@@ -54,7 +56,25 @@ impl Staging {
             fs_err::remove_dir_all(&dir)?;
         }
         fs_err::create_dir_all(&dir)?;
-        Ok(Staging { out: out.to_path_buf(), dir, files: BTreeMap::new(), done: false })
+        Ok(Staging { out: out.to_path_buf(), dir, sidecar: None, files: BTreeMap::new(), done: false })
+    }
+
+    /// An empty directory for the sidecar (the search index), swapped in as
+    /// [`sidecar_path`] together with the site. Its files are not part of the site.
+    pub fn sidecar(&mut self) -> Result<PathBuf, OutputError> {
+        let dir = self.dir.with_file_name(
+            self.dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .replace(".staging-", ".index.staging-"),
+        );
+        if dir.exists() {
+            fs_err::remove_dir_all(&dir)?;
+        }
+        fs_err::create_dir_all(&dir)?;
+        self.sidecar = Some(dir.clone());
+        Ok(dir)
     }
 
     /// Writes one file at `rel` (a `/`-separated path inside the site).
@@ -76,38 +96,63 @@ impl Staging {
         Ok(rel)
     }
 
-    /// Writes `manifest.json` and swaps the staging directory in as `out`.
+    /// Writes `manifest.json` and swaps the staging directory in as `out` (and the sidecar
+    /// in beside it).
     pub fn commit(mut self) -> Result<(), OutputError> {
         let manifest = manifest_json(&self.files);
         fs_err::write(self.dir.join(MANIFEST), manifest)?;
-        ensure_replaceable(&self.out)?;
-        if self.out.exists() {
-            let previous = self.dir.with_file_name(
-                self.dir.file_name().unwrap_or_default().to_string_lossy().replace(".staging-", ".previous-"),
-            );
-            if previous.exists() {
-                fs_err::remove_dir_all(&previous)?;
-            }
-            fs_err::rename(&self.out, &previous)?;
-            if let Err(e) = fs_err::rename(&self.dir, &self.out) {
-                // Put the old site back before reporting.
-                let _ = fs_err::rename(&previous, &self.out);
-                return Err(e.into());
-            }
-            self.done = true;
-            fs_err::remove_dir_all(&previous)?;
-        } else {
-            fs_err::rename(&self.dir, &self.out)?;
-            self.done = true;
+        ensure_replaceable(&self.out, MANIFEST)?;
+        let sidecar_target = sidecar_path(&self.out);
+        if self.sidecar.is_some() {
+            ensure_replaceable(&sidecar_target, SIDECAR_MARKER)?;
+        }
+        swap_in(&self.dir, &self.out)?;
+        self.done = true;
+        if let Some(sidecar) = self.sidecar.take() {
+            swap_in(&sidecar, &sidecar_target)?;
         }
         Ok(())
     }
+}
+
+/// Renames `staging` to `target`, moving an existing `target` aside first and removing it
+/// only once the new one is in place (restoring it if the rename fails).
+fn swap_in(staging: &Path, target: &Path) -> Result<(), OutputError> {
+    if !target.exists() {
+        fs_err::rename(staging, target)?;
+        return Ok(());
+    }
+    let previous = staging.with_file_name(
+        staging.file_name().unwrap_or_default().to_string_lossy().replace(".staging-", ".previous-"),
+    );
+    if previous.exists() {
+        fs_err::remove_dir_all(&previous)?;
+    }
+    fs_err::rename(target, &previous)?;
+    if let Err(e) = fs_err::rename(staging, target) {
+        let _ = fs_err::rename(&previous, target);
+        return Err(e.into());
+    }
+    fs_err::remove_dir_all(&previous)?;
+    Ok(())
+}
+
+/// The file that marks a sidecar directory as scrollback's (the search index's metadata).
+pub const SIDECAR_MARKER: &str = "scrollback-index.json";
+
+/// Where a site's sidecar lives: `<out>.index` beside `<out>`.
+pub fn sidecar_path(out: &Path) -> PathBuf {
+    let name = out.file_name().map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!("{name}.index"))
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.done {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        if let Some(sidecar) = &self.sidecar {
+            let _ = std::fs::remove_dir_all(sidecar);
         }
     }
 }
@@ -118,8 +163,8 @@ pub fn asset_path(stem: &str, ext: &str, bytes: &[u8]) -> String {
     format!("assets/{stem}.{}.{ext}", &hash[..10])
 }
 
-/// `out` must be absent, empty, or a previous scrollback site.
-fn ensure_replaceable(out: &Path) -> Result<(), OutputError> {
+/// `out` must be absent, empty, or a previous scrollback output (it has `marker`).
+fn ensure_replaceable(out: &Path, marker: &str) -> Result<(), OutputError> {
     if !out.exists() {
         return Ok(());
     }
@@ -127,7 +172,7 @@ fn ensure_replaceable(out: &Path) -> Result<(), OutputError> {
         return Err(OutputError::NotASite(out.display().to_string()));
     }
     let empty = fs_err::read_dir(out)?.next().is_none();
-    if empty || out.join(MANIFEST).is_file() {
+    if empty || out.join(marker).is_file() {
         Ok(())
     } else {
         Err(OutputError::NotASite(out.display().to_string()))

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::index::{self, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
+use crate::layout::Layout;
 use crate::output::{OutputError, Staging};
 use crate::privacy::{self, RedactionCounts, Withheld};
 use crate::render::{self, RenderError, Theme, ThemeError};
@@ -44,6 +46,9 @@ pub enum BuildError {
     /// The site could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The search index could not be written.
+    #[error("writing the search index")]
+    Index(#[from] IndexError),
 }
 
 fn input_summary(problems: &[IngestError]) -> String {
@@ -152,14 +157,22 @@ impl<'a> Site<'a> {
     fn render(&mut self, ingested: &Ingested) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
         let mut staging = Staging::begin(&self.options.out)?;
+        let tz = self.config.time_zone();
+        let archive = &ingested.archive;
+        let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
+        let index_dir = staging.sidecar()?;
+        self.timed("index", |site| {
+            let docs = index::documents::collect(archive, &layout, &tz);
+            let meta = IndexMeta {
+                format: index::FORMAT,
+                timezone: site.config.display_timezone.clone(),
+                base_url: site.config.base_url.clone(),
+                docs: docs.len() as u64,
+            };
+            index::write_index(&docs, &index_dir, &meta)
+        })?;
         let stats = self.timed("render", |site| {
-            render::render_site(
-                &ingested.archive,
-                &site.report.withheld.hidden_ids,
-                site.config,
-                &theme,
-                &mut staging,
-            )
+            render::render_site(archive, &layout, site.config, &theme, &mut staging)
         })?;
         self.report.pages = stats.pages;
         self.timed("write", |_| staging.commit())?;

@@ -89,6 +89,11 @@ pub fn to_plain(text: &Text, ctx: &Context) -> String {
     out.trim().to_owned()
 }
 
+/// Whether the text links anywhere (for `has:link`).
+pub fn has_link(text: &Text, ctx: &Context) -> bool {
+    events(text, ctx).iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })))
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -56,7 +56,7 @@ pub struct RenderStats {
 /// Renders every page of the site into `out`.
 pub fn render_site(
     archive: &Archive,
-    hidden_channels: &[String],
+    layout: &Layout,
     config: &Config,
     theme: &Theme,
     out: &mut Staging,
@@ -64,7 +64,6 @@ pub fn render_site(
     let css = out.write_asset("style", "css", theme.asset("style.css"))?;
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
     let tz = config.time_zone();
-    let layout = Layout::new(archive, hidden_channels, &tz);
     let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links };
     let mut stats = RenderStats::default();
     let mut summaries = Vec::new();

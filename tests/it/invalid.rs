@@ -56,9 +56,12 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
         .unwrap();
     assert!(!output.status.success());
     assert_eq!(tree(&site.out), before);
-    let entries: Vec<_> =
-        fs_err::read_dir(site.tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(entries, [std::ffi::OsString::from("public")], "no staging or previous directories left");
+    let mut entries: Vec<_> = fs_err::read_dir(site.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["public", "public.index"], "no staging or previous directories left");
 }
 
 #[test]

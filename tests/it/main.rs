@@ -11,6 +11,7 @@ mod hostile;
 mod invalid;
 mod oracle;
 mod sample;
+mod search;
 mod shared_fixtures;
 mod slack_cases;
 mod snapshots;

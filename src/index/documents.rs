@@ -1,0 +1,133 @@
+//! What gets indexed: one [`SearchDoc`] per published message, thread replies included.
+//!
+//! Built from the [`Layout`] (so a hit links to exactly the permalink the pages use) after
+//! the privacy filter and redaction, so private or redacted text can never reach the index
+//! or the static shards. The document text is what a reader sees: the message as plain
+//! text, the text of its cards (bot alerts, unfurls), and its file names.
+
+use jiff::tz::TimeZone;
+
+use super::tokenize::{normalize, tokenize};
+use crate::layout::Layout;
+use crate::markup::{self, Context};
+use crate::model::{Archive, Message, Thread};
+
+/// One message as the index sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    /// Position in the global (time, channel, id) order; the doc id in the tantivy segment
+    /// and in the static export.
+    pub ord: u64,
+    /// The message id (anchor without `m-`).
+    pub id: String,
+    /// Permalink from the site root (`c/ops/2014/01/17/#m-…`).
+    pub url: String,
+    /// Channel slug.
+    pub channel: String,
+    /// Author's display name.
+    pub author: String,
+    /// Normalised names the author can be found by with `from:` (handle, name, name words).
+    pub from: Vec<String>,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// The indexed text.
+    pub text: String,
+    /// The thread root's id, for replies.
+    pub thread: Option<String>,
+    /// `image`, `file`, `link`: what `has:` matches.
+    pub has: Vec<&'static str>,
+}
+
+/// Builds the documents for every published, non-system message, in `ord` order.
+pub fn collect(archive: &Archive, layout: &Layout, tz: &TimeZone) -> Vec<SearchDoc> {
+    let mut docs = Vec::new();
+    for channel in &layout.channels {
+        let ctx = Context {
+            users: &archive.users,
+            channels: &layout.links,
+            source: channel.channel.source,
+            root: "",
+        };
+        for message in &channel.channel.messages {
+            // Joins, topic changes and the like are not what anyone searches for.
+            if message.kind.is_system() {
+                continue;
+            }
+            let text = search_text(message, &ctx);
+            if text.is_empty() {
+                continue;
+            }
+            docs.push(SearchDoc {
+                ord: 0,
+                id: message.id.clone(),
+                url: channel.permalink(message, tz),
+                channel: channel.slug.clone(),
+                author: message.author.name.clone(),
+                from: from_keys(message, archive),
+                time: message.time.as_second(),
+                text,
+                thread: match &message.thread {
+                    Thread::Reply { parent, .. } => Some(parent.clone()),
+                    Thread::None => None,
+                },
+                has: has_flags(message, &ctx),
+            });
+        }
+    }
+    docs.sort_by(|a, b| (a.time, &a.channel, &a.id).cmp(&(b.time, &b.channel, &b.id)));
+    for (ord, doc) in docs.iter_mut().enumerate() {
+        doc.ord = ord as u64;
+    }
+    docs
+}
+
+/// The message as plain text, then its cards and file names, one per line.
+pub fn search_text(message: &Message, ctx: &Context) -> String {
+    let mut parts = vec![markup::to_plain(&message.text, ctx)];
+    for a in &message.attachments {
+        let plain = |t: &Option<crate::model::Text>| t.as_ref().map(|t| markup::to_plain(t, ctx));
+        parts.extend(plain(&a.pretext));
+        parts.extend(a.author_name.clone());
+        parts.extend(a.title.clone());
+        parts.extend(plain(&a.text));
+        for field in &a.fields {
+            parts.push(format!("{}: {}", field.title, markup::to_plain(&field.value, ctx)));
+        }
+        if a.text.is_none() && a.title.is_none() && a.fields.is_empty() {
+            parts.extend(a.fallback.clone());
+        }
+    }
+    for file in &message.files {
+        parts.extend(file.title.clone());
+        parts.push(file.name.clone());
+    }
+    parts.retain(|p| !p.trim().is_empty());
+    parts.join("\n")
+}
+
+fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
+    let mut keys = vec![normalize(&message.author.name)];
+    keys.extend(tokenize(&message.author.name).into_iter().map(|t| t.text));
+    let user = message.author.user.as_ref().and_then(|u| archive.users.get(u));
+    if let Some(handle) = user.and_then(|u| u.handle.as_ref()) {
+        keys.push(normalize(handle));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn has_flags(message: &Message, ctx: &Context) -> Vec<&'static str> {
+    let mut has = Vec::new();
+    let image = |mime: &Option<String>| mime.as_deref().is_some_and(|m| m.starts_with("image/"));
+    if message.files.iter().any(|f| image(&f.mimetype)) {
+        has.push("image");
+    }
+    if !message.files.is_empty() {
+        has.push("file");
+    }
+    if markup::has_link(&message.text, ctx) || message.attachments.iter().any(|a| a.title_link.is_some()) {
+        has.push("link");
+    }
+    has
+}

@@ -1,0 +1,1 @@
+//! Static search export (written next).

@@ -1,0 +1,177 @@
+//! `scrollback search`: the tantivy index of record, queried through the real binary.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::harness::{Site, repo, scrollback};
+
+static SAMPLE: LazyLock<Site> = LazyLock::new(|| Site::build(&[repo().join("sample-logs")], &[]));
+
+fn search(query: &str, extra: &[&str]) -> Value {
+    let limit = if extra.contains(&"-n") { &[][..] } else { &["-n", "1000"][..] };
+    let output = scrollback(SAMPLE.tmp.path())
+        .args(["search", "--site"])
+        .arg(&SAMPLE.out)
+        .args(["--json", query])
+        .args(limit)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn ids(results: &Value) -> BTreeSet<String> {
+    results["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Every published message's id and searchable text, read back from the library's own
+/// indexing input, as the oracle for recall.
+fn documents() -> Vec<(String, String)> {
+    let config = scrollback::config::Config::default();
+    let mut ingested = scrollback::ingest::ingest_all(&[repo().join("sample-logs")], None);
+    let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
+    scrollback::privacy::redact(&mut ingested.archive);
+    let tz = config.time_zone();
+    let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
+    scrollback::index::documents::collect(&ingested.archive, &layout, &tz)
+        .into_iter()
+        .map(|d| (d.id, d.text))
+        .collect()
+}
+
+fn containing(pattern: &str) -> BTreeSet<String> {
+    let re = Regex::new(pattern).unwrap();
+    documents().into_iter().filter(|(_, text)| re.is_match(text)).map(|(id, _)| id).collect()
+}
+
+#[test]
+fn identifiers_are_found_wherever_they_appear() {
+    for identifier in
+        ["metrics-web-prod-513", "api.cache.metrics.mget.time", "10.0.3.7", "rr16", "web-prod-513"]
+    {
+        let expected = containing(&format!(
+            r"(?i)(^|[^\p{{Alphabetic}}\p{{N}}]){}($|[^\p{{Alphabetic}}\p{{N}}])",
+            regex::escape(identifier)
+        ));
+        assert!(!expected.is_empty(), "{identifier} occurs in the sample");
+        let found = search(identifier, &[]);
+        assert_eq!(ids(&found), expected, "{identifier}");
+        assert_eq!(found["total"], expected.len());
+    }
+    // Inside key=value and host:port, the case Pagefind misses.
+    let inside = containing(r"upstream=metrics-web-prod-513:8081");
+    assert!(!inside.is_empty() && inside.is_subset(&ids(&search("metrics-web-prod-513", &[]))));
+    // A longer number is a different number.
+    assert!(search("web-prod-5", &[])["hits"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn numbers_match_their_suffixed_forms() {
+    let expected = containing(r"(^|[^\p{Alphabetic}\p{N}])502($|[^\p{N}])");
+    assert_eq!(ids(&search("502", &[])), expected);
+    assert!(expected.len() >= 3, "502 and 502s");
+}
+
+#[test]
+fn phrases_require_adjacent_words() {
+    let expected = containing(r"(?i)\bread[^\p{Alphabetic}\p{N}]+replica\b");
+    let found = search("\"read replica\"", &[]);
+    assert_eq!(ids(&found), expected);
+    let both: BTreeSet<String> =
+        containing(r"(?i)\bread\b").intersection(&containing(r"(?i)\breplica\b")).cloned().collect();
+    assert!(both.len() > expected.len(), "the phrase is stricter than both words");
+    assert_eq!(ids(&search("read replica", &[])), both);
+}
+
+#[test]
+fn json_hits_have_the_documented_shape_and_permalinks_that_resolve() {
+    let results = search("rr16", &["-n", "3"]);
+    let hits = results["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 3);
+    assert_eq!(results["total"], 15);
+    let keys: Vec<&String> = hits[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["author", "channel", "id", "score", "snippet", "time", "url"]);
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for hit in hits {
+        let url = hit["url"].as_str().unwrap();
+        let (page, anchor) = url.split_once('#').unwrap();
+        assert_eq!(anchor, format!("m-{}", hit["id"].as_str().unwrap()));
+        assert!(SAMPLE.page(page).contains(&format!("id=\"{anchor}\"")), "{url}");
+        assert!(hit["snippet"].as_str().unwrap().contains("<mark>rr16</mark>"), "{hit}");
+    }
+}
+
+#[test]
+fn exclusions_and_filters_narrow_the_results() {
+    let all = search("rr16", &[]);
+    let without = search("rr16 -replication", &[]);
+    assert!(ids(&without).is_subset(&ids(&all)) && ids(&without).len() < ids(&all).len());
+    for hit in without["hits"].as_array().unwrap() {
+        assert!(!hit["snippet"].as_str().unwrap().to_lowercase().contains("replication"), "{hit}");
+    }
+    let general = search("rr16 channel:general", &[]);
+    assert!(general["hits"].as_array().unwrap().iter().all(|h| h["channel"] == "general"));
+    assert_eq!(general["total"], 1);
+    let marcus = search("from:marcus rr16", &[]);
+    assert!(marcus["hits"].as_array().unwrap().iter().all(|h| h["author"] == "Marcus O."));
+    let day = search("rr16 on:2014-01-17", &[]);
+    assert!(
+        day["hits"].as_array().unwrap().iter().all(|h| h["time"].as_str().unwrap().starts_with("2014-01-17"))
+    );
+    let window = search("rr16 after:2014-01-16 before:2014-01-18", &[]);
+    assert_eq!(ids(&window), ids(&day), "after/before exclude their own days, as in Slack");
+    assert_eq!(search("has:file", &[])["total"], 1);
+}
+
+#[test]
+fn newest_first_orders_by_time() {
+    let results = search("channel:deploys sort:newest", &[]);
+    let times: Vec<&str> =
+        results["hits"].as_array().unwrap().iter().map(|h| h["time"].as_str().unwrap()).collect();
+    assert!(times.len() > 10 && times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+}
+
+#[test]
+fn prefixes_complete_to_frequent_terms() {
+    let prefix = ids(&search("replic*", &[]));
+    let words = containing(r"(?i)\breplic");
+    assert_eq!(prefix, words);
+}
+
+#[test]
+fn private_conversations_never_reach_the_index() {
+    for query in ["transit contract", "surprise cake", "switch so fast", "li.wei"] {
+        assert_eq!(search(query, &[])["total"], 0, "{query}");
+    }
+}
+
+#[test]
+fn searching_a_site_without_an_index_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    scrollback(tmp.path())
+        .args(["search", "--site", "nowhere", "x"])
+        .assert()
+        .failure()
+        .stderr("error: nowhere.index: no search index here; build the site first (`scrollback build … --out SITE`)\n");
+}
+
+#[test]
+fn terminal_output_lists_channel_time_author_snippet_and_link() {
+    let output = scrollback(SAMPLE.tmp.path())
+        .args(["search", "--site"])
+        .arg(&SAMPLE.out)
+        .args(["-n", "1", "\"read replica\""])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        "#ops · 2014-01-17 18:55 UTC · peter · 7.279\n  rr18 is taking reads. Read replica load back to 36%.\n  c/ops/2014/01/17/#m-1389984902000001\n\n"
+    );
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "1 of 7 results\n");
+}
