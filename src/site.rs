@@ -49,6 +49,9 @@ pub enum BuildError {
     /// The search index could not be written.
     #[error("writing the search index")]
     Index(#[from] IndexError),
+    /// The static search files could not be written.
+    #[error("writing the static search files")]
+    Export(#[from] index::export::ExportError),
 }
 
 fn input_summary(problems: &[IngestError]) -> String {
@@ -161,7 +164,7 @@ impl<'a> Site<'a> {
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
         let index_dir = staging.sidecar()?;
-        self.timed("index", |site| {
+        let docs = self.timed("index", |site| {
             let docs = index::documents::collect(archive, &layout, &tz);
             let meta = IndexMeta {
                 format: index::FORMAT,
@@ -169,7 +172,12 @@ impl<'a> Site<'a> {
                 base_url: site.config.base_url.clone(),
                 docs: docs.len() as u64,
             };
-            index::write_index(&docs, &index_dir, &meta)
+            index::write_index(&docs, &index_dir, &meta).map(|()| docs)
+        })?;
+        let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
+        self.timed("export", |_| {
+            let index = index::SearchIndex::open(&index_dir)?;
+            index::export::write(&index, &docs, &channels, &mut staging)
         })?;
         let stats = self.timed("render", |site| {
             render::render_site(archive, &layout, site.config, &theme, &mut staging)

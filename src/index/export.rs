@@ -1,1 +1,691 @@
-//! Static search export (written next).
+//! The static search export: the tantivy index written as content-hashed shard files under
+//! `search/`, for a JavaScript client that needs no server (`themes/default/search.js`).
+//!
+//! Design goals (issue 3, `docs/search-format.md`): bytes per query stay bounded as the
+//! archive grows, and the client ranks exactly like `scrollback search`.
+//!
+//! - **Term dictionary** (`t-<hash>/<n>.bin`): all terms, sorted by UTF-8 bytes, cut into
+//!   shards by *bytes* ([`DICT_SHARD_BYTES`]). The manifest lists each shard's first term,
+//!   so one lookup is one small fetch. Each entry carries the term's doc frequency and its
+//!   first postings block *inline*, so a query usually needs no other index file.
+//! - **Postings** are *impact-ordered*: a term's postings are sorted by their BM25 score
+//!   (best first) and cut into blocks of [`FIRST_BLOCK`], then doubling, up to [`MAX_BLOCK`]
+//!   postings. Each block records its best score. The client reads blocks best-first and
+//!   stops once no unread posting can enter the top results, so even `the` costs a few KB.
+//!   Blocks after the first live in posting files (`p-<hash>/<n>.bin`, cut at
+//!   [`POSTING_FILE_BYTES`]).
+//! - **Documents** (`d-<hash>/<n>.bin`): per message its permalink, channel, author, time,
+//!   flags, fieldnorm and text (for snippets, phrase checks and exact scoring of candidates),
+//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*64 ..`.
+//! - **Manifest** (`search/manifest.json`): format version, BM25 statistics, the fieldnorm
+//!   table, shard boundaries and directory names. The only file not content-addressed.
+//!
+//! All `.bin` files are gzip streams (the client inflates them with `DecompressionStream`).
+//! Directory names carry a hash of everything in them, so a changed index gets new URLs and
+//! caches never mix two builds. Binary layouts are specified on [`write_dict_entry`] and
+//! [`write_block`]; [`decode`] reads them back.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde::Serialize;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, TERMINATED};
+
+use super::{IndexError, SearchDoc, SearchIndex};
+use crate::output::{OutputError, Staging};
+
+/// Format version written to the manifest; the client refuses others.
+pub const FORMAT: u32 = 1;
+/// Postings in a term's first (inline) block.
+pub const FIRST_BLOCK: usize = 32;
+/// The largest block.
+pub const MAX_BLOCK: usize = 4096;
+/// Dictionary shards are cut once they reach this many (uncompressed) bytes.
+pub const DICT_SHARD_BYTES: usize = 24 * 1024;
+/// Posting files are cut once they reach this many (uncompressed) bytes.
+pub const POSTING_FILE_BYTES: usize = 64 * 1024;
+/// Messages per document file.
+pub const DOCS_PER_CHUNK: usize = 64;
+/// Magic bytes at the start of a dictionary shard.
+pub const DICT_MAGIC: &[u8; 4] = b"SBT1";
+/// Magic bytes at the start of a posting file.
+pub const POSTINGS_MAGIC: &[u8; 4] = b"SBP1";
+
+/// The manifest the client loads first (`search/manifest.json`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Manifest {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// What wrote it.
+    pub generator: String,
+    /// Documents (BM25 `N`, tantivy's `max_doc`).
+    pub docs: u64,
+    /// Sum of all documents' token counts (BM25 average length = tokens / docs).
+    pub tokens: u64,
+    /// tantivy's 256-entry fieldnorm table: `fieldnorms[id]` is the length a code stands for.
+    pub fieldnorms: Vec<u32>,
+    /// Zone for `after:`/`before:`/`on:`.
+    pub timezone: String,
+    /// Query limits shared with the Rust side.
+    pub limits: Limits,
+    /// Term dictionary shards.
+    pub terms: Shards,
+    /// Posting files: directory and count.
+    pub postings: Files,
+    /// Document files: directory, count and messages per file.
+    pub documents: DocFiles,
+    /// Channel slugs, indexed by the `c` field of document records.
+    pub channels: Vec<String>,
+}
+
+/// Query limits (see `index::MAX_*`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Limits {
+    /// Completions per prefix.
+    pub expansions: usize,
+    /// Terms scanned per prefix.
+    pub prefix_scan: usize,
+    /// Identifier terms per identifier query.
+    pub identifier_terms: usize,
+}
+
+/// Dictionary shards: file `i` holds the terms from `first[i]` up to `first[i + 1]`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Shards {
+    /// Directory, relative to `search/`, ending in `/`.
+    pub dir: String,
+    /// The first term of each shard.
+    pub first: Vec<String>,
+}
+
+/// A directory of numbered files.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Files {
+    /// Directory, relative to `search/`, ending in `/`.
+    pub dir: String,
+    /// Files `0.bin` … `count-1.bin`.
+    pub count: usize,
+}
+
+/// Document files.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DocFiles {
+    /// Directory, relative to `search/`, ending in `/`.
+    pub dir: String,
+    /// Number of files.
+    pub count: usize,
+    /// Documents per file: ord `o` is in file `o / per_file`.
+    pub per_file: usize,
+}
+
+/// One document record, as JSON in a document file.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DocRecord {
+    /// Permalink from the site root.
+    pub u: String,
+    /// Channel index into the manifest's `channels`.
+    pub c: usize,
+    /// Author's display name.
+    pub a: String,
+    /// Seconds since the epoch.
+    pub t: i64,
+    /// tantivy fieldnorm id of the text (for BM25 without re-counting).
+    pub n: u8,
+    /// The indexed text.
+    pub x: String,
+    /// `from:` keys.
+    pub f: Vec<String>,
+    /// `has:` flags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub h: Vec<String>,
+}
+
+/// One posting as stored: document ord, term frequency, fieldnorm id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posting {
+    /// Document ord.
+    pub doc: u32,
+    /// Occurrences in the document.
+    pub tf: u32,
+    /// The document's fieldnorm id.
+    pub norm: u8,
+}
+
+/// Where a non-inline block lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    /// Posting file number.
+    pub file: u32,
+    /// Byte offset in the (inflated) file.
+    pub offset: u32,
+    /// Byte length.
+    pub length: u32,
+}
+
+/// A block's header in the dictionary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockInfo {
+    /// Postings in the block.
+    pub len: u32,
+    /// The best BM25 score in the block (0 for filter terms).
+    pub max_score: f32,
+    /// `None` for the inline first block.
+    pub at: Option<BlockRef>,
+}
+
+/// A dictionary entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The term (`channel:ops`, `from:peter`, `has:image` for filter fields).
+    pub term: String,
+    /// Documents containing it.
+    pub df: u32,
+    /// Blocks, best first.
+    pub blocks: Vec<BlockInfo>,
+    /// The first block's postings, by doc.
+    pub inline: Vec<Posting>,
+}
+
+/// What the export wrote.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExportStats {
+    /// Terms in the dictionary.
+    pub terms: usize,
+    /// Files written under `search/`.
+    pub files: usize,
+    /// Their total (compressed) bytes.
+    pub bytes: usize,
+}
+
+/// Writes the export into `staging` under `search/`.
+pub fn write(
+    index: &SearchIndex,
+    docs: &[SearchDoc],
+    channels: &[String],
+    out: &mut Staging,
+) -> Result<ExportStats, ExportError> {
+    let searcher = index.reader.searcher();
+    let segments = searcher.segment_readers();
+    let fields = index.fields();
+    let (dict_entries, posting_files, stats) = match segments {
+        [] => (Vec::new(), Vec::new(), Bm25Stats { docs: 0, tokens: 0 }),
+        [segment] => export_terms(
+            segment,
+            fields.text,
+            &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
+        )?,
+        _ => return Err(ExportError::Segments(segments.len())),
+    };
+    let mut files = Vec::new();
+    let (shard_files, first) = dict_shards(&dict_entries);
+    let terms_dir = hashed_dir("t", &shard_files);
+    let postings_dir = hashed_dir("p", &posting_files);
+    let channel_index: BTreeMap<&str, usize> =
+        channels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let norms = doc_norms(segments.first(), fields.text)?;
+    let doc_files: Vec<Vec<u8>> = docs
+        .chunks(DOCS_PER_CHUNK)
+        .map(|chunk| {
+            let records: Vec<DocRecord> = chunk
+                .iter()
+                .map(|d| DocRecord {
+                    u: d.url.clone(),
+                    c: channel_index.get(d.channel.as_str()).copied().unwrap_or(0),
+                    a: d.author.clone(),
+                    t: d.time,
+                    n: norms.get(d.ord as usize).copied().unwrap_or(0),
+                    x: d.text.clone(),
+                    f: d.from.clone(),
+                    h: d.has.iter().map(|h| (*h).to_owned()).collect(),
+                })
+                .collect();
+            serde_json::to_vec(&records).expect("records serialise")
+        })
+        .collect();
+    let docs_dir = hashed_dir("d", &doc_files);
+    for (dir, contents) in
+        [(&terms_dir, &shard_files), (&postings_dir, &posting_files), (&docs_dir, &doc_files)]
+    {
+        for (n, bytes) in contents.iter().enumerate() {
+            files.push((format!("search/{dir}{n}.bin"), gzip(bytes)));
+        }
+    }
+    let manifest = Manifest {
+        format: FORMAT,
+        generator: format!("scrollback {}", env!("CARGO_PKG_VERSION")),
+        docs: stats.docs,
+        tokens: stats.tokens,
+        fieldnorms: (0..=255u8).map(FieldNormReader::id_to_fieldnorm).collect(),
+        timezone: index.meta.timezone.clone(),
+        limits: Limits {
+            expansions: super::MAX_EXPANSIONS,
+            prefix_scan: super::MAX_PREFIX_SCAN,
+            identifier_terms: super::MAX_IDENTIFIER_TERMS,
+        },
+        terms: Shards { dir: terms_dir, first },
+        postings: Files { dir: postings_dir, count: posting_files.len() },
+        documents: DocFiles { dir: docs_dir, count: doc_files.len(), per_file: DOCS_PER_CHUNK },
+        channels: channels.to_vec(),
+    };
+    let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
+    manifest_json.push(b'\n');
+    files.push(("search/manifest.json".to_owned(), manifest_json));
+    let mut export = ExportStats { terms: dict_entries.len(), ..ExportStats::default() };
+    for (path, bytes) in files {
+        export.files += 1;
+        export.bytes += bytes.len();
+        out.write(&path, &bytes)?;
+    }
+    Ok(export)
+}
+
+/// Problems exporting.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// tantivy failed.
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// Reading postings failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// Writing files failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The index was not merged into one segment.
+    #[error("the search index has {0} segments; the export needs exactly one")]
+    Segments(usize),
+}
+
+struct Bm25Stats {
+    docs: u64,
+    tokens: u64,
+}
+
+/// Every term of the text field and of the filter fields, as dictionary entries (sorted by
+/// bytes), plus the posting files holding blocks after the first.
+fn export_terms(
+    segment: &tantivy::SegmentReader,
+    text: Field,
+    filters: &[(&str, Field)],
+) -> Result<(Vec<Entry>, Vec<Vec<u8>>, Bm25Stats), ExportError> {
+    let inverted = segment.inverted_index(text)?;
+    let stats = Bm25Stats { docs: u64::from(segment.max_doc()), tokens: inverted.total_num_tokens() };
+    let average = stats.tokens as f32 / stats.docs.max(1) as f32;
+    let norms = segment.get_fieldnorms_reader(text)?;
+    let mut raw: Vec<(String, Vec<(Posting, f32)>)> = Vec::new();
+    let mut stream = inverted.terms().stream()?;
+    while stream.advance() {
+        let term = String::from_utf8_lossy(stream.key()).into_owned();
+        let info = stream.value().clone();
+        let weight = Bm25Weight::for_one_term(u64::from(info.doc_freq), stats.docs, average);
+        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        let mut list = Vec::with_capacity(info.doc_freq as usize);
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            let norm = norms.fieldnorm_id(doc);
+            let tf = postings.term_freq();
+            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
+            doc = postings.advance();
+        }
+        raw.push((term, list));
+    }
+    for (name, field) in filters {
+        let inverted = segment.inverted_index(*field)?;
+        let mut stream = inverted.terms().stream()?;
+        while stream.advance() {
+            let term = format!("{name}:{}", String::from_utf8_lossy(stream.key()));
+            let mut postings =
+                inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+            let mut list = Vec::new();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                list.push((Posting { doc, tf: 1, norm: 0 }, 0.0));
+                doc = postings.advance();
+            }
+            raw.push((term, list));
+        }
+    }
+    raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut files = PostingFiles::default();
+    let entries = raw.into_iter().map(|(term, list)| entry(term, list, &mut files)).collect();
+    Ok((entries, files.finish(), stats))
+}
+
+fn doc_norms(segment: Option<&tantivy::SegmentReader>, text: Field) -> Result<Vec<u8>, ExportError> {
+    let Some(segment) = segment else { return Ok(Vec::new()) };
+    let norms = segment.get_fieldnorms_reader(text)?;
+    Ok((0..segment.max_doc()).map(|d| norms.fieldnorm_id(d)).collect())
+}
+
+/// Sorts postings best first (ties by doc) and cuts them into blocks.
+fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> Entry {
+    list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+    let df = list.len() as u32;
+    let mut blocks = Vec::new();
+    let mut inline = Vec::new();
+    let mut size = FIRST_BLOCK;
+    let mut rest = list.as_slice();
+    while !rest.is_empty() {
+        let (block, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        let max_score = block[0].1;
+        let mut postings: Vec<Posting> = block.iter().map(|(p, _)| *p).collect();
+        postings.sort_by_key(|p| p.doc);
+        let len = postings.len() as u32;
+        if blocks.is_empty() {
+            inline = postings;
+            blocks.push(BlockInfo { len, max_score, at: None });
+        } else {
+            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)) });
+        }
+        size = (size * 2).min(MAX_BLOCK);
+    }
+    Entry { term, df, blocks, inline }
+}
+
+/// Posting files being filled in term order.
+#[derive(Default)]
+struct PostingFiles {
+    done: Vec<Vec<u8>>,
+    current: Vec<u8>,
+}
+
+impl PostingFiles {
+    fn add(&mut self, postings: &[Posting]) -> BlockRef {
+        if self.current.is_empty() {
+            self.current.extend_from_slice(POSTINGS_MAGIC);
+        }
+        let offset = self.current.len();
+        write_block(&mut self.current, postings);
+        let at = BlockRef {
+            file: self.done.len() as u32,
+            offset: offset as u32,
+            length: (self.current.len() - offset) as u32,
+        };
+        if self.current.len() >= POSTING_FILE_BYTES {
+            self.done.push(std::mem::take(&mut self.current));
+        }
+        at
+    }
+
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        if !self.current.is_empty() {
+            self.done.push(self.current);
+        }
+        self.done
+    }
+}
+
+/// A block of postings, sorted by doc: for each, `varint(doc - previous doc)` (the first
+/// against 0), `varint(tf)`, then the fieldnorm id as one byte.
+pub fn write_block(out: &mut Vec<u8>, postings: &[Posting]) {
+    let mut previous = 0;
+    for p in postings {
+        varint(out, u64::from(p.doc - previous));
+        varint(out, u64::from(p.tf));
+        out.push(p.norm);
+        previous = p.doc;
+    }
+}
+
+/// A dictionary entry, front-coded against the previous term:
+///
+/// ```text
+/// varint shared      bytes of the previous term this one starts with
+/// varint n, n bytes  the rest of the term (UTF-8)
+/// varint df
+/// varint blocks
+/// per block:  varint len, f32 max_score (little endian), then
+///             block 0: its postings inline (see write_block)
+///             others:  varint file, varint offset, varint length
+/// ```
+pub fn write_dict_entry(out: &mut Vec<u8>, previous: &str, entry: &Entry) {
+    let shared = previous.bytes().zip(entry.term.bytes()).take_while(|(a, b)| a == b).count();
+    // Never split a UTF-8 sequence.
+    let shared = (0..=shared).rev().find(|&i| entry.term.is_char_boundary(i)).unwrap_or(0);
+    varint(out, shared as u64);
+    let suffix = &entry.term.as_bytes()[shared..];
+    varint(out, suffix.len() as u64);
+    out.extend_from_slice(suffix);
+    varint(out, u64::from(entry.df));
+    varint(out, entry.blocks.len() as u64);
+    for block in &entry.blocks {
+        varint(out, u64::from(block.len));
+        out.extend_from_slice(&block.max_score.to_le_bytes());
+        match block.at {
+            None => write_block(out, &entry.inline),
+            Some(at) => {
+                varint(out, u64::from(at.file));
+                varint(out, u64::from(at.offset));
+                varint(out, u64::from(at.length));
+            }
+        }
+    }
+}
+
+/// Cuts the dictionary into shards of about [`DICT_SHARD_BYTES`]; returns the shard bytes
+/// (each: magic, `varint count`, entries) and each shard's first term.
+fn dict_shards(entries: &[Entry]) -> (Vec<Vec<u8>>, Vec<String>) {
+    let mut shards = Vec::new();
+    let mut first = Vec::new();
+    let mut body = Vec::new();
+    let mut count = 0u64;
+    let mut previous = String::new();
+    let finish = |body: &mut Vec<u8>, count: &mut u64, shards: &mut Vec<Vec<u8>>| {
+        let mut shard = DICT_MAGIC.to_vec();
+        varint(&mut shard, *count);
+        shard.append(body);
+        shards.push(shard);
+        *count = 0;
+    };
+    for entry in entries {
+        if count == 0 {
+            first.push(entry.term.clone());
+            previous.clear();
+        }
+        write_dict_entry(&mut body, &previous, entry);
+        previous.clone_from(&entry.term);
+        count += 1;
+        if body.len() >= DICT_SHARD_BYTES {
+            finish(&mut body, &mut count, &mut shards);
+        }
+    }
+    if count > 0 {
+        finish(&mut body, &mut count, &mut shards);
+    }
+    (shards, first)
+}
+
+/// `<kind>-<10 hex of blake3 over all files>/`.
+fn hashed_dir(kind: &str, files: &[Vec<u8>]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for file in files {
+        hasher.update(&(file.len() as u64).to_le_bytes());
+        hasher.update(file);
+    }
+    format!("{kind}-{}/", &hasher.finalize().to_hex()[..10])
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 3), Compression::new(6));
+    encoder.write_all(bytes).expect("writing to memory cannot fail");
+    encoder.finish().expect("writing to memory cannot fail")
+}
+
+/// Unsigned LEB128.
+pub fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reading the export back: used by tests and by `examples/dump_search_export.rs`.
+pub mod decode {
+    use std::io::Read;
+
+    use super::{BlockInfo, BlockRef, DICT_MAGIC, Entry, Posting};
+
+    /// Inflates a `.bin` file.
+    pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// A cursor over bytes.
+    pub struct Reader<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        /// Starts at `at`.
+        pub fn new(bytes: &'a [u8], at: usize) -> Self {
+            Reader { bytes, at }
+        }
+
+        /// Whether everything was read.
+        pub fn done(&self) -> bool {
+            self.at >= self.bytes.len()
+        }
+
+        /// Unsigned LEB128.
+        pub fn varint(&mut self) -> Option<u64> {
+            let mut value = 0u64;
+            for shift in (0..64).step_by(7) {
+                let byte = *self.bytes.get(self.at)?;
+                self.at += 1;
+                value |= u64::from(byte & 0x7f) << shift;
+                if byte < 0x80 {
+                    return Some(value);
+                }
+            }
+            None
+        }
+
+        fn byte(&mut self) -> Option<u8> {
+            let b = *self.bytes.get(self.at)?;
+            self.at += 1;
+            Some(b)
+        }
+
+        fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+            let slice = self.bytes.get(self.at..self.at + n)?;
+            self.at += n;
+            Some(slice)
+        }
+
+        fn f32(&mut self) -> Option<f32> {
+            Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
+        }
+
+        /// `n` postings (see `write_block`).
+        pub fn postings(&mut self, n: u32) -> Option<Vec<Posting>> {
+            let mut doc = 0u32;
+            (0..n)
+                .map(|_| {
+                    doc += u32::try_from(self.varint()?).ok()?;
+                    let tf = u32::try_from(self.varint()?).ok()?;
+                    Some(Posting { doc, tf, norm: self.byte()? })
+                })
+                .collect()
+        }
+    }
+
+    /// All entries of an inflated dictionary shard.
+    pub fn dict_shard(bytes: &[u8]) -> Option<Vec<Entry>> {
+        if bytes.get(..4)? != DICT_MAGIC {
+            return None;
+        }
+        let mut r = Reader::new(bytes, 4);
+        let count = r.varint()?;
+        let mut previous = String::new();
+        let mut entries = Vec::new();
+        for _ in 0..count {
+            let shared = usize::try_from(r.varint()?).ok()?;
+            let len = usize::try_from(r.varint()?).ok()?;
+            let mut term = previous.as_bytes().get(..shared)?.to_vec();
+            term.extend_from_slice(r.take(len)?);
+            let term = String::from_utf8(term).ok()?;
+            let df = u32::try_from(r.varint()?).ok()?;
+            let nblocks = r.varint()?;
+            let mut blocks = Vec::new();
+            let mut inline = Vec::new();
+            for i in 0..nblocks {
+                let len = u32::try_from(r.varint()?).ok()?;
+                let max_score = r.f32()?;
+                let at = if i == 0 {
+                    inline = r.postings(len)?;
+                    None
+                } else {
+                    Some(BlockRef {
+                        file: u32::try_from(r.varint()?).ok()?,
+                        offset: u32::try_from(r.varint()?).ok()?,
+                        length: u32::try_from(r.varint()?).ok()?,
+                    })
+                };
+                blocks.push(BlockInfo { len, max_score, at });
+            }
+            previous.clone_from(&term);
+            entries.push(Entry { term, df, blocks, inline });
+        }
+        r.done().then_some(entries)
+    }
+
+    /// The postings of a non-inline block from its inflated posting file.
+    pub fn block(file: &[u8], block: &BlockInfo) -> Option<Vec<Posting>> {
+        let at = block.at?;
+        let start = at.offset as usize;
+        let bytes = file.get(start..start + at.length as usize)?;
+        let mut r = Reader::new(bytes, 0);
+        let postings = r.postings(block.len)?;
+        r.done().then_some(postings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_best_first_and_double_in_size() {
+        let list: Vec<(Posting, f32)> =
+            (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
+        let mut files = PostingFiles::default();
+        let e = entry("x".into(), list, &mut files);
+        let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
+        assert_eq!(lens, [32, 64, 4]);
+        assert_eq!(e.blocks[0].max_score, 99.0);
+        assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
+        let file = files.finish().remove(0);
+        assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn dictionary_shards_round_trip() {
+        let entries: Vec<Entry> = ["kafka", "kafka.consumer.lag", "käse", "lag"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Entry {
+                term: (*t).to_owned(),
+                df: 1,
+                blocks: vec![BlockInfo { len: 1, max_score: 1.5, at: None }],
+                inline: vec![Posting { doc: i as u32 * 300, tf: 2, norm: 7 }],
+            })
+            .collect();
+        let (shards, first) = dict_shards(&entries);
+        assert_eq!(first, ["kafka"]);
+        assert_eq!(decode::dict_shard(&shards[0]).unwrap(), entries);
+    }
+}

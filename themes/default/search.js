@@ -1,0 +1,812 @@
+// scrollback search client: no framework, no build step, no WebAssembly.
+//
+// Reads the static export under search/ (format in docs/search-format.md) and ranks exactly
+// like `scrollback search`: same tokenizer, same query language, same BM25 arithmetic (f32,
+// as tantivy computes it). The engine is exposed as window.scrollback.search(query, {limit})
+// and resolves to {total, hits: [{id, url, channel, author, time, snippet, score}]}, the
+// shape of `scrollback search --json`. In Node the same file exports the engine for tests.
+(function (root) {
+  "use strict";
+
+  // ------------------------------------------------------------------ tokenizer
+  // Mirrors src/index/tokenize.rs rule for rule.
+  var MAX_TOKEN_BYTES = 64;
+  var JOINERS = "-._";
+  var WORD_RE = /[\p{Alphabetic}\p{N}]+/gu;
+  var NUMERIC_RE = /^\p{N}$/u;
+  var MARKS_RE = /\p{M}/gu;
+  var encoder = new TextEncoder();
+  var KIND_ORDER = { word: 0, part: 1, identifier: 2 };
+
+  function normalize(word) {
+    var lower = "";
+    for (var ch of word) lower += ch.toLowerCase(); // per code point, like tantivy's LowerCaser
+    return lower.normalize("NFD").replace(MARKS_RE, "");
+  }
+
+  function push(out, raw, position, from, to, kind) {
+    var text = normalize(raw);
+    if (text.length > 0 && encoder.encode(text).length < MAX_TOKEN_BYTES) {
+      out.push({ text: text, position: position, from: from, to: to, kind: kind });
+    }
+  }
+
+  function pushHalves(word, position, offset, out) {
+    var chars = Array.from(word);
+    var at = -1, changes = 0, index = 0;
+    for (var i = 0; i + 1 < chars.length; i++) {
+      index += chars[i].length;
+      if (NUMERIC_RE.test(chars[i]) !== NUMERIC_RE.test(chars[i + 1])) {
+        changes++;
+        at = index;
+      }
+    }
+    if (changes === 1) {
+      push(out, word.slice(0, at), position, offset, offset + at, "part");
+      push(out, word.slice(at), position, offset + at, offset + word.length, "part");
+    }
+  }
+
+  function pushIdentifiers(text, run, out) {
+    if (run.length < 2) return;
+    var end = run[run.length - 1][1];
+    for (var i = run.length - 2; i >= 0; i--) {
+      push(out, text.slice(run[i][0], end), run[i][2], run[i][0], end, "identifier");
+    }
+  }
+
+  // Offsets are UTF-16 indices (the Rust side uses bytes).
+  function tokenize(text) {
+    var out = [];
+    var run = [];
+    var position = 0;
+    var match;
+    WORD_RE.lastIndex = 0;
+    while ((match = WORD_RE.exec(text)) !== null) {
+      var start = match.index, end = start + match[0].length;
+      var previous = run.length ? run[run.length - 1] : null;
+      var gap = previous ? text.slice(previous[1], start) : "";
+      var joined = previous !== null && Array.from(gap).length === 1 && JOINERS.indexOf(gap) >= 0;
+      if (!joined) {
+        pushIdentifiers(text, run, out);
+        run = [];
+      }
+      push(out, match[0], position, start, end, "word");
+      pushHalves(match[0], position, start, out);
+      run.push([start, end, position]);
+      position++;
+    }
+    pushIdentifiers(text, run, out);
+    // Stable sort: identifiers after the word at their position.
+    return out
+      .map(function (t, i) { return [t, i]; })
+      .sort(function (a, b) {
+        return a[0].position - b[0].position || KIND_ORDER[a[0].kind] - KIND_ORDER[b[0].kind] || a[1] - b[1];
+      })
+      .map(function (p) { return p[0]; });
+  }
+
+  // ------------------------------------------------------------------ query language
+  // Mirrors src/index/query.rs.
+  function isSpace(ch) { return /\s/u.test(ch); }
+
+  function lex(input) {
+    var items = [];
+    var chars = Array.from(input);
+    var i = 0;
+    while (i < chars.length) {
+      if (isSpace(chars[i])) { i++; continue; }
+      var negated = false;
+      if (chars[i] === "-") {
+        i++;
+        negated = i < chars.length && !isSpace(chars[i]);
+        if (!negated) continue;
+      }
+      var text = "", quoted = false;
+      if (chars[i] === '"') {
+        i++;
+        quoted = true;
+        while (i < chars.length && chars[i] !== '"') text += chars[i++];
+        i++;
+      } else {
+        while (i < chars.length && !isSpace(chars[i])) {
+          var ch = chars[i++];
+          if (ch === '"' && text.endsWith(":")) {
+            while (i < chars.length && chars[i] !== '"') text += chars[i++];
+            i++;
+            break;
+          }
+          text += ch;
+        }
+      }
+      items.push({ text: text, quoted: quoted, negated: negated });
+    }
+    return items;
+  }
+
+  function parseDate(value) {
+    var m = /^(\d+)-(\d+)(?:-(\d+))?$/.exec(value);
+    if (!m) return null;
+    var y = +m[1], mo = +m[2], d = m[3] === undefined ? 1 : +m[3];
+    if (mo < 1 || mo > 12 || d < 1) return null;
+    var days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    if (d > days || y < -9999 || y > 9999) return null;
+    return { y: y, m: mo, d: d };
+  }
+
+  function applyFilter(q, key, value, negated) {
+    if (negated) return false;
+    var date;
+    switch (key.toLowerCase()) {
+      case "channel": case "in": q.channels.push(value.replace(/^#+/, "").toLowerCase()); return true;
+      case "from": q.from.push(normalize(value.replace(/^@+/, ""))); return true;
+      case "has": q.has.push(value.toLowerCase()); return true;
+      case "is": q.is.push(value.toLowerCase()); return true;
+      case "after": if ((date = parseDate(value))) { q.after = date; return true; } return false;
+      case "before": if ((date = parseDate(value))) { q.before = date; return true; } return false;
+      case "on": if ((date = parseDate(value))) { q.on = date; return true; } return false;
+      case "sort":
+        switch (value.toLowerCase()) {
+          case "newest": case "new": case "recent": q.sort = "newest"; return true;
+          case "oldest": case "old": q.sort = "oldest"; return true;
+          case "relevance": case "score": q.sort = "relevance"; return true;
+        }
+        return false;
+    }
+    return false;
+  }
+
+  function words(text) {
+    return tokenize(text).filter(function (t) { return t.kind === "word"; });
+  }
+
+  function phraseClause(text) {
+    var w = words(text).map(function (t) { return t.text; });
+    if (w.length === 0) return null;
+    return w.length === 1 ? { term: w[0] } : { phrase: w };
+  }
+
+  function wordClause(word) {
+    if (word.length > 1 && word.endsWith("*")) {
+      var stem = word.slice(0, -1);
+      var only = words(stem);
+      if (only.length === 1) return { prefix: only[0].text };
+      return phraseClause(stem);
+    }
+    var tokens = tokenize(word);
+    var w = tokens.filter(function (t) { return t.kind === "word"; });
+    if (w.length === 0) return null;
+    if (w.length === 1) return { term: w[0].text };
+    var first = w[0], last = w[w.length - 1];
+    var whole = tokens.find(function (t) { return t.kind === "identifier" && t.from === first.from && t.to === last.to; });
+    var parts = w.map(function (t) { return t.text; });
+    return whole ? { identifier: whole.text, parts: parts } : { phrase: parts };
+  }
+
+  function parse(input, prefixLast) {
+    var q = { required: [], excluded: [], channels: [], from: [], after: null, before: null, on: null, has: [], is: [], sort: "relevance" };
+    var lastBare = -1;
+    lex(input).forEach(function (item) {
+      lastBare = -1;
+      if (!item.quoted) {
+        var colon = item.text.indexOf(":");
+        if (colon >= 0 && colon < item.text.length - 1) {
+          if (applyFilter(q, item.text.slice(0, colon), item.text.slice(colon + 1), item.negated)) return;
+        }
+      }
+      var clause = item.quoted ? phraseClause(item.text) : wordClause(item.text);
+      if (!clause) return;
+      if (item.negated) {
+        q.excluded.push(clause);
+      } else {
+        if (!item.quoted && clause.term !== undefined) lastBare = q.required.length;
+        q.required.push(clause);
+      }
+    });
+    if (prefixLast && !/\s$/u.test(input) && lastBare >= 0) {
+      q.required[lastBare] = { prefix: q.required[lastBare].term };
+    }
+    return q;
+  }
+
+  function isEmptyQuery(q) {
+    return !q.required.length && !q.channels.length && !q.from.length && !q.after && !q.before && !q.on && !q.has.length && !q.is.length;
+  }
+
+  // ------------------------------------------------------------------ BM25, as tantivy
+  var f = Math.fround;
+  var K1 = f(1.2), B = f(0.75);
+
+  function Bm25(docs, tokens, fieldnorms) {
+    this.docs = docs;
+    var average = f(f(tokens) / f(docs));
+    this.cache = fieldnorms.map(function (norm) {
+      return f(K1 * f(f(f(1) - B) + f(f(B * f(norm)) / average)));
+    });
+  }
+  Bm25.prototype.weight = function (df) {
+    var x = f(f(f(this.docs - df) + f(0.5)) / f(f(df) + f(0.5)));
+    var idf = f(Math.log(f(f(1) + x)));
+    return f(idf * f(f(1) + K1));
+  };
+  Bm25.prototype.score = function (weight, tf, norm) {
+    var t = f(tf);
+    return f(weight * f(t / f(t + this.cache[norm])));
+  };
+
+  // ------------------------------------------------------------------ binary reading
+  function Reader(bytes, at) { this.b = bytes; this.at = at || 0; }
+  Reader.prototype.varint = function () {
+    var value = 0, scale = 1, byte;
+    do {
+      byte = this.b[this.at++];
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte >= 0x80);
+    return value;
+  };
+  Reader.prototype.f32 = function () {
+    var v = new DataView(this.b.buffer, this.b.byteOffset + this.at, 4).getFloat32(0, true);
+    this.at += 4;
+    return v;
+  };
+  Reader.prototype.postings = function (n) {
+    var out = new Array(n), doc = 0;
+    for (var i = 0; i < n; i++) {
+      doc += this.varint();
+      var tf = this.varint();
+      out[i] = { doc: doc, tf: tf, norm: this.b[this.at++] };
+    }
+    return out;
+  };
+
+  var decoder = new TextDecoder();
+
+  function decodeShard(bytes) {
+    if (decoder.decode(bytes.subarray(0, 4)) !== "SBT1") throw new Error("not a scrollback dictionary shard");
+    var r = new Reader(bytes, 4);
+    var count = r.varint();
+    var previous = new Uint8Array(0);
+    var entries = new Map();
+    for (var i = 0; i < count; i++) {
+      var shared = r.varint(), len = r.varint();
+      var term = new Uint8Array(shared + len);
+      term.set(previous.subarray(0, shared));
+      term.set(bytes.subarray(r.at, r.at + len), shared);
+      r.at += len;
+      previous = term;
+      var entry = { term: decoder.decode(term), df: r.varint(), blocks: [], inline: null };
+      var nblocks = r.varint();
+      for (var b = 0; b < nblocks; b++) {
+        var block = { len: r.varint(), max: r.f32() };
+        if (b === 0) {
+          entry.inline = r.postings(block.len);
+        } else {
+          block.file = r.varint();
+          block.offset = r.varint();
+          block.length = r.varint();
+        }
+        entry.blocks.push(block);
+      }
+      entries.set(entry.term, entry);
+    }
+    return entries;
+  }
+
+  // UTF-8 byte order, the order of the dictionary.
+  function compareBytes(a, b) {
+    var x = encoder.encode(a), y = encoder.encode(b);
+    var n = Math.min(x.length, y.length);
+    for (var i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  }
+
+  // ------------------------------------------------------------------ the engine
+  var MAX_FULL_POSTINGS = 20000; // a list this long or shorter is read whole
+  var EMPTY = function () { return { total: 0, hits: [] }; };
+
+  function Engine(fetchBytes) {
+    this.fetchBytes = fetchBytes;
+    this.manifest = null;
+    this.shards = new Map();
+    this.files = new Map();
+    this.chunks = new Map();
+  }
+
+  Engine.prototype.init = function () {
+    var self = this;
+    if (!this.ready) {
+      this.ready = this.fetchBytes("manifest.json").then(function (bytes) {
+        var m = JSON.parse(decoder.decode(bytes));
+        if (m.format !== 1) throw new Error("unsupported search format " + m.format);
+        self.manifest = m;
+        self.bm25 = new Bm25(m.docs, m.tokens, m.fieldnorms);
+      });
+    }
+    return this.ready;
+  };
+
+  Engine.prototype.shardIndex = function (term) {
+    var first = this.manifest.terms.first;
+    var lo = 0, hi = first.length - 1;
+    if (hi < 0) return -1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (compareBytes(first[mid], term) <= 0) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  Engine.prototype.shard = function (i) {
+    var self = this;
+    if (!this.shards.has(i)) {
+      this.shards.set(i, this.fetchBytes(this.manifest.terms.dir + i + ".bin").then(decodeShard));
+    }
+    return this.shards.get(i);
+  };
+
+  Engine.prototype.entry = function (term) {
+    var i = this.shardIndex(term);
+    if (i < 0) return Promise.resolve(null);
+    return this.shard(i).then(function (entries) { return entries.get(term) || null; });
+  };
+
+  // Terms starting with `prefix`, in byte order, up to `limit` accepted by `keep`.
+  Engine.prototype.termsWithPrefix = async function (prefix, limit, keep) {
+    var found = [];
+    var i = Math.max(0, this.shardIndex(prefix));
+    for (; i < this.manifest.terms.first.length && found.length < limit; i++) {
+      var entries = await this.shard(i);
+      var sorted = Array.from(entries.values());
+      for (var e of sorted) {
+        if (found.length >= limit) break;
+        if (compareBytes(e.term, prefix) < 0) continue;
+        if (!e.term.startsWith(prefix)) return found;
+        if (keep(e.term)) found.push(e);
+      }
+    }
+    return found;
+  };
+
+  Engine.prototype.resolve = async function (clause) {
+    var limits = this.manifest.limits;
+    if (clause.term !== undefined) return { scored: [clause.term], anyOf: [clause.term] };
+    if (clause.phrase) return { scored: clause.phrase, all: clause.phrase, phrase: clause.phrase };
+    if (clause.identifier !== undefined) {
+      var whole = clause.identifier;
+      var ids = await this.termsWithPrefix(whole, limits.identifier_terms, function (t) {
+        return t.length === whole.length || JOINERS.indexOf(t[whole.length]) >= 0;
+      });
+      if (!ids.length) return null;
+      return { scored: clause.parts, anyOf: ids.map(function (e) { return e.term; }) };
+    }
+    var found = await this.termsWithPrefix(clause.prefix, limits.prefix_scan, function () { return true; });
+    found.sort(function (a, b) { return b.df - a.df || compareBytes(a.term, b.term); });
+    var expansions = found.slice(0, limits.expansions).map(function (e) { return e.term; });
+    if (!expansions.length) return null;
+    return { scored: expansions, anyOf: expansions, optionalScores: true };
+  };
+
+  Engine.prototype.block = async function (entry, i) {
+    if (i === 0) return entry.inline;
+    var b = entry.blocks[i];
+    var key = b.file;
+    if (!this.files.has(key)) this.files.set(key, this.fetchBytes(this.manifest.postings.dir + key + ".bin"));
+    var file = await this.files.get(key);
+    return new Reader(file, b.offset).postings(b.len);
+  };
+
+  Engine.prototype.allPostings = async function (entry) {
+    var self = this;
+    var blocks = await Promise.all(entry.blocks.map(function (_, i) { return self.block(entry, i); }));
+    return [].concat.apply([], blocks);
+  };
+
+  Engine.prototype.record = async function (ord) {
+    var docs = this.manifest.documents;
+    var n = Math.floor(ord / docs.per_file);
+    if (!this.chunks.has(n)) {
+      this.chunks.set(n, this.fetchBytes(docs.dir + n + ".bin").then(function (b) { return JSON.parse(decoder.decode(b)); }));
+    }
+    var chunk = await this.chunks.get(n);
+    return chunk[ord - n * docs.per_file];
+  };
+
+  // Start of a day in the index's zone, in epoch seconds.
+  function dayStart(date, zone) {
+    var guess = Date.UTC(date.y, date.m - 1, date.d);
+    var offset = 0;
+    for (var i = 0; i < 3; i++) {
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit"
+      }).formatToParts(new Date(guess - offset)).forEach(function (p) { parts[p.type] = p.value; });
+      var local = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+      offset = local - (guess - offset);
+    }
+    return Math.floor((guess - offset) / 1000);
+  }
+
+  function nextDay(d) {
+    var t = new Date(Date.UTC(d.y, d.m - 1, d.d + 1));
+    return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+  }
+
+  function timeRange(q, zone) {
+    var lo = q.after ? dayStart(nextDay(q.after), zone) : null;
+    var hi = q.before ? dayStart(q.before, zone) : null;
+    if (q.on) {
+      var s = dayStart(q.on, zone), e = dayStart(nextDay(q.on), zone);
+      lo = lo === null ? s : Math.max(lo, s);
+      hi = hi === null ? e : Math.min(hi, e);
+    }
+    return lo === null && hi === null ? null : { lo: lo, hi: hi };
+  }
+
+  // Token facts of a document's text, for exact scoring and checks.
+  function analyze(text) {
+    var tokens = tokenize(text);
+    var tf = new Map(), at = new Map();
+    tokens.forEach(function (t) {
+      tf.set(t.text, (tf.get(t.text) || 0) + 1);
+      if (!at.has(t.position)) at.set(t.position, new Set());
+      at.get(t.position).add(t.text);
+    });
+    return { tf: tf, at: at };
+  }
+
+  function hasPhrase(facts, terms) {
+    for (var entry of facts.at) {
+      var p = entry[0], ok = true;
+      for (var i = 0; i < terms.length && ok; i++) {
+        var set = facts.at.get(p + i);
+        ok = !!set && set.has(terms[i]);
+      }
+      if (ok) return true;
+    }
+    return false;
+  }
+
+  function unitMatches(unit, facts) {
+    if (unit.phrase) return hasPhrase(facts, unit.phrase);
+    if (unit.all) return unit.all.every(function (t) { return facts.tf.has(t); });
+    return unit.anyOf.some(function (t) { return facts.tf.has(t); });
+  }
+
+  Engine.prototype.search = async function (input, options) {
+    options = options || {};
+    var limit = Math.max(1, options.limit || 10);
+    await this.init();
+    var m = this.manifest, self = this;
+    var q = parse(String(input), !!options.prefix);
+    var sort = options.sort || q.sort;
+    if (isEmptyQuery(q) || m.docs === 0) return EMPTY();
+
+    // Resolve text clauses against the dictionary.
+    var units = [];
+    for (var c of q.required) {
+      var u = await this.resolve(c);
+      if (!u) return EMPTY();
+      units.push(u);
+    }
+    var excluded = [];
+    for (var x of q.excluded) {
+      var ex = await this.resolve(x);
+      if (ex) excluded.push(ex);
+    }
+
+    // Requirements checkable with postings: each is "one of these terms".
+    var reqs = [];
+    units.forEach(function (u) {
+      if (u.all) u.all.forEach(function (t) { reqs.push([t]); });
+      else reqs.push(u.anyOf);
+    });
+    if (q.channels.length) reqs.push(q.channels.map(function (c) { return "channel:" + c; }));
+    if (q.from.length) reqs.push(q.from.map(function (v) { return "from:" + v; }));
+    q.has.forEach(function (h) { reqs.push(["has:" + h]); });
+    q.is.forEach(function (v) { reqs.push(["is:" + v]); });
+    var range = timeRange(q, m.timezone);
+    var needsText = excluded.length > 0 || units.some(function (u) { return !!u.phrase; });
+
+    // Dictionary entries for every term involved.
+    var scoredTerms = [];
+    units.forEach(function (u) { u.scored.forEach(function (t) { scoredTerms.push(t); }); });
+    var wanted = new Set(scoredTerms);
+    reqs.forEach(function (r) { r.forEach(function (t) { wanted.add(t); }); });
+    var entries = new Map();
+    await Promise.all(Array.from(wanted).map(function (t) {
+      return self.entry(t).then(function (e) { if (e) entries.set(t, e); });
+    }));
+    var reqDf = reqs.map(function (r) {
+      return r.reduce(function (n, t) { return n + (entries.has(t) ? entries.get(t).df : 0); }, 0);
+    });
+    if (reqDf.some(function (n) { return n === 0; })) return EMPTY();
+
+    // Read whole every requirement short enough; the rarest requirement drives.
+    var driver = -1;
+    if (reqs.length) {
+      driver = 0;
+      reqDf.forEach(function (n, i) { if (n < reqDf[driver]) driver = i; });
+    }
+    var full = new Map(); // term -> Map(doc -> posting)
+    var loadFull = async function (term) {
+      if (full.has(term) || !entries.has(term)) return;
+      var map = new Map();
+      (await self.allPostings(entries.get(term))).forEach(function (p) { map.set(p.doc, p); });
+      full.set(term, map);
+    };
+    var fullReq = reqs.map(function (r, i) { return i === driver || reqDf[i] <= MAX_FULL_POSTINGS || sort !== "relevance"; });
+    // A driver too long to read whole is read best block first (single term only).
+    var streamed = driver >= 0 && reqDf[driver] > MAX_FULL_POSTINGS && sort === "relevance" && reqs[driver].length === 1;
+    if (streamed) fullReq[driver] = false;
+    await Promise.all(reqs.map(function (r, i) {
+      return fullReq[i] ? Promise.all(r.map(loadFull)) : null;
+    }));
+    await Promise.all(scoredTerms.map(function (t) {
+      return entries.has(t) && entries.get(t).df <= MAX_FULL_POSTINGS ? loadFull(t) : null;
+    }));
+
+    var weights = new Map();
+    scoredTerms.forEach(function (t) { if (entries.has(t)) weights.set(t, self.bm25.weight(entries.get(t).df)); });
+    var maxScore = function (t) { return entries.has(t) ? entries.get(t).blocks[0].max : 0; };
+
+    // Candidates and what is known about them without their text.
+    var candidates = new Map(); // doc -> {doc, norm}
+    var seen = new Map(); // term -> Map(doc -> posting) from streamed blocks
+    var addCandidates = function (postings, term) {
+      postings.forEach(function (p) {
+        if (!candidates.has(p.doc)) candidates.set(p.doc, { doc: p.doc });
+        if (term !== undefined) {
+          if (!seen.has(term)) seen.set(term, new Map());
+          seen.get(term).set(p.doc, p);
+        }
+      });
+    };
+    var streamTerm = streamed ? reqs[driver][0] : null;
+    var nextBlock = 0;
+    if (driver < 0) {
+      // Only a date filter: every document is a candidate, newest or oldest first.
+      for (var d = 0; d < m.docs; d++) candidates.set(d, { doc: d });
+    } else if (streamed) {
+      addCandidates(entries.get(streamTerm).inline, streamTerm);
+      nextBlock = 1;
+    } else {
+      reqs[driver].forEach(function (t) { if (full.has(t)) addCandidates(Array.from(full.get(t).values())); });
+    }
+
+    var tfOf = function (term, doc) {
+      if (full.has(term)) { var p = full.get(term).get(doc); return p ? p.tf : 0; }
+      if (seen.has(term) && seen.get(term).has(doc)) return seen.get(term).get(doc).tf;
+      return undefined;
+    };
+    var evaluate = function (c) {
+      // Membership known from postings?
+      for (var i = 0; i < reqs.length; i++) {
+        var known = reqs[i].every(function (t) { return full.has(t); });
+        if (known && !reqs[i].some(function (t) { return full.get(t).has(c.doc); })) return { out: true };
+      }
+      var score = f(0), unknown = false, ub = f(0);
+      for (var s = 0; s < scoredTerms.length; s++) {
+        var t = scoredTerms[s];
+        var tf = tfOf(t, c.doc);
+        if (tf === undefined) { unknown = true; ub = f(ub + maxScore(t)); continue; }
+        if (tf > 0) {
+          var norm = c.norm !== undefined ? c.norm : normFromPostings(t, c.doc);
+          if (norm === undefined) { unknown = true; ub = f(ub + maxScore(t)); continue; }
+          score = f(score + self.bm25.score(weights.get(t), tf, norm));
+        }
+      }
+      var reqsKnown = reqs.every(function (r) { return r.every(function (t) { return full.has(t); }) || r.some(function (t) { return tfOf(t, c.doc) > 0; }); });
+      return { out: false, score: score, ub: f(score + ub), certain: !unknown && reqsKnown && !needsText && !range };
+    };
+    var normFromPostings = function (term, doc) {
+      var p = (full.has(term) && full.get(term).get(doc)) || (seen.has(term) && seen.get(term).get(doc));
+      return p ? p.norm : undefined;
+    };
+
+    var filterMatches = function (term, rec) {
+      var colon = term.indexOf(":"), key = term.slice(0, colon), value = term.slice(colon + 1);
+      if (key === "channel") return m.channels[rec.c] === value;
+      if (key === "from") return (rec.f || []).indexOf(value) >= 0;
+      if (key === "has") return (rec.h || []).indexOf(value) >= 0;
+      return false;
+    };
+
+    // Exact check and score from the document's own text.
+    var verify = async function (c) {
+      var rec = await self.record(c.doc);
+      c.record = rec;
+      c.norm = rec.n;
+      if (range && ((range.lo !== null && rec.t < range.lo) || (range.hi !== null && rec.t >= range.hi))) return null;
+      var facts = null;
+      var text = function () { return facts || (facts = analyze(rec.x)); };
+      for (var i = 0; i < reqs.length; i++) {
+        var ok = reqs[i].some(function (t) {
+          var tf = tfOf(t, c.doc);
+          if (tf !== undefined) return tf > 0;
+          // Text terms never contain ":"; filter terms are checked against the record.
+          return t.indexOf(":") >= 0 ? filterMatches(t, rec) : text().tf.has(t);
+        });
+        if (!ok) return null;
+      }
+      for (var u of units) if (u.phrase && !hasPhrase(text(), u.phrase)) return null;
+      for (var e of excluded) if (unitMatches(e, text())) return null;
+      var score = f(0);
+      scoredTerms.forEach(function (t) {
+        var tf = tfOf(t, c.doc);
+        if (tf === undefined) tf = text().tf.get(t) || 0;
+        if (tf > 0) score = f(score + self.bm25.score(weights.get(t), tf, rec.n));
+      });
+      return score;
+    };
+
+    var byScore = function (a, b) { return b.score - a.score || a.doc - b.doc; };
+    var top = [];
+    var matched = 0, pending = 0;
+    var results = [];
+    if (sort === "relevance") {
+      while (true) {
+        var open = [];
+        candidates.forEach(function (c) {
+          if (c.done) return;
+          var e = evaluate(c);
+          if (e.out) { c.done = true; return; }
+          c.score = e.score;
+          c.ub = e.ub;
+          c.certain = e.certain;
+          open.push(c);
+        });
+        // Certain candidates are final.
+        open.filter(function (c) { return c.certain; }).forEach(function (c) { c.done = true; matched++; top.push(c); });
+        top.sort(byScore);
+        var kth = top.length >= limit ? top[limit - 1].score : -Infinity;
+        var rest = open.filter(function (c) { return !c.certain; }).sort(function (a, b) { return b.ub - a.ub || a.doc - b.doc; });
+        // Verify the most promising uncertain candidates, a batch at a time.
+        while (rest.length && (top.length < limit || rest[0].ub > kth)) {
+          var batch = rest.splice(0, limit * 2);
+          var scores = await Promise.all(batch.map(verify));
+          batch.forEach(function (c, i) {
+            c.done = true;
+            if (scores[i] === null) return;
+            c.score = scores[i];
+            matched++;
+            top.push(c);
+          });
+          top.sort(byScore);
+          kth = top.length >= limit ? top[limit - 1].score : -Infinity;
+        }
+        pending = rest.length;
+        // Unread blocks of a streamed driver could still hold better documents.
+        var driverEntry = streamed ? entries.get(streamTerm) : null;
+        if (!driverEntry || nextBlock >= driverEntry.blocks.length) break;
+        var others = scoredTerms.reduce(function (s, t) { return t === streamTerm ? s : f(s + maxScore(t)); }, f(0));
+        if (top.length >= limit && f(driverEntry.blocks[nextBlock].max + others) <= kth) break;
+        addCandidates(await self.block(driverEntry, nextBlock), streamTerm);
+        nextBlock++;
+      }
+      results = top.slice(0, limit);
+    } else {
+      // Time order: ords are in time order.
+      var ordered = Array.from(candidates.values()).sort(function (a, b) { return sort === "newest" ? b.doc - a.doc : a.doc - b.doc; });
+      for (var i = 0; i < ordered.length; i++) {
+        var cand = ordered[i];
+        var ev = evaluate(cand);
+        if (ev.out) continue;
+        if (results.length >= limit) {
+          if (ev.certain) { matched++; continue; }
+          pending++;
+          continue;
+        }
+        var sc = ev.certain ? ev.score : await verify(cand);
+        if (sc === null) continue;
+        cand.score = sc;
+        matched++;
+        results.push(cand);
+      }
+    }
+    var estimate = pending > 0;
+    var hits = await Promise.all(results.map(async function (c) {
+      var rec = c.record || (await self.record(c.doc));
+      return self.hit(c.doc, rec, c.score, units);
+    }));
+    var out = { total: matched, hits: hits };
+    if (estimate) {
+      out.total = matched + pending;
+      out.total_is_estimate = true;
+    }
+    return out;
+  };
+
+  Engine.prototype.hit = function (doc, rec, score, units) {
+    var terms = new Set();
+    units.forEach(function (u) { (u.phrase || u.scored).forEach(function (t) { terms.add(t); }); if (u.anyOf) u.anyOf.forEach(function (t) { terms.add(t); }); });
+    var hash = rec.u.indexOf("#m-");
+    return {
+      id: rec.u.slice(hash + 3),
+      url: rec.u,
+      channel: this.manifest.channels[rec.c],
+      author: rec.a,
+      time: new Date(rec.t * 1000).toISOString().replace(".000Z", "Z"),
+      snippet: snippetHtml(rec.x, terms),
+      score: score
+    };
+  };
+
+  // ------------------------------------------------------------------ snippets
+  // Mirrors src/index/snippet.rs (in characters).
+  var SNIPPET_CHARS = 180;
+
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function snippetHtml(text, terms) {
+    text = text.replace(/\n/g, " ");
+    var spans = tokenize(text)
+      .filter(function (t) { return terms.has(t.text); })
+      .map(function (t) { return [t.from, t.to, t.text]; })
+      .sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+    var hits = [];
+    spans.forEach(function (s) { if (!hits.length || s[0] >= hits[hits.length - 1][1]) hits.push(s); });
+    var chars = Array.from(text);
+    var offsets = [];
+    var at = 0;
+    chars.forEach(function (c) { offsets.push(at); at += c.length; });
+    var charOf = function (u) { var i = 0; while (i < offsets.length && offsets[i] < u) i++; return i; };
+    var unitAt = function (i) { return i < offsets.length ? offsets[i] : text.length; };
+    var start = 0, best = 0;
+    hits.forEach(function (h, i) {
+      var windowEnd = unitAt(charOf(h[0]) + SNIPPET_CHARS - 30);
+      var distinct = new Set();
+      for (var j = i; j < hits.length && hits[j][0] < windowEnd; j++) distinct.add(hits[j][2]);
+      if (distinct.size > best) { best = distinct.size; start = Math.max(0, charOf(h[0]) - 30); }
+    });
+    start = Math.min(start, Math.max(0, chars.length - SNIPPET_CHARS));
+    var floor = Math.max(0, start - 30);
+    while (start > floor && !/\s/u.test(chars[start - 1])) start--;
+    var end = Math.min(start + SNIPPET_CHARS, chars.length);
+    var from = unitAt(start), to = unitAt(end);
+    var html = from > 0 ? "…" : "";
+    var pos = from;
+    hits.filter(function (h) { return h[0] >= from && h[1] <= to; }).forEach(function (h) {
+      if (h[0] > pos) html += escapeHtml(text.slice(pos, h[0]));
+      html += "<mark>" + escapeHtml(text.slice(h[0], h[1])) + "</mark>";
+      pos = h[1];
+    });
+    if (to > pos) html += escapeHtml(text.slice(pos, to));
+    if (to < text.length) html += "…";
+    return html;
+  }
+
+  // ------------------------------------------------------------------ exports
+  var api = { tokenize: tokenize, normalize: normalize, parse: parse, Engine: Engine, Bm25: Bm25, snippetHtml: snippetHtml };
+  if (typeof module === "object" && module.exports) {
+    module.exports = api;
+    return;
+  }
+
+  // ------------------------------------------------------------------ browser
+  function gunzipIfNeeded(bytes) {
+    if (bytes[0] !== 0x1f || bytes[1] !== 0x8b || typeof DecompressionStream === "undefined") return Promise.resolve(bytes);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+  }
+
+  var script = document.currentScript;
+  var base = new URL("../search/", script ? script.src : location.href);
+  if (script && script.dataset.searchBase) base = new URL(script.dataset.searchBase, location.href);
+  var engine = new Engine(function (path) {
+    return fetch(new URL(path, base)).then(function (r) {
+      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+      return r.arrayBuffer();
+    }).then(function (b) { return gunzipIfNeeded(new Uint8Array(b)); });
+  });
+  root.scrollback = root.scrollback || {};
+  root.scrollback.search = function (query, options) { return engine.search(query, options); };
+  root.scrollback.tokenize = tokenize;
+  root.scrollback.parse = parse;
+  root.scrollback.engine = engine;
+})(typeof window !== "undefined" ? window : globalThis);
