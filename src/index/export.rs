@@ -25,6 +25,11 @@
 //! caches never mix two builds. Binary layouts are specified on [`write_dict_entry`] and
 //! [`write_block`]; [`decode`] reads them back.
 
+// Casts: doc ids and offsets are u32 in tantivy and in this format (an index has fewer than
+// 2^32 docs and files are cut far below 4 GiB), and `as f32` on counts is exactly how tantivy
+// computes BM25, which this export must reproduce.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -312,11 +317,14 @@ struct Bm25Stats {
 
 /// Every term of the text field and of the filter fields, as dictionary entries (sorted by
 /// bytes), plus the posting files holding blocks after the first.
+/// Dictionary entries, posting files, and the BM25 statistics.
+type Exported = (Vec<Entry>, Vec<Vec<u8>>, Bm25Stats);
+
 fn export_terms(
     segment: &tantivy::SegmentReader,
     text: Field,
     filters: &[(&str, Field)],
-) -> Result<(Vec<Entry>, Vec<Vec<u8>>, Bm25Stats), ExportError> {
+) -> Result<Exported, ExportError> {
     let inverted = segment.inverted_index(text)?;
     let stats = Bm25Stats { docs: u64::from(segment.max_doc()), tokens: inverted.total_num_tokens() };
     let average = stats.tokens as f32 / stats.docs.max(1) as f32;
@@ -666,7 +674,7 @@ mod tests {
         let e = entry("x".into(), list, &mut files);
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
-        assert_eq!(e.blocks[0].max_score, 99.0);
+        assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
         let file = files.finish().remove(0);
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
