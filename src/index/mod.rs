@@ -435,7 +435,8 @@ impl SearchIndex {
                     terms.insert(t);
                 }
                 Some(Unit::Phrase(ts) | Unit::AnyOf(ts)) => terms.extend(ts),
-                Some(Unit::Identifier { parts, terms: ids }) => terms.extend(parts.into_iter().chain(ids)),
+                // Mark the identifier, not every `metrics` and `prod` elsewhere.
+                Some(Unit::Identifier { terms: ids, .. }) => terms.extend(ids),
                 None => {}
             }
         }

@@ -16,7 +16,7 @@ use serde::Serialize;
 pub use theme::{Theme, ThemeError};
 use view::{
     AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, Link,
-    MessageView, MonthView, ReactionView, SiteView,
+    MessageView, MonthView, ReactionView, SearchPage, SiteView,
 };
 
 use crate::config::Config;
@@ -63,6 +63,7 @@ pub fn render_site(
 ) -> Result<RenderStats, RenderError> {
     let css = out.write_asset("style", "css", theme.asset("style.css"))?;
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
+    let search_js = out.write_asset("search", "js", theme.asset("search.js"))?;
     let tz = config.time_zone();
     let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links };
     let mut stats = RenderStats::default();
@@ -75,7 +76,11 @@ pub fn render_site(
     }
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
     renderer.render_home(summaries, out)?;
-    stats.pages = stats.day_pages + archive.channels.len() + 1;
+    let mut channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
+    channels.sort();
+    let view = SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &search_js, channels };
+    renderer.page("search.html", "search/", &view, out)?;
+    stats.pages = stats.day_pages + archive.channels.len() + 2;
     Ok(stats)
 }
 
@@ -92,6 +97,7 @@ struct Renderer<'a> {
 /// Paths from a page back to the site root.
 const HOME_ROOT: &str = "";
 const CHANNEL_ROOT: &str = "../../";
+const SEARCH_ROOT: &str = "../";
 const DAY_ROOT: &str = "../../../../../";
 
 impl Renderer<'_> {

@@ -14,12 +14,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("index.html", include_str!("../../templates/index.html")),
     ("channel.html", include_str!("../../templates/channel.html")),
     ("day.html", include_str!("../../templates/day.html")),
+    ("search.html", include_str!("../../templates/search.html")),
 ];
 
 /// Built-in assets, `(file name, bytes)`.
 pub const ASSETS: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../../themes/default/style.css")),
     ("scrollback.js", include_bytes!("../../themes/default/scrollback.js")),
+    ("search.js", include_bytes!("../../themes/default/search.js")),
 ];
 
 /// Problems loading a theme.

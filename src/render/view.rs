@@ -24,6 +24,17 @@ pub struct SiteView<'a> {
     pub version: &'static str,
 }
 
+/// `/search/`.
+#[derive(Debug, Serialize)]
+pub struct SearchPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// The search client's path from the root.
+    pub search_js: &'a str,
+    /// Channel slugs for the channel filter.
+    pub channels: Vec<String>,
+}
+
 /// A link with a label.
 #[derive(Debug, Clone, Serialize)]
 pub struct Link {

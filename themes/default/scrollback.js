@@ -32,7 +32,33 @@
     }
     var label = document.querySelector("[data-zone]");
     if (label) label.textContent = zone + " (your time zone)";
+    showTarget();
   }
+
+  // "/" focuses the search box, as on GitHub and Slack.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var target = e.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var box = document.getElementById("search-q") || document.querySelector("[data-search-box]");
+    if (box) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+
+  // Arriving at a permalink: make sure the message is in view, below the header.
+  function showTarget() {
+    var id = location.hash.slice(1);
+    var el = id && document.getElementById(id);
+    if (el && el.classList.contains("msg")) {
+      el.scrollIntoView({ block: "center" });
+      var thread = el.closest("details");
+      if (thread) thread.open = true;
+    }
+  }
+  window.addEventListener("hashchange", showTarget);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", localize);

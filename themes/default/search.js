@@ -378,7 +378,7 @@
         return t.length === whole.length || JOINERS.indexOf(t[whole.length]) >= 0;
       });
       if (!ids.length) return null;
-      return { scored: clause.parts, anyOf: ids.map(function (e) { return e.term; }) };
+      return { scored: clause.parts, anyOf: ids.map(function (e) { return e.term; }), identifier: true };
     }
     var found = await this.termsWithPrefix(clause.prefix, limits.prefix_scan, function () { return true; });
     found.sort(function (a, b) { return b.df - a.df || compareBytes(a.term, b.term); });
@@ -720,7 +720,11 @@
 
   Engine.prototype.hit = function (doc, rec, score, units) {
     var terms = new Set();
-    units.forEach(function (u) { (u.phrase || u.scored).forEach(function (t) { terms.add(t); }); if (u.anyOf) u.anyOf.forEach(function (t) { terms.add(t); }); });
+    units.forEach(function (u) {
+      // An identifier is marked whole, not every `metrics` and `prod` elsewhere.
+      (u.identifier ? u.anyOf : u.phrase || u.scored).forEach(function (t) { terms.add(t); });
+      if (u.anyOf) u.anyOf.forEach(function (t) { terms.add(t); });
+    });
     var hash = rec.u.indexOf("#m-");
     return {
       id: rec.u.slice(hash + 3),
@@ -809,4 +813,108 @@
   root.scrollback.tokenize = tokenize;
   root.scrollback.parse = parse;
   root.scrollback.engine = engine;
+
+  // ---------------------------------------------------------------- the search page
+  function searchPage() {
+    var form = document.getElementById("search-form");
+    if (!form) return;
+    var input = document.getElementById("search-q");
+    var status = document.getElementById("search-status");
+    var list = document.getElementById("search-results");
+    var controls = ["channel", "from", "after", "before", "sort"].map(function (k) { return document.getElementById("search-" + k); });
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    controls.forEach(function (el) { if (params.get(el.name)) el.value = params.get(el.name); });
+    var sequence = 0, timer = null;
+
+    function composed() {
+      var q = input.value;
+      controls.forEach(function (el) {
+        var v = el.value.trim();
+        if (!v || (el.name === "sort" && v === "relevance")) return;
+        if (el.name === "from") v = v.replace(/\s+/g, "");
+        q += " " + el.name + ":" + v;
+      });
+      return q;
+    }
+
+    function linkable() {
+      var p = new URLSearchParams();
+      if (input.value) p.set("q", input.value);
+      controls.forEach(function (el) { if (el.value && !(el.name === "sort" && el.value === "relevance")) p.set(el.name, el.value); });
+      var s = p.toString();
+      history.replaceState(null, "", s ? "?" + s : location.pathname);
+    }
+
+    function render(results, query) {
+      list.textContent = "";
+      if (!query.trim()) { status.textContent = ""; return; }
+      var n = results.total;
+      status.textContent = n === 0 ? "No messages match." : (results.total_is_estimate ? "About " : "") + n + (n === 1 ? " message" : " messages");
+      results.hits.forEach(function (hit) {
+        var li = document.createElement("li");
+        li.className = "search-hit";
+        var a = document.createElement("a");
+        a.href = "../" + hit.url;
+        var meta = document.createElement("span");
+        meta.className = "hit-meta";
+        var channel = document.createElement("span");
+        channel.className = "hit-channel";
+        channel.textContent = "#" + hit.channel;
+        var time = document.createElement("time");
+        time.dateTime = hit.time;
+        var d = new Date(hit.time);
+        time.textContent = d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) + " " +
+          d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+        var author = document.createElement("span");
+        author.className = "hit-author";
+        author.textContent = hit.author;
+        meta.append(channel, " ", time, " ", author);
+        var snippet = document.createElement("span");
+        snippet.className = "hit-snippet";
+        // The snippet is built by escaping the message text and adding <mark> (snippetHtml).
+        snippet.innerHTML = hit.snippet;
+        a.append(meta, snippet);
+        li.append(a);
+        list.append(li);
+      });
+    }
+
+    function run(typing) {
+      var query = composed();
+      var mine = ++sequence;
+      linkable();
+      if (!query.trim()) { render({ total: 0, hits: [] }, ""); return; }
+      status.textContent = "Searching…";
+      engine.search(query, { limit: 20, prefix: typing }).then(function (results) {
+        if (mine === sequence) render(results, query);
+      }, function (error) {
+        if (mine === sequence) status.textContent = "Search failed: " + error.message;
+      });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { run(true); }, 120);
+    });
+    controls.forEach(function (el) { el.addEventListener("change", function () { run(false); }); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); run(false); });
+    // Arrow keys move between the box and the results.
+    form.parentNode.addEventListener("keydown", function (e) {
+      if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+      var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+      var at = links.indexOf(document.activeElement);
+      if (document.activeElement === input && e.key === "ArrowDown" && links.length) { links[0].focus(); e.preventDefault(); }
+      else if (at >= 0) {
+        e.preventDefault();
+        if (e.key === "ArrowDown" && at + 1 < links.length) links[at + 1].focus();
+        else if (e.key === "ArrowUp") (at > 0 ? links[at - 1] : input).focus();
+      }
+    });
+    input.focus();
+    if (input.value || controls.some(function (el) { return el.value && el.name !== "sort"; })) run(false);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", searchPage);
+  else searchPage();
 })(typeof window !== "undefined" ? window : globalThis);
