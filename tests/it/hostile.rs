@@ -19,7 +19,7 @@ const ATTRIBUTES: &[&str] = &[
     "datetime", "aria-label", "aria-labelledby", "open", "scope", "abbr", "data-zone",
     // Forms (the header search box and the search page).
     "role", "action", "method", "type", "placeholder", "data-search-box", "autocomplete", "spellcheck", "value",
-    "size", "for",
+    "size", "for", "aria-live",
 ];
 
 #[test]
