@@ -9,6 +9,7 @@ mod determinism;
 mod harness;
 mod hostile;
 mod invalid;
+mod javascript;
 mod oracle;
 mod sample;
 mod search;

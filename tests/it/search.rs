@@ -175,3 +175,85 @@ fn terminal_output_lists_channel_time_author_snippet_and_link() {
     );
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "1 of 7 results\n");
 }
+
+/// Queries whose results the JavaScript client must reproduce (`tests/js/`).
+const PARITY_QUERIES: &[(&str, bool)] = &[
+    ("metrics-web-prod-513", false),
+    ("web-prod-513", false),
+    ("api.cache.metrics.mget.time", false),
+    ("10.0.3.7", false),
+    ("502", false),
+    ("rr16", false),
+    ("replica", false),
+    ("read replica", false),
+    ("\"read replica\"", false),
+    ("kafka latency", false),
+    ("kafka lag", false),
+    ("the", false),
+    ("the replica", false),
+    ("repl*", false),
+    ("kafka repl", true),
+    ("rr16 -replication", false),
+    ("rr16 channel:general", false),
+    ("from:marcus rr16", false),
+    ("rr16 on:2014-01-17", false),
+    ("rr16 after:2014-01-16 before:2014-01-18", false),
+    ("channel:deploys sort:newest", false),
+    ("replica sort:oldest", false),
+    ("has:file", false),
+    ("Café ÉCLAIR", false),
+    ("upstream=metrics-web-prod-513:8081", false),
+    ("postgres.replication.lag_seconds 1843", false),
+    ("nothing-like-this-anywhere", false),
+];
+
+/// Texts whose tokens the JavaScript tokenizer must reproduce.
+const PARITY_TEXTS: &[&str] = &[
+    "upstream=metrics-web-prod-513:8081 rt=30.001",
+    "ping 10.0.3.7. then v1.2.3 and api.cache.metrics.mget.time!",
+    "rr16 502s 4am ipv4 9f3a2b 1.5GB",
+    "Café ÉCLAIR ΟΔΟΣ Σίσυφος İstanbul ½ ٣ naïve",
+    "a--b c. d _e_ f__g x-",
+    "https://metrics.librato.com/alerts/64105?x=1&y=2",
+    "emoji 👍 and 日本語のテキスト and 한국어",
+    "a very long token aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa end",
+];
+
+#[test]
+fn js_parity_vectors_are_current() {
+    let index = scrollback::index::SearchIndex::open(&scrollback::index::index_dir_for(&SAMPLE.out)).unwrap();
+    let tokenize: Vec<Value> = PARITY_TEXTS
+        .iter()
+        .map(|text| {
+            let tokens: Vec<Value> = scrollback::index::tokenize::tokenize(text)
+                .into_iter()
+                .map(|t| serde_json::json!([t.text, t.position, t.kind]))
+                .collect();
+            serde_json::json!({ "text": text, "tokens": tokens })
+        })
+        .collect();
+    let queries: Vec<Value> = PARITY_QUERIES
+        .iter()
+        .map(|(query, prefix)| {
+            let options = scrollback::index::SearchOptions { limit: 10, sort: None, prefix_last: *prefix };
+            let results = index.search(query, &options).unwrap();
+            let hits: Vec<Value> = results.hits.iter().map(|h| serde_json::json!([h.id, h.score])).collect();
+            serde_json::json!({ "query": query, "prefix": prefix, "total": results.total, "hits": hits })
+        })
+        .collect();
+    let vectors = serde_json::json!({
+        "comment": "Written by `SCROLLBACK_UPDATE_VECTORS=1 cargo test js_parity`; checked by tests/js/search.test.js against sample-logs.",
+        "tokenize": tokenize,
+        "queries": queries,
+    });
+    let text = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
+    let path = repo().join("tests/js/vectors.json");
+    if std::env::var_os("SCROLLBACK_UPDATE_VECTORS").is_some() {
+        fs_err::write(&path, &text).unwrap();
+    }
+    let committed = fs_err::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "tests/js/vectors.json is out of date; run `SCROLLBACK_UPDATE_VECTORS=1 cargo test js_parity` and review the diff"
+    );
+}

@@ -302,11 +302,14 @@
   }
 
   // ------------------------------------------------------------------ the engine
-  var MAX_FULL_POSTINGS = 20000; // a list this long or shorter is read whole
+  // A posting list this long or shorter is read whole (about 14 KB); longer lists are
+  // streamed best block first, or checked against candidates' text.
+  var FULL_POSTINGS = 4096;
   var EMPTY = function () { return { total: 0, hits: [] }; };
 
-  function Engine(fetchBytes) {
+  function Engine(fetchBytes, options) {
     this.fetchBytes = fetchBytes;
+    this.fullPostings = (options && options.fullPostings) || FULL_POSTINGS;
     this.manifest = null;
     this.shards = new Map();
     this.files = new Map();
@@ -536,15 +539,15 @@
       (await self.allPostings(entries.get(term))).forEach(function (p) { map.set(p.doc, p); });
       full.set(term, map);
     };
-    var fullReq = reqs.map(function (r, i) { return i === driver || reqDf[i] <= MAX_FULL_POSTINGS || sort !== "relevance"; });
+    var fullReq = reqs.map(function (r, i) { return i === driver || reqDf[i] <= self.fullPostings || sort !== "relevance"; });
     // A driver too long to read whole is read best block first (single term only).
-    var streamed = driver >= 0 && reqDf[driver] > MAX_FULL_POSTINGS && sort === "relevance" && reqs[driver].length === 1;
+    var streamed = driver >= 0 && reqDf[driver] > self.fullPostings && sort === "relevance" && reqs[driver].length === 1;
     if (streamed) fullReq[driver] = false;
     await Promise.all(reqs.map(function (r, i) {
       return fullReq[i] ? Promise.all(r.map(loadFull)) : null;
     }));
     await Promise.all(scoredTerms.map(function (t) {
-      return entries.has(t) && entries.get(t).df <= MAX_FULL_POSTINGS ? loadFull(t) : null;
+      return entries.has(t) && entries.get(t).df <= self.fullPostings ? loadFull(t) : null;
     }));
 
     var weights = new Map();

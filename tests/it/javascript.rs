@@ -1,0 +1,36 @@
+//! The JavaScript side, run from `cargo test` so one command tests everything: the search
+//! engine's node tests (`tests/js/`) against the binary built for these tests.
+
+use std::process::Command;
+
+use crate::harness::repo;
+
+/// Whether a tool is installed; when it is not, the caller skips, except under `CI=true`.
+pub fn available(program: &str, arg: &str) -> bool {
+    let found = Command::new(program).arg(arg).output().is_ok_and(|o| o.status.success());
+    assert!(found || std::env::var("CI").as_deref() != Ok("true"), "{program} is required under CI=true");
+    if !found {
+        eprintln!("skipping: {program} not found");
+    }
+    found
+}
+
+#[test]
+fn the_search_page_engine_reproduces_the_rust_results() {
+    if !available("node", "--version") {
+        return;
+    }
+    let output = Command::new("node")
+        .args(["--test", "tests/js/"])
+        .current_dir(repo())
+        .env("SCROLLBACK_BIN", env!("CARGO_BIN_EXE_scrollback"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("# fail 0"), "{stdout}");
+}
