@@ -34,3 +34,33 @@ fn the_search_page_engine_reproduces_the_rust_results() {
     );
     assert!(stdout.contains("# fail 0"), "{stdout}");
 }
+
+#[test]
+fn the_search_page_works_in_a_real_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let playwright = repo().join("tests/browser/node_modules/playwright-core");
+    let ready = std::path::Path::new(&chromium).exists() && playwright.is_dir();
+    assert!(
+        ready || std::env::var("CI").as_deref() != Ok("true"),
+        "browser tests need {chromium} and `npm ci --prefix tests/browser` under CI=true"
+    );
+    if !ready || !available("node", "--version") {
+        eprintln!(
+            "skipping: install chromium and run `npm ci --prefix tests/browser` to run the browser tests"
+        );
+        return;
+    }
+    let output = Command::new("node")
+        .args(["--test", "tests/browser/"])
+        .current_dir(repo())
+        .env("SCROLLBACK_BIN", env!("CARGO_BIN_EXE_scrollback"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "browser tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,103 @@
+// The search page in headless Chromium: type a query, see the expected hit, follow it, land
+// on the highlighted message. Screenshots go to target/browser/ for a person to look at.
+// Run: cargo build && npm ci --prefix tests/browser && node --test tests/browser/
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const http = require("node:http");
+const { execFileSync } = require("node:child_process");
+const { chromium } = require("playwright-core");
+
+const repo = path.resolve(__dirname, "../..");
+const shots = path.join(repo, "target/browser");
+
+function buildSample() {
+  const bin = process.env.SCROLLBACK_BIN || path.join(repo, "target/debug/scrollback");
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scrollback-browser-")), "public");
+  execFileSync(bin, ["-q", "build", path.join(repo, "sample-logs"), "--out", out], { stdio: "inherit" });
+  return out;
+}
+
+// A static file server on loopback, like any static host.
+function serve(root) {
+  const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".json": "application/json" };
+  const server = http.createServer((req, res) => {
+    let rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    let file = path.join(root, rel);
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    res.end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+test("search from the page, follow a hit, land on the highlighted message", async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  const server = await serve(buildSample());
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    // A linked search (?q=) runs on load.
+    await page.goto(`${base}/search/?q=metrics-web-prod-513`);
+    await page.waitForSelector(".search-hit");
+    assert.equal(await page.textContent("#search-status"), "6 messages");
+    await page.screenshot({ path: path.join(shots, "search-linked.png") });
+
+    // Typing: results as you type, the last word is a prefix.
+    await page.fill("#search-q", "");
+    await page.type("#search-q", "read repl", { delay: 20 });
+    await page.waitForFunction(() => location.search === "?q=read+repl" && /^\d+ messages$/.test(document.getElementById("search-status").textContent));
+    assert.equal(await page.textContent("#search-status"), "8 messages", "repl completes to replica, replicas, replication");
+    assert.match(await page.locator(".search-hit a").first().textContent(), /read replicas/);
+    await page.screenshot({ path: path.join(shots, "search-typing.png") });
+
+    await page.fill("#search-q", "\"read replica\"");
+    await page.press("#search-q", "Enter");
+    await page.waitForFunction(() => /Read replica load back/.test((document.querySelector(".search-hit a") || {}).textContent));
+
+    // The engine is exposed with the --json shape.
+    const api = await page.evaluate(() => window.scrollback.search('"read replica"', { limit: 2 }));
+    assert.equal(api.total, 7);
+    assert.deepEqual(Object.keys(api.hits[0]).sort(), ["author", "channel", "id", "score", "snippet", "time", "url"]);
+
+    // Keyboard: arrow down from the box reaches the first hit; Enter follows it.
+    await page.focus("#search-q");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await page.evaluate(() => document.activeElement.closest(".search-hit") !== null), true);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+    const target = new URL(page.url()).hash;
+    assert.equal(target, "#m-1389984902000001");
+    const landed = await page.evaluate((id) => {
+      const el = document.getElementById(id);
+      const r = el.getBoundingClientRect();
+      return { target: el.matches(":target"), background: getComputedStyle(el).backgroundColor, visible: r.top >= 0 && r.bottom <= innerHeight };
+    }, target.slice(1));
+    assert.ok(landed.target && landed.visible, JSON.stringify(landed));
+    assert.notEqual(landed.background, "rgba(0, 0, 0, 0)", "the message is highlighted");
+    await page.screenshot({ path: path.join(shots, "landed.png") });
+
+    // "/" focuses the header search box on any page; submitting it opens the search page.
+    await page.keyboard.press("/");
+    assert.equal(await page.evaluate(() => document.activeElement.name), "q");
+    await page.keyboard.type("rr16");
+    await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+    await page.waitForSelector(".search-hit");
+    assert.match(await page.textContent("#search-status"), /^15 messages$/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
