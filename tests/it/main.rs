@@ -13,6 +13,7 @@ mod javascript;
 mod oracle;
 mod sample;
 mod search;
+mod search_export;
 mod shared_fixtures;
 mod slack_cases;
 mod snapshots;
