@@ -16,7 +16,7 @@
 //!   [`POSTING_FILE_BYTES`]).
 //! - **Documents** (`d-<hash>/<n>.bin`): per message its permalink, channel, author, time,
 //!   flags, fieldnorm and text (for snippets, phrase checks and exact scoring of candidates),
-//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*64 ..`.
+//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*32 ..`.
 //! - **Manifest** (`search/manifest.json`): format version, BM25 statistics, the fieldnorm
 //!   table, shard boundaries and directory names. The only file not content-addressed.
 //!
@@ -52,11 +52,11 @@ pub const FIRST_BLOCK: usize = 32;
 /// The largest block.
 pub const MAX_BLOCK: usize = 4096;
 /// Dictionary shards are cut once they reach this many (uncompressed) bytes.
-pub const DICT_SHARD_BYTES: usize = 24 * 1024;
+pub const DICT_SHARD_BYTES: usize = 12 * 1024;
 /// Posting files are cut once they reach this many (uncompressed) bytes.
-pub const POSTING_FILE_BYTES: usize = 64 * 1024;
+pub const POSTING_FILE_BYTES: usize = 16 * 1024;
 /// Messages per document file.
-pub const DOCS_PER_CHUNK: usize = 64;
+pub const DOCS_PER_CHUNK: usize = 32;
 /// Magic bytes at the start of a dictionary shard.
 pub const DICT_MAGIC: &[u8; 4] = b"SBT1";
 /// Magic bytes at the start of a posting file.

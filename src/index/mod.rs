@@ -243,16 +243,9 @@ pub enum Unit {
     Term(String),
     /// Consecutive terms (filter) whose terms are scored individually.
     Phrase(Vec<String>),
-    /// At least one of these terms (prefix completions); each present one is scored.
+    /// At least one of these terms, each present one scored: a prefix's completions, or an
+    /// identifier's indexed forms (itself, or longer identifiers continuing it after a joiner).
     AnyOf(Vec<String>),
-    /// Joined words: the doc has one of `terms` (indexed identifiers that start with them at
-    /// a joiner boundary); scored as the `parts`.
-    Identifier {
-        /// The words, each scored.
-        parts: Vec<String>,
-        /// Indexed identifier tokens that contain the query's words, joined as written.
-        terms: Vec<String>,
-    },
 }
 
 /// An opened index.
@@ -364,12 +357,13 @@ impl SearchIndex {
         Ok(Some(match clause {
             Clause::Term(t) => Unit::Term(t.clone()),
             Clause::Phrase(parts) => Unit::Phrase(parts.clone()),
-            Clause::Identifier { whole, parts } => {
+            // Scored as the identifier itself: rare, so much more telling than its parts.
+            Clause::Identifier { whole, .. } => {
                 let terms = self.identifier_terms(whole)?;
                 if terms.is_empty() {
                     return Ok(None);
                 }
-                Unit::Identifier { parts: parts.clone(), terms }
+                Unit::AnyOf(terms)
             }
             Clause::Prefix(prefix) => {
                 let expansions = self.expansions(prefix)?;
@@ -435,8 +429,6 @@ impl SearchIndex {
                     terms.insert(t);
                 }
                 Some(Unit::Phrase(ts) | Unit::AnyOf(ts)) => terms.extend(ts),
-                // Mark the identifier, not every `metrics` and `prod` elsewhere.
-                Some(Unit::Identifier { terms: ids, .. }) => terms.extend(ids),
                 None => {}
             }
         }
@@ -496,13 +488,6 @@ impl SearchIndex {
             Unit::Term(t) => scored(t),
             Unit::AnyOf(ts) => {
                 Box::new(BooleanQuery::new(ts.iter().map(|t| (Occur::Should, scored(t))).collect()))
-            }
-            Unit::Identifier { parts, terms } => {
-                let mut all: Vec<(Occur, Box<dyn TantivyQuery>)> =
-                    parts.iter().map(|t| (Occur::Must, scored(t))).collect();
-                let any = BooleanQuery::new_multiterms_query(terms.iter().map(term).collect());
-                all.push((Occur::Must, Box::new(BoostQuery::new(Box::new(any), 0.0))));
-                Box::new(BooleanQuery::new(all))
             }
             Unit::Phrase(ts) => {
                 let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> =

@@ -50,8 +50,8 @@ pub enum Clause {
     Term(String),
     /// Consecutive terms.
     Phrase(Vec<String>),
-    /// Words joined by `-._` as written (see `tokenize`): matched against the indexed
-    /// identifiers that start with it, scored as its words.
+    /// Words joined by `-._` as written (see `tokenize`): matched, and scored, as the indexed
+    /// identifiers equal to it or continuing it after a joiner.
     Identifier {
         /// The whole identifier as one term.
         whole: String,

@@ -381,7 +381,9 @@
         return t.length === whole.length || JOINERS.indexOf(t[whole.length]) >= 0;
       });
       if (!ids.length) return null;
-      return { scored: clause.parts, anyOf: ids.map(function (e) { return e.term; }), identifier: true };
+      var terms = ids.map(function (e) { return e.term; });
+      // Scored as the identifier itself, like src/index/mod.rs.
+      return { scored: terms, anyOf: terms, identifier: true };
     }
     var found = await this.termsWithPrefix(clause.prefix, limits.prefix_scan, function () { return true; });
     found.sort(function (a, b) { return b.df - a.df || compareBytes(a.term, b.term); });
@@ -505,109 +507,116 @@
       if (u.all) u.all.forEach(function (t) { reqs.push([t]); });
       else reqs.push(u.anyOf);
     });
-    if (q.channels.length) reqs.push(q.channels.map(function (c) { return "channel:" + c; }));
+    if (q.channels.length) reqs.push(q.channels.map(function (ch) { return "channel:" + ch; }));
     if (q.from.length) reqs.push(q.from.map(function (v) { return "from:" + v; }));
     q.has.forEach(function (h) { reqs.push(["has:" + h]); });
     q.is.forEach(function (v) { reqs.push(["is:" + v]); });
     var range = timeRange(q, m.timezone);
-    var needsText = excluded.length > 0 || units.some(function (u) { return !!u.phrase; });
+    var needsText = excluded.length > 0 || units.some(function (un) { return !!un.phrase; });
 
     // Dictionary entries for every term involved.
-    var scoredTerms = [];
-    units.forEach(function (u) { u.scored.forEach(function (t) { scoredTerms.push(t); }); });
-    var wanted = new Set(scoredTerms);
+    var scored = [];
+    units.forEach(function (un) { un.scored.forEach(function (t) { scored.push(t); }); });
+    var wanted = new Set(scored);
     reqs.forEach(function (r) { r.forEach(function (t) { wanted.add(t); }); });
     var entries = new Map();
     await Promise.all(Array.from(wanted).map(function (t) {
       return self.entry(t).then(function (e) { if (e) entries.set(t, e); });
     }));
-    var reqDf = reqs.map(function (r) {
-      return r.reduce(function (n, t) { return n + (entries.has(t) ? entries.get(t).df : 0); }, 0);
-    });
+    var dfOf = function (r) { return r.reduce(function (n, t) { return n + (entries.has(t) ? entries.get(t).df : 0); }, 0); };
+    var reqDf = reqs.map(dfOf);
     if (reqDf.some(function (n) { return n === 0; })) return EMPTY();
 
-    // Read whole every requirement short enough; the rarest requirement drives.
-    var driver = -1;
-    if (reqs.length) {
-      driver = 0;
-      reqDf.forEach(function (n, i) { if (n < reqDf[driver]) driver = i; });
-    }
-    var full = new Map(); // term -> Map(doc -> posting)
-    var loadFull = async function (term) {
-      if (full.has(term) || !entries.has(term)) return;
-      var map = new Map();
-      (await self.allPostings(entries.get(term))).forEach(function (p) { map.set(p.doc, p); });
-      full.set(term, map);
+    // Lists: short ones are read whole; long single terms are read best block first (the
+    // first block came with the dictionary entry), in the threshold algorithm below.
+    var lists = new Map();
+    wanted.forEach(function (t) {
+      if (entries.has(t)) lists.set(t, { entry: entries.get(t), known: new Map(), next: 0, complete: false });
+    });
+    var take = function (t, postings) {
+      var l = lists.get(t);
+      postings.forEach(function (p) { l.known.set(p.doc, p); });
+      l.next++;
+      l.complete = l.next >= l.entry.blocks.length;
     };
-    var fullReq = reqs.map(function (r, i) { return i === driver || reqDf[i] <= self.fullPostings || sort !== "relevance"; });
-    // A driver too long to read whole is read best block first (single term only).
-    var streamed = driver >= 0 && reqDf[driver] > self.fullPostings && sort === "relevance" && reqs[driver].length === 1;
-    if (streamed) fullReq[driver] = false;
-    await Promise.all(reqs.map(function (r, i) {
-      return fullReq[i] ? Promise.all(r.map(loadFull)) : null;
-    }));
-    await Promise.all(scoredTerms.map(function (t) {
-      return entries.has(t) && entries.get(t).df <= self.fullPostings ? loadFull(t) : null;
-    }));
+    var readAll = async function (t) {
+      var l = lists.get(t);
+      if (!l || l.complete) return;
+      var blocks = await Promise.all(l.entry.blocks.slice(l.next).map(function (_, i) { return self.block(l.entry, l.next + i); }));
+      blocks.forEach(function (b) { take(t, b); });
+    };
+    var readNext = async function (t) { take(t, await self.block(lists.get(t).entry, lists.get(t).next)); };
+    var frontier = function (t) {
+      var l = lists.get(t);
+      return !l || l.complete ? 0 : l.entry.blocks[l.next].max;
+    };
+    var timeOrder = sort !== "relevance";
+    var full = [];
+    reqs.forEach(function (r, i) {
+      if (timeOrder || reqDf[i] <= self.fullPostings || r.length > 1) r.forEach(function (t) { full.push(t); });
+    });
+    scored.forEach(function (t) { if (entries.has(t) && entries.get(t).df <= self.fullPostings) full.push(t); });
+    lists.forEach(function (l, t) { if (full.indexOf(t) < 0) take(t, l.entry.inline); });
+    await Promise.all(full.map(readAll));
+    var big = Array.from(lists.keys()).filter(function (t) { return !lists.get(t).complete; });
+    // Several long lists will have to be read further: start fetching their next blocks now,
+    // in parallel, rather than one round trip after another.
+    if (big.length > 1 && !timeOrder) {
+      big.forEach(function (t) {
+        var b = lists.get(t).entry.blocks[lists.get(t).next];
+        if (!self.files.has(b.file)) self.files.set(b.file, self.fetchBytes(m.postings.dir + b.file + ".bin"));
+      });
+    }
+
+    // The rarest requirement drives: a document must be in its list.
+    var driver = -1;
+    reqs.forEach(function (r, i) { if (driver < 0 || reqDf[i] < reqDf[driver]) driver = i; });
+    var driverComplete = driver >= 0 && reqs[driver].every(function (t) { return lists.get(t).complete; });
+    var candidates = new Map();
+    var decided = new Set(); // ranked or ruled out: never a candidate again
+    var addFrom = function (t) {
+      lists.get(t).known.forEach(function (_, d) { if (!candidates.has(d) && !decided.has(d)) candidates.set(d, { doc: d }); });
+    };
+    if (driver < 0) {
+      for (var d = 0; d < m.docs; d++) candidates.set(d, { doc: d }); // only a date filter
+    } else if (driverComplete) {
+      reqs[driver].forEach(addFrom);
+    } else {
+      reqs.forEach(function (r) { r.forEach(function (t) { if (!lists.get(t).complete) addFrom(t); }); });
+    }
 
     var weights = new Map();
-    scoredTerms.forEach(function (t) { if (entries.has(t)) weights.set(t, self.bm25.weight(entries.get(t).df)); });
-    var maxScore = function (t) { return entries.has(t) ? entries.get(t).blocks[0].max : 0; };
-
-    // Candidates and what is known about them without their text.
-    var candidates = new Map(); // doc -> {doc, norm}
-    var seen = new Map(); // term -> Map(doc -> posting) from streamed blocks
-    var addCandidates = function (postings, term) {
-      postings.forEach(function (p) {
-        if (!candidates.has(p.doc)) candidates.set(p.doc, { doc: p.doc });
-        if (term !== undefined) {
-          if (!seen.has(term)) seen.set(term, new Map());
-          seen.get(term).set(p.doc, p);
-        }
-      });
+    scored.forEach(function (t) { if (entries.has(t)) weights.set(t, self.bm25.weight(entries.get(t).df)); });
+    var tfOf = function (t, doc) {
+      var l = lists.get(t);
+      if (!l) return 0;
+      var p = l.known.get(doc);
+      if (p) return p.tf;
+      return l.complete ? 0 : undefined;
     };
-    var streamTerm = streamed ? reqs[driver][0] : null;
-    var nextBlock = 0;
-    if (driver < 0) {
-      // Only a date filter: every document is a candidate, newest or oldest first.
-      for (var d = 0; d < m.docs; d++) candidates.set(d, { doc: d });
-    } else if (streamed) {
-      addCandidates(entries.get(streamTerm).inline, streamTerm);
-      nextBlock = 1;
-    } else {
-      reqs[driver].forEach(function (t) { if (full.has(t)) addCandidates(Array.from(full.get(t).values())); });
-    }
-
-    var tfOf = function (term, doc) {
-      if (full.has(term)) { var p = full.get(term).get(doc); return p ? p.tf : 0; }
-      if (seen.has(term) && seen.get(term).has(doc)) return seen.get(term).get(doc).tf;
+    var normOf = function (doc) {
+      for (var l of lists.values()) { var p = l.known.get(doc); if (p && p.norm !== undefined && l.entry.blocks[0].max > 0) return p.norm; }
       return undefined;
     };
-    var evaluate = function (c) {
-      // Membership known from postings?
+    // What the postings say about a candidate: out, or a score (exact or an upper bound).
+    var evaluate = function (cand) {
+      var confirmed = true;
       for (var i = 0; i < reqs.length; i++) {
-        var known = reqs[i].every(function (t) { return full.has(t); });
-        if (known && !reqs[i].some(function (t) { return full.get(t).has(c.doc); })) return { out: true };
+        var any = false, open = false;
+        reqs[i].forEach(function (t) { var tf = tfOf(t, cand.doc); if (tf > 0) any = true; else if (tf === undefined) open = true; });
+        if (!any && !open) return { out: true };
+        if (!any) confirmed = false;
       }
-      var score = f(0), unknown = false, ub = f(0);
-      for (var s = 0; s < scoredTerms.length; s++) {
-        var t = scoredTerms[s];
-        var tf = tfOf(t, c.doc);
-        if (tf === undefined) { unknown = true; ub = f(ub + maxScore(t)); continue; }
-        if (tf > 0) {
-          var norm = c.norm !== undefined ? c.norm : normFromPostings(t, c.doc);
-          if (norm === undefined) { unknown = true; ub = f(ub + maxScore(t)); continue; }
-          score = f(score + self.bm25.score(weights.get(t), tf, norm));
-        }
-      }
-      var reqsKnown = reqs.every(function (r) { return r.every(function (t) { return full.has(t); }) || r.some(function (t) { return tfOf(t, c.doc) > 0; }); });
-      return { out: false, score: score, ub: f(score + ub), certain: !unknown && reqsKnown && !needsText && !range };
+      var norm = cand.norm !== undefined ? cand.norm : normOf(cand.doc);
+      var score = f(0), bound = f(0), unknown = false;
+      scored.forEach(function (t) {
+        var tf = tfOf(t, cand.doc);
+        if (tf === undefined) { unknown = true; bound = f(bound + frontier(t)); return; }
+        if (tf > 0 && norm === undefined) { unknown = true; bound = f(bound + lists.get(t).entry.blocks[0].max); return; }
+        if (tf > 0) score = f(score + self.bm25.score(weights.get(t), tf, norm));
+      });
+      return { out: false, score: score, ub: f(score + bound), certain: !unknown && confirmed && !needsText && !range };
     };
-    var normFromPostings = function (term, doc) {
-      var p = (full.has(term) && full.get(term).get(doc)) || (seen.has(term) && seen.get(term).get(doc));
-      return p ? p.norm : undefined;
-    };
-
     var filterMatches = function (term, rec) {
       var colon = term.indexOf(":"), key = term.slice(0, colon), value = term.slice(colon + 1);
       if (key === "channel") return m.channels[rec.c] === value;
@@ -615,92 +624,84 @@
       if (key === "has") return (rec.h || []).indexOf(value) >= 0;
       return false;
     };
-
     // Exact check and score from the document's own text.
-    var verify = async function (c) {
-      var rec = await self.record(c.doc);
-      c.record = rec;
-      c.norm = rec.n;
+    var verify = async function (cand) {
+      var rec = await self.record(cand.doc);
+      cand.record = rec;
+      cand.norm = rec.n;
       if (range && ((range.lo !== null && rec.t < range.lo) || (range.hi !== null && rec.t >= range.hi))) return null;
       var facts = null;
       var text = function () { return facts || (facts = analyze(rec.x)); };
-      for (var i = 0; i < reqs.length; i++) {
-        var ok = reqs[i].some(function (t) {
-          var tf = tfOf(t, c.doc);
-          if (tf !== undefined) return tf > 0;
-          // Text terms never contain ":"; filter terms are checked against the record.
-          return t.indexOf(":") >= 0 ? filterMatches(t, rec) : text().tf.has(t);
-        });
-        if (!ok) return null;
-      }
-      for (var u of units) if (u.phrase && !hasPhrase(text(), u.phrase)) return null;
+      var tf = function (t) { var k = tfOf(t, cand.doc); return k !== undefined ? k : (t.indexOf(":") >= 0 ? (filterMatches(t, rec) ? 1 : 0) : text().tf.get(t) || 0); };
+      if (!reqs.every(function (r) { return r.some(function (t) { return tf(t) > 0; }); })) return null;
+      for (var un of units) if (un.phrase && !hasPhrase(text(), un.phrase)) return null;
       for (var e of excluded) if (unitMatches(e, text())) return null;
       var score = f(0);
-      scoredTerms.forEach(function (t) {
-        var tf = tfOf(t, c.doc);
-        if (tf === undefined) tf = text().tf.get(t) || 0;
-        if (tf > 0) score = f(score + self.bm25.score(weights.get(t), tf, rec.n));
-      });
+      scored.forEach(function (t) { var n = tf(t); if (n > 0) score = f(score + self.bm25.score(weights.get(t), n, rec.n)); });
       return score;
     };
 
     var byScore = function (a, b) { return b.score - a.score || a.doc - b.doc; };
-    var top = [];
-    var matched = 0, pending = 0;
-    var results = [];
-    if (sort === "relevance") {
-      while (true) {
-        var open = [];
-        candidates.forEach(function (c) {
-          if (c.done) return;
-          var e = evaluate(c);
-          if (e.out) { c.done = true; return; }
-          c.score = e.score;
-          c.ub = e.ub;
-          c.certain = e.certain;
-          open.push(c);
+    var top = [], matched = 0, pending = 0, results;
+    if (!timeOrder) {
+      for (;;) {
+        var uncertain = [];
+        candidates.forEach(function (cand, doc) {
+          var e = evaluate(cand);
+          if (e.out) { candidates.delete(doc); decided.add(doc); return; }
+          cand.score = e.score;
+          cand.ub = e.ub;
+          if (e.certain) { candidates.delete(doc); decided.add(doc); matched++; top.push(cand); } else uncertain.push(cand);
         });
-        // Certain candidates are final.
-        open.filter(function (c) { return c.certain; }).forEach(function (c) { c.done = true; matched++; top.push(c); });
         top.sort(byScore);
         var kth = top.length >= limit ? top[limit - 1].score : -Infinity;
-        var rest = open.filter(function (c) { return !c.certain; }).sort(function (a, b) { return b.ub - a.ub || a.doc - b.doc; });
-        // Verify the most promising uncertain candidates, a batch at a time.
-        while (rest.length && (top.length < limit || rest[0].ub > kth)) {
-          var batch = rest.splice(0, limit * 2);
+        // A document not seen in any list yet scores at most the sum of the frontiers.
+        var unseen = driverComplete ? -Infinity : scored.reduce(function (s, t) { return f(s + frontier(t)); }, f(0));
+        if (!driverComplete && big.every(function (t) { return lists.get(t).complete; })) unseen = -Infinity;
+        uncertain.sort(function (a, b) { return b.ub - a.ub || a.doc - b.doc; });
+        var hot = uncertain.filter(function (cand) { return top.length < limit || cand.ub > kth; });
+        pending = uncertain.length;
+        if (!hot.length && (top.length >= limit ? unseen <= kth : unseen === -Infinity)) break;
+        var readable = big.filter(function (t) { return !lists.get(t).complete; });
+        // Blocks in posting files already fetched cost nothing: read them first.
+        var free = readable.filter(function (t) { return self.files.has(lists.get(t).entry.blocks[lists.get(t).next].file); });
+        if (free.length) {
+          for (var ft of free) {
+            await readNext(ft);
+            if (!driverComplete && reqs.some(function (r) { return r.indexOf(ft) >= 0; })) addFrom(ft);
+          }
+        } else if (hot.length && (hot.length <= limit || !readable.length)) {
+          // Few candidates left in doubt (most will be hits, whose records are needed anyway).
+          var batch = hot.slice(0, limit);
           var scores = await Promise.all(batch.map(verify));
-          batch.forEach(function (c, i) {
-            c.done = true;
+          batch.forEach(function (cand, i) {
+            candidates.delete(cand.doc);
+            decided.add(cand.doc);
             if (scores[i] === null) return;
-            c.score = scores[i];
+            cand.score = scores[i];
             matched++;
-            top.push(c);
+            top.push(cand);
           });
-          top.sort(byScore);
-          kth = top.length >= limit ? top[limit - 1].score : -Infinity;
+        } else if (readable.length) {
+          // Many in doubt: read the next block of the list with the most to tell.
+          readable.sort(function (a, b) { return frontier(b) - frontier(a); });
+          var t = readable[0];
+          await readNext(t);
+          if (!driverComplete && reqs.some(function (r) { return r.indexOf(t) >= 0; })) addFrom(t);
+        } else {
+          break;
         }
-        pending = rest.length;
-        // Unread blocks of a streamed driver could still hold better documents.
-        var driverEntry = streamed ? entries.get(streamTerm) : null;
-        if (!driverEntry || nextBlock >= driverEntry.blocks.length) break;
-        var others = scoredTerms.reduce(function (s, t) { return t === streamTerm ? s : f(s + maxScore(t)); }, f(0));
-        if (top.length >= limit && f(driverEntry.blocks[nextBlock].max + others) <= kth) break;
-        addCandidates(await self.block(driverEntry, nextBlock), streamTerm);
-        nextBlock++;
       }
+      top.sort(byScore);
       results = top.slice(0, limit);
     } else {
-      // Time order: ords are in time order.
+      // Time order (ords are in time order); every list was read whole.
+      results = [];
       var ordered = Array.from(candidates.values()).sort(function (a, b) { return sort === "newest" ? b.doc - a.doc : a.doc - b.doc; });
-      for (var i = 0; i < ordered.length; i++) {
-        var cand = ordered[i];
+      for (var cand of ordered) {
         var ev = evaluate(cand);
         if (ev.out) continue;
-        if (results.length >= limit) {
-          if (ev.certain) { matched++; continue; }
-          pending++;
-          continue;
-        }
+        if (results.length >= limit) { if (ev.certain) matched++; else pending++; continue; }
         var sc = ev.certain ? ev.score : await verify(cand);
         if (sc === null) continue;
         cand.score = sc;
@@ -708,14 +709,15 @@
         results.push(cand);
       }
     }
-    var estimate = pending > 0;
-    var hits = await Promise.all(results.map(async function (c) {
-      var rec = c.record || (await self.record(c.doc));
-      return self.hit(c.doc, rec, c.score, units);
+    var hits = await Promise.all(results.map(async function (cand) {
+      return self.hit(cand.doc, cand.record || (await self.record(cand.doc)), cand.score, units);
     }));
     var out = { total: matched, hits: hits };
-    if (estimate) {
-      out.total = matched + pending;
+    var simple = reqs.length === 1 && reqs[0].length === 1 && !needsText && !range;
+    if (simple) {
+      out.total = reqDf[0];
+    } else if (pending > 0 || !driverComplete) {
+      out.total = driverComplete ? matched + pending : Math.max(matched, Math.min.apply(null, reqDf));
       out.total_is_estimate = true;
     }
     return out;
