@@ -6,10 +6,18 @@
 //!
 //! Deterministic (`--seed`, default 42): the same arguments give byte-identical files. Twenty
 //! channels, about 50 messages per channel-day from 2014-01-01, each channel with its own mix
-//! of monitoring alerts (threshold alerts, Alertmanager, PagerDuty), pasted nginx log lines
+//! of monitoring alerts (threshold alerts, Alertmanager, `PagerDuty`), pasted nginx log lines
 //! with `upstream=host:port`, deploy and CI bots, and human chatter: Zipf-distributed English
 //! with ops vocabulary, hostnames from a 1,500-host fleet, metric names, numbers with units,
 //! ticket ids, mentions and URLs. About 5% of messages are thread replies.
+
+// Random numbers are cut down to indexes and counts all over; every value is small.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -87,7 +95,7 @@ const STATUSES: &[(u32, u32)] = &[
     (504, 1),
 ];
 
-/// SplitMix64: small, fast, and the same everywhere.
+/// `SplitMix64`: small, fast, and the same everywhere.
 struct Rng(u64);
 
 impl Rng {
@@ -191,7 +199,7 @@ impl World {
             }
             match rng.below(40) {
                 0 => text.push_str(self.host(rng)),
-                1 => text.push_str(*rng.pick(METRICS)),
+                1 => text.push_str(rng.pick::<&str>(METRICS)),
                 2 => {
                     let _ = write!(text, "{}{}", rng.below(900) + 10, rng.pick(&["ms", "s", "GB", "%", "k"]));
                 }
@@ -275,7 +283,7 @@ fn message(world: &World, rng: &mut Rng, channel: usize, ts: &str, thread: Optio
         }
         3 => {
             let mut text = String::from("```");
-            for i in 0..1 + rng.below(4) {
+            for i in 0..=rng.below(4) {
                 if i > 0 {
                     text.push('\n');
                 }
