@@ -305,11 +305,21 @@
   // A posting list this long or shorter is read whole (about 14 KB); longer lists are
   // streamed best block first, or checked against candidates' text.
   var FULL_POSTINGS = 4096;
+  // Proving the top hits of an AND of long lists whose scores barely differ (or that an
+  // intersection is empty) can need most of both lists. Past this many bytes for one query
+  // the client stops and says so (approximate: true); `scrollback search` stays exact.
+  var BUDGET = 256 * 1024;
   var EMPTY = function () { return { total: 0, hits: [] }; };
 
   function Engine(fetchBytes, options) {
-    this.fetchBytes = fetchBytes;
+    var self = this;
+    this.spent = 0;
+    this.fetchBytes = function (p) {
+      return fetchBytes(p).then(function (b) { self.spent += b.length; return b; });
+    };
     this.fullPostings = (options && options.fullPostings) || FULL_POSTINGS;
+    // Bytes a query may fetch while refining its ranking (see `budget` in search()).
+    this.budget = (options && options.budget) || BUDGET;
     this.manifest = null;
     this.shards = new Map();
     this.files = new Map();
@@ -487,6 +497,9 @@
     var q = parse(String(input), !!options.prefix);
     var sort = options.sort || q.sort;
     if (isEmptyQuery(q) || m.docs === 0) return EMPTY();
+    var spentBefore = this.spent;
+    var approximate = false;
+    var CHUNK_BYTES = 2500; // about one gzipped document file
 
     // Resolve text clauses against the dictionary.
     var units = [];
@@ -663,6 +676,7 @@
         pending = uncertain.length;
         if (!hot.length && (top.length >= limit ? unseen <= kth : unseen === -Infinity)) break;
         var readable = big.filter(function (t) { return !lists.get(t).complete; });
+        var over = function (cost) { return self.spent - spentBefore + cost > self.budget; };
         // Blocks in posting files already fetched cost nothing: read them first.
         var free = readable.filter(function (t) { return self.files.has(lists.get(t).entry.blocks[lists.get(t).next].file); });
         if (free.length) {
@@ -673,6 +687,9 @@
         } else if (hot.length && (hot.length <= limit || !readable.length)) {
           // Few candidates left in doubt (most will be hits, whose records are needed anyway).
           var batch = hot.slice(0, limit);
+          var fresh = new Set(batch.map(function (cand) { return Math.floor(cand.doc / m.documents.per_file); }));
+          fresh.forEach(function (n) { if (self.chunks.has(n)) fresh.delete(n); });
+          if (over(fresh.size * CHUNK_BYTES)) { approximate = true; break; }
           var scores = await Promise.all(batch.map(verify));
           batch.forEach(function (cand, i) {
             candidates.delete(cand.doc);
@@ -686,6 +703,7 @@
           // Many in doubt: read the next block of the list with the most to tell.
           readable.sort(function (a, b) { return frontier(b) - frontier(a); });
           var t = readable[0];
+          if (over(lists.get(t).entry.blocks[lists.get(t).next].length)) { approximate = true; break; }
           await readNext(t);
           if (!driverComplete && reqs.some(function (r) { return r.indexOf(t) >= 0; })) addFrom(t);
         } else {
@@ -713,6 +731,9 @@
       return self.hit(cand.doc, cand.record || (await self.record(cand.doc)), cand.score, units);
     }));
     var out = { total: matched, hits: hits };
+    // Stopped refining at the byte budget: these are real matches with exact scores, but a
+    // better one may not have been read yet.
+    if (approximate) out.approximate = true;
     var simple = reqs.length === 1 && reqs[0].length === 1 && !needsText && !range;
     if (simple) {
       out.total = reqDf[0];
@@ -856,6 +877,7 @@
       if (!query.trim()) { status.textContent = ""; return; }
       var n = results.total;
       status.textContent = n === 0 ? "No messages match." : (results.total_is_estimate ? "About " : "") + n + (n === 1 ? " message" : " messages");
+      if (results.approximate) status.textContent += " (best of what this page could read quickly; `scrollback search` ranks the whole archive exactly)";
       results.hits.forEach(function (hit) {
         var li = document.createElement("li");
         li.className = "search-hit";
