@@ -94,6 +94,16 @@ impl Site {
         self.out.join(url).join("index.html").is_file()
     }
 
+    /// The published channels' slugs, sorted.
+    pub fn channels(&self) -> Vec<String> {
+        let mut slugs: Vec<String> = fs_err::read_dir(self.out.join("c"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        slugs.sort();
+        slugs
+    }
+
     /// Every file, `/`-separated path → bytes.
     pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
         tree(&self.out)

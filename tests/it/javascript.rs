@@ -15,24 +15,28 @@ pub fn available(program: &str, arg: &str) -> bool {
     found
 }
 
-#[test]
-fn the_search_page_engine_reproduces_the_rust_results() {
-    if !available("node", "--version") {
-        return;
-    }
+/// Runs `node --test <dir>` against the binary built for these tests.
+fn node_tests(dir: &str, env: &[(&str, &str)]) {
     let output = Command::new("node")
-        .args(["--test", "tests/js/"])
+        .args(["--test", dir])
         .current_dir(repo())
         .env("SCROLLBACK_BIN", env!("CARGO_BIN_EXE_scrollback"))
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        output.status.success(),
-        "node tests failed:\n{stdout}\n{}",
+        output.status.success() && stdout.contains("# fail 0"),
+        "node tests in {dir} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("# fail 0"), "{stdout}");
+}
+
+#[test]
+fn the_search_page_engine_reproduces_the_rust_results() {
+    if available("node", "--version") {
+        node_tests("tests/js/", &[]);
+    }
 }
 
 #[test]
@@ -50,17 +54,5 @@ fn the_search_page_works_in_a_real_browser() {
         );
         return;
     }
-    let output = Command::new("node")
-        .args(["--test", "tests/browser/"])
-        .current_dir(repo())
-        .env("SCROLLBACK_BIN", env!("CARGO_BIN_EXE_scrollback"))
-        .env("CHROMIUM", &chromium)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "browser tests failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    node_tests("tests/browser/", &[("CHROMIUM", &chromium)]);
 }
