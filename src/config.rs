@@ -62,6 +62,93 @@ pub struct Config {
     pub publish: Publish,
     /// A directory whose `templates/*.html` and `assets/*` override the built-in theme.
     pub theme: Option<PathBuf>,
+    /// How incidents are detected, and incidents declared by hand.
+    pub incidents: Incidents,
+}
+
+/// `[incidents]`: detection rules and declarations.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Incidents {
+    /// Detect incidents from alerts and markers at all.
+    pub detect: bool,
+    /// An alert nobody paged about becomes an incident once it has been open this long.
+    pub min_duration: Duration,
+    /// Alerts in a channel within this long of each other are one burst.
+    pub window: Duration,
+    /// An incident with no resolve closes after this long without alerts (marked inferred).
+    pub quiet: Duration,
+    /// Phrases in a person's message that resolve the channel's open incident.
+    pub all_clear: Vec<String>,
+    /// Reactions that put a message on its incident's timeline.
+    pub timeline_emoji: Vec<String>,
+    /// Incidents declared by hand; they override or extend what is detected.
+    pub declare: Vec<Declared>,
+}
+
+impl Default for Incidents {
+    fn default() -> Self {
+        Incidents {
+            detect: true,
+            min_duration: Duration(30 * 60),
+            window: Duration(30 * 60),
+            quiet: Duration(2 * 60 * 60),
+            all_clear: vec!["all clear".to_owned(), "all-clear".to_owned()],
+            timeline_emoji: vec!["stopwatch".to_owned(), "pushpin".to_owned()],
+            declare: Vec::new(),
+        }
+    }
+}
+
+/// `[[incidents.declare]]`: an incident stated in the config.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Declared {
+    /// Channel name.
+    pub channel: String,
+    /// Start, RFC 3339 (`2014-01-17T17:11:00Z`).
+    pub start: String,
+    /// End, RFC 3339; absent while ongoing.
+    #[serde(default)]
+    pub end: Option<String>,
+    /// Title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Severity label (`SEV1`, `major`…).
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// Link to the postmortem.
+    #[serde(default)]
+    pub postmortem: Option<String>,
+}
+
+/// A length of time written `90s`, `30m`, `2h` or `1d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub i64);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text).map(Duration).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected a duration like \"90s\", \"30m\", \"2h\" or \"1d\", found {text:?}"
+            ))
+        })
+    }
+}
+
+fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = number.parse().ok()?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(scale)
 }
 
 impl Default for Config {
@@ -74,6 +161,7 @@ impl Default for Config {
             out: None,
             publish: Publish::default(),
             theme: None,
+            incidents: Incidents::default(),
         }
     }
 }
@@ -252,6 +340,29 @@ out = "public"
 # (`scrollback init --theme` writes the defaults there to start from).
 # theme = "theme"
 
+[incidents]
+# Detect incidents from alert bots (PagerDuty, Alertmanager/Grafana, Datadog, Sentry, Opsgenie,
+# Nagios, threshold alerts) and human markers ("@incident declare", all-clear phrases).
+detect = true
+# An alert nobody paged about becomes an incident once open this long.
+min_duration = "30m"
+# Alerts in one channel within this long of each other belong together.
+window = "30m"
+# With no resolve, an incident closes this long after its last alert (marked "inferred").
+quiet = "2h"
+# Phrases in a person's message that resolve the channel's open incident.
+all_clear = ["all clear", "all-clear"]
+# Reactions that put a message on its incident's timeline.
+timeline_emoji = ["stopwatch", "pushpin"]
+# Incidents declared by hand (repeat the block for more):
+# [[incidents.declare]]
+# channel = "ops"
+# start = "2014-01-15T10:00:00Z"
+# end = "2014-01-15T11:30:00Z"
+# title = "Billing export delayed"
+# severity = "SEV3"
+# postmortem = "https://wiki.example.com/postmortems/billing-export"
+
 [publish]
 # Public channels to publish: "public" for all of them, or a list of names.
 channels = "public"
@@ -300,6 +411,19 @@ mod tests {
             err.to_string(),
             "environment: display_timezone: unknown time zone \"Mars/Base\"; expected an IANA name like \"UTC\" or \"Europe/Berlin\""
         );
+    }
+
+    #[test]
+    fn durations_and_declarations_parse() {
+        let c = Config::parse(
+            "[incidents]\nquiet = \"90m\"\n[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2014-01-15T10:00:00Z\"\n",
+            "s",
+        )
+        .unwrap();
+        assert_eq!(c.incidents.quiet, Duration(5400));
+        assert_eq!(c.incidents.declare[0].channel, "ops");
+        let err = Config::parse("[incidents]\nquiet = \"soon\"\n", "s").unwrap_err().to_string();
+        assert!(err.contains("expected a duration like \"90s\""), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod incidents;
 pub mod index;
 pub mod ingest;
 pub mod layout;

@@ -339,3 +339,81 @@ impl Archive {
         self.channels.iter().map(|c| c.messages.len()).sum()
     }
 }
+
+/// An incident: detected from the chat or declared in the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// Stable id and URL slug: `<YYYY-MM-DD>-<channel>-<HHMM>` of the start in the display zone.
+    pub id: String,
+    /// Index of its channel in `Archive::channels`.
+    pub channel: usize,
+    /// What happened, in a line.
+    pub title: String,
+    /// Severity as the source or a person named it; `None` is "unset".
+    pub severity: Option<String>,
+    /// When it started, and the message that says so.
+    pub start: Evidence,
+    /// When someone acknowledged it.
+    pub acknowledged: Option<Evidence>,
+    /// When it was resolved (`None`: ongoing).
+    pub resolved: Option<Evidence>,
+    /// The end was inferred from a quiet period, not stated.
+    pub inferred_end: bool,
+    /// The alerts that fired, grouped by what they are about.
+    pub alerts: Vec<AlertGroup>,
+    /// Key moments, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// People who took part, in order of first appearance.
+    pub participants: Vec<String>,
+    /// Incident lead, if someone was named.
+    pub lead: Option<String>,
+    /// Summary, if someone wrote one with `@incident summary`.
+    pub summary: Option<String>,
+    /// Postmortem link (from the config).
+    pub postmortem: Option<String>,
+    /// Declared in the config rather than (only) detected.
+    pub declared: bool,
+    /// Ids of the channel's messages during the incident.
+    pub messages: Vec<MessageId>,
+}
+
+/// A moment and the message it comes from (none for config declarations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// When.
+    pub time: Timestamp,
+    /// The message in the incident's channel that shows it.
+    pub message: Option<MessageId>,
+}
+
+/// Alerts of one kind about one thing (one `PagerDuty` incident, one Alertmanager group…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertGroup {
+    /// `pagerduty`, `alertmanager`, `threshold`, `logs`…
+    pub source: String,
+    /// What the alerts are about, as the source names it.
+    pub label: String,
+    /// Messages seen.
+    pub count: usize,
+    /// The first one.
+    pub first: Evidence,
+    /// The latest one.
+    pub last: Evidence,
+    /// When the source said it recovered.
+    pub resolved: Option<Evidence>,
+}
+
+/// One line of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// When.
+    pub time: Timestamp,
+    /// The message.
+    pub message: MessageId,
+    /// `alert`, `page`, `acknowledged`, `resolved`, `info`, `declared`, `note`, `pinned`.
+    pub kind: &'static str,
+    /// Who posted it.
+    pub author: String,
+    /// The message as plain text, shortened.
+    pub text: String,
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::incidents;
 use crate::index::{self, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::Layout;
@@ -78,6 +79,8 @@ pub struct Report {
     pub messages: usize,
     /// Pages written (0 for `check`).
     pub pages: usize,
+    /// Incidents found or declared.
+    pub incidents: usize,
     /// Channels kept out, and why.
     pub withheld: Withheld,
     /// Redactions per rule.
@@ -163,6 +166,12 @@ impl<'a> Site<'a> {
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
+        let incidents =
+            self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
+        self.report.incidents = incidents.len();
+        if std::env::var_os("SCROLLBACK_DEBUG_INCIDENTS").is_some() {
+            eprintln!("{incidents:#?}");
+        }
         let index_dir = staging.sidecar()?;
         let docs = self.timed("index", |site| {
             let docs = index::documents::collect(archive, &layout, &tz);

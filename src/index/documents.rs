@@ -53,7 +53,7 @@ pub fn collect(archive: &Archive, layout: &Layout, tz: &TimeZone) -> Vec<SearchD
             if message.kind.is_system() {
                 continue;
             }
-            let text = search_text(message, &ctx);
+            let text = markup::message_text(message, &ctx);
             if text.is_empty() {
                 continue;
             }
@@ -79,30 +79,6 @@ pub fn collect(archive: &Archive, layout: &Layout, tz: &TimeZone) -> Vec<SearchD
         doc.ord = ord as u64;
     }
     docs
-}
-
-/// The message as plain text, then its cards and file names, one per line.
-pub fn search_text(message: &Message, ctx: &Context) -> String {
-    let mut parts = vec![markup::to_plain(&message.text, ctx)];
-    for a in &message.attachments {
-        let plain = |t: &Option<crate::model::Text>| t.as_ref().map(|t| markup::to_plain(t, ctx));
-        parts.extend(plain(&a.pretext));
-        parts.extend(a.author_name.clone());
-        parts.extend(a.title.clone());
-        parts.extend(plain(&a.text));
-        for field in &a.fields {
-            parts.push(format!("{}: {}", field.title, markup::to_plain(&field.value, ctx)));
-        }
-        if a.text.is_none() && a.title.is_none() && a.fields.is_empty() {
-            parts.extend(a.fallback.clone());
-        }
-    }
-    for file in &message.files {
-        parts.extend(file.title.clone());
-        parts.push(file.name.clone());
-    }
-    parts.retain(|p| !p.trim().is_empty());
-    parts.join("\n")
 }
 
 fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {

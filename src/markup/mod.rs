@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use crate::model::{Markup, Text, User, UserId};
+use crate::model::{Markup, Message, Text, User, UserId};
 
 /// What markup needs from the rest of the archive: names for mentions and links to channels.
 pub struct Context<'a> {
@@ -92,6 +92,32 @@ pub fn to_plain(text: &Text, ctx: &Context) -> String {
 /// Whether the text links anywhere (for `has:link`).
 pub fn has_link(text: &Text, ctx: &Context) -> bool {
     events(text, ctx).iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })))
+}
+
+/// Everything a reader sees of a message as plain text: the message, then its cards (bot
+/// alerts, unfurls) and its file names, one per line. What search indexes and what incident
+/// rules match.
+pub fn message_text(message: &Message, ctx: &Context) -> String {
+    let mut parts = vec![to_plain(&message.text, ctx)];
+    for a in &message.attachments {
+        let plain = |t: &Option<Text>| t.as_ref().map(|t| to_plain(t, ctx));
+        parts.extend(plain(&a.pretext));
+        parts.extend(a.author_name.clone());
+        parts.extend(a.title.clone());
+        parts.extend(plain(&a.text));
+        for field in &a.fields {
+            parts.push(format!("{}: {}", field.title, to_plain(&field.value, ctx)));
+        }
+        if a.text.is_none() && a.title.is_none() && a.fields.is_empty() {
+            parts.extend(a.fallback.clone());
+        }
+    }
+    for file in &message.files {
+        parts.extend(file.title.clone());
+        parts.push(file.name.clone());
+    }
+    parts.retain(|p| !p.trim().is_empty());
+    parts.join("\n")
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -1,0 +1,758 @@
+//! Incidents, detected from the chat itself with provenance, or declared in the config.
+//!
+//! Rules (`shared/reference/incidents.md` §3–4):
+//! - Only bots and integrations open or close incidents from alert text; a person typing
+//!   `[RESOLVED]` changes nothing. Recognised: `PagerDuty` (and its chat relays), Opsgenie,
+//!   Alertmanager and Grafana (`[FIRING:n]`/`[RESOLVED]`), Datadog (`[Triggered]`/`[Recovered]`),
+//!   Sentry metric alerts, Nagios/Icinga, threshold alerts (`Alert triggered at … for 'metric'
+//!   with value … from host` / `Alert cleared …`); log-search hits and exception reports
+//!   (Honeybadger) join an incident but do not open one.
+//! - Alerts are grouped by their key (incident number, alert group, monitor, metric and
+//!   host). Alerts in a channel within `window` of each other, or while an incident is open
+//!   there, belong to the same incident.
+//! - An alert becomes an incident when a pager triggers, a person declares it
+//!   (`@incident declare …`, "declaring an incident"), or it stays open `min_duration`.
+//!   Alerts that clear sooner, unpaged, are routine and stay plain messages.
+//! - It resolves when its pages resolve (or, unpaged, all its alerts clear), when a person
+//!   gives the all-clear (`all_clear` phrases, `@incident resolve`), or, failing all that,
+//!   `quiet` after its last alert, marked inferred. Acknowledged: the first page
+//!   acknowledgement or `@incident ack`.
+//! - Every time comes with the message that set it. Ids are the start in the display zone:
+//!   `2014-01-17-ops-1711`, so they survive rebuilds with more messages before or after.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use regex::Regex;
+
+use crate::config::{Declared, Incidents as Rules};
+use crate::layout::Layout;
+use crate::markup::{self, Context};
+use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, TimelineEntry};
+
+/// What a message says about incidents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// An alert fired (or keeps firing).
+    Open {
+        /// Source family.
+        source: &'static str,
+        /// What it is about, unique within the source.
+        key: String,
+        /// A readable label.
+        label: String,
+        /// A pager (wakes people up): escalates to an incident at once.
+        paging: bool,
+    },
+    /// Someone acknowledged (`key` `None`: whatever is open in the channel).
+    Ack {
+        /// The alert key, when the source names one.
+        key: Option<String>,
+    },
+    /// An alert recovered or a page resolved (`key` `None`: the whole incident).
+    Resolve {
+        /// The alert key, when the source names one.
+        key: Option<String>,
+    },
+    /// Supporting evidence (log-search hits, exception reports): joins, never opens.
+    Info {
+        /// Source family.
+        source: &'static str,
+        /// A readable label.
+        label: String,
+    },
+    /// A person declared an incident.
+    Declare {
+        /// Title, if given.
+        title: Option<String>,
+    },
+    /// A person set a field.
+    Set {
+        /// `severity`, `lead`, `summary` or `title`.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in incident patterns compile")
+}
+
+static PAGER_STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(triggered|acknowledged|resolved)\b"));
+static PAGER_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"#\s?(\d+)(?::\s*(.+))?"));
+static PAGER_RELAY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"Incident (?:\[(\d+)\]\([^)]*\)|# ?(\d+) :\s*)\s*(triggered|unacknowledged|acknowledged|resolved)\b")
+});
+static OPSGENIE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"OpsGenie: \[Alert for (?P<integ>[^\]]+)\.\][\s\S]*Type: \*?(?P<action>Create|Acknowledge|UnAcknowledge|Close|Delete)\b",
+    )
+});
+static ALERTMANAGER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\[(?P<state>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]\s+(?P<group>.+)$",
+    )
+});
+static DATADOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:\[P[1-5]\]\s*)?\[(?P<transition>Triggered|Re-Triggered|Recovered|Warn|No Data|Re-Notified)(?: on \{(?P<scope>[^}]*)\})?\]\s*(?P<monitor>.+)$",
+    )
+});
+static SENTRY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?P<status>Critical|Warning|Resolved):\s+(?P<rule>.+)$"));
+static NAGIOS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\*\* (?P<type>PROBLEM|RECOVERY|ACKNOWLEDGEMENT) (?:Service|Host) Alert: (?P<target>.+?) is (?P<state>[A-Z]+) \*\*",
+    )
+});
+static THRESHOLD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"Alert (?P<state>triggered|cleared)(?: at .+?)? for '(?P<metric>[^']+)'(?: with value \S+)?(?: from (?P<source>[^\s,]+))?",
+    )
+});
+static HONEYBADGER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\[(?P<project>[^/\]\s]+)/(?P<env>[^\]\s]+)\]\s+(?P<summary>.+)$"));
+static LOG_SEARCH: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)"?(?P<search>[^"\n]+?)"? search found (?P<count>\d+) match"#));
+static ONCALL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?P<verb>Acknowledged|Resolved)(?: by (?P<who>.+)| automatically)?$"));
+static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*[@/]incident\s+(?P<verb>declare|start|ack|acknowledge|resolve|close|severity|sev|lead|summary|title)\b[:\s]*(?P<rest>.*)$",
+    )
+});
+static DECLARING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(?:I am |I'm )?declaring an incident\b[:,.\s-]*(?P<rest>.*)$"));
+
+/// What a bot's message (as plain text) says.
+pub fn bot_signals(author: &str, text: &str) -> Vec<Signal> {
+    let author = author.to_lowercase();
+    if author.contains("pagerduty") || author.contains("pager duty") || PAGER_RELAY.is_match(text) {
+        return pager(text);
+    }
+    if let Some(c) = OPSGENIE.captures(text) {
+        let key = format!("opsgenie:{}", &c["integ"]);
+        return vec![match &c["action"] {
+            "Create" => Signal::Open { source: "opsgenie", key, label: c["integ"].to_owned(), paging: true },
+            "Acknowledge" => Signal::Ack { key: Some(key) },
+            "Close" | "Delete" => Signal::Resolve { key: Some(key) },
+            _ => Signal::Info { source: "opsgenie", label: c["integ"].to_owned() },
+        }];
+    }
+    let mut signals = Vec::new();
+    for line in text.lines().map(str::trim) {
+        signals.extend(line_signal(line));
+    }
+    signals
+}
+
+fn line_signal(line: &str) -> Option<Signal> {
+    if let Some(c) = ALERTMANAGER.captures(line) {
+        let group = c["group"].split(" | ").next().unwrap_or("").trim();
+        let group = group.rsplit_once(" (").filter(|(_, rest)| rest.ends_with(')')).map_or(group, |(g, _)| g);
+        let key = format!("alertmanager:{group}");
+        let still_firing = c.name("firing").is_some_and(|n| n.as_str() != "0");
+        return Some(if &c["state"] == "FIRING" || still_firing {
+            Signal::Open { source: "alertmanager", key, label: group.to_owned(), paging: false }
+        } else {
+            Signal::Resolve { key: Some(key) }
+        });
+    }
+    if let Some(c) = DATADOG.captures(line) {
+        let monitor = c["monitor"].trim();
+        let label = match c.name("scope") {
+            Some(scope) => format!("{monitor} on {}", scope.as_str()),
+            None => monitor.to_owned(),
+        };
+        let key = format!("datadog:{label}");
+        return Some(match &c["transition"] {
+            "Triggered" | "Re-Triggered" => Signal::Open { source: "datadog", key, label, paging: false },
+            "Recovered" => Signal::Resolve { key: Some(key) },
+            _ => Signal::Info { source: "datadog", label },
+        });
+    }
+    if let Some(c) = NAGIOS.captures(line) {
+        let key = format!("nagios:{}", &c["target"]);
+        let label = format!("{} is {}", &c["target"], &c["state"]);
+        return Some(match &c["type"] {
+            "PROBLEM" => Signal::Open { source: "nagios", key, label, paging: false },
+            "ACKNOWLEDGEMENT" => Signal::Ack { key: Some(key) },
+            _ => Signal::Resolve { key: Some(key) },
+        });
+    }
+    if let Some(c) = THRESHOLD.captures(line) {
+        let label = match c.name("source") {
+            Some(source) => format!("{} on {}", &c["metric"], source.as_str()),
+            None => c["metric"].to_owned(),
+        };
+        let key = format!("threshold:{label}");
+        return Some(if &c["state"] == "triggered" {
+            Signal::Open { source: "threshold", key, label, paging: false }
+        } else {
+            Signal::Resolve { key: Some(key) }
+        });
+    }
+    if let Some(c) = SENTRY.captures(line) {
+        let key = format!("sentry:{}", &c["rule"]);
+        return Some(if &c["status"] == "Resolved" {
+            Signal::Resolve { key: Some(key) }
+        } else {
+            Signal::Open { source: "sentry", key, label: c["rule"].to_owned(), paging: false }
+        });
+    }
+    if let Some(c) = LOG_SEARCH.captures(line) {
+        return Some(Signal::Info { source: "logs", label: format!("\"{}\"", c["search"].trim()) });
+    }
+    if let Some(c) = HONEYBADGER.captures(line) {
+        return Some(Signal::Info {
+            source: "exceptions",
+            label: format!("[{}/{}] {}", &c["project"], &c["env"], &c["summary"]),
+        });
+    }
+    if let Some(c) = ONCALL.captures(line) {
+        return Some(if &c["verb"] == "Acknowledged" {
+            Signal::Ack { key: None }
+        } else {
+            Signal::Resolve { key: None }
+        });
+    }
+    None
+}
+
+/// `PagerDuty` cards and relays: incident number + status word (reference P8–P10).
+fn pager(text: &str) -> Vec<Signal> {
+    let (number, status) = if let Some(c) = PAGER_RELAY.captures(text) {
+        let number = c.get(1).or(c.get(2)).map_or("", |m| m.as_str()).to_owned();
+        (number, c[3].to_lowercase())
+    } else {
+        let Some(status) = PAGER_STATUS.find(text) else { return Vec::new() };
+        let Some(number) = PAGER_NUMBER.captures(text) else { return Vec::new() };
+        (number[1].to_owned(), status.as_str().to_lowercase())
+    };
+    let label = PAGER_NUMBER.captures(text).and_then(|c| c.get(2)).map_or_else(
+        || format!("PagerDuty incident #{number}"),
+        |l| l.as_str().lines().next().unwrap_or("").trim().to_owned(),
+    );
+    let key = format!("pagerduty:{number}");
+    vec![match status.as_str() {
+        "triggered" => Signal::Open { source: "pagerduty", key, label, paging: true },
+        "acknowledged" => Signal::Ack { key: Some(key) },
+        "resolved" => Signal::Resolve { key: Some(key) },
+        _ => Signal::Info { source: "pagerduty", label },
+    }]
+}
+
+/// What a person's message says: commands, declarations, the all-clear.
+pub fn human_signals(text: &str, all_clear: &[String]) -> Vec<Signal> {
+    let first = text.lines().next().unwrap_or("");
+    if let Some(c) = COMMAND.captures(first) {
+        let rest = c["rest"].trim().to_owned();
+        let value = || rest.clone();
+        return vec![match c["verb"].to_lowercase().as_str() {
+            "declare" | "start" => Signal::Declare { title: Some(rest.clone()).filter(|r| !r.is_empty()) },
+            "ack" | "acknowledge" => Signal::Ack { key: None },
+            "resolve" | "close" => Signal::Resolve { key: None },
+            "severity" | "sev" => Signal::Set { field: "severity", value: value() },
+            "lead" => Signal::Set { field: "lead", value: value() },
+            "summary" => Signal::Set { field: "summary", value: value() },
+            _ => Signal::Set { field: "title", value: value() },
+        }];
+    }
+    if let Some(c) = DECLARING.captures(first) {
+        return vec![Signal::Declare { title: Some(c["rest"].trim().to_owned()).filter(|r| !r.is_empty()) }];
+    }
+    let lower = text.to_lowercase();
+    if all_clear.iter().any(|phrase| contains_phrase(&lower, &phrase.to_lowercase())) {
+        return vec![Signal::Resolve { key: None }];
+    }
+    Vec::new()
+}
+
+/// `phrase` as whole words in `text`.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+/// An incident (or a candidate for one) being followed through a channel.
+struct Open {
+    escalated: bool,
+    start: Evidence,
+    last_alert: Timestamp,
+    title: Option<String>,
+    /// key → (group index, open, paging)
+    keys: BTreeMap<String, (usize, bool, bool)>,
+    groups: Vec<AlertGroup>,
+    acknowledged: Option<Evidence>,
+    resolved: Option<Evidence>,
+    inferred_end: bool,
+    timeline: Vec<(Evidence, &'static str)>,
+    severity: Option<String>,
+    lead: Option<String>,
+    summary: Option<String>,
+}
+
+impl Open {
+    fn new(at: Evidence) -> Open {
+        Open {
+            escalated: false,
+            last_alert: at.time,
+            start: at,
+            title: None,
+            keys: BTreeMap::new(),
+            groups: Vec::new(),
+            acknowledged: None,
+            resolved: None,
+            inferred_end: false,
+            timeline: Vec::new(),
+            severity: None,
+            lead: None,
+            summary: None,
+        }
+    }
+
+    fn group(&mut self, source: &str, key: &str, label: &str, at: &Evidence) -> usize {
+        if let Some((index, _, _)) = self.keys.get(key) {
+            let g = &mut self.groups[*index];
+            g.count += 1;
+            g.last = at.clone();
+            return *index;
+        }
+        self.groups.push(AlertGroup {
+            source: source.to_owned(),
+            label: label.to_owned(),
+            count: 1,
+            first: at.clone(),
+            last: at.clone(),
+            resolved: None,
+        });
+        self.groups.len() - 1
+    }
+
+    /// Whether every page (or, unpaged, every alert) has resolved.
+    fn all_clear(&self) -> bool {
+        let paged = self.keys.values().any(|(_, _, paging)| *paging);
+        let relevant = self.keys.values().filter(|(_, _, paging)| *paging || !paged);
+        let mut any = false;
+        for (_, open, _) in relevant {
+            any = true;
+            if *open {
+                return false;
+            }
+        }
+        any
+    }
+}
+
+/// Detects incidents in every published channel and applies the config's declarations.
+pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) -> Vec<Incident> {
+    let end_of_archive = archive
+        .channels
+        .iter()
+        .filter_map(|c| c.messages.last())
+        .map(|m| m.time)
+        .max()
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut found: Vec<(usize, Open)> = Vec::new();
+    if rules.detect {
+        for (index, channel) in archive.channels.iter().enumerate() {
+            let ctx =
+                Context { users: &archive.users, channels: &layout.links, source: channel.source, root: "" };
+            for open in detect_channel(&channel.messages, &ctx, rules, end_of_archive) {
+                found.push((index, open));
+            }
+        }
+    }
+    for declared in &rules.declare {
+        apply_declaration(declared, archive, &mut found);
+    }
+    found.sort_by_key(|(channel, open)| (open.start.time, *channel));
+    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    found
+        .into_iter()
+        .map(|(channel, open)| {
+            let slug = &layout.channels[channel].slug;
+            let base =
+                format!("{}-{slug}", open.start.time.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d"))
+                    + &open.start.time.to_zoned_datetime(tz.clone()).strftime("-%H%M").to_string();
+            let n = ids.entry(base.clone()).and_modify(|n| *n += 1).or_insert(1);
+            let id = if *n == 1 { base } else { format!("{base}-{n}") };
+            finish(id, channel, open, archive, layout, rules)
+        })
+        .collect()
+}
+
+fn detect_channel(
+    messages: &[Message],
+    ctx: &Context,
+    rules: &Rules,
+    end_of_archive: Timestamp,
+) -> Vec<Open> {
+    let mut done = Vec::new();
+    let mut current: Option<Open> = None;
+    let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
+    for message in messages {
+        let at = Evidence { time: message.time, message: Some(message.id.clone()) };
+        // Time passing: an unpaged alert open long enough escalates; silence closes.
+        if let Some(open) = current.as_mut() {
+            let any_open = open.keys.values().any(|(_, o, _)| *o);
+            if !open.escalated && any_open && since(open.start.time, at.time) >= rules.min_duration.0 {
+                open.escalated = true;
+            }
+            if since(open.last_alert, at.time) > rules.quiet.0 && (open.escalated || !any_open) {
+                close_quietly(&mut current, &mut done);
+            } else if !open.escalated && !any_open && since(open.last_alert, at.time) > rules.window.0 {
+                current = None;
+            }
+        }
+        let text = markup::message_text(message, ctx);
+        let signals = if message.author.is_bot {
+            bot_signals(&message.author.name, &text)
+        } else {
+            human_signals(&text, &rules.all_clear)
+        };
+        for signal in signals {
+            apply(signal, &at, &mut current, &mut done, rules);
+        }
+    }
+    // The end of the archive: escalate what has been open long enough, infer quiet ends.
+    if let Some(open) = current.as_mut() {
+        let any_open = open.keys.values().any(|(_, o, _)| *o);
+        if !open.escalated && any_open && since(open.start.time, end_of_archive) >= rules.min_duration.0 {
+            open.escalated = true;
+        }
+        if open.escalated && since(open.last_alert, end_of_archive) > rules.quiet.0 {
+            close_quietly(&mut current, &mut done);
+        } else if open.escalated {
+            done.extend(current.take());
+        }
+    }
+    done
+}
+
+fn close_quietly(current: &mut Option<Open>, done: &mut Vec<Open>) {
+    if let Some(mut open) = current.take()
+        && open.escalated
+    {
+        open.resolved = Some(Evidence { time: open.last_alert, message: None });
+        open.inferred_end = true;
+        done.push(open);
+    }
+}
+
+fn apply(signal: Signal, at: &Evidence, current: &mut Option<Open>, done: &mut Vec<Open>, rules: &Rules) {
+    match signal {
+        Signal::Open { source, key, label, paging } => {
+            let joins = current.as_ref().is_some_and(|open| {
+                open.escalated || at.time.as_second() - open.last_alert.as_second() <= rules.window.0
+            });
+            if !joins {
+                *current = None;
+            }
+            let open = current.get_or_insert_with(|| Open::new(at.clone()));
+            let index = open.group(source, &key, &label, at);
+            let paged_before = open.keys.get(&key).is_some_and(|(_, _, p)| *p);
+            open.keys.insert(key, (index, true, paging || paged_before));
+            if paging {
+                open.escalated = true;
+                open.title = Some(label);
+            } else if open.title.is_none() {
+                open.title = Some(label);
+            }
+            open.last_alert = at.time;
+            open.timeline.push((at.clone(), if paging { "page" } else { "alert" }));
+        }
+        Signal::Info { source, label } => {
+            if let Some(open) = current.as_mut() {
+                open.group(source, &format!("{source}:{label}"), &label, at);
+                let key = format!("{source}:{label}");
+                let index =
+                    open.groups.iter().position(|g| g.source == source && g.label == label).unwrap_or(0);
+                // Evidence joins; it never holds an incident open.
+                open.keys.entry(key).or_insert((index, false, false));
+                open.last_alert = at.time;
+                open.timeline.push((at.clone(), "info"));
+            }
+        }
+        Signal::Ack { key } => {
+            if let Some(open) = current.as_mut() {
+                let ours = key.as_ref().is_none_or(|k| open.keys.contains_key(k));
+                if ours && open.escalated && open.acknowledged.is_none() {
+                    open.acknowledged = Some(at.clone());
+                    open.timeline.push((at.clone(), "acknowledged"));
+                }
+            }
+        }
+        Signal::Resolve { key: Some(key) } => {
+            let Some(open) = current.as_mut() else { return };
+            let Some((index, _, paging)) = open.keys.get(&key).copied() else { return };
+            open.keys.insert(key, (index, false, paging));
+            open.groups[index].resolved = Some(at.clone());
+            open.groups[index].last = at.clone();
+            open.last_alert = at.time;
+            open.timeline.push((at.clone(), "recovered"));
+            if open.all_clear() {
+                if open.escalated {
+                    open.resolved = Some(at.clone());
+                    done.extend(current.take());
+                } else {
+                    // Routine: it cleared before anyone was paged or it lasted long.
+                    *current = None;
+                }
+            }
+        }
+        Signal::Resolve { key: None } => {
+            if let Some(mut open) = current.take()
+                && open.escalated
+            {
+                open.resolved = Some(at.clone());
+                open.timeline.push((at.clone(), "resolved"));
+                done.push(open);
+            }
+        }
+        Signal::Declare { title } => {
+            let open = current.get_or_insert_with(|| Open::new(at.clone()));
+            open.escalated = true;
+            if title.is_some() {
+                open.title = title;
+            }
+            open.timeline.push((at.clone(), "declared"));
+        }
+        Signal::Set { field, value } => {
+            if let Some(open) = current.as_mut().filter(|o| o.escalated) {
+                match field {
+                    "severity" => open.severity = Some(value),
+                    "lead" => open.lead = Some(value),
+                    "summary" => open.summary = Some(value),
+                    _ => open.title = Some(value),
+                }
+                open.timeline.push((at.clone(), "note"));
+            }
+        }
+    }
+}
+
+fn apply_declaration(declared: &Declared, archive: &Archive, found: &mut Vec<(usize, Open)>) {
+    let Some(channel) = archive.channels.iter().position(|c| c.name == declared.channel) else { return };
+    let Ok(start) = declared.start.parse::<Timestamp>() else { return };
+    let end = declared.end.as_deref().and_then(|e| e.parse::<Timestamp>().ok());
+    let overlaps = |open: &Open| {
+        let open_end = open.resolved.as_ref().map_or(Timestamp::MAX, |r| r.time);
+        open.start.time <= end.unwrap_or(Timestamp::MAX) && start <= open_end
+    };
+    let open = if let Some((_, open)) = found.iter_mut().find(|(c, open)| *c == channel && overlaps(open)) {
+        open
+    } else {
+        found.push((channel, Open::new(Evidence { time: start, message: None })));
+        &mut found.last_mut().expect("just pushed").1
+    };
+    open.escalated = true;
+    open.start = Evidence { time: start, message: None };
+    if let Some(end) = end {
+        open.resolved = Some(Evidence { time: end, message: None });
+        open.inferred_end = false;
+    }
+    if declared.title.is_some() {
+        open.title.clone_from(&declared.title);
+    }
+    if declared.severity.is_some() {
+        open.severity.clone_from(&declared.severity);
+    }
+    if open.title.is_none() {
+        open.title = Some(format!("Incident in #{}", declared.channel));
+    }
+}
+
+/// Fills in everything that follows from the window: messages, participants, timeline.
+fn finish(
+    id: String,
+    channel: usize,
+    open: Open,
+    archive: &Archive,
+    layout: &Layout,
+    rules: &Rules,
+) -> Incident {
+    let ch = &archive.channels[channel];
+    let ctx = Context { users: &archive.users, channels: &layout.links, source: ch.source, root: "" };
+    let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
+    let during: Vec<&Message> =
+        ch.messages.iter().filter(|m| m.time >= open.start.time && m.time <= end).collect();
+    let mut participants: Vec<String> = Vec::new();
+    for m in &during {
+        if !m.author.is_bot && !m.kind.is_system() && !participants.contains(&m.author.name) {
+            participants.push(m.author.name.clone());
+        }
+    }
+    let by_id: BTreeMap<&str, &Message> = during.iter().map(|m| (m.id.as_str(), *m)).collect();
+    let mut timeline: Vec<TimelineEntry> = open
+        .timeline
+        .iter()
+        .filter_map(|(at, kind)| {
+            let message = by_id.get(at.message.as_deref()?)?;
+            Some(entry(message, kind, &ctx))
+        })
+        .collect();
+    for m in &during {
+        let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
+        if marked && !timeline.iter().any(|t| t.message == m.id) {
+            timeline.push(entry(m, if m.pinned { "pinned" } else { "note" }, &ctx));
+        }
+    }
+    timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
+    let declared_here = rules
+        .declare
+        .iter()
+        .find(|d| d.channel == ch.name && d.start.parse::<Timestamp>().ok() == Some(open.start.time));
+    Incident {
+        id,
+        channel,
+        title: open.title.unwrap_or_else(|| format!("Incident in #{}", ch.name)),
+        severity: open.severity,
+        start: open.start,
+        acknowledged: open.acknowledged,
+        resolved: open.resolved,
+        inferred_end: open.inferred_end,
+        alerts: open.groups,
+        timeline,
+        participants,
+        lead: open.lead,
+        summary: open.summary,
+        postmortem: declared_here.and_then(|d| d.postmortem.clone()),
+        declared: declared_here.is_some(),
+        messages: during.iter().map(|m| m.id.clone()).collect(),
+    }
+}
+
+fn entry(message: &Message, kind: &'static str, ctx: &Context) -> TimelineEntry {
+    let text = markup::message_text(message, ctx);
+    let mut short: String = text.lines().next().unwrap_or("").chars().take(200).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    TimelineEntry {
+        time: message.time,
+        message: message.id.clone(),
+        kind,
+        author: message.author.name.clone(),
+        text: short,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(source: &'static str, key: &str, label: &str, paging: bool) -> Signal {
+        Signal::Open { source, key: key.to_owned(), label: label.to_owned(), paging }
+    }
+
+    #[test]
+    fn alert_formats_from_the_reference_are_recognised() {
+        let cases: &[(&str, &str, Signal)] = &[
+            (
+                "AlertManager",
+                "[FIRING:2] HighLatency api (prod critical)",
+                open("alertmanager", "alertmanager:HighLatency api", "HighLatency api", false),
+            ),
+            (
+                "AlertManager",
+                "[RESOLVED] HighLatency api",
+                Signal::Resolve { key: Some("alertmanager:HighLatency api".into()) },
+            ),
+            (
+                "Grafana",
+                "[FIRING:1, RESOLVED:1] DiskFull",
+                open("alertmanager", "alertmanager:DiskFull", "DiskFull", false),
+            ),
+            (
+                "Datadog",
+                "[Triggered on {host:web-1}] High CPU",
+                open("datadog", "datadog:High CPU on host:web-1", "High CPU on host:web-1", false),
+            ),
+            (
+                "Datadog",
+                "[P2] [Recovered on {host:web-1}] High CPU",
+                Signal::Resolve { key: Some("datadog:High CPU on host:web-1".into()) },
+            ),
+            (
+                "Sentry",
+                "Critical: p95 latency over 2s",
+                open("sentry", "sentry:p95 latency over 2s", "p95 latency over 2s", false),
+            ),
+            (
+                "Nagios",
+                "** PROBLEM Service Alert: web01/HTTP is CRITICAL **",
+                open("nagios", "nagios:web01/HTTP", "web01/HTTP is CRITICAL", false),
+            ),
+            (
+                "Nagios",
+                "** RECOVERY Service Alert: web01/HTTP is OK **",
+                Signal::Resolve { key: Some("nagios:web01/HTTP".into()) },
+            ),
+            (
+                "Librato",
+                "Alert triggered at 2014-01-17 17:11:39 UTC for 'postgres.replication.lag_seconds' with value 1843 from db-rr16",
+                open(
+                    "threshold",
+                    "threshold:postgres.replication.lag_seconds on db-rr16",
+                    "postgres.replication.lag_seconds on db-rr16",
+                    false,
+                ),
+            ),
+            (
+                "Papertrail",
+                "\"status=502\" search found 148 matches",
+                Signal::Info { source: "logs", label: "\"status=502\"".into() },
+            ),
+            (
+                "Honeybadger",
+                "[Crywolf/production] RuntimeError: oops",
+                Signal::Info {
+                    source: "exceptions",
+                    label: "[Crywolf/production] RuntimeError: oops".into(),
+                },
+            ),
+            (
+                "zulip",
+                "Incident [3](https://x.pagerduty.com/incidents/P1) triggered by Test service",
+                open("pagerduty", "pagerduty:3", "PagerDuty incident #3", true),
+            ),
+            (
+                "hubot",
+                "Incident # 42 :\nacknowledged and assigned to peter",
+                Signal::Ack { key: Some("pagerduty:42".into()) },
+            ),
+            (
+                "PagerDuty",
+                "#4711: API 5xx rate above 2%\nResolved by Peter Novak",
+                Signal::Resolve { key: Some("pagerduty:4711".into()) },
+            ),
+            ("Grafana OnCall", "Acknowledged by alice", Signal::Ack { key: None }),
+        ];
+        for (author, text, expected) in cases {
+            assert_eq!(bot_signals(author, text).first(), Some(expected), "{author}: {text}");
+        }
+    }
+
+    #[test]
+    fn people_declare_and_give_the_all_clear_but_cannot_fake_alerts() {
+        let phrases = vec!["all clear".to_owned()];
+        assert_eq!(
+            human_signals("@incident declare Checkout is down", &phrases),
+            vec![Signal::Declare { title: Some("Checkout is down".into()) }]
+        );
+        assert_eq!(
+            human_signals("@incident sev SEV2", &phrases),
+            vec![Signal::Set { field: "severity", value: "SEV2".into() }]
+        );
+        assert_eq!(human_signals("All clear 👍 thanks all", &phrases), vec![Signal::Resolve { key: None }]);
+        assert_eq!(human_signals("not all clearly understood", &phrases), vec![]);
+        assert_eq!(human_signals("[RESOLVED] HighLatency api", &phrases), vec![]);
+    }
+}
