@@ -500,6 +500,9 @@ fn apply(signal: Signal, at: &Evidence, current: &mut Option<Open>, done: &mut V
             if open.all_clear() {
                 if open.escalated {
                     open.resolved = Some(at.clone());
+                    if let Some(last) = open.timeline.last_mut() {
+                        last.1 = "resolved";
+                    }
                     done.extend(current.take());
                 } else {
                     // Routine: it cleared before anyone was paged or it lasted long.
@@ -598,10 +601,24 @@ fn finish(
             Some(entry(message, kind, &ctx))
         })
         .collect();
+    let mut responded: Vec<&str> = Vec::new();
     for m in &during {
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
-        if marked && !timeline.iter().any(|t| t.message == m.id) {
-            timeline.push(entry(m, if m.pinned { "pinned" } else { "note" }, &ctx));
+        // Each person's first word in the response tells who stepped in when.
+        let first_response =
+            !m.author.is_bot && !m.kind.is_system() && !responded.contains(&m.author.name.as_str());
+        if first_response {
+            responded.push(&m.author.name);
+        }
+        if (marked || first_response) && !timeline.iter().any(|t| t.message == m.id) {
+            let kind = if m.pinned {
+                "pinned"
+            } else if marked {
+                "note"
+            } else {
+                "response"
+            };
+            timeline.push(entry(m, kind, &ctx));
         }
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
@@ -631,8 +648,10 @@ fn finish(
 
 fn entry(message: &Message, kind: &'static str, ctx: &Context) -> TimelineEntry {
     let text = markup::message_text(message, ctx);
-    let mut short: String = text.lines().next().unwrap_or("").chars().take(200).collect();
-    if short.len() < text.len() {
+    let flat: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let flat = flat.join(" · ");
+    let mut short: String = flat.chars().take(200).collect();
+    if short.len() < flat.len() {
         short.push('…');
     }
     TimelineEntry {

@@ -410,7 +410,8 @@ pub struct TimelineEntry {
     pub time: Timestamp,
     /// The message.
     pub message: MessageId,
-    /// `alert`, `page`, `acknowledged`, `resolved`, `info`, `declared`, `note`, `pinned`.
+    /// `alert`, `page`, `acknowledged`, `recovered`, `resolved`, `info`, `declared`, `note`,
+    /// `pinned`, `response` (a person's first message).
     pub kind: &'static str,
     /// Who posted it.
     pub author: String,

@@ -169,9 +169,6 @@ impl<'a> Site<'a> {
         let incidents =
             self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
         self.report.incidents = incidents.len();
-        if std::env::var_os("SCROLLBACK_DEBUG_INCIDENTS").is_some() {
-            eprintln!("{incidents:#?}");
-        }
         let index_dir = staging.sidecar()?;
         let docs = self.timed("index", |site| {
             let docs = index::documents::collect(archive, &layout, &tz);
@@ -189,7 +186,7 @@ impl<'a> Site<'a> {
             index::export::write(&index, &docs, &channels, &mut staging)
         })?;
         let stats = self.timed("render", |site| {
-            render::render_site(archive, &layout, site.config, &theme, &mut staging)
+            render::render_site(archive, &layout, &incidents, site.config, &theme, &mut staging)
         })?;
         self.report.pages = stats.pages;
         self.timed("write", |_| staging.commit())?;

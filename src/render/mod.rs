@@ -3,6 +3,7 @@
 //! Where each page and message goes is decided by `layout`; this module turns that layout
 //! into HTML: home, channel calendars, channel-day pages with threads, and the assets.
 
+mod incidents;
 mod theme;
 pub mod view;
 
@@ -22,7 +23,7 @@ use view::{
 use crate::config::Config;
 use crate::layout::{ChannelLayout, Entry, Layout, day_path};
 use crate::markup::{self, ChannelLink, Context};
-use crate::model::{Archive, Attachment, Channel, File, Message, MessageKind, Text, Thread};
+use crate::model::{Archive, Attachment, Channel, File, Incident, Message, MessageKind, Text, Thread};
 use crate::output::{OutputError, Staging};
 
 /// Problems while rendering.
@@ -57,6 +58,7 @@ pub struct RenderStats {
 pub fn render_site(
     archive: &Archive,
     layout: &Layout,
+    found: &[Incident],
     config: &Config,
     theme: &Theme,
     out: &mut Staging,
@@ -65,22 +67,24 @@ pub fn render_site(
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
     let search_js = out.write_asset("search", "js", theme.asset("search.js"))?;
     let tz = config.time_zone();
-    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links };
+    let membership = incidents::membership(found);
+    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership };
     let mut stats = RenderStats::default();
     let mut summaries = Vec::new();
-    for plan in &layout.channels {
+    for (index, plan) in layout.channels.iter().enumerate() {
         let (channel, slug) = (plan.channel, plan.slug.as_str());
-        stats.day_pages += renderer.render_days(channel, slug, plan, out)?;
+        stats.day_pages += renderer.render_days(index, channel, slug, plan, out)?;
         renderer.render_channel_page(channel, slug, plan, out)?;
         summaries.push(renderer.summary(channel, slug, plan, HOME_ROOT));
     }
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
-    renderer.render_home(summaries, out)?;
+    renderer.render_home(summaries, renderer.latest_incidents(found, layout, 5), out)?;
+    let incident_pages = renderer.render_incidents(found, layout, out)?;
     let mut channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     channels.sort();
     let view = SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &search_js, channels };
     renderer.page("search.html", "search/", &view, out)?;
-    stats.pages = stats.day_pages + archive.channels.len() + 2;
+    stats.pages = stats.day_pages + archive.channels.len() + 2 + incident_pages;
     Ok(stats)
 }
 
@@ -92,6 +96,7 @@ struct Renderer<'a> {
     js: String,
     archive: &'a Archive,
     links: &'a BTreeMap<String, ChannelLink>,
+    membership: incidents::Membership<'a>,
 }
 
 /// Paths from a page back to the site root.
@@ -133,8 +138,14 @@ impl Renderer<'_> {
         Ok(())
     }
 
-    fn render_home(&self, channels: Vec<ChannelSummary>, out: &mut Staging) -> Result<(), RenderError> {
+    fn render_home(
+        &self,
+        channels: Vec<ChannelSummary>,
+        incidents: Vec<view::IncidentSummary>,
+        out: &mut Staging,
+    ) -> Result<(), RenderError> {
         let view = HomePage {
+            incidents,
             site: self.site(HOME_ROOT, ""),
             total_messages: channels.iter().map(|c| c.messages).sum(),
             first_day: channels.iter().filter_map(|c| c.first_day.clone()).min(),
@@ -182,6 +193,7 @@ impl Renderer<'_> {
 
     fn render_days(
         &self,
+        index: usize,
         channel: &Channel,
         slug: &str,
         plan: &ChannelLayout,
@@ -196,7 +208,9 @@ impl Renderer<'_> {
                 url: format!("{DAY_ROOT}{}", day_path(slug, *d)),
             };
             let path = day_path(slug, *date);
-            let messages = entries.iter().map(|e| self.entry_view(e, plan, slug, *date, &ctx)).collect();
+            let mut messages: Vec<MessageView> =
+                entries.iter().map(|e| self.entry_view(e, plan, slug, *date, &ctx)).collect();
+            incidents::mark(&mut messages, index, &self.membership, DAY_ROOT);
             let view = DayPage {
                 site: self.site(DAY_ROOT, &path),
                 channel: channel.name.clone(),
@@ -319,6 +333,7 @@ impl Renderer<'_> {
             reply_authors: String::new(),
             broadcast: false,
             thread_link: None,
+            incident: None,
         }
     }
 

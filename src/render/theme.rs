@@ -15,6 +15,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("channel.html", include_str!("../../templates/channel.html")),
     ("day.html", include_str!("../../templates/day.html")),
     ("search.html", include_str!("../../templates/search.html")),
+    ("incidents.html", include_str!("../../templates/incidents.html")),
+    ("incident.html", include_str!("../../templates/incident.html")),
 ];
 
 /// Built-in assets, `(file name, bytes)`.

@@ -57,6 +57,8 @@ pub struct HomePage<'a> {
     pub first_day: Option<String>,
     /// Last day with messages.
     pub last_day: Option<String>,
+    /// The latest incidents.
+    pub incidents: Vec<IncidentSummary>,
 }
 
 /// A channel as listed on the home page.
@@ -185,6 +187,8 @@ pub struct MessageView {
     pub broadcast: bool,
     /// For a broadcast reply shown in the channel: link to its thread.
     pub thread_link: Option<String>,
+    /// The incident it belongs to.
+    pub incident: Option<Link>,
 }
 
 /// A reaction.
@@ -246,4 +250,126 @@ pub struct FileView {
     pub size: Option<String>,
     /// Deleted in the source.
     pub deleted: bool,
+}
+
+/// An incident in lists (home, `/incidents/`, the feed).
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSummary {
+    /// Stable id.
+    pub id: String,
+    /// Relative URL of its page.
+    pub url: String,
+    /// Title.
+    pub title: String,
+    /// `resolved` or `ongoing`.
+    pub status: &'static str,
+    /// Severity, or `unset`.
+    pub severity: String,
+    /// Channel name.
+    pub channel: String,
+    /// When it started.
+    pub start: Moment,
+    /// How long it lasted ("1 h 35 min"), or how long it had run when the archive ends.
+    pub duration: String,
+    /// Year it started, for filtering.
+    pub year: String,
+}
+
+/// A point in time shown with a link to the message that establishes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moment {
+    /// `2014-01-17T17:11:39Z`.
+    pub iso: String,
+    /// `2014-01-17 17:11 UTC` in the display zone.
+    pub label: String,
+    /// Relative permalink of the evidence, when there is a message.
+    pub url: Option<String>,
+}
+
+/// `/incidents/`.
+#[derive(Debug, Serialize)]
+pub struct IncidentsPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// Incidents, newest first.
+    pub incidents: Vec<IncidentSummary>,
+    /// Distinct values for the filters.
+    pub severities: Vec<String>,
+    /// Channels with incidents.
+    pub channels: Vec<String>,
+    /// Years with incidents, newest first.
+    pub years: Vec<String>,
+    /// Ongoing incidents.
+    pub ongoing: usize,
+}
+
+/// `/incidents/<id>/`.
+#[derive(Debug, Serialize)]
+pub struct IncidentPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// The summary fields.
+    pub incident: IncidentSummary,
+    /// Relative URL of the channel page.
+    pub channel_url: String,
+    /// Acknowledged, if known.
+    pub acknowledged: Option<Moment>,
+    /// Resolved, if it is.
+    pub resolved: Option<Moment>,
+    /// The end was inferred from silence.
+    pub inferred_end: bool,
+    /// Time to acknowledge.
+    pub time_to_acknowledge: Option<String>,
+    /// Time to resolve.
+    pub time_to_resolve: Option<String>,
+    /// People who took part.
+    pub participants: Vec<String>,
+    /// Lead, if named.
+    pub lead: Option<String>,
+    /// Summary, if written.
+    pub summary: Option<String>,
+    /// Postmortem link (http/https only).
+    pub postmortem: Option<String>,
+    /// Declared in the configuration.
+    pub declared: bool,
+    /// Alert groups.
+    pub alerts: Vec<AlertView>,
+    /// Key moments.
+    pub timeline: Vec<TimelineView>,
+    /// Files and snapshots shared during it.
+    pub files: Vec<FileView>,
+    /// Everything said in the channel meanwhile.
+    pub conversation: Vec<MessageView>,
+    /// OpenGraph / Twitter card description.
+    pub description: String,
+}
+
+/// A group of alerts on an incident page.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView {
+    /// Source family.
+    pub source: String,
+    /// What it is about.
+    pub label: String,
+    /// Messages.
+    pub count: usize,
+    /// First seen.
+    pub first: Moment,
+    /// Last seen.
+    pub last: Moment,
+    /// Recovered, if it did.
+    pub resolved: Option<Moment>,
+}
+
+/// A timeline line.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineView {
+    /// When and where.
+    pub at: Moment,
+    /// Kind, for the icon and CSS.
+    pub kind: &'static str,
+    /// Author.
+    pub author: String,
+    /// Text (plain).
+    pub text: String,
 }

@@ -72,7 +72,7 @@ fn hostile_text_renders_inertly_on_every_page() {
             "{path}: CSP"
         );
     }
-    assert_eq!(pages, 6, "home, search, two channel pages, two day pages");
+    assert_eq!(pages, 7, "home, search, incidents, two channel pages, two day pages");
 }
 
 #[test]

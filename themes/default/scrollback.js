@@ -33,6 +33,7 @@
     var label = document.querySelector("[data-zone]");
     if (label) label.textContent = zone + " (your time zone)";
     showTarget();
+    incidentFilters();
   }
 
   // "/" focuses the search box, as on GitHub and Slack.
@@ -47,6 +48,31 @@
       box.select();
     }
   });
+
+  // The incident index: filter rows by status, severity, channel and year (also from ?status=…).
+  function incidentFilters() {
+    var form = document.getElementById("incident-filters");
+    if (!form) return;
+    var rows = document.querySelectorAll("table.incidents tbody tr");
+    var count = document.getElementById("incident-count");
+    var params = new URLSearchParams(location.search);
+    var selects = form.querySelectorAll("select");
+    selects.forEach(function (s) { if (params.get(s.name)) s.value = params.get(s.name); });
+    function apply() {
+      var shown = 0;
+      rows.forEach(function (row) {
+        var ok = Array.prototype.every.call(selects, function (s) { return !s.value || row.dataset[s.name] === s.value; });
+        row.hidden = !ok;
+        if (ok) shown++;
+      });
+      count.textContent = shown + " of " + rows.length + " shown";
+      var p = new URLSearchParams();
+      selects.forEach(function (s) { if (s.value) p.set(s.name, s.value); });
+      history.replaceState(null, "", p.toString() ? "?" + p : location.pathname);
+    }
+    form.addEventListener("change", apply);
+    apply();
+  }
 
   // Arriving at a permalink: make sure the message is in view, below the header.
   function showTarget() {

@@ -1,0 +1,301 @@
+//! Incident pages: `/incidents/` (filterable index), `/incidents/<id>/` (the story, with every
+//! time linking to the message that set it), and `/incidents/feed.xml` (Atom).
+
+use std::collections::{BTreeSet, HashMap};
+
+use jiff::Timestamp;
+
+use super::view::{
+    AlertView, FileView, IncidentPage, IncidentSummary, IncidentsPage, Link, MessageView, Moment,
+    TimelineView,
+};
+use super::{RenderError, Renderer, file_view, iso};
+use crate::layout::{ChannelLayout, Layout, local_date};
+use crate::markup::escape;
+use crate::model::{Evidence, Incident, Message};
+use crate::output::Staging;
+
+/// From `/incidents/<id>/` back to the site root.
+pub(super) const INCIDENT_ROOT: &str = "../../";
+/// From `/incidents/` back to the site root.
+const INCIDENTS_ROOT: &str = "../";
+
+/// Which incident each message belongs to: `(channel index, message id)` → link parts.
+pub(super) type Membership<'a> = HashMap<(usize, &'a str), (&'a str, &'a str)>;
+
+/// Indexes incidents by their messages, for the badges on channel-day pages.
+pub(super) fn membership(incidents: &[Incident]) -> Membership<'_> {
+    let mut map = HashMap::new();
+    for incident in incidents {
+        for message in &incident.messages {
+            map.entry((incident.channel, message.as_str()))
+                .or_insert((incident.id.as_str(), incident.title.as_str()));
+        }
+    }
+    map
+}
+
+/// Puts an incident badge on every view (and reply) of a message that belongs to one.
+pub(super) fn mark(views: &mut [MessageView], channel: usize, membership: &Membership, root: &str) {
+    for view in views {
+        let id = view.permalink.rsplit_once("#m-").map_or("", |(_, id)| id);
+        if let Some((incident, title)) = membership.get(&(channel, id)) {
+            view.incident =
+                Some(Link { label: (*title).to_owned(), url: format!("{root}incidents/{incident}/") });
+        }
+        mark(&mut view.replies, channel, membership, root);
+    }
+}
+
+impl Renderer<'_> {
+    /// Writes the index, one page per incident and the feed; returns the pages written.
+    pub(super) fn render_incidents(
+        &self,
+        incidents: &[Incident],
+        layout: &Layout,
+        out: &mut Staging,
+    ) -> Result<usize, RenderError> {
+        let by_id: Vec<HashMap<&str, &Message>> = layout
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if incidents.iter().any(|inc| inc.channel == i) {
+                    c.channel.messages.iter().map(|m| (m.id.as_str(), m)).collect()
+                } else {
+                    HashMap::new()
+                }
+            })
+            .collect();
+        for incident in incidents {
+            let view = self.incident_page(incident, layout, &by_id[incident.channel]);
+            self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)?;
+        }
+        let mut summaries: Vec<IncidentSummary> = incidents
+            .iter()
+            .map(|i| self.incident_summary(i, layout, &by_id[i.channel], INCIDENTS_ROOT))
+            .collect();
+        summaries.reverse();
+        let set = |f: fn(&IncidentSummary) -> String| -> Vec<String> {
+            summaries.iter().map(f).collect::<BTreeSet<_>>().into_iter().collect()
+        };
+        let mut years = set(|s| s.year.clone());
+        years.reverse();
+        let view = IncidentsPage {
+            site: self.site(INCIDENTS_ROOT, "incidents/"),
+            severities: set(|s| s.severity.clone()),
+            channels: set(|s| s.channel.clone()),
+            years,
+            ongoing: summaries.iter().filter(|s| s.status == "ongoing").count(),
+            incidents: summaries,
+        };
+        self.page("incidents.html", "incidents/", &view, out)?;
+        out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
+        Ok(incidents.len() + 1)
+    }
+
+    /// The newest incidents, for the home page.
+    pub(super) fn latest_incidents(
+        &self,
+        incidents: &[Incident],
+        layout: &Layout,
+        n: usize,
+    ) -> Vec<IncidentSummary> {
+        let none = HashMap::new();
+        incidents.iter().rev().take(n).map(|i| self.incident_summary(i, layout, &none, "")).collect()
+    }
+
+    fn moment(
+        &self,
+        at: &Evidence,
+        channel: &ChannelLayout,
+        messages: &HashMap<&str, &Message>,
+        root: &str,
+    ) -> Moment {
+        let url = at
+            .message
+            .as_deref()
+            .and_then(|id| messages.get(id))
+            .map(|m| format!("{root}{}", channel.permalink(m, &self.tz)));
+        Moment { iso: iso(at.time), label: self.label(at.time), url }
+    }
+
+    fn end_of(&self, incident: &Incident) -> Timestamp {
+        incident.resolved.as_ref().map_or_else(
+            || {
+                let channel = &self.archive.channels[incident.channel];
+                channel.messages.last().map_or(incident.start.time, |m| m.time)
+            },
+            |r| r.time,
+        )
+    }
+
+    fn incident_summary(
+        &self,
+        incident: &Incident,
+        layout: &Layout,
+        messages: &HashMap<&str, &Message>,
+        root: &str,
+    ) -> IncidentSummary {
+        let channel = &layout.channels[incident.channel];
+        let start_zoned = incident.start.time.to_zoned_datetime(self.tz.clone());
+        IncidentSummary {
+            id: incident.id.clone(),
+            url: format!("{root}incidents/{}/", incident.id),
+            title: incident.title.clone(),
+            status: if incident.resolved.is_some() { "resolved" } else { "ongoing" },
+            severity: incident.severity.clone().unwrap_or_else(|| "unset".to_owned()),
+            channel: channel.channel.name.clone(),
+            start: self.moment(&incident.start, channel, messages, root),
+            duration: duration(incident.start.time, self.end_of(incident)),
+            year: start_zoned.year().to_string(),
+        }
+    }
+
+    fn incident_page(
+        &self,
+        incident: &Incident,
+        layout: &Layout,
+        messages: &HashMap<&str, &Message>,
+    ) -> IncidentPage<'_> {
+        let root = INCIDENT_ROOT;
+        let channel = &layout.channels[incident.channel];
+        let ctx = self.context(channel.channel.source, root);
+        let moment = |e: &Evidence| self.moment(e, channel, messages, root);
+        let summary = self.incident_summary(incident, layout, messages, root);
+        let day = local_date(incident.start.time, &self.tz);
+        let conversation: Vec<MessageView> = incident
+            .messages
+            .iter()
+            .filter_map(|id| messages.get(id.as_str()))
+            .map(|m| {
+                let mut view = self.message_view(m, day, &ctx);
+                view.anchor.clear();
+                view.permalink = format!("{root}{}", channel.permalink(m, &self.tz));
+                view
+            })
+            .collect();
+        let files: Vec<FileView> = incident
+            .messages
+            .iter()
+            .filter_map(|id| messages.get(id.as_str()))
+            .flat_map(|m| m.files.iter().map(file_view))
+            .collect();
+        let since = |e: &Option<Evidence>| e.as_ref().map(|e| duration(incident.start.time, e.time));
+        let description = format!(
+            "#{} · {} – {} ({}) · severity {} · {}",
+            summary.channel,
+            summary.start.label,
+            incident.resolved.as_ref().map_or_else(|| "ongoing".to_owned(), |r| self.label(r.time)),
+            summary.duration,
+            summary.severity,
+            summary.status
+        );
+        IncidentPage {
+            site: self.site(root, &format!("incidents/{}/", incident.id)),
+            channel_url: format!("{root}c/{}/", channel.slug),
+            acknowledged: incident.acknowledged.as_ref().map(moment),
+            resolved: incident.resolved.as_ref().map(moment),
+            inferred_end: incident.inferred_end,
+            time_to_acknowledge: since(&incident.acknowledged),
+            time_to_resolve: since(&incident.resolved),
+            participants: incident.participants.clone(),
+            lead: incident.lead.clone(),
+            summary: incident.summary.clone(),
+            postmortem: incident.postmortem.clone().filter(|u| crate::markup::is_safe_url(u)),
+            declared: incident.declared,
+            alerts: incident
+                .alerts
+                .iter()
+                .map(|a| AlertView {
+                    source: a.source.clone(),
+                    label: a.label.clone(),
+                    count: a.count,
+                    first: moment(&a.first),
+                    last: moment(&a.last),
+                    resolved: a.resolved.as_ref().map(moment),
+                })
+                .collect(),
+            timeline: incident
+                .timeline
+                .iter()
+                .map(|t| TimelineView {
+                    at: moment(&Evidence { time: t.time, message: Some(t.message.clone()) }),
+                    kind: t.kind,
+                    author: t.author.clone(),
+                    text: t.text.clone(),
+                })
+                .collect(),
+            files,
+            conversation,
+            description,
+            incident: summary,
+        }
+    }
+
+    /// Atom: one entry per incident, newest first; `updated` comes from the incidents, never
+    /// from the build time, so the file is the same for the same archive.
+    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[HashMap<&str, &Message>]) -> String {
+        let base = self
+            .config
+            .base_url
+            .as_deref()
+            .map_or_else(String::new, |b| format!("{}/", b.trim_end_matches('/')));
+        let updated = incidents.iter().map(|i| self.end_of(i)).max().unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+        );
+        xml.push_str(&format!("  <title>{} · incidents</title>\n", escape(&self.config.title)));
+        xml.push_str(&format!("  <id>{}incidents/</id>\n", escape(&base)));
+        xml.push_str(&format!("  <link rel=\"alternate\" href=\"{}incidents/\"/>\n", escape(&base)));
+        xml.push_str(&format!("  <updated>{}</updated>\n", iso(updated)));
+        for incident in incidents.iter().rev() {
+            let summary = self.incident_summary(incident, layout, &by_id[incident.channel], &base);
+            xml.push_str("  <entry>\n");
+            xml.push_str(&format!("    <title>{}</title>\n", escape(&incident.title)));
+            xml.push_str(&format!("    <id>{}incidents/{}/</id>\n", escape(&base), escape(&incident.id)));
+            xml.push_str(&format!("    <link href=\"{}\"/>\n", escape(&summary.url)));
+            xml.push_str(&format!("    <published>{}</published>\n", iso(incident.start.time)));
+            xml.push_str(&format!("    <updated>{}</updated>\n", iso(self.end_of(incident))));
+            xml.push_str(&format!(
+                "    <summary>#{} · started {} · {} · {} · severity {}</summary>\n",
+                escape(&summary.channel),
+                escape(&summary.start.label),
+                summary.status,
+                escape(&summary.duration),
+                escape(&summary.severity)
+            ));
+            xml.push_str("  </entry>\n");
+        }
+        xml.push_str("</feed>\n");
+        xml
+    }
+}
+
+/// "45 s", "12 min", "1 h 35 min", "2 d 3 h".
+pub(super) fn duration(from: Timestamp, to: Timestamp) -> String {
+    let secs = (to.as_second() - from.as_second()).max(0);
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        let t = |s| jiff::Timestamp::from_second(s).unwrap();
+        assert_eq!(duration(t(0), t(45)), "45 s");
+        assert_eq!(duration(t(0), t(25 * 60 + 30)), "25 min");
+        assert_eq!(duration(t(0), t(3600 + 35 * 60)), "1 h 35 min");
+        assert_eq!(duration(t(0), t(2 * 86_400 + 3 * 3600 + 60)), "2 d 3 h");
+    }
+}
