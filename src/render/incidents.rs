@@ -2,6 +2,7 @@
 //! time linking to the message that set it), and `/incidents/feed.xml` (Atom).
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
@@ -245,26 +246,27 @@ impl Renderer<'_> {
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
         );
-        xml.push_str(&format!("  <title>{} · incidents</title>\n", escape(&self.config.title)));
-        xml.push_str(&format!("  <id>{}incidents/</id>\n", escape(&base)));
-        xml.push_str(&format!("  <link rel=\"alternate\" href=\"{}incidents/\"/>\n", escape(&base)));
-        xml.push_str(&format!("  <updated>{}</updated>\n", iso(updated)));
+        let _ = writeln!(xml, "  <title>{} · incidents</title>", escape(&self.config.title));
+        let _ = writeln!(xml, "  <id>{}incidents/</id>", escape(&base));
+        let _ = writeln!(xml, "  <link rel=\"alternate\" href=\"{}incidents/\"/>", escape(&base));
+        let _ = writeln!(xml, "  <updated>{}</updated>", iso(updated));
         for incident in incidents.iter().rev() {
             let summary = self.incident_summary(incident, layout, &by_id[incident.channel], &base);
             xml.push_str("  <entry>\n");
-            xml.push_str(&format!("    <title>{}</title>\n", escape(&incident.title)));
-            xml.push_str(&format!("    <id>{}incidents/{}/</id>\n", escape(&base), escape(&incident.id)));
-            xml.push_str(&format!("    <link href=\"{}\"/>\n", escape(&summary.url)));
-            xml.push_str(&format!("    <published>{}</published>\n", iso(incident.start.time)));
-            xml.push_str(&format!("    <updated>{}</updated>\n", iso(self.end_of(incident))));
-            xml.push_str(&format!(
-                "    <summary>#{} · started {} · {} · {} · severity {}</summary>\n",
+            let _ = writeln!(xml, "    <title>{}</title>", escape(&incident.title));
+            let _ = writeln!(xml, "    <id>{}incidents/{}/</id>", escape(&base), escape(&incident.id));
+            let _ = writeln!(xml, "    <link href=\"{}\"/>", escape(&summary.url));
+            let _ = writeln!(xml, "    <published>{}</published>", iso(incident.start.time));
+            let _ = writeln!(xml, "    <updated>{}</updated>", iso(self.end_of(incident)));
+            let _ = writeln!(
+                xml,
+                "    <summary>#{} · started {} · {} · {} · severity {}</summary>",
                 escape(&summary.channel),
                 escape(&summary.start.label),
                 summary.status,
                 escape(&summary.duration),
                 escape(&summary.severity)
-            ));
+            );
             xml.push_str("  </entry>\n");
         }
         xml.push_str("</feed>\n");

@@ -340,7 +340,7 @@ pub struct IncidentPage<'a> {
     pub files: Vec<FileView>,
     /// Everything said in the channel meanwhile.
     pub conversation: Vec<MessageView>,
-    /// OpenGraph / Twitter card description.
+    /// `OpenGraph` / Twitter card description.
     pub description: String,
 }
 
