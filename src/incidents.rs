@@ -495,6 +495,7 @@ fn apply(signal: Signal, at: &Evidence, current: &mut Option<Open>, done: &mut V
             open.keys.insert(key, (index, false, paging));
             open.groups[index].resolved = Some(at.clone());
             open.groups[index].last = at.clone();
+            open.groups[index].count += 1;
             open.last_alert = at.time;
             open.timeline.push((at.clone(), "recovered"));
             if open.all_clear() {

@@ -393,7 +393,7 @@ pub struct AlertGroup {
     pub source: String,
     /// What the alerts are about, as the source names it.
     pub label: String,
-    /// Messages seen.
+    /// Messages about it (firing, repeats and recovery).
     pub count: usize,
     /// The first one.
     pub first: Evidence,

@@ -171,7 +171,7 @@ impl<'a> Site<'a> {
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         let docs = self.timed("index", |site| {
-            let docs = index::documents::collect(archive, &layout, &tz);
+            let docs = index::documents::collect(archive, &layout, &incidents, &tz);
             let meta = IndexMeta {
                 format: index::FORMAT,
                 timezone: site.config.display_timezone.clone(),

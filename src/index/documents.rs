@@ -10,7 +10,9 @@ use jiff::tz::TimeZone;
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
 use crate::markup::{self, Context};
-use crate::model::{Archive, Message, Thread};
+use std::collections::HashSet;
+
+use crate::model::{Archive, Incident, Message, Thread};
 
 /// One message as the index sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,12 +38,16 @@ pub struct SearchDoc {
     pub thread: Option<String>,
     /// `image`, `file`, `link`: what `has:` matches.
     pub has: Vec<&'static str>,
+    /// `incident` when the message is part of one: what `is:` matches.
+    pub is: Vec<&'static str>,
 }
 
 /// Builds the documents for every published, non-system message, in `ord` order.
-pub fn collect(archive: &Archive, layout: &Layout, tz: &TimeZone) -> Vec<SearchDoc> {
+pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &TimeZone) -> Vec<SearchDoc> {
+    let in_incident: HashSet<(usize, &str)> =
+        incidents.iter().flat_map(|i| i.messages.iter().map(move |m| (i.channel, m.as_str()))).collect();
     let mut docs = Vec::new();
-    for channel in &layout.channels {
+    for (index, channel) in layout.channels.iter().enumerate() {
         let ctx = Context {
             users: &archive.users,
             channels: &layout.links,
@@ -71,6 +77,11 @@ pub fn collect(archive: &Archive, layout: &Layout, tz: &TimeZone) -> Vec<SearchD
                     Thread::None => None,
                 },
                 has: has_flags(message, &ctx),
+                is: if in_incident.contains(&(index, message.id.as_str())) {
+                    vec!["incident"]
+                } else {
+                    Vec::new()
+                },
             });
         }
     }

@@ -149,6 +149,9 @@ pub struct DocRecord {
     /// `has:` flags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub h: Vec<String>,
+    /// `is:` flags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub i: Vec<String>,
 }
 
 /// One posting as stored: document ord, term frequency, fieldnorm id.
@@ -248,6 +251,7 @@ pub fn write(
                     x: d.text.clone(),
                     f: d.from.clone(),
                     h: d.has.iter().map(|h| (*h).to_owned()).collect(),
+                    i: d.is.iter().map(|i| (*i).to_owned()).collect(),
                 })
                 .collect();
             serde_json::to_vec(&records).expect("records serialise")

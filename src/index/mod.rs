@@ -159,6 +159,9 @@ pub fn write_index(docs: &[SearchDoc], dir: &Path, meta: &IndexMeta) -> Result<(
         for flag in &d.has {
             document.add_text(f.has, flag);
         }
+        for flag in &d.is {
+            document.add_text(f.is, flag);
+        }
         if let Some(thread) = &d.thread {
             document.add_text(f.thread, thread);
         }

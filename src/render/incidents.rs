@@ -247,15 +247,30 @@ impl Renderer<'_> {
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
         );
         let _ = writeln!(xml, "  <title>{} · incidents</title>", escape(&self.config.title));
-        let _ = writeln!(xml, "  <id>{}incidents/</id>", escape(&base));
-        let _ = writeln!(xml, "  <link rel=\"alternate\" href=\"{}incidents/\"/>", escape(&base));
+        // Atom ids must be absolute: the public URL when known, else a URN. Links without a
+        // base_url are relative to the feed, which lives in /incidents/.
+        let id_of = |incident: Option<&str>| match (base.is_empty(), incident) {
+            (false, Some(id)) => format!("{base}incidents/{id}/"),
+            (false, None) => format!("{base}incidents/"),
+            (true, Some(id)) => format!("urn:scrollback:incident:{id}"),
+            (true, None) => "urn:scrollback:incidents".to_owned(),
+        };
+        let link_of = |incident: &str| {
+            if base.is_empty() { format!("{incident}/") } else { format!("{base}incidents/{incident}/") }
+        };
+        let _ = writeln!(xml, "  <id>{}</id>", escape(&id_of(None)));
+        let _ = writeln!(
+            xml,
+            "  <link rel=\"alternate\" href=\"{}\"/>",
+            if base.is_empty() { "./".to_owned() } else { escape(&id_of(None)) }
+        );
         let _ = writeln!(xml, "  <updated>{}</updated>", iso(updated));
         for incident in incidents.iter().rev() {
             let summary = self.incident_summary(incident, layout, &by_id[incident.channel], &base);
             xml.push_str("  <entry>\n");
             let _ = writeln!(xml, "    <title>{}</title>", escape(&incident.title));
-            let _ = writeln!(xml, "    <id>{}incidents/{}/</id>", escape(&base), escape(&incident.id));
-            let _ = writeln!(xml, "    <link href=\"{}\"/>", escape(&summary.url));
+            let _ = writeln!(xml, "    <id>{}</id>", escape(&id_of(Some(&incident.id))));
+            let _ = writeln!(xml, "    <link href=\"{}\"/>", escape(&link_of(&incident.id)));
             let _ = writeln!(xml, "    <published>{}</published>", iso(incident.start.time));
             let _ = writeln!(xml, "    <updated>{}</updated>", iso(self.end_of(incident)));
             let _ = writeln!(

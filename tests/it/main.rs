@@ -8,6 +8,7 @@ mod cli;
 mod determinism;
 mod harness;
 mod hostile;
+mod incidents;
 mod invalid;
 mod javascript;
 mod oracle;

@@ -37,7 +37,8 @@ fn documents() -> Vec<(String, String)> {
     scrollback::privacy::redact(&mut ingested.archive);
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
-    scrollback::index::documents::collect(&ingested.archive, &layout, &tz)
+    let incidents = scrollback::incidents::detect(&ingested.archive, &layout, &config.incidents, &tz);
+    scrollback::index::documents::collect(&ingested.archive, &layout, &incidents, &tz)
         .into_iter()
         .map(|d| (d.id, d.text))
         .collect()
@@ -201,6 +202,8 @@ const PARITY_QUERIES: &[(&str, bool)] = &[
     ("channel:deploys sort:newest", false),
     ("replica sort:oldest", false),
     ("has:file", false),
+    ("is:incident rr16", false),
+    ("is:incident", false),
     ("Café ÉCLAIR", false),
     ("upstream=metrics-web-prod-513:8081", false),
     ("postgres.replication.lag_seconds 1843", false),

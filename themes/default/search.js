@@ -635,6 +635,7 @@
       if (key === "channel") return m.channels[rec.c] === value;
       if (key === "from") return (rec.f || []).indexOf(value) >= 0;
       if (key === "has") return (rec.h || []).indexOf(value) >= 0;
+      if (key === "is") return (rec.i || []).indexOf(value) >= 0;
       return false;
     };
     // Exact check and score from the document's own text.

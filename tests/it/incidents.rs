@@ -1,0 +1,200 @@
+//! Incidents: detected from the sample's two stories and from hand-made alert traffic.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::harness::{Site, case, repo, tree};
+
+static SAMPLE: LazyLock<Site> = LazyLock::new(|| Site::build(&[repo().join("sample-logs")], &[]));
+static CASE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("slack/incidents")], &[]));
+
+fn ids(site: &Site) -> Vec<String> {
+    let mut ids: Vec<String> = fs_err::read_dir(site.out.join("incidents"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The `<dd>` of a fact on an incident page, tags stripped.
+fn fact(page: &str, name: &str) -> String {
+    let re = Regex::new(&format!(r"<dt>{name}</dt><dd>(.*?)</dd>")).unwrap();
+    let html = &re.captures(page).unwrap_or_else(|| panic!("no {name} in page"))[1];
+    Regex::new("<[^>]+>").unwrap().replace_all(html, "").into_owned()
+}
+
+/// Every evidence link on an incident page points at a message anchor that exists.
+fn assert_links_resolve(site: &Site, page: &str) {
+    let re = Regex::new(r##"href="\.\./\.\./(c/[^"#]+)#(m-[0-9]+)""##).unwrap();
+    let mut seen = 0;
+    for c in re.captures_iter(page) {
+        assert!(site.page(&c[1]).contains(&format!("id=\"{}\"", &c[2])), "{}#{}", &c[1], &c[2]);
+        seen += 1;
+    }
+    assert!(seen > 5, "evidence links: {seen}");
+}
+
+#[test]
+fn the_sample_stories_are_two_incidents_with_times_linked_to_their_messages() {
+    assert_eq!(ids(&SAMPLE), ["2014-01-12-ops-0727", "2014-01-17-ops-1711"]);
+    let partition = SAMPLE.page("incidents/2014-01-12-ops-0727/");
+    assert_eq!(fact(&partition, "Started"), "2014-01-12 07:27 UTC");
+    assert_eq!(fact(&partition, "Acknowledged"), "2014-01-12 07:30 UTC after 2 min");
+    assert_eq!(fact(&partition, "Resolved"), "2014-01-12 07:52 UTC after 24 min");
+    assert_eq!(fact(&partition, "Participants"), "peter, sofia, anna, Li");
+    assert!(partition.contains(
+        "href=\"../../c/ops/2014/01/12/#m-1389511633000001\"><time datetime=\"2014-01-12T07:27:13Z\">"
+    ));
+    for alert in [
+        "api.cache.metrics.mget.time on metrics-web-prod-513",
+        "api.cache.metrics.mget.time on metrics-web-prod-514",
+        "&quot;status=502&quot;",
+        "Dalli::RingError",
+    ] {
+        assert!(partition.contains(alert), "{alert}");
+    }
+    assert_links_resolve(&SAMPLE, &partition);
+
+    let replica = SAMPLE.page("incidents/2014-01-17-ops-1711/");
+    assert!(replica.contains("<h1>Replication lag above 300s on db-rr16 (read replica)"));
+    assert_eq!(fact(&replica, "Started"), "2014-01-17 17:11 UTC");
+    assert!(
+        replica.contains("href=\"../../c/ops/2014/01/17/#m-1389978699000123\""),
+        "the start links to the first alert"
+    );
+    assert_eq!(fact(&replica, "Acknowledged"), "2014-01-17 17:16 UTC after 5 min");
+    assert_eq!(fact(&replica, "Resolved"), "2014-01-17 19:02 UTC after 1 h 50 min");
+    assert_eq!(fact(&replica, "Participants"), "Marcus O., peter, Li, Jonas Berg");
+    assert!(
+        replica.contains("postgres.replication.lag_seconds on db-rr18"),
+        "the replacement's lag alert joined"
+    );
+    assert_links_resolve(&SAMPLE, &replica);
+    // The routine alerts that cleared on their own are not incidents.
+    assert_eq!(SAMPLE.page("incidents/").matches("<tr data-status=").count(), 2);
+}
+
+#[test]
+fn routine_alerts_and_people_typing_alert_text_do_not_open_or_close_incidents() {
+    assert_eq!(
+        ids(&CASE),
+        ["2020-05-01-alerts-1000", "2020-05-01-alerts-1400", "2020-05-01-ops-0900", "2020-05-01-ops-1200"]
+    );
+    let a = CASE.page("incidents/2020-05-01-alerts-1000/");
+    // bob typed "[RESOLVED] HighLatency api" at 10:05; the bots resolved it at 10:55 and 10:56.
+    assert_eq!(fact(&a, "Resolved"), "2020-05-01 10:56 UTC after 56 min");
+}
+
+#[test]
+fn alerts_in_a_burst_group_into_one_incident_by_key() {
+    let a = CASE.page("incidents/2020-05-01-alerts-1000/");
+    let rows: Vec<&str> = a.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{a}");
+    assert!(rows[0].starts_with("<td>alertmanager</td><td>HighLatency api</td><td>3</td>"), "{}", rows[0]);
+    assert!(rows[1].starts_with("<td>sentry</td><td>p95 latency over 2s</td><td>2</td>"), "{}", rows[1]);
+    assert!(a.contains("class=\"tl-note\""), "a stopwatch reaction puts a message on the timeline");
+}
+
+#[test]
+fn an_alert_that_never_resolves_closes_after_the_quiet_period_marked_inferred() {
+    let b = CASE.page("incidents/2020-05-01-alerts-1400/");
+    assert!(b.contains("<h1>Disk almost full on host:db-1"), "{b}");
+    assert!(fact(&b, "Resolved").ends_with("inferred"), "{}", fact(&b, "Resolved"));
+}
+
+#[test]
+fn pages_acknowledgements_and_commands_set_the_incident_fields() {
+    let c = CASE.page("incidents/2020-05-01-ops-0900/");
+    assert_eq!(fact(&c, "Acknowledged"), "2020-05-01 09:05 UTC after 5 min");
+    assert_eq!(fact(&c, "Severity"), "SEV2");
+    assert_eq!(fact(&c, "Lead"), "alice");
+    assert_eq!(fact(&c, "Resolved"), "2020-05-01 09:20 UTC after 20 min", "all clear from a person");
+    let d = CASE.page("incidents/2020-05-01-ops-1200/");
+    assert!(d.contains("<h1>Checkout errors for EU customers"));
+    assert_eq!(fact(&d, "Resolved"), "2020-05-01 12:30 UTC after 30 min");
+}
+
+#[test]
+fn config_declarations_add_and_override_incidents() {
+    let site = Site::with_config(
+        &[case("slack/incidents")],
+        r#"
+[[incidents.declare]]
+channel = "ops"
+start = "2020-05-01T16:00:00Z"
+end = "2020-05-01T17:00:00Z"
+title = "Planned database failover"
+severity = "SEV3"
+postmortem = "https://wiki.example.com/pm/failover"
+
+[[incidents.declare]]
+channel = "ops"
+start = "2020-05-01T08:55:00Z"
+title = "Pager storm"
+"#,
+    );
+    assert_eq!(
+        ids(&site),
+        [
+            "2020-05-01-alerts-1000",
+            "2020-05-01-alerts-1400",
+            "2020-05-01-ops-0855",
+            "2020-05-01-ops-1200",
+            "2020-05-01-ops-1600"
+        ]
+    );
+    let planned = site.page("incidents/2020-05-01-ops-1600/");
+    assert!(planned.contains("<h1>Planned database failover"));
+    assert_eq!(fact(&planned, "Severity"), "SEV3");
+    assert_eq!(fact(&planned, "Postmortem"), "https://wiki.example.com/pm/failover");
+    assert_eq!(fact(&planned, "Source"), "declared in the configuration");
+    // Overlapping a detected incident: the declaration sets start and title, detection the rest.
+    let storm = site.page("incidents/2020-05-01-ops-0855/");
+    assert!(storm.contains("<h1>Pager storm"));
+    assert_eq!(fact(&storm, "Severity"), "SEV2");
+}
+
+#[test]
+fn incident_ids_survive_rebuilds_with_messages_added_before_and_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = tmp.path().join("export");
+    for (rel, bytes) in tree(&case("slack/incidents")) {
+        let path = export.join(rel);
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, bytes).unwrap();
+    }
+    let before = ids(&Site::build(std::slice::from_ref(&export), &[]));
+    let earlier = r#"[{"type": "message", "user": "U1", "text": "quiet day", "ts": "1588230000.000100"},
+        {"type": "message", "subtype": "bot_message", "username": "hubot", "text": "Incident # 7 :\ntriggered and assigned to bob", "ts": "1588233600.000100"},
+        {"type": "message", "subtype": "bot_message", "username": "hubot", "text": "Incident # 7 :\nresolved and assigned to bob", "ts": "1588237200.000100"}]"#;
+    fs_err::write(export.join("ops/2020-04-30.json"), earlier).unwrap();
+    let later = r#"[{"type": "message", "subtype": "bot_message", "username": "hubot", "text": "Incident # 43 :\ntriggered and assigned to alice", "ts": "1588496400.000100"}]"#;
+    fs_err::write(export.join("ops/2020-05-03.json"), later).unwrap();
+    let after = ids(&Site::build(std::slice::from_ref(&export), &[]));
+    assert!(before.iter().all(|id| after.contains(id)), "{before:?} within {after:?}");
+    assert_eq!(after.len(), before.len() + 2);
+}
+
+#[test]
+fn channel_pages_mark_incident_messages_and_the_feed_and_cards_describe_incidents() {
+    let day = CASE.page("c/alerts/2020/05/01/");
+    assert!(
+        day.contains("<a class=\"incident-badge\" href=\"../../../../../incidents/2020-05-01-alerts-1000/\"")
+    );
+    let feed = fs_err::read_to_string(CASE.out.join("incidents/feed.xml")).unwrap();
+    assert_eq!(feed.matches("<entry>").count(), 4);
+    assert!(feed.contains("<id>urn:scrollback:incident:2020-05-01-ops-0900</id>"));
+    assert!(feed.contains("<link href=\"2020-05-01-ops-0900/\"/>"));
+    let page = CASE.page("incidents/2020-05-01-ops-0900/");
+    assert!(page.contains("<meta property=\"og:title\" content=\"PagerDuty incident #42\">"), "{page}");
+    assert!(page.contains("<meta name=\"twitter:card\" content=\"summary\">"));
+    let index = CASE.page("incidents/");
+    assert!(index.contains(
+        "<tr data-status=\"resolved\" data-severity=\"SEV2\" data-channel=\"ops\" data-year=\"2020\">"
+    ));
+    assert!(CASE.page("").contains("Recent incidents"));
+}
