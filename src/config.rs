@@ -80,6 +80,8 @@ pub struct Incidents {
     pub quiet: Duration,
     /// Phrases in a person's message that resolve the channel's open incident.
     pub all_clear: Vec<String>,
+    /// Emoji (`:name:` in a person's message) that resolve the channel's open incident.
+    pub all_clear_emoji: Vec<String>,
     /// Reactions that put a message on its incident's timeline.
     pub timeline_emoji: Vec<String>,
     /// Incidents declared by hand; they override or extend what is detected.
@@ -94,6 +96,7 @@ impl Default for Incidents {
             window: Duration(30 * 60),
             quiet: Duration(2 * 60 * 60),
             all_clear: vec!["all clear".to_owned(), "all-clear".to_owned()],
+            all_clear_emoji: vec!["white_check_mark".to_owned(), "heavy_check_mark".to_owned()],
             timeline_emoji: vec!["stopwatch".to_owned(), "pushpin".to_owned()],
             declare: Vec::new(),
         }
@@ -352,6 +355,8 @@ window = "30m"
 quiet = "2h"
 # Phrases in a person's message that resolve the channel's open incident.
 all_clear = ["all clear", "all-clear"]
+# Emoji that do the same when a person posts them (":white_check_mark: fixed").
+all_clear_emoji = ["white_check_mark", "heavy_check_mark"]
 # Reactions that put a message on its incident's timeline.
 timeline_emoji = ["stopwatch", "pushpin"]
 # Incidents declared by hand (repeat the block for more):

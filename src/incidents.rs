@@ -245,8 +245,14 @@ fn pager(text: &str) -> Vec<Signal> {
     }]
 }
 
-/// What a person's message says: commands, declarations, the all-clear.
-pub fn human_signals(text: &str, all_clear: &[String]) -> Vec<Signal> {
+/// What a person's message says: commands, declarations, the all-clear (phrases, or emoji
+/// given as `:name:` in the message's source text).
+pub fn human_signals(
+    text: &str,
+    source: &str,
+    all_clear: &[String],
+    all_clear_emoji: &[String],
+) -> Vec<Signal> {
     let first = text.lines().next().unwrap_or("");
     if let Some(c) = COMMAND.captures(first) {
         let rest = c["rest"].trim().to_owned();
@@ -265,7 +271,8 @@ pub fn human_signals(text: &str, all_clear: &[String]) -> Vec<Signal> {
         return vec![Signal::Declare { title: Some(c["rest"].trim().to_owned()).filter(|r| !r.is_empty()) }];
     }
     let lower = text.to_lowercase();
-    if all_clear.iter().any(|phrase| contains_phrase(&lower, &phrase.to_lowercase())) {
+    let emoji = all_clear_emoji.iter().any(|e| source.contains(&format!(":{e}:")));
+    if emoji || all_clear.iter().any(|phrase| contains_phrase(&lower, &phrase.to_lowercase())) {
         return vec![Signal::Resolve { key: None }];
     }
     Vec::new()
@@ -415,7 +422,7 @@ fn detect_channel(
         let signals = if message.author.is_bot {
             bot_signals(&message.author.name, &text)
         } else {
-            human_signals(&text, &rules.all_clear)
+            human_signals(&text, &message.text.source, &rules.all_clear, &rules.all_clear_emoji)
         };
         for signal in signals {
             apply(signal, &at, &mut current, &mut done, rules);
@@ -763,16 +770,16 @@ mod tests {
     #[test]
     fn people_declare_and_give_the_all_clear_but_cannot_fake_alerts() {
         let phrases = vec!["all clear".to_owned()];
+        let emoji = vec!["white_check_mark".to_owned()];
+        let says = |text: &str| human_signals(text, text, &phrases, &emoji);
         assert_eq!(
-            human_signals("@incident declare Checkout is down", &phrases),
+            says("@incident declare Checkout is down"),
             vec![Signal::Declare { title: Some("Checkout is down".into()) }]
         );
-        assert_eq!(
-            human_signals("@incident sev SEV2", &phrases),
-            vec![Signal::Set { field: "severity", value: "SEV2".into() }]
-        );
-        assert_eq!(human_signals("All clear 👍 thanks all", &phrases), vec![Signal::Resolve { key: None }]);
-        assert_eq!(human_signals("not all clearly understood", &phrases), vec![]);
-        assert_eq!(human_signals("[RESOLVED] HighLatency api", &phrases), vec![]);
+        assert_eq!(says("@incident sev SEV2"), vec![Signal::Set { field: "severity", value: "SEV2".into() }]);
+        assert_eq!(says("All clear 👍 thanks all"), vec![Signal::Resolve { key: None }]);
+        assert_eq!(says(":white_check_mark: back to normal"), vec![Signal::Resolve { key: None }]);
+        assert_eq!(says("not all clearly understood"), vec![]);
+        assert_eq!(says("[RESOLVED] HighLatency api"), vec![]);
     }
 }
