@@ -120,6 +120,18 @@ def reply(parent, folder, day, hms, who, text, broadcast=False, **extra):
     return msg
 
 
+def upload(file_id, name, title, who):
+    """A Slack file object: the export carries its metadata and a token URL; the body is in
+    __uploads/ (slackdump's layout), written by scripts/sample_snapshots.py."""
+    token = "?t=xoxe-1234567890-12345678901-12345678901-0123456789"
+    return {"id": file_id, "created": 1389500000, "timestamp": 1389500000, "name": name, "title": title,
+            "mimetype": "image/png", "filetype": "png", "pretty_type": "PNG", "user": USER_IDS[who], "size": 0,
+            "mode": "hosted", "original_w": 720, "original_h": 300,
+            "url_private": f"https://files.slack.com/files-pri/T024BE7LD-{file_id}/{name}{token}",
+            "url_private_download": f"https://files.slack.com/files-pri/T024BE7LD-{file_id}/download/{name}{token}",
+            "permalink": f"https://parsec-metrics.slack.com/files/{USER_IDS[who]}/{file_id}/{name}"}
+
+
 def react(msg, name, *who):
     msg.setdefault("reactions", []).append({"name": name, "users": [USER_IDS[w] for w in who], "count": len(who)})
 
@@ -257,7 +269,10 @@ post("ops", 12, "07:33:10", "peter", "@sofia are you around? 513/514 can't reach
 honeybadger("ops", 12, "07:33:48", "Dalli::RingError", "No server available", "app/models/metric_cache.rb:88 in `fetch_multi'", 312)
 post("ops", 12, "07:35:02", "sofia", "Here. Checking the rack 3 switch, 513 and 514 are the only web hosts in r3.")
 post("ops", 12, "07:36:30", "sofia", "Yep: `r3-tor-1` lost its uplink to the cache VLAN at 07:26:51, LACP flapped. The other port is carrying traffic again as of 07:31.")
-post("ops", 12, "07:37:15", "peter", "That matches, mget times are dropping now. 502s stopped at 07:31:40 in Papertrail.")
+post("ops", 12, "07:37:15", "peter", "That matches, mget times are dropping now. 502s stopped at 07:31:40 in Papertrail.",
+     files=[upload("F024BE9G1", "mget-time-p99.png", "api.cache.metrics.mget.time p99, metrics-web-prod-513 and -514", "peter")])
+post("ops", 12, "07:38:30", "peter", "And the 5xx rate, only r3 hosts:", subtype="file_share",
+     files=[upload("F024BE9G2", "api-5xx-rate.png", "API 5xx rate by host", "peter")])
 p2 = post("ops", 12, "07:38:02", "anna", "Morning. Saw the page. Anything need doing on the app side? We could lower the Dalli socket timeout so a dead cache fails fast instead of tying up unicorns for 30s.")
 reply(p2, "ops", 12, "07:39:40", "peter", "Yes please, 30s is absurd for a cache read. Something like 250ms and fall through to the DB?")
 reply(p2, "ops", 12, "07:41:05", "anna", "250ms socket timeout plus `down_retry_delay` 5s. I'll open a PR tomorrow: OPS-2231.")
@@ -323,7 +338,7 @@ pager("ops", 17, "17:16:50", "acknowledged", 4721, "Replication lag above 300s o
 post("ops", 17, "17:19:02", "marcus", "Replication on rr16 has stopped, not just lagging:\n```LOG:  started streaming WAL from primary at 2F1/93000000 on timeline 1\nFATAL:  could not receive data from WAL stream: ERROR:  requested WAL segment 00000001000002F100000093 has already been removed```")
 post("ops", 17, "17:19:40", "marcus", "The primary recycled the WAL segment rr16 needed. `wal_keep_segments` is 256 and tonight's vacuum plus the backfill job generated more than that.")
 post("ops", 17, "17:21:10", "peter", "I'm here too. rr16 is still in the read pool, so charts are serving stale data and queries get cancelled. Pulling it out of pgbouncer now.")
-post("ops", 17, "17:23:33", "peter", "Removed rr16 from `pgbouncer.ini` on the app hosts and reloaded. Reads now spread over rr14, rr15, rr17. Read replica load went from 35% to 48% each, fine for now.")
+post("ops", 17, "17:23:33", "peter", "Removed rr16 from `pgbouncer.ini` on the app hosts and reloaded. Reads now spread over rr14, rr15, rr17. Read replica load went from 35% to 48% each, fine for now: <https://metrics.librato.com/s/spaces/replicas?duration=3600|replica load>")
 honeybadger("ops", 17, "17:24:02", "ActiveRecord::StatementInvalid", "PG::Error: ERROR: canceling statement due to conflict with recovery", "app/models/chart_query.rb:41 in `execute'", 3)
 rr = post("ops", 17, "17:25:50", "marcus", "rr16 can't catch up without the missing WAL, and the archive only has 24h of segments for that timeline. Fastest fix: build a replacement read replica from tonight's base backup. rr18 from snapshot, ~40 minutes.")
 reply(rr, "ops", 17, "17:27:05", "li", "Go for it. Anything we can do to make this impossible next time?")
@@ -332,7 +347,8 @@ reply(rr, "ops", 17, "17:30:12", "peter", "And an alert on WAL archive age, so w
 post("ops", 17, "17:34:00", "marcus", "rr18 provisioning from the 16:00 base backup. Restoring 412 GB.")
 post("ops", 17, "17:58:41", "jonas", "Watching along from Berlin. Is rr16 going to be rebuilt or retired?")
 post("ops", 17, "18:01:15", "marcus", "Retired. It's the oldest box we have and the 9.3 upgrade was going to replace it anyway.")
-post("ops", 17, "18:16:32", "marcus", "rr18 restored, replaying WAL from the archive. Lag 2400s and falling fast.")
+post("ops", 17, "18:16:32", "marcus", "rr18 restored, replaying WAL from the archive. Lag 2400s and falling fast.",
+     files=[upload("F024BE9G3", "replication-lag.png", "postgres.replication.lag_seconds, db-rr16 and db-rr18", "marcus")])
 librato_alert("ops", 17, "18:20:00", "postgres.replication.lag_seconds", 2102, "db-rr18", 300)
 post("ops", 17, "18:20:40", "marcus", "^ expected, that's rr18 catching up. Ignore until it's under 300.")
 post("ops", 17, "18:41:05", "marcus", "rr18 caught up, lag under 1s. Running the replica consistency check before it goes into the pool.")
@@ -492,6 +508,12 @@ def main():
             write_json(f"{OUT}/{folder}/{day}.json", day_msgs)
     total = sum(len(m) for m in messages.values())
     print(f"wrote {OUT}: {total} messages in {len(messages)} conversations")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("sample_snapshots", os.path.join(os.path.dirname(__file__), "sample_snapshots.py"))
+    snapshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(snapshots)
+    sys.argv = [sys.argv[0], OUT]
+    snapshots.main()
 
 
 main()

@@ -30,7 +30,7 @@ use regex::Regex;
 use crate::config::{Declared, Incidents as Rules};
 use crate::layout::Layout;
 use crate::markup::{self, Context};
-use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, TimelineEntry};
+use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, MessageKind, TimelineEntry};
 
 /// What a message says about incidents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,9 +594,11 @@ fn finish(
     let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
     let during: Vec<&Message> =
         ch.messages.iter().filter(|m| m.time >= open.start.time && m.time <= end).collect();
+    // Snapshot events are pictures on the timeline, not people.
+    let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
     for m in &during {
-        if !m.author.is_bot && !m.kind.is_system() && !participants.contains(&m.author.name) {
+        if person(m) && !participants.contains(&m.author.name) {
             participants.push(m.author.name.clone());
         }
     }
@@ -613,8 +615,7 @@ fn finish(
     for m in &during {
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
         // Each person's first word in the response tells who stepped in when.
-        let first_response =
-            !m.author.is_bot && !m.kind.is_system() && !responded.contains(&m.author.name.as_str());
+        let first_response = person(m) && !responded.contains(&m.author.name.as_str());
         if first_response {
             responded.push(&m.author.name);
         }

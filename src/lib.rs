@@ -19,3 +19,4 @@ pub mod output;
 pub mod privacy;
 pub mod render;
 pub mod site;
+pub mod snapshots;

@@ -16,6 +16,40 @@ pub struct Archive {
     pub channels: Vec<Channel>,
     /// People and bots, keyed by their source-qualified id ([`UserId`]).
     pub users: BTreeMap<UserId, User>,
+    /// Standalone snapshots (image folders), not yet placed in a channel.
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// An image from a snapshot folder, with what its sidecar or text chunks say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The image.
+    pub file: File,
+    /// Channel name it belongs to.
+    pub channel: Option<String>,
+    /// When it was taken.
+    pub time: Option<Timestamp>,
+    /// Who took it.
+    pub author: Option<String>,
+}
+
+/// A file's bytes and their BLAKE3 hash (the content address on the site).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The bytes.
+    pub bytes: std::sync::Arc<[u8]>,
+    /// Hex BLAKE3 of the bytes.
+    pub hash: String,
+    /// Where they were read from, for warnings.
+    pub origin: String,
+}
+
+impl Body {
+    /// Wraps bytes read from `origin`.
+    pub fn new(bytes: Vec<u8>, origin: String) -> Body {
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        Body { bytes: bytes.into(), hash, origin }
+    }
 }
 
 /// A source-qualified user id, e.g. `slack:U061A5N1G`.
@@ -215,6 +249,8 @@ pub enum MessageKind {
     MissingParent,
     /// Another system event, named by the source (e.g. Slack `bot_add`).
     Event(String),
+    /// A snapshot from a snapshot folder, placed on the channel at its time.
+    Snapshot,
 }
 
 impl MessageKind {
@@ -222,7 +258,11 @@ impl MessageKind {
     pub fn is_system(&self) -> bool {
         !matches!(
             self,
-            MessageKind::Normal | MessageKind::Action | MessageKind::Bot | MessageKind::FileComment
+            MessageKind::Normal
+                | MessageKind::Action
+                | MessageKind::Bot
+                | MessageKind::FileComment
+                | MessageKind::Snapshot
         )
     }
 
@@ -245,6 +285,7 @@ impl MessageKind {
             MessageKind::Deleted => "deleted",
             MessageKind::MissingParent => "missing-parent",
             MessageKind::Event(_) => "event",
+            MessageKind::Snapshot => "snapshot",
         }
     }
 }
@@ -316,6 +357,10 @@ pub struct File {
     pub size: Option<u64>,
     /// The file was deleted in the source.
     pub deleted: bool,
+    /// The bytes, when the input bundles them.
+    pub body: Option<Body>,
+    /// A link to the live graph or source page (snapshots).
+    pub link: Option<String>,
 }
 
 impl Archive {

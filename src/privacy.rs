@@ -171,8 +171,8 @@ fn redact_channel(channel: &mut Channel, counts: &mut RedactionCounts) {
         }
         for file in &mut message.files {
             redact_string(&mut file.name, counts);
-            if let Some(title) = &mut file.title {
-                redact_string(title, counts);
+            for s in [&mut file.title, &mut file.link].into_iter().flatten() {
+                redact_string(s, counts);
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::layout::Layout;
 use crate::output::{OutputError, Staging};
 use crate::privacy::{self, RedactionCounts, Withheld};
 use crate::render::{self, RenderError, Theme, ThemeError};
+use crate::snapshots;
 
 /// What to build from where.
 #[derive(Debug, Clone)]
@@ -151,6 +152,8 @@ impl<'a> Site<'a> {
     fn normalize(&mut self, ingested: &mut Ingested) {
         self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
+            let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
+            site.report.warnings.extend(placed);
             site.report.redactions = privacy::redact(&mut ingested.archive);
         });
         for name in &self.report.withheld.unmatched_names {
@@ -185,8 +188,10 @@ impl<'a> Site<'a> {
             let index = index::SearchIndex::open(&index_dir)?;
             index::export::write(&index, &docs, &channels, &mut staging)
         })?;
+        let (media, media_warnings) = self.timed("media", |_| snapshots::publish(archive, &mut staging))?;
+        self.report.warnings.extend(media_warnings);
         let stats = self.timed("render", |site| {
-            render::render_site(archive, &layout, &incidents, site.config, &theme, &mut staging)
+            render::render_site(archive, &layout, &incidents, &media, site.config, &theme, &mut staging)
         })?;
         self.report.pages = stats.pages;
         self.timed("write", |_| staging.commit())?;

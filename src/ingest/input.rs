@@ -132,6 +132,11 @@ impl Input {
     /// Reads a whole file, refusing anything over [`MAX_FILE_BYTES`] by what is actually read,
     /// not by what the zip header claims.
     pub fn read(&mut self, rel: &str) -> Result<Vec<u8>, IngestError> {
+        self.read_limited(rel, MAX_FILE_BYTES)
+    }
+
+    /// Reads a whole file of at most `limit` bytes (counted as read, not as claimed).
+    pub fn read_limited(&mut self, rel: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
         let shown = self.display(rel);
         let mut bytes = Vec::new();
         let read = match self.files.get(rel) {
@@ -140,21 +145,21 @@ impl Input {
             }
             Some(Entry::Disk(path)) => {
                 let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
-                file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+                file.take(limit + 1).read_to_end(&mut bytes)
             }
             Some(Entry::Zip(index)) => {
                 let zip = self.zip.as_mut().expect("zip entries come from a zip input");
                 let entry = zip.by_index(*index).map_err(|e| {
                     IngestError::invalid(shown.clone(), format!("cannot read zip entry: {e}"))
                 })?;
-                entry.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+                entry.take(limit + 1).read_to_end(&mut bytes)
             }
         };
         read.map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
+        if bytes.len() as u64 > limit {
             return Err(IngestError::invalid(
                 shown,
-                format!("larger than the {} MiB limit for one file", MAX_FILE_BYTES >> 20),
+                format!("larger than the {} MiB limit for one file", limit >> 20),
             ));
         }
         Ok(bytes)

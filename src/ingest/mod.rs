@@ -7,6 +7,7 @@
 
 mod input;
 pub mod slack;
+pub mod snapshots;
 
 use std::fmt::Display;
 use std::path::Path;
@@ -16,6 +17,9 @@ use serde::de::DeserializeOwned;
 pub use input::Input;
 
 use crate::model::Archive;
+
+/// The largest attachment or snapshot read into the archive.
+pub const MAX_MEDIA_BYTES: u64 = 64 << 20;
 
 /// One problem with one input file.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +71,8 @@ impl IngestError {
 pub enum Format {
     /// Slack workspace export (directory or .zip).
     Slack,
+    /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
+    Snapshots,
 }
 
 /// The archive plus every problem met on the way.
@@ -102,6 +108,7 @@ pub fn ingest_all(inputs: &[impl AsRef<Path>], format: Option<Format>) -> Ingest
 
 fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result<(), IngestError> {
     let mut input = Input::open(path, slack::ROOT_MARKERS)?;
+    // (A snapshot folder has no markers; its files stay at the folder's root.)
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
     let format = match format {
         Some(f) => f,
@@ -109,19 +116,24 @@ fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result
             IngestError::invalid(
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
-                 with channels.json and users.json at its root)",
+                 with channels.json and users.json at its root) or a folder of PNG snapshots",
             )
         })?,
     };
     match format {
         Format::Slack => slack::import(&mut input, out),
+        Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
 }
 
 /// Guesses the format of an opened input.
 pub fn detect(input: &Input) -> Option<Format> {
-    slack::detect(input).then_some(Format::Slack)
+    if slack::detect(input) {
+        Some(Format::Slack)
+    } else {
+        snapshots::detect(input).then_some(Format::Snapshots)
+    }
 }
 
 /// Parses JSON into `T`, turning a failure into an [`IngestError::Json`] with the line,

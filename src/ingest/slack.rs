@@ -14,8 +14,8 @@ use serde::de::{self, Deserializer};
 
 use super::{IngestError, Ingested, Input, parse_json};
 use crate::model::{
-    Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User,
-    Visibility,
+    Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Reaction, Text, Thread,
+    User, Visibility,
 };
 
 /// The importer's name in the model (`Channel::source`, user id prefix).
@@ -39,7 +39,8 @@ const MANIFESTS: &[(&str, Visibility)] = &[
 
 /// Imports a Slack export into `out`, recording problems instead of stopping.
 pub fn import(input: &mut Input, out: &mut Ingested) {
-    let mut importer = Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new() };
+    let mut importer =
+        Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new(), bodies: BTreeMap::new() };
     importer.read_users();
     let conversations = importer.read_manifests();
     importer.warn_unlisted_folders(&conversations);
@@ -47,6 +48,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         let channel = importer.read_conversation(conversation);
         importer.merge(channel);
     }
+    super::snapshots::read_folder(importer.input, "snapshots/", importer.out);
     let Importer { users, out, .. } = importer;
     for (id, user) in users {
         out.archive.users.entry(id).or_insert(user);
@@ -59,6 +61,8 @@ struct Importer<'a> {
     users: BTreeMap<String, User>,
     /// `bot_id` → the bot's user id, from `profile.bot_id` in users.json.
     bots: BTreeMap<String, String>,
+    /// Bundled file bodies already read, by path.
+    bodies: BTreeMap<String, Body>,
 }
 
 /// A conversation from a manifest, and the folder its day files are in.
@@ -183,7 +187,7 @@ impl Importer<'_> {
                 continue;
             };
             for raw_message in day {
-                let mut message = self.message(raw_message);
+                let mut message = self.message(raw_message, &folder);
                 message.pinned = pins.contains(&message.id);
                 messages.push(message);
             }
@@ -225,7 +229,31 @@ impl Importer<'_> {
         }
     }
 
-    fn message(&mut self, raw: RawMessage) -> Message {
+    /// The file's bytes, when the export bundles them: slackdump writes them to
+    /// `__uploads/<id>/<name>` or `<channel>/attachments/<id>-<name>`; official exports have
+    /// none. Read once per path.
+    fn file_body(&mut self, file: &File, folder: &str) -> Option<Body> {
+        let id = file.id.as_deref()?;
+        let candidates =
+            [format!("__uploads/{id}/{}", file.name), format!("{folder}/attachments/{id}-{}", file.name)];
+        let path = candidates.into_iter().find(|p| self.input.has(p))?;
+        if let Some(body) = self.bodies.get(&path) {
+            return Some(body.clone());
+        }
+        match self.input.read_limited(&path, super::MAX_MEDIA_BYTES) {
+            Ok(bytes) => {
+                let body = Body::new(bytes, self.input.display(&path));
+                self.bodies.insert(path, body.clone());
+                Some(body)
+            }
+            Err(e) => {
+                self.out.warnings.push(format!("{e}; the file is shown as not archived"));
+                None
+            }
+        }
+    }
+
+    fn message(&mut self, raw: RawMessage, folder: &str) -> Message {
         let author = self.author(&raw);
         let kind = kind_of(raw.subtype.as_deref(), &author);
         let id = raw.ts.id();
@@ -238,6 +266,9 @@ impl Importer<'_> {
         };
         let mut files: Vec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
         files.extend(raw.file.map(file));
+        for f in &mut files {
+            f.body = self.file_body(f, folder);
+        }
         let mut text = match raw.text.filter(|t| !t.trim().is_empty()) {
             Some(text) => text,
             None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
@@ -392,6 +423,8 @@ fn file(raw: RawFile) -> File {
         mimetype: raw.mimetype.filter(|m| !m.is_empty()),
         size: raw.size,
         deleted,
+        body: None,
+        link: None,
     }
 }
 

@@ -89,6 +89,17 @@ pub fn to_plain(text: &Text, ctx: &Context) -> String {
     out.trim().to_owned()
 }
 
+/// Every link target in the text (as published: tokens stripped).
+pub fn links(text: &Text, ctx: &Context) -> Vec<String> {
+    events(text, ctx)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. }) => Some(dest_url.into_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether the text links anywhere (for `has:link`).
 pub fn has_link(text: &Text, ctx: &Context) -> bool {
     events(text, ctx).iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })))

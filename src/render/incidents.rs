@@ -10,7 +10,7 @@ use super::view::{
     AlertView, FileView, IncidentPage, IncidentSummary, IncidentsPage, Link, MessageView, Moment,
     TimelineView,
 };
-use super::{RenderError, Renderer, file_view, iso};
+use super::{RenderError, Renderer, iso};
 use crate::layout::{ChannelLayout, Layout, local_date};
 use crate::markup::escape;
 use crate::model::{Evidence, Incident, Message};
@@ -180,7 +180,7 @@ impl Renderer<'_> {
             .messages
             .iter()
             .filter_map(|id| messages.get(id.as_str()))
-            .flat_map(|m| m.files.iter().map(file_view))
+            .flat_map(|m| m.files.iter().map(|f| self.file_view(f, root)))
             .collect();
         let since = |e: &Option<Evidence>| e.as_ref().map(|e| duration(incident.start.time, e.time));
         let description = format!(

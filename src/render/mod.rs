@@ -16,8 +16,8 @@ use serde::Serialize;
 
 pub use theme::{Theme, ThemeError};
 use view::{
-    AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, Link,
-    MessageView, MonthView, ReactionView, SearchPage, SiteView,
+    AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, ImageView,
+    Link, MessageView, MonthView, ReactionView, SearchPage, SiteView,
 };
 
 use crate::config::Config;
@@ -25,6 +25,7 @@ use crate::layout::{ChannelLayout, Entry, Layout, day_path};
 use crate::markup::{self, ChannelLink, Context};
 use crate::model::{Archive, Attachment, Channel, File, Incident, Message, MessageKind, Text, Thread};
 use crate::output::{OutputError, Staging};
+use crate::snapshots::{Media, Stored, THUMBNAIL_WIDTH};
 
 /// Problems while rendering.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,7 @@ pub fn render_site(
     archive: &Archive,
     layout: &Layout,
     found: &[Incident],
+    media: &Media,
     config: &Config,
     theme: &Theme,
     out: &mut Staging,
@@ -68,7 +70,7 @@ pub fn render_site(
     let search_js = out.write_asset("search", "js", theme.asset("search.js"))?;
     let tz = config.time_zone();
     let membership = incidents::membership(found);
-    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership };
+    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership, media };
     let mut stats = RenderStats::default();
     let mut summaries = Vec::new();
     for (index, plan) in layout.channels.iter().enumerate() {
@@ -97,6 +99,7 @@ struct Renderer<'a> {
     archive: &'a Archive,
     links: &'a BTreeMap<String, ChannelLink>,
     membership: incidents::Membership<'a>,
+    media: &'a Media,
 }
 
 /// Paths from a page back to the site root.
@@ -328,7 +331,7 @@ impl Renderer<'_> {
             pinned: m.pinned,
             reactions: m.reactions.iter().map(|r| Self::reaction_view(r, ctx)).collect(),
             attachments: m.attachments.iter().map(|a| attachment_view(a, ctx)).collect(),
-            files: m.files.iter().map(file_view).collect(),
+            files: m.files.iter().map(|f| self.file_view(f, ctx.root)).collect(),
             replies: Vec::new(),
             reply_authors: String::new(),
             broadcast: false,
@@ -483,13 +486,51 @@ fn accent(color: Option<&str>) -> &'static str {
     }
 }
 
-fn file_view(f: &File) -> FileView {
-    FileView {
-        name: f.name.clone(),
-        title: f.title.clone(),
-        kind: f.mimetype.as_deref().map(file_kind),
-        size: f.size.map(human_size),
-        deleted: f.deleted,
+impl Renderer<'_> {
+    /// A file as shown: inline when it is an image the site has, a download when it is another
+    /// file the site has, else its name with "not archived".
+    fn file_view(&self, f: &File, root: &str) -> FileView {
+        let (image, href) = match self.media.get(f) {
+            Some(Stored::Image { full, thumbnail, width, height }) => {
+                let (src, w, h) = match thumbnail {
+                    Some(t) => (
+                        t,
+                        THUMBNAIL_WIDTH,
+                        // Narrower than the original, so the scaled height fits.
+                        u32::try_from(
+                            u64::from(*height) * u64::from(THUMBNAIL_WIDTH) / u64::from(*width).max(1),
+                        )
+                        .unwrap_or(*height),
+                    ),
+                    None => (full, *width, *height),
+                };
+                let alt = f.title.clone().unwrap_or_else(|| f.name.clone());
+                let view = ImageView {
+                    src: format!("{root}{src}"),
+                    full: format!("{root}{full}"),
+                    width: w,
+                    height: h,
+                    alt,
+                };
+                (Some(view), None)
+            }
+            Some(Stored::File { path }) => (None, Some(format!("{root}{path}"))),
+            None => (None, None),
+        };
+        FileView {
+            name: f.name.clone(),
+            title: f.title.clone(),
+            kind: f.mimetype.as_deref().map(file_kind),
+            size: f
+                .size
+                .or_else(|| f.body.as_ref().map(|b| b.bytes.len() as u64))
+                .filter(|s| *s > 0)
+                .map(human_size),
+            deleted: f.deleted,
+            image,
+            href,
+            link: f.link.clone().filter(|l| markup::is_safe_url(l)).map(|l| markup::strip_url_tokens(&l)),
+        }
     }
 }
 

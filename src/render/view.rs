@@ -250,6 +250,27 @@ pub struct FileView {
     pub size: Option<String>,
     /// Deleted in the source.
     pub deleted: bool,
+    /// Shown inline, when it is an image the site has.
+    pub image: Option<ImageView>,
+    /// Download link, when the site has the file but cannot show it.
+    pub href: Option<String>,
+    /// The live graph or source page (http/https only).
+    pub link: Option<String>,
+}
+
+/// An image on a page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    /// What to show (a thumbnail when the image is wide).
+    pub src: String,
+    /// The full image.
+    pub full: String,
+    /// Width of `src` in pixels.
+    pub width: u32,
+    /// Height of `src` in pixels.
+    pub height: u32,
+    /// Alternative text: the title, else the file name.
+    pub alt: String,
 }
 
 /// An incident in lists (home, `/incidents/`, the feed).

@@ -34,6 +34,7 @@ fn documents() -> Vec<(String, String)> {
     let config = scrollback::config::Config::default();
     let mut ingested = scrollback::ingest::ingest_all(&[repo().join("sample-logs")], None);
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
+    scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
     scrollback::privacy::redact(&mut ingested.archive);
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
@@ -93,7 +94,7 @@ fn json_hits_have_the_documented_shape_and_permalinks_that_resolve() {
     let results = search("rr16", &["-n", "3"]);
     let hits = results["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 3);
-    assert_eq!(results["total"], 15);
+    assert_eq!(results["total"], 16);
     let keys: Vec<&String> = hits[0].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["author", "channel", "id", "score", "snippet", "time", "url"]);
     let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
@@ -126,7 +127,9 @@ fn exclusions_and_filters_narrow_the_results() {
     );
     let window = search("rr16 after:2014-01-16 before:2014-01-18", &[]);
     assert_eq!(ids(&window), ids(&day), "after/before exclude their own days, as in Slack");
-    assert_eq!(search("has:file", &[])["total"], 1);
+    // Three graphs attached in Slack, three from the snapshot folder, one photo without bytes.
+    assert_eq!(search("has:file", &[])["total"], 7);
+    assert_eq!(search("has:image", &[])["total"], 7);
 }
 
 #[test]
@@ -172,7 +175,7 @@ fn terminal_output_lists_channel_time_author_snippet_and_link() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         stdout,
-        "#ops · 2014-01-17 18:55 UTC · peter · 7.279\n  rr18 is taking reads. Read replica load back to 36%.\n  c/ops/2014/01/17/#m-1389984902000001\n\n"
+        "#ops · 2014-01-17 18:55 UTC · peter · 7.344\n  rr18 is taking reads. Read replica load back to 36%.\n  c/ops/2014/01/17/#m-1389984902000001\n\n"
     );
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "1 of 7 results\n");
 }
