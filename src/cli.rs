@@ -36,6 +36,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Search a built site from the terminal (its index is in <SITE>.index)
     Search(SearchArgs),
+    /// List a built site's incidents (from <SITE>/incidents/incidents.json)
+    Incidents(IncidentsArgs),
     /// Write a commented scrollback.toml (and, with --theme, the default theme) to start from
     Init(InitArgs),
 }
@@ -95,6 +97,35 @@ pub struct SearchArgs {
     /// Result order (overrides `sort:` in the query)
     #[arg(long, value_enum)]
     pub sort: Option<crate::index::query::Sort>,
+}
+
+/// `scrollback incidents`.
+#[derive(Debug, Args)]
+pub struct IncidentsArgs {
+    /// The site directory, as given to `build --out` [default: `out` from the config, else ./public]
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
+
+    /// Only incidents with this status
+    #[arg(long, value_enum)]
+    pub status: Option<IncidentStatus>,
+
+    /// Only incidents in this channel (its name as in URLs)
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+
+    /// Print the ledger's entries as JSON (the fields are in the README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An incident's status, for `--status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IncidentStatus {
+    /// Still open at the end of the archive.
+    Ongoing,
+    /// Resolved (stated or inferred).
+    Resolved,
 }
 
 /// `scrollback init`.

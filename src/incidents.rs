@@ -357,6 +357,15 @@ impl Open {
     }
 }
 
+/// When an incident ended: its resolve time, or for an ongoing one the archive's last message
+/// in its channel.
+pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
+    incident.resolved.as_ref().map_or_else(
+        || archive.channels[incident.channel].messages.last().map_or(incident.start.time, |m| m.time),
+        |r| r.time,
+    )
+}
+
 /// Detects incidents in every published channel and applies the config's declarations.
 pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) -> Vec<Incident> {
     let end_of_archive = archive

@@ -1,5 +1,5 @@
 //! scrollback turns exported chat logs into a static website: readable channel history,
-//! permalinks that last, and (soon) full-text search that needs no server.
+//! permalinks that last, incident pages, and full-text search that needs no server.
 //!
 //! The pipeline, one module per stage, each importing only from earlier ones:
 //! [`ingest`] (formats → [`model::Archive`]) → [`privacy`] (what may be published, redaction)
@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod index;
 pub mod ingest;
 pub mod layout;
+pub mod ledger;
 pub mod markup;
 pub mod model;
 pub mod output;

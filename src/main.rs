@@ -6,9 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 
-use scrollback::cli::{BuildArgs, CheckArgs, Cli, Command, InitArgs, SearchArgs};
+use scrollback::cli::{
+    BuildArgs, CheckArgs, Cli, Command, IncidentStatus, IncidentsArgs, InitArgs, SearchArgs,
+};
 use scrollback::config::{self, Config};
 use scrollback::index::{self, SearchIndex, SearchOptions};
+use scrollback::ledger;
 use scrollback::render::Theme;
 use scrollback::site::{BuildOptions, Report, Site};
 
@@ -48,6 +51,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Check(args) => check(cli, args),
         Command::Init(args) => init(args),
         Command::Search(args) => search(cli, args),
+        Command::Incidents(args) => incidents(cli, args),
     }
 }
 
@@ -142,6 +146,47 @@ fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {
     }
     if !cli.quiet {
         eprintln!("{} of {} result{}", results.hits.len(), results.total, plural(results.total));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn incidents(cli: &Cli, args: &IncidentsArgs) -> Result<ExitCode> {
+    let config = load_config(cli)?;
+    let site = args.site.clone().or_else(|| config.out.clone()).unwrap_or_else(|| PathBuf::from("public"));
+    let ledger = ledger::read(&site)?;
+    let wanted = |e: &&ledger::Entry| {
+        let status = match args.status {
+            Some(IncidentStatus::Ongoing) => e.status == "ongoing",
+            Some(IncidentStatus::Resolved) => e.status == "resolved",
+            None => true,
+        };
+        status && args.channel.as_ref().is_none_or(|c| *c == e.channel)
+    };
+    let entries: Vec<&ledger::Entry> = ledger.incidents.iter().rev().filter(wanted).collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tz = jiff::tz::TimeZone::get(&ledger.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    for e in &entries {
+        let start = e.start.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z");
+        let took =
+            |label: &str, secs: Option<i64>| secs.map(|s| format!(" · {label} {}", ledger::duration(s)));
+        println!(
+            "{}  {}{}  #{} · {start} · severity {}{}{}",
+            e.id,
+            e.status,
+            if e.inferred_end { " (inferred)" } else { "" },
+            e.channel,
+            e.severity.as_deref().unwrap_or("unset"),
+            took("acknowledged after", e.time_to_acknowledge).unwrap_or_default(),
+            took("resolved after", e.time_to_resolve).unwrap_or_default(),
+        );
+        println!("  {}", e.title);
+        println!("  {}\n", e.url);
+    }
+    if !cli.quiet {
+        eprintln!("{} incident{}", entries.len(), plural(entries.len()));
     }
     Ok(ExitCode::SUCCESS)
 }

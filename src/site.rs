@@ -12,6 +12,7 @@ use crate::incidents;
 use crate::index::{self, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::Layout;
+use crate::ledger::{self, Ledger};
 use crate::output::{OutputError, Staging};
 use crate::privacy::{self, RedactionCounts, Withheld};
 use crate::render::{self, RenderError, Theme, ThemeError};
@@ -165,6 +166,7 @@ impl<'a> Site<'a> {
 
     fn render(&mut self, ingested: &Ingested) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
+        let previous = self.previous_ledger();
         let mut staging = Staging::begin(&self.options.out)?;
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
@@ -193,8 +195,23 @@ impl<'a> Site<'a> {
         let stats = self.timed("render", |site| {
             render::render_site(archive, &layout, &incidents, &media, site.config, &theme, &mut staging)
         })?;
-        self.report.pages = stats.pages;
+        let ledger =
+            ledger::compile(archive, &layout, &incidents, &self.config.display_timezone, previous.as_ref());
+        let redirects = ledger::write(&ledger, &mut staging)?;
+        self.report.pages = stats.pages + redirects;
         self.timed("write", |_| staging.commit())?;
         Ok(())
+    }
+
+    /// The incident ledger of the site being replaced, whose ids must keep resolving.
+    fn previous_ledger(&mut self) -> Option<Ledger> {
+        if !self.options.out.join(ledger::PATH).is_file() {
+            return None;
+        }
+        ledger::read(&self.options.out)
+            .inspect_err(|e| {
+                self.report.warnings.push(format!("{e}; ids of the previous site's incidents are not kept"));
+            })
+            .ok()
     }
 }

@@ -122,13 +122,7 @@ impl Renderer<'_> {
     }
 
     fn end_of(&self, incident: &Incident) -> Timestamp {
-        incident.resolved.as_ref().map_or_else(
-            || {
-                let channel = &self.archive.channels[incident.channel];
-                channel.messages.last().map_or(incident.start.time, |m| m.time)
-            },
-            |r| r.time,
-        )
+        crate::incidents::end_of(incident, self.archive)
     }
 
     fn incident_summary(
@@ -289,30 +283,7 @@ impl Renderer<'_> {
     }
 }
 
-/// "45 s", "12 min", "1 h 35 min", "2 d 3 h".
+/// How long from one moment to another, as people say it.
 pub(super) fn duration(from: Timestamp, to: Timestamp) -> String {
-    let secs = (to.as_second() - from.as_second()).max(0);
-    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{secs} s"),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::duration;
-
-    #[test]
-    fn durations_read_naturally() {
-        let t = |s| jiff::Timestamp::from_second(s).unwrap();
-        assert_eq!(duration(t(0), t(45)), "45 s");
-        assert_eq!(duration(t(0), t(25 * 60 + 30)), "25 min");
-        assert_eq!(duration(t(0), t(3600 + 35 * 60)), "1 h 35 min");
-        assert_eq!(duration(t(0), t(2 * 86_400 + 3 * 3600 + 60)), "2 d 3 h");
-    }
+    crate::ledger::duration(to.as_second() - from.as_second())
 }

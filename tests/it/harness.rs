@@ -62,17 +62,23 @@ impl Site {
     pub fn build(inputs: &[PathBuf], args: &[&str]) -> Site {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
-        let output = scrollback(tmp.path())
+        let mut site = Site { tmp, out, stderr: String::new() };
+        site.rebuild(inputs, args);
+        site
+    }
+
+    /// Builds again into the same directory, replacing the site.
+    pub fn rebuild(&mut self, inputs: &[PathBuf], args: &[&str]) {
+        let output = scrollback(self.tmp.path())
             .arg("build")
             .args(inputs)
             .arg("--out")
-            .arg(&out)
+            .arg(&self.out)
             .args(args)
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "build failed:\n{stderr}");
-        Site { tmp, out, stderr }
+        self.stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "build failed:\n{}", self.stderr);
     }
 
     /// Builds `inputs` with `config` as the scrollback.toml.

@@ -198,3 +198,113 @@ fn channel_pages_mark_incident_messages_and_the_feed_and_cards_describe_incident
     ));
     assert!(CASE.page("").contains("Recent incidents"));
 }
+
+/// Where the redirect page of a retired id sends the browser.
+fn redirect_target(site: &Site, id: &str) -> Option<String> {
+    let page = site.page(&format!("incidents/{id}/"));
+    let re = Regex::new(r#"<meta http-equiv="refresh" content="0; url=([^"]+)">"#).unwrap();
+    re.captures(&page).map(|c| c[1].to_owned())
+}
+
+#[test]
+fn an_id_a_rebuild_drops_keeps_resolving_through_any_number_of_later_builds() {
+    let pager_storm = "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-05-01T08:55:00Z\"\ntitle = \"Pager storm\"\n";
+    let config = tempfile::tempdir().unwrap();
+    let declared = config.path().join("declared.toml");
+    fs_err::write(&declared, pager_storm).unwrap();
+    let with_declaration = ["--config", declared.to_str().unwrap()];
+    let inputs = [case("slack/incidents")];
+
+    let mut site = Site::build(&inputs, &[]);
+    assert_eq!(redirect_target(&site, "2020-05-01-ops-0900"), None, "a live incident page");
+    // The declaration moves the incident's start, so its id changes: the old one redirects.
+    site.rebuild(&inputs, &with_declaration);
+    assert_eq!(
+        redirect_target(&site, "2020-05-01-ops-0900").as_deref(),
+        Some("../../incidents/2020-05-01-ops-0855/")
+    );
+    let first = site.files();
+    // Carried by the ledger into the next build, which is byte-identical.
+    site.rebuild(&inputs, &with_declaration);
+    assert_eq!(
+        redirect_target(&site, "2020-05-01-ops-0900").as_deref(),
+        Some("../../incidents/2020-05-01-ops-0855/")
+    );
+    assert!(site.files() == first, "rebuilding the same inputs over the site changed it");
+    // Back to detection alone: the old id is live again, the declared one redirects to it.
+    site.rebuild(&inputs, &[]);
+    assert_eq!(redirect_target(&site, "2020-05-01-ops-0900"), None);
+    assert_eq!(
+        redirect_target(&site, "2020-05-01-ops-0855").as_deref(),
+        Some("../../incidents/2020-05-01-ops-0900/")
+    );
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(site.out.join("incidents/incidents.json")).unwrap()).unwrap();
+    assert_eq!(ledger["retired"][0]["id"], "2020-05-01-ops-0855");
+    assert_eq!(ledger["retired"][0]["to"], "incidents/2020-05-01-ops-0900/");
+}
+
+#[test]
+fn an_id_whose_incident_is_gone_leads_to_the_channel_day_it_started() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = tmp.path().join("export");
+    for (rel, bytes) in tree(&case("slack/incidents")) {
+        let path = export.join(rel);
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, bytes).unwrap();
+    }
+    let mut site = Site::build(std::slice::from_ref(&export), &[]);
+    // Tuning: a longer minimum duration drops the short incidents.
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "[incidents]\nmin_duration = \"6h\"\n").unwrap();
+    site.rebuild(std::slice::from_ref(&export), &["--config", config.to_str().unwrap()]);
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(site.out.join("incidents/incidents.json")).unwrap()).unwrap();
+    let retired = ledger["retired"].as_array().unwrap();
+    assert!(!retired.is_empty(), "{ledger}");
+    for r in retired {
+        let id = r["id"].as_str().unwrap();
+        let to = r["to"].as_str().unwrap();
+        assert!(to.starts_with("c/") || to.starts_with("incidents/"), "{id} → {to}");
+        assert_eq!(redirect_target(&site, id).unwrap(), format!("../../{to}"));
+        let target = to.split('#').next().unwrap();
+        assert!(site.has_page(target), "{id} redirects to a missing page {to}");
+    }
+}
+
+#[test]
+fn the_incidents_command_lists_a_sites_incidents() {
+    let out = crate::harness::scrollback(SAMPLE.tmp.path())
+        .args(["incidents", "--site"])
+        .arg(&SAMPLE.out)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "2014-01-17-ops-1711  resolved  #ops · 2014-01-17 17:11 UTC · severity unset · acknowledged after 5 min · resolved after 1 h 50 min\n  Replication lag above 300s on db-rr16 (read replica)\n  incidents/2014-01-17-ops-1711/\n\n\
+         2014-01-12-ops-0727  resolved  #ops · 2014-01-12 07:27 UTC · severity unset · acknowledged after 2 min · resolved after 24 min\n  API 5xx rate above 2% on metrics-web-prod-513, metrics-web-prod-514\n  incidents/2014-01-12-ops-0727/\n\n"
+    );
+    let json = crate::harness::scrollback(CASE.tmp.path())
+        .args(["incidents", "--json", "--status", "resolved", "--channel", "alerts", "--site"])
+        .arg(&CASE.out)
+        .output()
+        .unwrap();
+    let entries: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let listed: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["2020-05-01-alerts-1400", "2020-05-01-alerts-1000"], "newest first");
+    assert_eq!(entries[0]["inferred_end"], true);
+    assert_eq!(entries[1]["time_to_resolve"], 56 * 60);
+    let none = crate::harness::scrollback(CASE.tmp.path())
+        .args(["incidents", "--json", "--status", "ongoing", "--site"])
+        .arg(&CASE.out)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(none.stdout).unwrap().trim(), "[]");
+    let missing = crate::harness::scrollback(CASE.tmp.path())
+        .args(["incidents", "--site", "no-such-site"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("has no incidents/incidents.json"));
+}
