@@ -177,22 +177,29 @@ fn store(
     if is_image {
         match image_size(&body.bytes) {
             Some((kind, width, height)) if u64::from(width) * u64::from(height) <= MAX_PIXELS => {
-                let full = format!("assets/snapshots/{short}.{kind}");
-                out.write(&full, &body.bytes)?;
-                let thumbnail = if kind == "png" && width > THUMBNAIL_WIDTH {
-                    match thumbnail(&body.bytes) {
-                        Ok(bytes) => {
-                            let path = format!("assets/snapshots/{short}.w{THUMBNAIL_WIDTH}.png");
-                            out.write(&path, &bytes)?;
-                            Some(path)
-                        }
+                let thumbnail = if kind == "png" {
+                    match check_png(&body.bytes) {
+                        Ok(thumbnail) => thumbnail,
                         Err(e) => {
-                            warnings.push(format!("{}: cannot make a thumbnail ({e}); the full image is shown", body.origin));
-                            None
+                            warnings.push(format!(
+                                "{}: PNG does not decode ({e}); listed as a file, not shown",
+                                body.origin
+                            ));
+                            return store_file(file, body, out);
                         }
                     }
                 } else {
                     None
+                };
+                let full = format!("assets/snapshots/{short}.{kind}");
+                out.write(&full, &body.bytes)?;
+                let thumbnail = match thumbnail {
+                    Some(bytes) => {
+                        let path = format!("assets/snapshots/{short}.w{THUMBNAIL_WIDTH}.png");
+                        out.write(&path, &bytes)?;
+                        Some(path)
+                    }
+                    None => None,
                 };
                 return Ok(Stored::Image { full, thumbnail, width, height });
             }
@@ -203,7 +210,11 @@ fn store(
             None => warnings.push(format!("{}: not a readable PNG, JPEG or GIF image; listed as a file", body.origin)),
         }
     }
-    let path = format!("assets/files/{short}/{}", safe_name(&file.name));
+    store_file(file, body, out)
+}
+
+fn store_file(file: &File, body: &Body, out: &mut Staging) -> Result<Stored, OutputError> {
+    let path = format!("assets/files/{}/{}", &body.hash[..16], safe_name(&file.name));
     out.write(&path, &body.bytes)?;
     Ok(Stored::File { path })
 }
@@ -220,12 +231,9 @@ fn safe_name(name: &str) -> String {
 
 /// `(extension, width, height)` from the image header, without decoding pixels.
 pub fn image_size(bytes: &[u8]) -> Option<(&'static str, u32, u32)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let mut decoder = png::Decoder::new(Cursor::new(bytes));
-        decoder.set_limits(png::Limits { bytes: 1 << 20 });
-        let reader = decoder.read_info().ok()?;
-        let info = reader.info();
-        return Some(("png", info.width, info.height));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+        return Some(("png", be(16)?, be(20)?));
     }
     if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
         let w = u16::from_le_bytes([*bytes.get(6)?, *bytes.get(7)?]);
@@ -257,52 +265,127 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
     None
 }
 
-/// A PNG [`THUMBNAIL_WIDTH`] pixels wide, averaged down (box filter), as PNG bytes.
-fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// Decodes a whole PNG a row at a time (so memory stays at a row or two whatever the image
+/// claims) to prove it is complete, and returns a thumbnail [`THUMBNAIL_WIDTH`] pixels wide
+/// when it is wider than that.
+fn check_png(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    decoder.set_limits(png::Limits { bytes: 256 << 20 });
+    decoder.set_limits(png::Limits { bytes: DECODE_LIMIT });
     let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
-    let mut buf = vec![0; reader.output_buffer_size().ok_or("image too large")?];
-    let frame = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let channels = frame.color_type.samples();
-    let rgba = |x: usize, y: usize| -> [u32; 4] {
-        let p = &buf[(y * w + x) * channels..(y * w + x + 1) * channels];
-        match channels {
-            1 => [p[0].into(), p[0].into(), p[0].into(), 255],
-            2 => [p[0].into(), p[0].into(), p[0].into(), p[1].into()],
-            3 => [p[0].into(), p[1].into(), p[2].into(), 255],
-            _ => [p[0].into(), p[1].into(), p[2].into(), p[3].into()],
-        }
+    let (width, height, interlaced) = {
+        let info = reader.info();
+        (info.width as usize, info.height as usize, info.interlaced)
     };
-    let tw = THUMBNAIL_WIDTH as usize;
-    let th = (h * tw / w).max(1);
-    let mut out = Vec::with_capacity(tw * th * 4);
-    for ty in 0..th {
-        let (y0, y1) = (ty * h / th, ((ty + 1) * h / th).max(ty * h / th + 1));
-        for tx in 0..tw {
-            let (x0, x1) = (tx * w / tw, ((tx + 1) * w / tw).max(tx * w / tw + 1));
-            let mut sum = [0u32; 4];
-            for y in y0..y1 {
-                for x in x0..x1 {
-                    let p = rgba(x, y);
-                    (0..4).for_each(|c| sum[c] += p[c]);
-                }
-            }
-            let n = u32::try_from((y1 - y0) * (x1 - x0)).unwrap_or(u32::MAX).max(1);
-            out.extend(sum.iter().map(|s| u8::try_from(s / n).unwrap_or(u8::MAX)));
+    let samples = reader.output_color_type().0.samples();
+    let wide = width > THUMBNAIL_WIDTH as usize;
+    if interlaced && wide {
+        // Interlaced rows come in passes: shrink from the whole frame, if it is small enough.
+        if let Some(size) = reader.output_buffer_size().filter(|&n| n <= DECODE_LIMIT) {
+            let mut frame = vec![0; size];
+            let info = reader.next_frame(&mut frame).map_err(|e| e.to_string())?;
+            let mut shrink = Shrink::new(width, height);
+            frame.chunks(info.line_size).for_each(|row| shrink.push(row, samples));
+            return shrink.finish().map(Some);
         }
     }
-    let mut png_bytes = Vec::new();
-    let mut encoder =
-        png::Encoder::new(&mut png_bytes, THUMBNAIL_WIDTH, u32::try_from(th).map_err(|e| e.to_string())?);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-    writer.write_image_data(&out).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
-    Ok(png_bytes)
+    let mut shrink = (wide && !interlaced).then(|| Shrink::new(width, height));
+    while let Some(row) = reader.next_row().map_err(|e| e.to_string())? {
+        if let Some(shrink) = &mut shrink {
+            shrink.push(row.data(), samples);
+        }
+    }
+    shrink.map(Shrink::finish).transpose()
+}
+
+/// The most a PNG decoder may allocate at once.
+const DECODE_LIMIT: usize = 64 << 20;
+
+/// Box-filters rows of 8-bit pixels down to [`THUMBNAIL_WIDTH`] as they arrive.
+struct Shrink {
+    width: usize,
+    height: usize,
+    out_height: usize,
+    /// Source rows seen so far.
+    y: usize,
+    /// The output row being summed, and how many source rows it has.
+    band: usize,
+    rows: u32,
+    sums: Vec<u32>,
+    pixels: Vec<u8>,
+}
+
+impl Shrink {
+    fn new(width: usize, height: usize) -> Shrink {
+        let out_width = THUMBNAIL_WIDTH as usize;
+        let out_height = (height * out_width / width).max(1);
+        Shrink {
+            width,
+            height,
+            out_height,
+            y: 0,
+            band: 0,
+            rows: 0,
+            sums: vec![0; out_width * 4],
+            pixels: Vec::with_capacity(out_width * out_height * 4),
+        }
+    }
+
+    /// First source row of output row `band`.
+    fn band_start(&self, band: usize) -> usize {
+        band * self.height / self.out_height
+    }
+
+    fn push(&mut self, row: &[u8], samples: usize) {
+        if self.band + 1 < self.out_height && self.y == self.band_start(self.band + 1) {
+            self.flush();
+            self.band += 1;
+        }
+        let out_width = THUMBNAIL_WIDTH as usize;
+        let mut column = 0;
+        for (x, p) in row.chunks_exact(samples).take(self.width).enumerate() {
+            if column + 1 < out_width && x == (column + 1) * self.width / out_width {
+                column += 1;
+            }
+            let rgba: [u8; 4] = match *p {
+                [v] => [v, v, v, 255],
+                [v, a] => [v, v, v, a],
+                [r, g, b] => [r, g, b, 255],
+                [r, g, b, a, ..] => [r, g, b, a],
+                [] => [0; 4],
+            };
+            for (sum, v) in self.sums[column * 4..column * 4 + 4].iter_mut().zip(rgba) {
+                *sum += u32::from(v);
+            }
+        }
+        self.rows += 1;
+        self.y += 1;
+    }
+
+    fn flush(&mut self) {
+        let out_width = THUMBNAIL_WIDTH as usize;
+        for column in 0..out_width {
+            let columns = (column + 1) * self.width / out_width - column * self.width / out_width;
+            let n = (u32::try_from(columns).unwrap_or(u32::MAX) * self.rows).max(1);
+            let sums = &mut self.sums[column * 4..column * 4 + 4];
+            self.pixels.extend(sums.iter().map(|s| u8::try_from(s / n).unwrap_or(u8::MAX)));
+            sums.fill(0);
+        }
+        self.rows = 0;
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>, String> {
+        self.flush();
+        let height = u32::try_from(self.out_height).map_err(|e| e.to_string())?;
+        let mut png_bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut png_bytes, THUMBNAIL_WIDTH, height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(&self.pixels).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())?;
+        Ok(png_bytes)
+    }
 }
 
 #[cfg(test)]
@@ -325,13 +408,27 @@ mod tests {
         assert_eq!(image_size(&png_of(3, 2)), Some(("png", 3, 2)));
         assert_eq!(image_size(b"GIF89a\x10\x00\x20\x00rest"), Some(("gif", 16, 32)));
         assert_eq!(image_size(b"<html>not an image"), None);
-        assert_eq!(image_size(&png_of(3, 2)[..20]), None, "truncated");
+        assert_eq!(image_size(&png_of(3, 2)[..20]), None, "truncated header");
     }
 
     #[test]
-    fn thumbnails_are_narrow_pngs() {
-        let thumb = thumbnail(&png_of(1600, 400)).unwrap();
+    fn thumbnails_are_narrow_pngs_averaged_down() {
+        let thumb = check_png(&png_of(1600, 400)).unwrap().unwrap();
         assert_eq!(image_size(&thumb), Some(("png", THUMBNAIL_WIDTH, 200)));
+        let mut decoder = png::Decoder::new(Cursor::new(&thumb));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let mut reader = decoder.read_info().unwrap();
+        let row = reader.next_row().unwrap().unwrap();
+        assert_eq!(&row.data()[..4], [200, 200, 200, 255], "the average of a flat image is its colour");
+        assert_eq!(check_png(&png_of(800, 400)).unwrap(), None, "narrow images need none");
+    }
+
+    #[test]
+    fn truncated_pngs_are_refused() {
+        let whole = png_of(300, 200);
+        assert!(check_png(&whole).is_ok());
+        // The header still says 300×200; the pixels stop halfway.
+        assert!(check_png(&whole[..whole.len() / 2]).is_err());
     }
 
     #[test]

@@ -74,6 +74,32 @@ fn the_sample_stories_are_two_incidents_with_times_linked_to_their_messages() {
         "the replacement's lag alert joined"
     );
     assert_links_resolve(&SAMPLE, &replica);
+    // The graphs shared during each story (bundled, linked and standalone) are on its page.
+    let graphs = |page: &str| -> Vec<String> {
+        let files = &page[page.find("id=\"files-heading\"").expect("a files section")..];
+        let files = &files[..files.find("</ul>").unwrap()];
+        Regex::new(r#"<img [^>]*alt="([^"]+)""#)
+            .unwrap()
+            .captures_iter(files)
+            .map(|c| c[1].to_owned())
+            .collect()
+    };
+    assert_eq!(
+        graphs(&partition),
+        [
+            "api.cache.metrics.mget.time p99 (exported again)",
+            "api.cache.metrics.mget.time p99, metrics-web-prod-513 and -514",
+            "API 5xx rate by host",
+            "memcached mget latency back to normal after the partition"
+        ]
+    );
+    assert_eq!(
+        graphs(&replica),
+        [
+            "Read replica load after removing rr16 (rr14, rr15, rr17)",
+            "postgres.replication.lag_seconds, db-rr16 and db-rr18"
+        ]
+    );
     // The routine alerts that cleared on their own are not incidents.
     assert_eq!(SAMPLE.page("incidents/").matches("<tr data-status=").count(), 2);
 }

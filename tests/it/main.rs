@@ -11,6 +11,7 @@ mod hostile;
 mod incidents;
 mod invalid;
 mod javascript;
+mod media;
 mod oracle;
 mod sample;
 mod search;
