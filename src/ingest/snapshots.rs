@@ -71,7 +71,8 @@ pub fn read_folder(input: &mut Input, prefix: &str, out: &mut Ingested) {
         let bytes = match input.read_limited(&path, MAX_MEDIA_BYTES) {
             Ok(bytes) => bytes,
             Err(e) => {
-                out.problems.push(e);
+                // Like a bad image: the build goes on without it.
+                out.warnings.push(format!("{e}; skipped"));
                 continue;
             }
         };
