@@ -51,6 +51,8 @@ pub enum Signal {
         /// The alert key, when the source names one.
         key: Option<String>,
     },
+    /// A person said the impact is mitigated (the service is stable, the cause may remain).
+    Mitigate,
     /// An alert recovered or a page resolved (`key` `None`: the whole incident).
     Resolve {
         /// The alert key, when the source names one.
@@ -121,7 +123,7 @@ static ONCALL: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?P<verb>Acknowledged|Resolved)(?: by (?P<who>.+)| automatically)?$"));
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*[@/]incident\s+(?P<verb>declare|start|ack|acknowledge|resolve|close|severity|sev|lead|summary|title)\b[:\s]*(?P<rest>.*)$",
+        r"(?i)^\s*[@/]incident\s+(?P<verb>declare|start|ack|acknowledge|mitigate|mitigated|stable|resolve|close|severity|sev|lead|summary|title)\b[:\s]*(?P<rest>.*)$",
     )
 });
 static DECLARING: LazyLock<Regex> =
@@ -260,6 +262,7 @@ pub fn human_signals(
         return vec![match c["verb"].to_lowercase().as_str() {
             "declare" | "start" => Signal::Declare { title: Some(rest.clone()).filter(|r| !r.is_empty()) },
             "ack" | "acknowledge" => Signal::Ack { key: None },
+            "mitigate" | "mitigated" | "stable" => Signal::Mitigate,
             "resolve" | "close" => Signal::Resolve { key: None },
             "severity" | "sev" => Signal::Set { field: "severity", value: value() },
             "lead" => Signal::Set { field: "lead", value: value() },
@@ -297,6 +300,7 @@ struct Open {
     keys: BTreeMap<String, (usize, bool, bool)>,
     groups: Vec<AlertGroup>,
     acknowledged: Option<Evidence>,
+    mitigated: Option<Evidence>,
     resolved: Option<Evidence>,
     inferred_end: bool,
     timeline: Vec<(Evidence, &'static str)>,
@@ -315,6 +319,7 @@ impl Open {
             keys: BTreeMap::new(),
             groups: Vec::new(),
             acknowledged: None,
+            mitigated: None,
             resolved: None,
             inferred_end: false,
             timeline: Vec::new(),
@@ -505,6 +510,12 @@ fn apply(signal: Signal, at: &Evidence, current: &mut Option<Open>, done: &mut V
                 }
             }
         }
+        Signal::Mitigate => {
+            if let Some(open) = current.as_mut().filter(|o| o.escalated && o.mitigated.is_none()) {
+                open.mitigated = Some(at.clone());
+                open.timeline.push((at.clone(), "mitigated"));
+            }
+        }
         Signal::Resolve { key: Some(key) } => {
             let Some(open) = current.as_mut() else { return };
             let Some((index, _, paging)) = open.keys.get(&key).copied() else { return };
@@ -651,6 +662,7 @@ fn finish(
         severity: open.severity,
         start: open.start,
         acknowledged: open.acknowledged,
+        mitigated: open.mitigated,
         resolved: open.resolved,
         inferred_end: open.inferred_end,
         alerts: open.groups,
@@ -787,6 +799,8 @@ mod tests {
             vec![Signal::Declare { title: Some("Checkout is down".into()) }]
         );
         assert_eq!(says("@incident sev SEV2"), vec![Signal::Set { field: "severity", value: "SEV2".into() }]);
+        assert_eq!(says("/incident mitigated: failed over"), vec![Signal::Mitigate]);
+        assert_eq!(says("is it mitigated yet?"), vec![]);
         assert_eq!(says("All clear 👍 thanks all"), vec![Signal::Resolve { key: None }]);
         assert_eq!(says(":white_check_mark: back to normal"), vec![Signal::Resolve { key: None }]);
         assert_eq!(says("not all clearly understood"), vec![]);

@@ -59,6 +59,8 @@ pub struct Entry {
     pub start: Timestamp,
     /// When someone acknowledged it.
     pub acknowledged: Option<Timestamp>,
+    /// When the impact was mitigated.
+    pub mitigated: Option<Timestamp>,
     /// When it was resolved.
     pub resolved: Option<Timestamp>,
     /// The resolve time was inferred from a quiet period.
@@ -67,6 +69,8 @@ pub struct Entry {
     pub end: Timestamp,
     /// Seconds from start to acknowledgement.
     pub time_to_acknowledge: Option<i64>,
+    /// Seconds from start to mitigation.
+    pub time_to_mitigate: Option<i64>,
     /// Seconds from start to resolve.
     pub time_to_resolve: Option<i64>,
     /// Alert messages seen.
@@ -161,10 +165,12 @@ fn entry(incident: &Incident, archive: &Archive, layout: &Layout) -> Entry {
         channel: layout.channels[incident.channel].slug.clone(),
         start,
         acknowledged: incident.acknowledged.as_ref().map(|e| e.time),
+        mitigated: incident.mitigated.as_ref().map(|e| e.time),
         resolved: incident.resolved.as_ref().map(|e| e.time),
         inferred_end: incident.inferred_end,
         end: crate::incidents::end_of(incident, archive),
         time_to_acknowledge: incident.acknowledged.as_ref().map(|e| since(e.time)),
+        time_to_mitigate: incident.mitigated.as_ref().map(|e| since(e.time)),
         time_to_resolve: incident.resolved.as_ref().map(|e| since(e.time)),
         alerts: incident.alerts.iter().map(|a| a.count).sum(),
         participants: incident.participants.clone(),
@@ -268,10 +274,12 @@ mod tests {
             channel: channel.to_owned(),
             start: t(start),
             acknowledged: None,
+            mitigated: None,
             resolved: Some(t(end)),
             inferred_end: false,
             end: t(end),
             time_to_acknowledge: None,
+            time_to_mitigate: None,
             time_to_resolve: None,
             alerts: 0,
             participants: Vec::new(),

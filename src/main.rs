@@ -173,13 +173,14 @@ fn incidents(cli: &Cli, args: &IncidentsArgs) -> Result<ExitCode> {
         let took =
             |label: &str, secs: Option<i64>| secs.map(|s| format!(" · {label} {}", ledger::duration(s)));
         println!(
-            "{}  {}{}  #{} · {start} · severity {}{}{}",
+            "{}  {}{}  #{} · {start} · severity {}{}{}{}",
             e.id,
             e.status,
             if e.inferred_end { " (inferred)" } else { "" },
             e.channel,
             e.severity.as_deref().unwrap_or("unset"),
             took("acknowledged after", e.time_to_acknowledge).unwrap_or_default(),
+            took("mitigated after", e.time_to_mitigate).unwrap_or_default(),
             took("resolved after", e.time_to_resolve).unwrap_or_default(),
         );
         println!("  {}", e.title);

@@ -400,6 +400,8 @@ pub struct Incident {
     pub start: Evidence,
     /// When someone acknowledged it.
     pub acknowledged: Option<Evidence>,
+    /// When someone said the impact was mitigated.
+    pub mitigated: Option<Evidence>,
     /// When it was resolved (`None`: ongoing).
     pub resolved: Option<Evidence>,
     /// The end was inferred from a quiet period, not stated.

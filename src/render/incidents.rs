@@ -193,6 +193,8 @@ impl Renderer<'_> {
             resolved: incident.resolved.as_ref().map(moment),
             inferred_end: incident.inferred_end,
             time_to_acknowledge: since(&incident.acknowledged),
+            mitigated: incident.mitigated.as_ref().map(moment),
+            time_to_mitigate: since(&incident.mitigated),
             time_to_resolve: since(&incident.resolved),
             participants: incident.participants.clone(),
             lead: incident.lead.clone(),

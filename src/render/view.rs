@@ -341,6 +341,10 @@ pub struct IncidentPage<'a> {
     pub inferred_end: bool,
     /// Time to acknowledge.
     pub time_to_acknowledge: Option<String>,
+    /// When the impact was mitigated.
+    pub mitigated: Option<Moment>,
+    /// Time to mitigate.
+    pub time_to_mitigate: Option<String>,
     /// Time to resolve.
     pub time_to_resolve: Option<String>,
     /// People who took part.

@@ -134,7 +134,11 @@ fn an_alert_that_never_resolves_closes_after_the_quiet_period_marked_inferred() 
 
 #[test]
 fn pages_acknowledgements_and_commands_set_the_incident_fields() {
+    let checkout = CASE.page("incidents/2020-05-01-ops-1200/");
+    assert_eq!(fact(&checkout, "Mitigated"), "2020-05-01 12:20 UTC after 20 min");
+    assert!(checkout.contains("<li class=\"tl-mitigated\">"), "{checkout}");
     let c = CASE.page("incidents/2020-05-01-ops-0900/");
+    assert!(!c.contains("<dt>Mitigated</dt>"), "no one said it was mitigated");
     assert_eq!(fact(&c, "Acknowledged"), "2020-05-01 09:05 UTC after 5 min");
     assert_eq!(fact(&c, "Severity"), "SEV2");
     assert_eq!(fact(&c, "Lead"), "alice");
