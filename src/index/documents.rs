@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
 use crate::markup::{self, Context};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::model::{Archive, Incident, Message, Thread};
 
@@ -38,14 +38,19 @@ pub struct SearchDoc {
     pub thread: Option<String>,
     /// `image`, `file`, `link`: what `has:` matches.
     pub has: Vec<&'static str>,
-    /// `incident` when the message is part of one: what `is:` matches.
-    pub is: Vec<&'static str>,
+    /// `incident` and the incident's id when the message is part of one: what `is:` and
+    /// `incident:` match.
+    pub is: Vec<String>,
 }
 
 /// Builds the documents for every published, non-system message, in `ord` order.
 pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &TimeZone) -> Vec<SearchDoc> {
-    let in_incident: HashSet<(usize, &str)> =
-        incidents.iter().flat_map(|i| i.messages.iter().map(move |m| (i.channel, m.as_str()))).collect();
+    let mut in_incident: HashMap<(usize, &str), &str> = HashMap::new();
+    for incident in incidents {
+        for message in &incident.messages {
+            in_incident.entry((incident.channel, message.as_str())).or_insert(&incident.id);
+        }
+    }
     let mut docs = Vec::new();
     for (index, channel) in layout.channels.iter().enumerate() {
         let ctx = Context {
@@ -77,11 +82,10 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
                     Thread::None => None,
                 },
                 has: has_flags(message, &ctx),
-                is: if in_incident.contains(&(index, message.id.as_str())) {
-                    vec!["incident"]
-                } else {
-                    Vec::new()
-                },
+                is: in_incident
+                    .get(&(index, message.id.as_str()))
+                    .map(|id| vec!["incident".to_owned(), (*id).to_owned()])
+                    .unwrap_or_default(),
             });
         }
     }

@@ -251,7 +251,7 @@ pub fn write(
                     x: d.text.clone(),
                     f: d.from.clone(),
                     h: d.has.iter().map(|h| (*h).to_owned()).collect(),
-                    i: d.is.iter().map(|i| (*i).to_owned()).collect(),
+                    i: d.is.clone(),
                 })
                 .collect();
             serde_json::to_vec(&records).expect("records serialise")

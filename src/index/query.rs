@@ -7,6 +7,7 @@
 //! repl*                  a prefix (the search page treats the word being typed as one)
 //! -staging               exclude
 //! channel:ops in:ops     from:peter   has:image has:file has:link   is:incident
+//! incident:2014-01-17-ops-1711
 //! after:2014-01-01 (exclusive, as in Slack)  before:2014-01-18  on:2014-01-17
 //! sort:newest sort:oldest sort:relevance
 //! ```
@@ -201,7 +202,8 @@ fn apply_filter(query: &mut Query, key: &str, value: &str, negated: bool) -> boo
         "channel" | "in" => query.channels.push(value.trim_start_matches('#').to_lowercase()),
         "from" => query.from.push(normalize(value.trim_start_matches('@'))),
         "has" => query.has.push(value.to_ascii_lowercase()),
-        "is" => query.is.push(value.to_ascii_lowercase()),
+        // An incident id is one more `is:` flag of the incident's messages.
+        "is" | "incident" => query.is.push(value.to_ascii_lowercase()),
         "after" => match date() {
             Some(d) => query.after = Some(d),
             None => return false,

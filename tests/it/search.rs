@@ -207,6 +207,8 @@ const PARITY_QUERIES: &[(&str, bool)] = &[
     ("has:file", false),
     ("is:incident rr16", false),
     ("is:incident", false),
+    ("incident:2014-01-17-ops-1711 replica", false),
+    ("incident:2014-01-12-ops-0727", false),
     ("Café ÉCLAIR", false),
     ("upstream=metrics-web-prod-513:8081", false),
     ("postgres.replication.lag_seconds 1843", false),

@@ -141,7 +141,7 @@
       case "channel": case "in": q.channels.push(value.replace(/^#+/, "").toLowerCase()); return true;
       case "from": q.from.push(normalize(value.replace(/^@+/, ""))); return true;
       case "has": q.has.push(value.toLowerCase()); return true;
-      case "is": q.is.push(value.toLowerCase()); return true;
+      case "is": case "incident": q.is.push(value.toLowerCase()); return true;
       case "after": if ((date = parseDate(value))) { q.after = date; return true; } return false;
       case "before": if ((date = parseDate(value))) { q.before = date; return true; } return false;
       case "on": if ((date = parseDate(value))) { q.on = date; return true; } return false;
