@@ -55,6 +55,13 @@ test("search from the page, follow a hit, land on the highlighted message", asyn
     assert.equal(await page.textContent("#search-status"), "7 messages");
     await page.screenshot({ path: path.join(shots, "search-linked.png") });
 
+    // An incident page links to a search of its own messages: as many as its conversation.
+    await page.goto(`${base}/incidents/2014-01-17-ops-1711/`);
+    const conversation = await page.textContent(".conversation summary");
+    await Promise.all([page.waitForNavigation(), page.click("text=Search within this incident")]);
+    await page.waitForSelector(".search-hit");
+    assert.equal(await page.textContent("#search-status"), conversation.match(/^\d+ messages/)[0]);
+
     // Typing: results as you type, the last word is a prefix.
     await page.fill("#search-q", "");
     await page.type("#search-q", "read repl", { delay: 20 });

@@ -137,6 +137,7 @@ fn pages_acknowledgements_and_commands_set_the_incident_fields() {
     let checkout = CASE.page("incidents/2020-05-01-ops-1200/");
     assert_eq!(fact(&checkout, "Mitigated"), "2020-05-01 12:20 UTC after 20 min");
     assert!(checkout.contains("<li class=\"tl-mitigated\">"), "{checkout}");
+    assert!(checkout.contains("<a href=\"../../search/?q=incident%3A2020-05-01-ops-1200\">"));
     let c = CASE.page("incidents/2020-05-01-ops-0900/");
     assert!(!c.contains("<dt>Mitigated</dt>"), "no one said it was mitigated");
     assert_eq!(fact(&c, "Acknowledged"), "2020-05-01 09:05 UTC after 5 min");
