@@ -138,6 +138,11 @@ impl Text {
         Text { markup: Markup::SlackMrkdwn, source: source.into() }
     }
 
+    /// Chat Markdown.
+    pub fn markdown(source: impl Into<String>) -> Self {
+        Text { markup: Markup::Markdown, source: source.into() }
+    }
+
     /// Plain text: no markup at all.
     pub fn plain(source: impl Into<String>) -> Self {
         Text { markup: Markup::Plain, source: source.into() }
@@ -157,6 +162,9 @@ pub enum Markup {
     /// Slack mrkdwn control sequences only, no `*bold*`-style formatting (legacy attachment
     /// fields not listed in `mrkdwn_in`).
     SlackTokens,
+    /// Chat Markdown (CommonMark as Discord and Mattermost write it, with Discord's `<@id>`
+    /// tokens).
+    Markdown,
     /// No markup.
     Plain,
 }

@@ -26,6 +26,10 @@ pub struct Input {
     /// Relative paths under `root`, sorted, `/`-separated.
     files: BTreeMap<String, Entry>,
     zip: Option<zip::ZipArchive<BufReader<fs_err::File>>>,
+    /// The one file the user named, when the INPUT is a file inside a folder (a
+    /// DiscordChatExporter channel file): only it is imported; its folder is listed so media
+    /// beside it can be read.
+    pub selected: Option<String>,
     /// Entries skipped for safety, reported once by the caller.
     pub refused: Vec<String>,
 }
@@ -41,7 +45,10 @@ impl Input {
     pub fn open(path: &Path, root_markers: &[&str]) -> Result<Input, IngestError> {
         // std, not fs_err: the error is shown after the path already.
         let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
-        let mut input = if meta.is_dir() { Self::open_dir(path)? } else { Self::open_zip(path)? };
+        if meta.is_file() && !is_zip(path)? {
+            return Self::open_file(path);
+        }
+        let mut input = if meta.is_dir() { Self::open_dir(path, usize::MAX)? } else { Self::open_zip(path)? };
         input.root = find_root(input.files.keys().map(String::as_str), root_markers);
         if !input.root.is_empty() {
             let root = input.root.clone();
@@ -53,10 +60,19 @@ impl Input {
         Ok(input)
     }
 
-    fn open_dir(path: &Path) -> Result<Input, IngestError> {
+    /// A single file, with what lies beside it (two levels down: `media/…`).
+    fn open_file(path: &Path) -> Result<Input, IngestError> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut input = Self::open_dir(parent, 3)?;
+        input.selected = Some(name);
+        Ok(input)
+    }
+
+    fn open_dir(path: &Path, max_depth: usize) -> Result<Input, IngestError> {
         let mut files = BTreeMap::new();
         let mut refused = Vec::new();
-        let walk = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name();
+        let walk = walkdir::WalkDir::new(path).follow_links(false).max_depth(max_depth).sort_by_file_name();
         for entry in walk {
             let entry = entry.map_err(|e| {
                 let at = e.path().unwrap_or(path).to_path_buf();
@@ -69,7 +85,7 @@ impl Input {
                 files.insert(rel, Entry::Disk(entry.path().to_path_buf()));
             }
         }
-        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: None, refused })
+        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: None, selected: None, refused })
     }
 
     fn open_zip(path: &Path) -> Result<Input, IngestError> {
@@ -111,7 +127,14 @@ impl Input {
                 }
             }
         }
-        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: Some(archive), refused })
+        Ok(Input {
+            path: path.to_path_buf(),
+            root: String::new(),
+            files,
+            zip: Some(archive),
+            selected: None,
+            refused,
+        })
     }
 
     /// All file paths, relative to the export root, sorted.
@@ -135,27 +158,25 @@ impl Input {
         self.read_limited(rel, MAX_FILE_BYTES)
     }
 
+    /// The first `n` bytes of a file (fewer if it is shorter), for recognising formats.
+    pub fn peek(&mut self, rel: &str, n: u64) -> Result<Vec<u8>, IngestError> {
+        let shown = self.display(rel);
+        let mut bytes = Vec::new();
+        self.open_entry(rel)?
+            .take(n)
+            .read_to_end(&mut bytes)
+            .map_err(|e| IngestError::Io { path: shown, source: e })?;
+        Ok(bytes)
+    }
+
     /// Reads a whole file of at most `limit` bytes (counted as read, not as claimed).
     pub fn read_limited(&mut self, rel: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
         let shown = self.display(rel);
         let mut bytes = Vec::new();
-        let read = match self.files.get(rel) {
-            None => {
-                return Err(IngestError::invalid(shown, "no such file in the input"));
-            }
-            Some(Entry::Disk(path)) => {
-                let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
-                file.take(limit + 1).read_to_end(&mut bytes)
-            }
-            Some(Entry::Zip(index)) => {
-                let zip = self.zip.as_mut().expect("zip entries come from a zip input");
-                let entry = zip.by_index(*index).map_err(|e| {
-                    IngestError::invalid(shown.clone(), format!("cannot read zip entry: {e}"))
-                })?;
-                entry.take(limit + 1).read_to_end(&mut bytes)
-            }
-        };
-        read.map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
+        self.open_entry(rel)?
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
         if bytes.len() as u64 > limit {
             return Err(IngestError::invalid(
                 shown,
@@ -164,6 +185,31 @@ impl Input {
         }
         Ok(bytes)
     }
+
+    fn open_entry(&mut self, rel: &str) -> Result<Box<dyn Read + '_>, IngestError> {
+        let shown = self.display(rel);
+        match self.files.get(rel) {
+            None => Err(IngestError::invalid(shown, "no such file in the input")),
+            Some(Entry::Disk(path)) => {
+                Ok(Box::new(fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?))
+            }
+            Some(Entry::Zip(index)) => {
+                let zip = self.zip.as_mut().expect("zip entries come from a zip input");
+                let entry = zip
+                    .by_index(*index)
+                    .map_err(|e| IngestError::invalid(shown, format!("cannot read zip entry: {e}")))?;
+                Ok(Box::new(entry))
+            }
+        }
+    }
+}
+
+/// Whether a file is a zip archive, by its signature rather than its name.
+fn is_zip(path: &Path) -> Result<bool, IngestError> {
+    let mut magic = [0u8; 4];
+    let mut file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let n = file.read(&mut magic).map_err(|e| IngestError::io(path, e))?;
+    Ok(n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06"))
 }
 
 fn relative_name(root: &Path, path: &Path) -> String {

@@ -7,6 +7,7 @@
 //! independent line of defence (security.md §1.1): no images, no raw-text elements, only
 //! http/https links. Nothing is spliced into the HTML after sanitising.
 
+mod markdown;
 mod mrkdwn;
 
 pub use mrkdwn::emoji;
@@ -142,6 +143,7 @@ fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
     match text.markup {
         Markup::SlackMrkdwn => mrkdwn::events(&text.source, true, ctx),
         Markup::SlackTokens => mrkdwn::events(&text.source, false, ctx),
+        Markup::Markdown => markdown::events(&text.source, ctx),
         Markup::Plain => plain_events(&text.source),
     }
 }
@@ -187,6 +189,35 @@ pub fn strip_url_tokens(url: &str) -> String {
         out.push_str(fragment);
     }
     out
+}
+
+/// `@name`, styled as a mention.
+fn mention<'a>(shown: &str) -> Event<'a> {
+    Event::InlineHtml(format!("<span class=\"mention\">{}</span>", escape(shown)).into())
+}
+
+/// A channel mention: a link to a published channel, else `#private-channel` (a private
+/// channel's name, or one not in the export at all, is not ours to publish).
+fn channel_mention<'a>(id: &str, ctx: &Context) -> Event<'a> {
+    match ctx.channel(id) {
+        Some(ChannelLink::Published { name, path }) => Event::InlineHtml(
+            format!(
+                "<a class=\"channel\" href=\"{}{}\">#{}</a>",
+                escape(ctx.root),
+                escape(path),
+                escape(name)
+            )
+            .into(),
+        ),
+        _ => mention("#private-channel"),
+    }
+}
+
+/// A `<time>` element showing `shown`.
+fn time_element<'a>(time: jiff::Timestamp, shown: &str) -> Event<'a> {
+    Event::InlineHtml(
+        format!("<time datetime=\"{}\">{}</time>", time.strftime("%Y-%m-%dT%H:%M:%SZ"), escape(shown)).into(),
+    )
 }
 
 /// A link event triple for `url` labelled `label`, or just the label when the URL is unsafe.

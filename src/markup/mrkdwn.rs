@@ -9,7 +9,7 @@
 use jiff::Timestamp;
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
-use super::{ChannelLink, Context, escape, link};
+use super::{Context, channel_mention, link, mention, time_element};
 
 /// Parses `src`. With `formatting` off, only `<…>` tokens and emoji are recognised (legacy
 /// attachment fields not listed in `mrkdwn_in`).
@@ -269,21 +269,7 @@ fn token(inner: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
         };
         out.push(mention(&format!("@{}", name.trim_start_matches('@'))));
     } else if let Some(id) = target.strip_prefix('#') {
-        match ctx.channel(id) {
-            Some(ChannelLink::Published { name, path }) => {
-                out.push(Event::InlineHtml(
-                    format!(
-                        "<a class=\"channel\" href=\"{}{}\">#{}</a>",
-                        escape(ctx.root),
-                        escape(path),
-                        escape(name)
-                    )
-                    .into(),
-                ));
-            }
-            // Private, or not in the export at all: its name is not ours to publish.
-            _ => out.push(mention("#private-channel")),
-        }
+        out.push(channel_mention(id, ctx));
     } else if let Some(command) = target.strip_prefix('!') {
         special(command, label, out);
     } else {
@@ -316,14 +302,7 @@ fn special(command: &str, label: Option<String>, out: &mut Vec<Event<'_>>) {
                 time.map_or_else(String::new, |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
             });
             match time {
-                Some(time) => out.push(Event::InlineHtml(
-                    format!(
-                        "<time datetime=\"{}\">{}</time>",
-                        time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        escape(&shown)
-                    )
-                    .into(),
-                )),
+                Some(time) => out.push(time_element(time, &shown)),
                 None => out.push(Event::Text(shown.into())),
             }
         }
@@ -331,10 +310,6 @@ fn special(command: &str, label: Option<String>, out: &mut Vec<Event<'_>>) {
             out.push(mention(&format!("@{}", label.as_deref().unwrap_or(other).trim_start_matches('@'))));
         }
     }
-}
-
-fn mention<'a>(shown: &str) -> Event<'a> {
-    Event::InlineHtml(format!("<span class=\"mention\">{}</span>", escape(shown)).into())
 }
 
 /// Undoes Slack's three entity escapes, exactly once.
