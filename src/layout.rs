@@ -87,6 +87,8 @@ pub struct ChannelLayout<'a> {
     pub replies: HashMap<&'a str, Vec<&'a Message>>,
     /// Root id → the day its thread is shown on.
     pub thread_day: HashMap<&'a str, Date>,
+    /// Every message by id.
+    pub by_id: HashMap<&'a str, &'a Message>,
 }
 
 /// One top-level item of a day page.
@@ -140,7 +142,7 @@ impl<'a> ChannelLayout<'a> {
                 }
             }
         }
-        ChannelLayout { channel, slug, days, replies, thread_day }
+        ChannelLayout { channel, slug, days, replies, thread_day, by_id }
     }
 }
 

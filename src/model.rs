@@ -192,6 +192,8 @@ pub struct Message {
     pub files: Vec<File>,
     /// Thread membership.
     pub thread: Thread,
+    /// The message this one answers (Discord-style replies, outside threads).
+    pub reply_to: Option<MessageId>,
     /// Pinned in the channel.
     pub pinned: bool,
 }

@@ -72,6 +72,7 @@ pub fn attach(archive: &mut Archive, hidden_channels: &[String]) -> Vec<String> 
             files: vec![snapshot.file],
             thread: Thread::None,
             pinned: false,
+            reply_to: None,
         };
         let at = ch.messages.partition_point(|m| (m.time, &m.id) < (message.time, &message.id));
         ch.messages.insert(at, message);

@@ -300,6 +300,7 @@ impl Importer<'_> {
             files,
             thread,
             pinned: false,
+            reply_to: None,
         }
     }
 

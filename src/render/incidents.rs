@@ -56,25 +56,14 @@ impl Renderer<'_> {
         layout: &Layout,
         out: &mut Staging,
     ) -> Result<usize, RenderError> {
-        let by_id: Vec<HashMap<&str, &Message>> = layout
-            .channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if incidents.iter().any(|inc| inc.channel == i) {
-                    c.channel.messages.iter().map(|m| (m.id.as_str(), m)).collect()
-                } else {
-                    HashMap::new()
-                }
-            })
-            .collect();
+        let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
         for incident in incidents {
-            let view = self.incident_page(incident, layout, &by_id[incident.channel]);
+            let view = self.incident_page(incident, layout, by_id[incident.channel]);
             self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)?;
         }
         let mut summaries: Vec<IncidentSummary> = incidents
             .iter()
-            .map(|i| self.incident_summary(i, layout, &by_id[i.channel], INCIDENTS_ROOT))
+            .map(|i| self.incident_summary(i, layout, by_id[i.channel], INCIDENTS_ROOT))
             .collect();
         summaries.reverse();
         let set = |f: fn(&IncidentSummary) -> String| -> Vec<String> {
@@ -164,7 +153,7 @@ impl Renderer<'_> {
             .iter()
             .filter_map(|id| messages.get(id.as_str()))
             .map(|m| {
-                let mut view = self.message_view(m, day, &ctx);
+                let mut view = self.message_view(m, day, channel, &ctx);
                 view.anchor.clear();
                 view.permalink = format!("{root}{}", channel.permalink(m, &self.tz));
                 view
@@ -232,7 +221,7 @@ impl Renderer<'_> {
 
     /// Atom: one entry per incident, newest first; `updated` comes from the incidents, never
     /// from the build time, so the file is the same for the same archive.
-    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[HashMap<&str, &Message>]) -> String {
+    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[&HashMap<&str, &Message>]) -> String {
         let base = self
             .config
             .base_url
@@ -262,7 +251,7 @@ impl Renderer<'_> {
         );
         let _ = writeln!(xml, "  <updated>{}</updated>", iso(updated));
         for incident in incidents.iter().rev() {
-            let summary = self.incident_summary(incident, layout, &by_id[incident.channel], &base);
+            let summary = self.incident_summary(incident, layout, by_id[incident.channel], &base);
             xml.push_str("  <entry>\n");
             let _ = writeln!(xml, "    <title>{}</title>", escape(&incident.title));
             let _ = writeln!(xml, "    <id>{}</id>", escape(&id_of(Some(&incident.id))));

@@ -17,8 +17,11 @@ use serde::Serialize;
 pub use theme::{Theme, ThemeError};
 use view::{
     AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, ImageView,
-    Link, MessageView, MonthView, ReactionView, SearchPage, SiteView,
+    Link, MessageView, MonthView, ReactionView, ReplyView, SearchPage, SiteView,
 };
+
+/// How much of a replied-to message a reply shows.
+const EXCERPT_CHARS: usize = 100;
 
 use crate::config::Config;
 use crate::layout::{ChannelLayout, Entry, Layout, day_path};
@@ -242,7 +245,7 @@ impl Renderer<'_> {
         match entry {
             Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
                 // A broadcast reply at the channel level: the original sits in its thread.
-                let mut view = self.message_view(m, day, ctx);
+                let mut view = self.message_view(m, day, plan, ctx);
                 let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
                 let thread_day = plan.thread_day.get(parent.as_str()).copied().unwrap_or(day);
                 let page = if thread_day == day {
@@ -256,12 +259,12 @@ impl Renderer<'_> {
                 view
             }
             Entry::Message(m) => {
-                let mut view = self.message_view(m, day, ctx);
-                self.attach_replies(&mut view, plan.replies.get(m.id.as_str()), day, ctx);
+                let mut view = self.message_view(m, day, plan, ctx);
+                self.attach_replies(&mut view, plan.replies.get(m.id.as_str()), day, plan, ctx);
                 view
             }
             Entry::MissingRoot { id, first_reply } => {
-                let mut view = self.message_view(first_reply, day, ctx);
+                let mut view = self.message_view(first_reply, day, plan, ctx);
                 view.anchor = format!("m-{id}");
                 view.permalink = format!("#m-{id}");
                 view.author.clear();
@@ -274,7 +277,7 @@ impl Renderer<'_> {
                 view.reactions.clear();
                 view.attachments.clear();
                 view.files.clear();
-                self.attach_replies(&mut view, plan.replies.get(id), day, ctx);
+                self.attach_replies(&mut view, plan.replies.get(id), day, plan, ctx);
                 view
             }
         }
@@ -285,6 +288,7 @@ impl Renderer<'_> {
         view: &mut MessageView,
         replies: Option<&Vec<&Message>>,
         day: Date,
+        plan: &ChannelLayout,
         ctx: &Context,
     ) {
         let Some(replies) = replies else { return };
@@ -293,14 +297,14 @@ impl Renderer<'_> {
             if !authors.contains(&reply.author.name) {
                 authors.push(reply.author.name.clone());
             }
-            let mut reply_view = self.message_view(reply, day, ctx);
+            let mut reply_view = self.message_view(reply, day, plan, ctx);
             reply_view.broadcast = matches!(reply.thread, Thread::Reply { broadcast: true, .. });
             view.replies.push(reply_view);
         }
         view.reply_authors = sentence(&authors);
     }
 
-    fn message_view(&self, m: &Message, day: Date, ctx: &Context) -> MessageView {
+    fn message_view(&self, m: &Message, day: Date, plan: &ChannelLayout, ctx: &Context) -> MessageView {
         let zoned = m.time.to_zoned_datetime(self.tz.clone());
         let time_label = if zoned.date() == day {
             zoned.strftime("%H:%M").to_string()
@@ -337,6 +341,27 @@ impl Renderer<'_> {
             broadcast: false,
             thread_link: None,
             incident: None,
+            reply: m.reply_to.as_deref().map(|id| self.reply_view(id, plan, ctx)),
+        }
+    }
+
+    /// What a reply answers: author and first words, linked when it is in the archive.
+    fn reply_view(&self, id: &str, plan: &ChannelLayout, ctx: &Context) -> ReplyView {
+        match plan.by_id.get(id) {
+            Some(target) => {
+                let text = markup::to_plain(&target.text, ctx);
+                let first_line = text.lines().next().unwrap_or("");
+                let mut excerpt: String = first_line.chars().take(EXCERPT_CHARS).collect();
+                if excerpt.len() < text.len() {
+                    excerpt.push('…');
+                }
+                ReplyView {
+                    url: Some(format!("{}{}", ctx.root, plan.permalink(target, &self.tz))),
+                    author: target.author.name.clone(),
+                    excerpt,
+                }
+            }
+            None => ReplyView { url: None, author: String::new(), excerpt: "a message not in the archive".to_owned() },
         }
     }
 

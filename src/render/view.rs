@@ -189,6 +189,8 @@ pub struct MessageView {
     pub thread_link: Option<String>,
     /// The incident it belongs to.
     pub incident: Option<Link>,
+    /// The message it replies to.
+    pub reply: Option<ReplyView>,
 }
 
 /// A reaction.
@@ -397,4 +399,15 @@ pub struct TimelineView {
     pub author: String,
     /// Text (plain).
     pub text: String,
+}
+
+/// The message a reply answers, shown above the reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyView {
+    /// Its permalink, when it is in the archive.
+    pub url: Option<String>,
+    /// Who wrote it.
+    pub author: String,
+    /// Its first words.
+    pub excerpt: String,
 }
