@@ -204,8 +204,11 @@ impl Input {
     }
 }
 
-/// Whether a file is a zip archive, by its signature rather than its name.
+/// Whether a file is meant as a zip archive: by its name, else by its signature.
 fn is_zip(path: &Path) -> Result<bool, IngestError> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        return Ok(true);
+    }
     let mut magic = [0u8; 4];
     let mut file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
     let n = file.read(&mut magic).map_err(|e| IngestError::io(path, e))?;
