@@ -389,6 +389,15 @@ impl Archive {
         dropped
     }
 
+    /// Adds a channel, or its messages to the channel of the same source and id (an export
+    /// split over several files or given twice).
+    pub fn add_channel(&mut self, channel: Channel) {
+        match self.channels.iter_mut().find(|c| c.source == channel.source && c.id == channel.id) {
+            Some(existing) => existing.messages.extend(channel.messages),
+            None => self.channels.push(channel),
+        }
+    }
+
     /// Total number of messages in all channels.
     pub fn message_count(&self) -> usize {
         self.channels.iter().map(|c| c.messages.len()).sum()

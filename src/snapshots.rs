@@ -220,14 +220,25 @@ fn store_file(file: &File, body: &Body, out: &mut Staging) -> Result<Stored, Out
     Ok(Stored::File { path })
 }
 
-/// A file name safe as one path segment.
+/// Extensions a browser would run as part of the site (script in SVG or HTML), were someone
+/// to open the copied file directly; they are served as text instead.
+const ACTIVE_EXTENSIONS: &[&str] =
+    &["svg", "svgz", "html", "htm", "xhtml", "xht", "xml", "shtml", "js", "mjs"];
+
+/// A file name safe as one path segment, and never served as active content.
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
         .collect();
     let trimmed = cleaned.trim_start_matches('.');
-    if trimmed.is_empty() { "file".to_owned() } else { trimmed.chars().take(100).collect() }
+    let mut safe: String =
+        if trimmed.is_empty() { "file".to_owned() } else { trimmed.chars().take(100).collect() };
+    let ext = safe.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if ext.is_some_and(|e| ACTIVE_EXTENSIONS.contains(&e.as_str())) {
+        safe.push_str(".txt");
+    }
+    safe
 }
 
 /// `(extension, width, height)` from the image header, without decoding pixels.
@@ -437,5 +448,7 @@ mod tests {
         assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(safe_name("\"><svg>.png"), "___svg_.png");
         assert_eq!(safe_name("..."), "file");
+        assert_eq!(safe_name("chart.SVG"), "chart.SVG.txt", "script in an SVG never runs on the site");
+        assert_eq!(safe_name("page.html"), "page.html.txt");
     }
 }

@@ -136,6 +136,66 @@ pub fn detect(input: &Input) -> Option<Format> {
     }
 }
 
+/// MIME types by extension, for sources that do not record one.
+const MIMETYPES: &[(&str, &str)] = &[
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("svg", "image/svg+xml"),
+    ("txt", "text/plain"),
+    ("log", "text/plain"),
+    ("md", "text/markdown"),
+    ("csv", "text/csv"),
+    ("json", "application/json"),
+    ("pdf", "application/pdf"),
+    ("zip", "application/zip"),
+    ("gz", "application/gzip"),
+    ("mp4", "video/mp4"),
+    ("mov", "video/quicktime"),
+    ("webm", "video/webm"),
+    ("mp3", "audio/mpeg"),
+    ("ogg", "audio/ogg"),
+];
+
+/// A MIME type from a file name's extension.
+pub(crate) fn mimetype_of(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    MIMETYPES.iter().find(|(e, _)| *e == ext).map(|(_, m)| *m)
+}
+
+/// File bodies bundled with an export, read once per path (the same upload is often shared
+/// in several messages).
+#[derive(Default)]
+pub(crate) struct Bodies(std::collections::BTreeMap<String, crate::model::Body>);
+
+impl Bodies {
+    /// The body at `path` in the input; a file too large or unreadable is a warning and `None`
+    /// (shown as not archived).
+    pub(crate) fn read(
+        &mut self,
+        input: &mut Input,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<crate::model::Body> {
+        if let Some(body) = self.0.get(path) {
+            return Some(body.clone());
+        }
+        match input.read_limited(path, MAX_MEDIA_BYTES) {
+            Ok(bytes) => {
+                let body = crate::model::Body::new(bytes, input.display(path));
+                self.0.insert(path.to_owned(), body.clone());
+                Some(body)
+            }
+            Err(e) => {
+                warnings.push(format!("{e}; the file is shown as not archived"));
+                None
+            }
+        }
+    }
+}
+
 /// Parses JSON into `T`, turning a failure into an [`IngestError::Json`] with the line,
 /// column and JSON path, and `expected` as the user-facing description of the shape.
 pub(crate) fn parse_json<T: DeserializeOwned>(

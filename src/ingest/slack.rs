@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
-use super::{IngestError, Ingested, Input, parse_json};
+use super::{Bodies, IngestError, Ingested, Input, parse_json};
 use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Reaction, Text, Thread,
     User, Visibility,
@@ -40,13 +40,13 @@ const MANIFESTS: &[(&str, Visibility)] = &[
 /// Imports a Slack export into `out`, recording problems instead of stopping.
 pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut importer =
-        Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new(), bodies: BTreeMap::new() };
+        Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new(), bodies: Bodies::default() };
     importer.read_users();
     let conversations = importer.read_manifests();
     importer.warn_unlisted_folders(&conversations);
     for conversation in conversations {
         let channel = importer.read_conversation(conversation);
-        importer.merge(channel);
+        importer.out.archive.add_channel(channel);
     }
     super::snapshots::read_folder(importer.input, "snapshots/", importer.out);
     let Importer { users, out, .. } = importer;
@@ -61,8 +61,8 @@ struct Importer<'a> {
     users: BTreeMap<String, User>,
     /// `bot_id` → the bot's user id, from `profile.bot_id` in users.json.
     bots: BTreeMap<String, String>,
-    /// Bundled file bodies already read, by path.
-    bodies: BTreeMap<String, Body>,
+    /// Bundled file bodies already read.
+    bodies: Bodies,
 }
 
 /// A conversation from a manifest, and the folder its day files are in.
@@ -221,14 +221,6 @@ impl Importer<'_> {
         if names.is_empty() { raw.id.clone() } else { format!("dm-{}", names.join("-")) }
     }
 
-    fn merge(&mut self, channel: Channel) {
-        let archive = &mut self.out.archive;
-        match archive.channels.iter_mut().find(|c| c.source == SOURCE && c.id == channel.id) {
-            Some(existing) => existing.messages.extend(channel.messages),
-            None => archive.channels.push(channel),
-        }
-    }
-
     /// The file's bytes, when the export bundles them: slackdump writes them to
     /// `__uploads/<id>/<name>` or `<channel>/attachments/<id>-<name>`; official exports have
     /// none. Read once per path.
@@ -237,20 +229,7 @@ impl Importer<'_> {
         let candidates =
             [format!("__uploads/{id}/{}", file.name), format!("{folder}/attachments/{id}-{}", file.name)];
         let path = candidates.into_iter().find(|p| self.input.has(p))?;
-        if let Some(body) = self.bodies.get(&path) {
-            return Some(body.clone());
-        }
-        match self.input.read_limited(&path, super::MAX_MEDIA_BYTES) {
-            Ok(bytes) => {
-                let body = Body::new(bytes, self.input.display(&path));
-                self.bodies.insert(path, body.clone());
-                Some(body)
-            }
-            Err(e) => {
-                self.out.warnings.push(format!("{e}; the file is shown as not archived"));
-                None
-            }
-        }
+        self.bodies.read(self.input, &path, &mut self.out.warnings)
     }
 
     fn message(&mut self, raw: RawMessage, folder: &str) -> Message {

@@ -12,17 +12,9 @@ use serde::Deserialize;
 use super::{Ingested, Input, MAX_MEDIA_BYTES, parse_json};
 use crate::model::{Body, File, Snapshot};
 
-const IMAGE_EXTENSIONS: &[(&str, &str)] = &[
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("gif", "image/gif"),
-    ("webp", "image/webp"),
-];
-
+/// The image types a snapshot folder may hold (SVG is not: it can carry script).
 fn mimetype(name: &str) -> Option<&'static str> {
-    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    IMAGE_EXTENSIONS.iter().find(|(e, _)| *e == ext).map(|(_, m)| *m)
+    super::mimetype_of(name).filter(|m| m.starts_with("image/") && *m != "image/svg+xml")
 }
 
 fn is_json(name: &str) -> bool {

@@ -361,7 +361,11 @@ impl Renderer<'_> {
                     excerpt,
                 }
             }
-            None => ReplyView { url: None, author: String::new(), excerpt: "a message not in the archive".to_owned() },
+            None => ReplyView {
+                url: None,
+                author: String::new(),
+                excerpt: "a message not in the archive".to_owned(),
+            },
         }
     }
 
