@@ -5,6 +5,7 @@
 //! line, column and JSON path, plus what was expected. Whether problems fail the build is
 //! the caller's decision (`--keep-going`).
 
+pub mod discord;
 mod input;
 pub mod slack;
 pub mod snapshots;
@@ -71,6 +72,8 @@ impl IngestError {
 pub enum Format {
     /// Slack workspace export (directory or .zip).
     Slack,
+    /// DiscordChatExporter JSON (a file, or a directory or .zip of them).
+    Discord,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -112,25 +115,29 @@ fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
     let format = match format {
         Some(f) => f,
-        None => detect(&input).ok_or_else(|| {
+        None => detect(&mut input).ok_or_else(|| {
             IngestError::invalid(
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
-                 with channels.json and users.json at its root) or a folder of PNG snapshots",
+                 with channels.json and users.json at its root), DiscordChatExporter JSON, \
+                 or a folder of PNG snapshots",
             )
         })?,
     };
     match format {
         Format::Slack => slack::import(&mut input, out),
+        Format::Discord => discord::import(&mut input, out),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
 }
 
 /// Guesses the format of an opened input.
-pub fn detect(input: &Input) -> Option<Format> {
+pub fn detect(input: &mut Input) -> Option<Format> {
     if slack::detect(input) {
         Some(Format::Slack)
+    } else if discord::detect(input) {
+        Some(Format::Discord)
     } else {
         snapshots::detect(input).then_some(Format::Snapshots)
     }

@@ -568,6 +568,9 @@ fn file_kind(mime: &str) -> String {
         Some(("image", sub)) => format!("{} image", sub.trim_start_matches("x-").to_uppercase()),
         Some(("application", "pdf")) => "PDF".to_owned(),
         Some(("text", "plain")) => "Text".to_owned(),
+        Some((kind @ ("video" | "audio"), sub)) => {
+            format!("{} {kind}", sub.trim_start_matches("x-").to_uppercase())
+        }
         _ => mime.to_owned(),
     }
 }
