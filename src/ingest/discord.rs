@@ -92,6 +92,12 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     for (thread, messages) in threads {
         join_thread(&mut channels, &thread, messages);
     }
+    // A thread notice's reference named its thread, not a message to show as replied to.
+    for m in channels.values_mut().flat_map(|c| c.messages.iter_mut()) {
+        if m.kind == thread_created() {
+            m.reply_to = None;
+        }
+    }
     for channel in channels.into_values() {
         out.archive.add_channel(channel);
     }
@@ -137,14 +143,17 @@ fn join_thread(channels: &mut BTreeMap<String, Channel>, thread: &RawChannel, mu
     let root = if parent.messages.iter().any(|m| m.id == thread.id) {
         thread.id.clone()
     } else {
-        parent
+        match parent
             .messages
-            .iter()
-            .find(|m| {
-                m.kind == MessageKind::Event("thread-created".into())
-                    && m.reply_to.as_deref() == Some(&thread.id)
-            })
-            .map_or_else(|| thread.id.clone(), |m| m.id.clone())
+            .iter_mut()
+            .find(|m| m.kind == thread_created() && m.reply_to.as_deref() == Some(&thread.id))
+        {
+            Some(notice) => {
+                notice.text = Text::plain(format!("Started the thread “{}”.", thread.name));
+                notice.id.clone()
+            }
+            None => thread.id.clone(),
+        }
     };
     for m in &mut messages {
         if m.id != root {
@@ -231,7 +240,7 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
     let reference = raw.reference.as_ref().filter(|r| r.kind.as_deref() != Some("Forward"));
     // Replies and pin notices point at a message; a thread notice at its thread.
     let reply_to = match &kind {
-        MessageKind::Event(e) if e == "thread-created" => reference.and_then(|r| r.channel_id.clone()),
+        k if *k == thread_created() => reference.and_then(|r| r.channel_id.clone()),
         _ => reference.and_then(|r| r.message_id.clone()),
     };
     // Link previews with nothing but a thumbnail add nothing to the link in the text.
@@ -355,13 +364,17 @@ fn kind_of(kind: &str, bot: bool) -> MessageKind {
         "RecipientRemove" => MessageKind::Leave,
         "ChannelNameChange" => MessageKind::Rename,
         "ChannelPinnedMessage" => MessageKind::Pin,
-        "ThreadCreated" => MessageKind::Event("thread-created".into()),
+        "ThreadCreated" => thread_created(),
         "Call" => MessageKind::Event("call".into()),
         "ChannelIconChange" => MessageKind::Event("icon-change".into()),
         // Types the exporter does not name (written as numbers): their content is the message.
         _ if bot => MessageKind::Bot,
         _ => MessageKind::Normal,
     }
+}
+
+fn thread_created() -> MessageKind {
+    MessageKind::Event("thread-created".into())
 }
 
 /// ISO 8601 with the exporter's offset and 0–7 fraction digits, as UTC.
