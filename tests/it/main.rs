@@ -6,6 +6,7 @@
 
 mod cli;
 mod determinism;
+mod discord;
 mod harness;
 mod hostile;
 mod incidents;

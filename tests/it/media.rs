@@ -14,7 +14,7 @@ use crate::harness::{Site, article};
 const TOKEN_URL: &str = "https://files.slack.com/files-pri/T1-F1/p99.png?t=xoxe-3141592653-abcdef";
 
 /// A real PNG: a diagonal gradient, `width`×`height`, with optional `tEXt` chunks.
-fn png(width: u32, height: u32, seed: u8, text: &[(&str, &str)]) -> Vec<u8> {
+pub fn png(width: u32, height: u32, seed: u8, text: &[(&str, &str)]) -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
