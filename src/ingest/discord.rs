@@ -69,8 +69,28 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         ) {
             Ok(export) => export,
             Err(e) => {
-                out.problems.push(e);
-                continue;
+                // The exporter writes without validation, so a crash leaves a file cut short:
+                // what came before the cut is kept for --keep-going.
+                let salvaged = salvage(&bytes);
+                let kept = salvaged.as_ref().map_or(0, |s| s.messages.len());
+                out.problems.push(match (e, kept) {
+                    (super::IngestError::Json { path, line, column, message }, 1..) => {
+                        super::IngestError::Json {
+                            path,
+                            line,
+                            column,
+                            message: format!(
+                                "{message}; --keep-going keeps the {kept} message{} before the cut",
+                                if kept == 1 { "" } else { "s" }
+                            ),
+                        }
+                    }
+                    (e, _) => e,
+                });
+                match salvaged {
+                    Some(export) if kept > 0 => export,
+                    _ => continue,
+                }
             }
         };
         out.files_read += 1;
@@ -101,6 +121,38 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     for channel in channels.into_values() {
         out.archive.add_channel(channel);
     }
+}
+
+/// The channel header and every whole message of a file that ends early.
+fn salvage(bytes: &[u8]) -> Option<Export> {
+    let value_after = |key: &str| -> Option<usize> {
+        let at = find(bytes, format!("\"{key}\"").as_bytes())?;
+        let colon = at + bytes[at..].iter().position(|&b| b == b':')?;
+        Some(colon + 1)
+    };
+    let channel =
+        RawChannel::deserialize(&mut serde_json::Deserializer::from_slice(&bytes[value_after("channel")?..]))
+            .ok()?;
+    let mut at = value_after("messages")?;
+    at += bytes[at..].iter().position(|&b| b == b'[')? + 1;
+    let mut messages = Vec::new();
+    loop {
+        let rest = &bytes[at..];
+        let skip = rest.iter().position(|b| !b.is_ascii_whitespace() && *b != b',').unwrap_or(rest.len());
+        let mut values = serde_json::Deserializer::from_slice(&rest[skip..]).into_iter::<RawMessage>();
+        match values.next() {
+            Some(Ok(message)) => {
+                messages.push(message);
+                at += skip + values.byte_offset();
+            }
+            _ => break,
+        }
+    }
+    Some(Export { channel, messages })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn new_channel(raw: &RawChannel) -> Channel {

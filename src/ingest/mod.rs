@@ -83,7 +83,8 @@ pub enum Format {
 pub struct Ingested {
     /// What could be read.
     pub archive: Archive,
-    /// Files that could not be read, or parts of them; nothing here reached the archive.
+    /// Files that could not be read, or parts of them; of these, only what came before the
+    /// cut in a truncated file reached the archive.
     pub problems: Vec<IngestError>,
     /// Notes that do not lose data (unlisted folders, refused zip entries).
     pub warnings: Vec<String>,
