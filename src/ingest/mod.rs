@@ -7,6 +7,7 @@
 
 pub mod discord;
 mod input;
+pub mod mattermost;
 pub mod slack;
 pub mod snapshots;
 
@@ -74,6 +75,8 @@ pub enum Format {
     Slack,
     /// DiscordChatExporter JSON (a file, or a directory or .zip of them).
     Discord,
+    /// Mattermost bulk export (import.jsonl, alone or in its zip with data/).
+    Mattermost,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -121,13 +124,14 @@ fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
                  with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 or a folder of PNG snapshots",
+                 a Mattermost bulk export (JSON Lines), or a folder of PNG snapshots",
             )
         })?,
     };
     match format {
         Format::Slack => slack::import(&mut input, out),
         Format::Discord => discord::import(&mut input, out),
+        Format::Mattermost => mattermost::import(&mut input, out),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
@@ -139,6 +143,8 @@ pub fn detect(input: &mut Input) -> Option<Format> {
         Some(Format::Slack)
     } else if discord::detect(input) {
         Some(Format::Discord)
+    } else if mattermost::detect(input) {
+        Some(Format::Mattermost)
     } else {
         snapshots::detect(input).then_some(Format::Snapshots)
     }

@@ -14,10 +14,10 @@ use regex::Regex;
 
 use super::{Context, channel_mention, link, mention, time_element};
 
-/// Discord's control tokens, and bare URLs.
+/// Discord's control tokens, bare URLs, and `@name` mentions (Mattermost's form).
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"<@!?(?P<user>\d+)>|<@&(?P<role>\d+)>|<#(?P<channel>\d+)>|<a?:(?P<emoji>\w+):\d+>|<t:(?P<time>-?\d+)(?::[tTdDfFR])?>|(?P<url>https?://[^\s<>]+)",
+        r"<@!?(?P<user>\d+)>|<@&(?P<role>\d+)>|<#(?P<channel>\d+)>|<a?:(?P<emoji>\w+):\d+>|<t:(?P<time>-?\d+)(?::[tTdDfFR])?>|(?P<url>https?://[^\s<>]+)|@(?P<at>[A-Za-z0-9][\w.\-]*)",
     )
     .expect("a valid pattern")
 });
@@ -126,6 +126,11 @@ fn tokens(text: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
     let mut at = 0;
     for c in TOKEN.captures_iter(text) {
         let whole = c.get(0).expect("group 0 always matches");
+        // `@` inside a word (an address) is not a mention.
+        let glued = text[..whole.start()].chars().next_back().is_some_and(char::is_alphanumeric);
+        if c.name("at").is_some() && glued {
+            continue;
+        }
         if whole.start() > at {
             out.push(Event::Text(text[at..whole.start()].to_owned().into()));
         }
@@ -150,6 +155,15 @@ fn tokens(text: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
             let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"']);
             link(trimmed, super::strip_url_tokens(trimmed), out);
             at -= url.len() - trimmed.len();
+        } else if let Some(name) = c.name("at") {
+            // A sentence may end right after the name.
+            let name = name.as_str().trim_end_matches('.');
+            at = whole.start() + 1 + name.len();
+            match (name, ctx.user_name(name)) {
+                ("here" | "channel" | "all" | "everyone", _) => out.push(mention(&format!("@{name}"))),
+                (_, Some(shown)) => out.push(mention(&format!("@{shown}"))),
+                _ => out.push(Event::Text(format!("@{name}").into())),
+            }
         }
     }
     if at < text.len() {
@@ -222,5 +236,13 @@ mod tests {
         let channels = BTreeMap::new();
         let ctx = Context { users: &users, channels: &channels, source: "discord", root: "" };
         assert_eq!(to_plain(&Text { markup: Markup::Markdown, source: "**a** <@9>".into() }, &ctx), "a @9");
+    }
+
+    #[test]
+    fn at_names_of_known_people_are_mentions() {
+        assert_eq!(
+            render("@42 thanks, @here. mail me at me@42.example or @nobody."),
+            "<p><span class=\"mention\">@Pieter</span> thanks, <span class=\"mention\">@here</span>. mail me at me@42.example or @nobody.</p>\n"
+        );
     }
 }
