@@ -58,7 +58,9 @@ pub fn channel_slugs(channels: &[Channel]) -> Vec<String> {
         .map(|c| {
             let base =
                 slugify(&c.name).unwrap_or_else(|| slugify(&c.id).unwrap_or_else(|| "channel".to_owned()));
-            let slug = if taken.contains(&base) { format!("{base}-{}", c.id.to_lowercase()) } else { base };
+            // Ids may hold `/` (Mattermost's `team/channel`): the suffix is slugified too.
+            let suffix = || slugify(&c.id).unwrap_or_else(|| format!("{}", taken.len()));
+            let slug = if taken.contains(&base) { format!("{base}-{}", suffix()) } else { base };
             taken.insert(slug.clone());
             slug
         })
@@ -207,5 +209,6 @@ mod tests {
         assert_eq!(slugify("meetup-").as_deref(), Some("meetup-"));
         assert_eq!(slugify("..."), None);
         assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
+        assert_eq!(slugify("labs/ops").as_deref(), Some("labs-ops"), "one path segment");
     }
 }

@@ -26,10 +26,9 @@ pub const SOURCE: &str = "mattermost";
 pub fn detect(input: &mut Input) -> bool {
     let candidates: Vec<String> = export_files(input).into_iter().take(5).collect();
     candidates.iter().any(|rel| {
-        input.peek(rel, 256).is_ok_and(|head| {
-            let first = String::from_utf8_lossy(&head);
-            let first = first.lines().next().unwrap_or("").replace(' ', "");
-            first.starts_with("{\"type\":\"version\"")
+        input.peek(rel, 4096).is_ok_and(|head| {
+            let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+            serde_json::from_slice::<serde_json::Value>(first).is_ok_and(|v| v["type"] == "version")
         })
     })
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod incidents;
 mod invalid;
 mod javascript;
+mod mattermost;
 mod media;
 mod oracle;
 mod sample;
