@@ -64,6 +64,22 @@ pub struct Config {
     pub theme: Option<PathBuf>,
     /// How incidents are detected, and incidents declared by hand.
     pub incidents: Incidents,
+    /// How IRC logs are read.
+    pub irc: Irc,
+}
+
+/// `[irc]`: reading IRC logs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Irc {
+    /// The zone of the logging machine's wall clock (IRC logs carry no offset).
+    pub timezone: String,
+}
+
+impl Default for Irc {
+    fn default() -> Self {
+        Irc { timezone: "UTC".to_owned() }
+    }
 }
 
 /// `[incidents]`: detection rules and declarations.
@@ -165,6 +181,7 @@ impl Default for Config {
             publish: Publish::default(),
             theme: None,
             incidents: Incidents::default(),
+            irc: Irc::default(),
         }
     }
 }
@@ -268,15 +285,18 @@ impl Config {
 
     /// Checks values that TOML's types cannot.
     pub fn validate(&self, origin: &str) -> Result<(), ConfigError> {
-        if jiff::tz::TimeZone::get(&self.display_timezone).is_err() {
-            return Err(ConfigError::Invalid {
-                origin: origin.to_owned(),
-                key: "display_timezone",
-                message: format!(
-                    "unknown time zone {:?}; expected an IANA name like \"UTC\" or \"Europe/Berlin\"",
-                    self.display_timezone
-                ),
-            });
+        for (key, zone) in
+            [("display_timezone", &self.display_timezone), ("irc.timezone", &self.irc.timezone)]
+        {
+            if jiff::tz::TimeZone::get(zone).is_err() {
+                return Err(ConfigError::Invalid {
+                    origin: origin.to_owned(),
+                    key,
+                    message: format!(
+                        "unknown time zone {zone:?}; expected an IANA name like \"UTC\" or \"Europe/Berlin\""
+                    ),
+                });
+            }
         }
         if let Some(url) = &self.base_url
             && !crate::markup::is_safe_url(url)
@@ -293,6 +313,11 @@ impl Config {
     /// The display zone (validated on load).
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.display_timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The zone IRC logs' clocks are read in (validated on load).
+    pub fn irc_time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.irc.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 }
 
@@ -367,6 +392,10 @@ timeline_emoji = ["stopwatch", "pushpin"]
 # title = "Billing export delayed"
 # severity = "SEV3"
 # postmortem = "https://wiki.example.com/postmortems/billing-export"
+
+[irc]
+# The zone of the clock that wrote IRC logs (they carry times without an offset).
+timezone = "UTC"
 
 [publish]
 # Public channels to publish: "public" for all of them, or a list of names.

@@ -143,8 +143,9 @@ impl<'a> Site<'a> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
-        let ingested =
-            self.timed("ingest", |site| ingest::ingest_all(&site.options.inputs, site.options.format));
+        let options =
+            ingest::Options { format: self.options.format, irc_timezone: self.config.irc_time_zone() };
+        let ingested = self.timed("ingest", |site| ingest::ingest_all(&site.options.inputs, &options));
         self.report.files_read = ingested.files_read;
         self.report.warnings.extend(ingested.warnings.iter().cloned());
         Ok(ingested)

@@ -7,6 +7,7 @@
 
 pub mod discord;
 mod input;
+pub mod irc;
 pub mod mattermost;
 pub mod slack;
 pub mod snapshots;
@@ -77,6 +78,8 @@ pub enum Format {
     Discord,
     /// Mattermost bulk export (import.jsonl, alone or in its zip with data/).
     Mattermost,
+    /// IRC text logs (irssi, WeeChat, ZNC, HexChat/XChat, Limnoria, `[HH:MM] <nick>`).
+    Irc,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -95,12 +98,27 @@ pub struct Ingested {
     pub files_read: usize,
 }
 
+/// How inputs are read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Skip format detection.
+    pub format: Option<Format>,
+    /// The zone IRC logs' wall-clock times are in.
+    pub irc_timezone: jiff::tz::TimeZone,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { format: None, irc_timezone: jiff::tz::TimeZone::UTC }
+    }
+}
+
 /// Reads every input into one archive. Problems with one input never stop the others.
-pub fn ingest_all(inputs: &[impl AsRef<Path>], format: Option<Format>) -> Ingested {
+pub fn ingest_all(inputs: &[impl AsRef<Path>], options: &Options) -> Ingested {
     let mut out = Ingested::default();
     for path in inputs {
         let path = path.as_ref();
-        if let Err(e) = ingest_one(path, format, &mut out) {
+        if let Err(e) = ingest_one(path, options, &mut out) {
             out.problems.push(e);
         }
     }
@@ -113,18 +131,18 @@ pub fn ingest_all(inputs: &[impl AsRef<Path>], format: Option<Format>) -> Ingest
     out
 }
 
-fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result<(), IngestError> {
+fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
     let mut input = Input::open(path, slack::ROOT_MARKERS)?;
     // (A snapshot folder has no markers; its files stay at the folder's root.)
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
-    let format = match format {
+    let format = match options.format {
         Some(f) => f,
         None => detect(&mut input).ok_or_else(|| {
             IngestError::invalid(
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
                  with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 a Mattermost bulk export (JSON Lines), or a folder of PNG snapshots",
+                 a Mattermost bulk export (JSON Lines), IRC logs, or a folder of PNG snapshots",
             )
         })?,
     };
@@ -132,6 +150,7 @@ fn ingest_one(path: &Path, format: Option<Format>, out: &mut Ingested) -> Result
         Format::Slack => slack::import(&mut input, out),
         Format::Discord => discord::import(&mut input, out),
         Format::Mattermost => mattermost::import(&mut input, out),
+        Format::Irc => irc::import(&mut input, out, &options.irc_timezone),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
@@ -145,6 +164,8 @@ pub fn detect(input: &mut Input) -> Option<Format> {
         Some(Format::Discord)
     } else if mattermost::detect(input) {
         Some(Format::Mattermost)
+    } else if irc::detect(input) {
+        Some(Format::Irc)
     } else {
         snapshots::detect(input).then_some(Format::Snapshots)
     }

@@ -32,7 +32,10 @@ fn ids(results: &Value) -> BTreeSet<String> {
 /// indexing input, as the oracle for recall.
 fn documents() -> Vec<(String, String)> {
     let config = scrollback::config::Config::default();
-    let mut ingested = scrollback::ingest::ingest_all(&[repo().join("sample-logs")], None);
+    let mut ingested = scrollback::ingest::ingest_all(
+        &[repo().join("sample-logs")],
+        &scrollback::ingest::Options::default(),
+    );
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
     scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
     scrollback::privacy::redact(&mut ingested.archive);
