@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes sample-logs/: a small, realistic Slack workspace export for scrollback's demo and tests.
+"""Writes sample-logs/: a small, realistic Slack workspace export (sample-logs/slack/) for
+scrollback's demo and tests, with its graphs (scripts/sample_snapshots.py) and the same team's
+older IRC logs (sample-logs/irc/, scripts/sample_irc.py).
 
 The workspace is an ops team at a metrics company, 10-18 January 2014. Two stories run through
 #ops: on Sunday 12 January an API latency spike with 502s on two web hosts turns out to be a
@@ -23,7 +25,8 @@ import sys
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "sample-logs"
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "sample-logs"
+OUT = os.path.join(ROOT, "slack")
 PACIFIC = ZoneInfo("America/Los_Angeles")  # Slack buckets day files by Pacific date.
 
 USERS = [
@@ -459,8 +462,8 @@ def write_json(path, data):
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+    if os.path.isdir(ROOT):
+        shutil.rmtree(ROOT)
     members = [u[0] for u in USERS]
     created = "1389340800"  # 2014-01-10 08:00 UTC; strings, like 2016-era exports
     channels = []
@@ -509,11 +512,12 @@ def main():
     total = sum(len(m) for m in messages.values())
     print(f"wrote {OUT}: {total} messages in {len(messages)} conversations")
     import importlib.util
-    spec = importlib.util.spec_from_file_location("sample_snapshots", os.path.join(os.path.dirname(__file__), "sample_snapshots.py"))
-    snapshots = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(snapshots)
-    sys.argv = [sys.argv[0], OUT]
-    snapshots.main()
+    for script, out in [("sample_snapshots", OUT), ("sample_irc", os.path.join(ROOT, "irc"))]:
+        spec = importlib.util.spec_from_file_location(script, os.path.join(os.path.dirname(__file__), f"{script}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.argv = [sys.argv[0], out]
+        module.main()
 
 
 main()

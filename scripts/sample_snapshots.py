@@ -3,8 +3,8 @@
 standard library only (a tiny line-chart rasteriser and a PNG encoder; no fonts, no PIL).
 
 Outputs (run from the repository root; `python3 scripts/sample_logs.py` calls this too):
-  sample-logs/__uploads/<FILE_ID>/<name>.png   files attached to messages (slackdump layout)
-  sample-logs/snapshots/<name>.png (+ .json)   a standalone snapshot folder with sidecars
+  sample-logs/slack/__uploads/<FILE_ID>/<name>.png   files attached to messages (slackdump layout)
+  sample-logs/slack/snapshots/<name>.png (+ .json)   a standalone snapshot folder with sidecars
 
 Each graph is a plausible metric over the incident window: the API cache latency spike on
 12 January, the 5xx rate, and the replica lag on 17 January.
@@ -117,7 +117,7 @@ STANDALONE = [
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "sample-logs"
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join("sample-logs", "slack")
     written = {}
     for file_id, name, title, series in ATTACHED:
         data = png(W, H, chart(series))

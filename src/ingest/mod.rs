@@ -132,6 +132,14 @@ pub fn ingest_all(inputs: &[impl AsRef<Path>], options: &Options) -> Ingested {
 }
 
 fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
+    if let Some(children) = side_by_side(path)? {
+        for child in children {
+            if let Err(e) = ingest_one(&child, options, out) {
+                out.problems.push(e);
+            }
+        }
+        return Ok(());
+    }
     let mut input = Input::open(path, slack::ROOT_MARKERS)?;
     // (A snapshot folder has no markers; its files stay at the folder's root.)
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
@@ -154,6 +162,29 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
+}
+
+/// The exports in a folder that holds several side by side (`sample-logs/slack`,
+/// `sample-logs/irc`): two or more folders and no files of its own but notes.
+fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestError> {
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    let mut folders = Vec::new();
+    for entry in fs_err::read_dir(path).map_err(|e| IngestError::io(path, e))? {
+        let entry = entry.map_err(|e| IngestError::io(path, e))?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        let kind = entry.file_type().map_err(|e| IngestError::io(&entry.path(), e))?;
+        if name.starts_with('.') || name.starts_with("readme") || name.starts_with("license") {
+            continue;
+        }
+        if !kind.is_dir() {
+            return Ok(None);
+        }
+        folders.push(entry.path());
+    }
+    folders.sort();
+    Ok((folders.len() >= 2).then_some(folders))
 }
 
 /// Guesses the format of an opened input.

@@ -11,7 +11,7 @@ fn sample() -> Site {
 fn sample_logs_publish_every_public_channel_and_nothing_else() {
     let site = sample();
     let channels = site.channels();
-    assert_eq!(channels, ["deploys", "general", "ops", "random"]);
+    assert_eq!(channels, ["deploys", "general", "ops", "parsec-ops", "random"]);
     assert!(
         site.stderr
             .contains("not published: ops-private (private channel; name it in publish.private to publish)")
@@ -29,7 +29,7 @@ fn sample_logs_publish_every_public_channel_and_nothing_else() {
 #[test]
 fn sample_logs_put_every_message_on_the_page_of_its_day() {
     let site = sample();
-    let expected = oracle::expected(&repo().join("sample-logs"));
+    let expected = oracle::expected(&repo().join("sample-logs/slack"));
     let total = oracle::assert_site_matches(&site, &expected, str::to_owned);
     assert!(total > 200, "a few hundred messages, got {total}");
     // The home page counts standalone snapshot events too.
@@ -40,7 +40,54 @@ fn sample_logs_put_every_message_on_the_page_of_its_day() {
         .sum();
     assert!(events > 0, "the sample has standalone snapshots");
     let home = site.page("");
-    assert!(home.contains(&format!("{} messages in 4 channels", total + events)), "{home}");
+    let irc: usize = irc_logs().values().map(Vec::len).sum();
+    assert!(home.contains(&format!("{} messages in 5 channels", total + events + irc)), "{home}");
+}
+
+/// The sample's IRC logs: day → its lines.
+fn irc_logs() -> std::collections::BTreeMap<String, Vec<String>> {
+    let dir = repo().join("sample-logs/irc/freenode/#parsec-ops");
+    fs_err::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = fs_err::read(&path).unwrap();
+            let lines = bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| String::from_utf8_lossy(l).into_owned());
+            (path.file_stem().unwrap().to_string_lossy().replace('-', "/"), lines.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn the_older_irc_history_is_a_channel_of_the_same_archive() {
+    let site = sample();
+    for (day, lines) in irc_logs() {
+        let page = site.page(&format!("c/parsec-ops/{day}/"));
+        assert_eq!(anchors(&page).len(), lines.len(), "every line of {day} is a message");
+    }
+    let page = site.page("c/parsec-ops/2013/11/05/");
+    assert!(page.contains("café downstairs"), "a Latin-1 line decodes");
+    let lag = site.page("c/parsec-ops/2013/11/04/");
+    assert!(
+        lag.contains("** PROBLEM Service Alert: db-rr12/Replication lag is CRITICAL ** lag 412s"),
+        "mIRC codes stripped"
+    );
+    assert!(lag.contains("pnovak joined"));
+    let pages = |p: &String| p.ends_with(".html") || p.ends_with(".json") || p.ends_with(".xml");
+    for (path, bytes) in site.files().into_iter().filter(|(p, _)| pages(p)) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("gw.parsec-metrics.example") && !text.contains("cpe-203-0-113-7"),
+            "{path} publishes a hostmask"
+        );
+        assert!(!text.contains('\u{3}'), "{path} has an mIRC colour code");
+    }
+    // The Nagios bot's notices are alerts: an incident from the IRC era too.
+    let incident = site.page("incidents/2013-11-04-parsec-ops-0814/");
+    assert!(incident.contains("db-rr12/Replication lag"), "{incident}");
 }
 
 #[test]
@@ -60,7 +107,8 @@ fn private_conversations_and_personal_data_never_reach_the_sample_site() {
         "files.slack.com",
         "avatars.slack-edge.com",
     ];
-    for (path, bytes) in site.files() {
+    let pages = |p: &String| p.ends_with(".html") || p.ends_with(".json") || p.ends_with(".xml");
+    for (path, bytes) in site.files().into_iter().filter(|(p, _)| pages(p)) {
         let text = String::from_utf8_lossy(&bytes);
         for needle in forbidden {
             assert!(!text.contains(needle), "{path} contains {needle:?}");

@@ -178,7 +178,7 @@ fn terminal_output_lists_channel_time_author_snippet_and_link() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         stdout,
-        "#ops · 2014-01-17 18:55 UTC · peter · 7.344\n  rr18 is taking reads. Read replica load back to 36%.\n  c/ops/2014/01/17/#m-1389984902000001\n\n"
+        "#ops · 2014-01-17 18:55 UTC · peter · 7.287\n  rr18 is taking reads. Read replica load back to 36%.\n  c/ops/2014/01/17/#m-1389984902000001\n\n"
     );
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "1 of 7 results\n");
 }
