@@ -41,11 +41,7 @@ pub fn detect(input: &mut Input) -> bool {
 fn json_files(input: &Input) -> Vec<String> {
     match &input.selected {
         Some(file) => vec![file.clone()],
-        None => input
-            .files()
-            .filter(|f| std::path::Path::new(f).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
-            .map(str::to_owned)
-            .collect(),
+        None => input.files().filter(|f| super::has_extension(f, &["json"])).map(str::to_owned).collect(),
     }
 }
 

@@ -43,7 +43,7 @@ enum Style {
     Limnoria,
     /// `mon DD HH:MM:SS <nick> text` under `**** BEGIN LOGGING AT` headers.
     Hexchat,
-    /// `T <unix time> text` (XChat scrollback files).
+    /// `T <unix time> text` (`XChat` scrollback files).
     Scrollback,
 }
 
@@ -107,10 +107,7 @@ fn log_files(input: &Input) -> Vec<String> {
     }
     input
         .files()
-        .filter(|f| {
-            let name = f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
-            name.ends_with(".log") || name.ends_with(".txt") || name.ends_with(".weechatlog")
-        })
+        .filter(|f| super::has_extension(f, &["log", "txt", "weechatlog"]))
         .map(str::to_owned)
         .collect()
 }
@@ -301,12 +298,12 @@ impl Reader<'_> {
     /// nothing.
     fn line(&mut self, line: &str) -> Option<(Timestamp, String)> {
         if let Some(c) = MARKER_DATE.captures(line) {
-            if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse::<i8>(), c[3].parse::<i16>()) {
-                if let Ok(date) = Date::new(y, m, d) {
-                    self.day = Some(date);
-                    self.dated_by_name = false;
-                    self.last = None;
-                }
+            if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse::<i8>(), c[3].parse::<i16>())
+                && let Ok(date) = Date::new(y, m, d)
+            {
+                self.day = Some(date);
+                self.dated_by_name = false;
+                self.last = None;
             }
             return None;
         }

@@ -38,14 +38,11 @@ fn export_files(input: &Input) -> Vec<String> {
     if let Some(file) = &input.selected {
         return vec![file.clone()];
     }
-    let ext =
-        |f: &str, e: &str| std::path::Path::new(f).extension().is_some_and(|x| x.eq_ignore_ascii_case(e));
-    let jsonl: Vec<String> = input.files().filter(|f| ext(f, "jsonl")).map(str::to_owned).collect();
-    if jsonl.is_empty() {
-        input.files().filter(|f| ext(f, "json")).map(str::to_owned).collect()
-    } else {
-        jsonl
-    }
+    let with = |ext: &str| -> Vec<String> {
+        input.files().filter(|f| super::has_extension(f, &[ext])).map(str::to_owned).collect()
+    };
+    let jsonl = with("jsonl");
+    if jsonl.is_empty() { with("json") } else { jsonl }
 }
 
 /// Imports every export file of the input.

@@ -202,6 +202,11 @@ pub fn detect(input: &mut Input) -> Option<Format> {
     }
 }
 
+/// Whether a path's extension is one of `extensions` (any case).
+pub(crate) fn has_extension(path: &str, extensions: &[&str]) -> bool {
+    Path::new(path).extension().is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
 /// MIME types by extension, for sources that do not record one.
 const MIMETYPES: &[(&str, &str)] = &[
     ("png", "image/png"),

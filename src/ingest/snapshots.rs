@@ -18,7 +18,7 @@ fn mimetype(name: &str) -> Option<&'static str> {
 }
 
 fn is_json(name: &str) -> bool {
-    std::path::Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    super::has_extension(name, &["json"])
 }
 
 /// A folder with images (and maybe sidecars) but no chat export in it.
