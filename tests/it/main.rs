@@ -11,6 +11,7 @@ mod harness;
 mod hostile;
 mod incidents;
 mod invalid;
+mod irc;
 mod javascript;
 mod mattermost;
 mod media;
