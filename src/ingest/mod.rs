@@ -8,6 +8,7 @@
 pub mod discord;
 mod input;
 pub mod irc;
+pub mod jsonl;
 pub mod mattermost;
 pub mod slack;
 pub mod snapshots;
@@ -80,6 +81,8 @@ pub enum Format {
     Mattermost,
     /// IRC text logs (irssi, WeeChat, ZNC, HexChat/XChat, Limnoria, `[HH:MM] <nick>`).
     Irc,
+    /// The generic format: JSON Lines, one message per line (see the README).
+    Jsonl,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -150,7 +153,8 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
                  with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 a Mattermost bulk export (JSON Lines), IRC logs, or a folder of PNG snapshots",
+                 a Mattermost bulk export (JSON Lines), IRC logs, scrollback's generic JSON Lines, \
+                 or a folder of PNG snapshots",
             )
         })?,
     };
@@ -159,6 +163,7 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
         Format::Discord => discord::import(&mut input, out),
         Format::Mattermost => mattermost::import(&mut input, out),
         Format::Irc => irc::import(&mut input, out, &options.irc_timezone),
+        Format::Jsonl => jsonl::import(&mut input, out),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
@@ -195,6 +200,8 @@ pub fn detect(input: &mut Input) -> Option<Format> {
         Some(Format::Discord)
     } else if mattermost::detect(input) {
         Some(Format::Mattermost)
+    } else if jsonl::detect(input) {
+        Some(Format::Jsonl)
     } else if irc::detect(input) {
         Some(Format::Irc)
     } else {

@@ -105,7 +105,7 @@ fn inputs_that_are_not_exports_are_named() {
         .stderr(
             "error: build failed\n  caused by: 3 problems in the input; nothing was written (--keep-going builds the rest):\n  \
              notes.zip: not a readable zip archive: invalid Zip archive: Could not find EOCD\n  \
-             empty: not a recognised chat export: expected a Slack export (a directory or .zip with channels.json and users.json at its root), DiscordChatExporter JSON, a Mattermost bulk export (JSON Lines), IRC logs, or a folder of PNG snapshots\n  \
+             empty: not a recognised chat export: expected a Slack export (a directory or .zip with channels.json and users.json at its root), DiscordChatExporter JSON, a Mattermost bulk export (JSON Lines), IRC logs, scrollback's generic JSON Lines, or a folder of PNG snapshots\n  \
              missing: No such file or directory (os error 2)\n",
         );
 }

@@ -13,6 +13,7 @@ mod incidents;
 mod invalid;
 mod irc;
 mod javascript;
+mod jsonl;
 mod mattermost;
 mod media;
 mod oracle;

@@ -1,0 +1,60 @@
+//! The generic JSON Lines format: every documented field, and errors that name the line.
+
+use std::sync::LazyLock;
+
+use crate::harness::{Site, anchors, article, case, scrollback};
+
+static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("jsonl/chat")], &[]));
+
+#[test]
+fn every_field_reaches_the_page() {
+    assert_eq!(SITE.channels(), ["support"]);
+    let page = SITE.page("c/support/2022/03/01/");
+    assert_eq!(
+        anchors(&page),
+        ["t1", "1646121900000000", "1646122000500000", "1646123400000000", "1646123400000001"],
+        "ids given, else the millisecond and the order within it; the thread reply under its root"
+    );
+    let root = article(&page, "t1");
+    assert!(root.contains("<time datetime=\"2022-03-01T08:00:00Z\">"), "an offset is honoured");
+    assert!(root.contains("Customer reports <strong>502s</strong>"), "markdown by default");
+    assert!(root.contains("id=\"m-1646121900000000\""), "thread");
+    let reply = article(&page, "1646121900000000");
+    assert!(reply.contains("/runbook.txt\" download>"), "attachment with a path");
+    assert!(reply.contains("trace.har</span> <span class=\"not-archived\">"), "attachment without one");
+    let thanks = article(&page, "1646122000500000");
+    assert!(
+        thanks.contains(
+            "<p class=\"reply-to\">↪ <a href=\"../../../../../c/support/2022/03/01/#m-t1\">ada</a>"
+        )
+    );
+    assert!(thanks.contains("<li title=\"grace reacted with :+1:\"><span class=\"emoji\">👍</span> 1</li>"));
+    assert!(
+        thanks.contains("<li title=\"3 others reacted with :tada:\"><span class=\"emoji\">🎉</span> 3</li>")
+    );
+    let bot = article(&page, "1646123400000000");
+    assert!(bot.contains("msg-bot") && bot.contains("(edited)") && bot.contains("class=\"pinned\""));
+    assert!(SITE.stderr.contains("not published: escalations (private channel;"));
+    for (path, bytes) in SITE.files() {
+        assert!(!String::from_utf8_lossy(&bytes).contains("private escalation words"), "{path}");
+    }
+}
+
+#[test]
+fn a_bad_line_is_named_by_file_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("chat.jsonl");
+    fs_err::write(
+        &file,
+        "{\"channel\": \"a\", \"time\": 1, \"text\": \"ok\"}\n{\"channel\": \"a\", \"time\": \"yesterday\", \"text\": \"x\"}\n{\"channel\": \"a\", \"time\": 2, \"txt\": \"typo\"}\n",
+    )
+    .unwrap();
+    let out = scrollback(tmp.path()).args(["build", "chat.jsonl", "--out", "public"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("chat.jsonl:2:") && stderr.contains("time \"yesterday\" is not RFC 3339"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chat.jsonl:3:") && stderr.contains("unknown field `txt`"), "{stderr}");
+}
