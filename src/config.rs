@@ -66,6 +66,18 @@ pub struct Config {
     pub incidents: Incidents,
     /// How IRC logs are read.
     pub irc: Irc,
+    /// Accounts in different sources that are one person.
+    pub people: Vec<Person>,
+}
+
+/// `[[people]]`: one person's accounts.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// The name to show for all of them.
+    pub name: String,
+    /// `<source>:<handle or id>`: `slack:peter`, `irc:pnovak`, `discord:123456789`.
+    pub accounts: Vec<String>,
 }
 
 /// `[irc]`: reading IRC logs.
@@ -182,6 +194,7 @@ impl Default for Config {
             theme: None,
             incidents: Incidents::default(),
             irc: Irc::default(),
+            people: Vec::new(),
         }
     }
 }
@@ -396,6 +409,11 @@ timeline_emoji = ["stopwatch", "pushpin"]
 [irc]
 # The zone of the clock that wrote IRC logs (they carry times without an offset).
 timezone = "UTC"
+
+# One person with accounts in several sources: one name everywhere, and from: finds them all.
+# [[people]]
+# name = "Peter Novak"
+# accounts = ["slack:peter", "irc:pnovak"]
 
 [publish]
 # Public channels to publish: "public" for all of them, or a list of names.

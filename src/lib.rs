@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod markup;
 pub mod model;
 pub mod output;
+pub mod people;
 pub mod privacy;
 pub mod render;
 pub mod site;

@@ -14,6 +14,7 @@ use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::Layout;
 use crate::ledger::{self, Ledger};
 use crate::output::{OutputError, Staging};
+use crate::people;
 use crate::privacy::{self, RedactionCounts, Withheld};
 use crate::render::{self, RenderError, Theme, ThemeError};
 use crate::snapshots;
@@ -154,6 +155,7 @@ impl<'a> Site<'a> {
     fn normalize(&mut self, ingested: &mut Ingested) {
         self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
+            site.report.warnings.extend(people::unify(&mut ingested.archive, &site.config.people));
             let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
             site.report.warnings.extend(placed);
             site.report.redactions = privacy::redact(&mut ingested.archive);

@@ -159,3 +159,33 @@ fn broadcast_replies_show_in_the_thread_and_in_the_channel() {
     );
     assert!(after_thread.contains(&format!("href=\"#m-{reply}\"")));
 }
+
+#[test]
+fn one_person_across_sources_has_one_name_and_from_finds_them_everywhere() {
+    let site = Site::with_config(
+        &[repo().join("sample-logs")],
+        "[[people]]\nname = \"Peter Novak\"\naccounts = [\"slack:peter\", \"irc:pnovak\", \"irc:pnovak|lunch\", \"irc:pnovak_typo\"]\n",
+    );
+    let irc = site.page("c/parsec-ops/2013/11/04/");
+    assert!(irc.contains("<span class=\"author\">Peter Novak</span>"), "the IRC nick");
+    assert!(!irc.contains("<span class=\"author\">pnovak</span>"));
+    assert!(
+        site.page("c/ops/2014/01/17/").contains("<span class=\"author\">Peter Novak</span>"),
+        "the Slack account"
+    );
+    assert!(
+        site.stderr.contains("warning: people: no account \"irc:pnovak_typo\" in the inputs"),
+        "{}",
+        site.stderr
+    );
+    let out = crate::harness::scrollback(site.tmp.path())
+        .args(["search", "--json", "-n", "50", "--site"])
+        .arg(&site.out)
+        .arg("from:peter")
+        .output()
+        .unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let channels: std::collections::BTreeSet<&str> =
+        results["hits"].as_array().unwrap().iter().map(|h| h["channel"].as_str().unwrap()).collect();
+    assert!(channels.contains("parsec-ops") && channels.contains("ops"), "{channels:?}");
+}
