@@ -5,6 +5,7 @@
 //! line, column and JSON path, plus what was expected. Whether problems fail the build is
 //! the caller's decision (`--keep-going`).
 
+pub mod campfire;
 pub mod discord;
 mod input;
 pub mod irc;
@@ -83,6 +84,8 @@ pub enum Format {
     Irc,
     /// The generic format: JSON Lines, one message per line (see the README).
     Jsonl,
+    /// Campfire transcripts (the 37signals API's JSON or XML, or `campfire_export`'s folders).
+    Campfire,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -153,8 +156,8 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
                  with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 a Mattermost bulk export (JSON Lines), IRC logs, scrollback's generic JSON Lines, \
-                 or a folder of PNG snapshots",
+                 a Mattermost bulk export (JSON Lines), IRC logs, Campfire transcripts, \
+                 scrollback's generic JSON Lines, or a folder of PNG snapshots",
             )
         })?,
     };
@@ -164,6 +167,7 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
         Format::Mattermost => mattermost::import(&mut input, out),
         Format::Irc => irc::import(&mut input, out, &options.irc_timezone),
         Format::Jsonl => jsonl::import(&mut input, out),
+        Format::Campfire => campfire::import(&mut input, out),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
@@ -200,6 +204,8 @@ pub fn detect(input: &mut Input) -> Option<Format> {
         Some(Format::Discord)
     } else if mattermost::detect(input) {
         Some(Format::Mattermost)
+    } else if campfire::detect(input) {
+        Some(Format::Campfire)
     } else if jsonl::detect(input) {
         Some(Format::Jsonl)
     } else if irc::detect(input) {

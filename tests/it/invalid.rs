@@ -98,14 +98,24 @@ fn inputs_that_are_not_exports_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     fs_err::write(tmp.path().join("notes.zip"), "not a zip").unwrap();
     fs_err::create_dir(tmp.path().join("empty")).unwrap();
-    scrollback(tmp.path())
+    let out = scrollback(tmp.path())
         .args(["build", "notes.zip", "empty", "missing", "--out", "public"])
-        .assert()
-        .failure()
-        .stderr(
-            "error: build failed\n  caused by: 3 problems in the input; nothing was written (--keep-going builds the rest):\n  \
-             notes.zip: not a readable zip archive: invalid Zip archive: Could not find EOCD\n  \
-             empty: not a recognised chat export: expected a Slack export (a directory or .zip with channels.json and users.json at its root), DiscordChatExporter JSON, a Mattermost bulk export (JSON Lines), IRC logs, scrollback's generic JSON Lines, or a folder of PNG snapshots\n  \
-             missing: No such file or directory (os error 2)\n",
-        );
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "error: build failed",
+            "  caused by: 3 problems in the input; nothing was written (--keep-going builds the rest):"
+        ]
+    );
+    assert_eq!(lines[2], "  notes.zip: not a readable zip archive: invalid Zip archive: Could not find EOCD");
+    // Every format scrollback reads is named, so the user can tell what was expected.
+    assert!(lines[3].starts_with("  empty: not a recognised chat export: expected a Slack export (a directory or .zip with channels.json and users.json at its root), DiscordChatExporter JSON, a Mattermost bulk export"), "{stderr}");
+    assert!(lines[3].ends_with("or a folder of PNG snapshots"), "{stderr}");
+    assert_eq!(lines[4], "  missing: No such file or directory (os error 2)");
+    assert_eq!(lines.len(), 5);
 }

@@ -4,6 +4,7 @@
 // Pedantic lints guard library code; tests favour plain, obvious code over it.
 #![allow(clippy::pedantic)]
 
+mod campfire;
 mod cli;
 mod determinism;
 mod discord;
