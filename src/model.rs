@@ -165,6 +165,8 @@ pub enum Markup {
     /// Chat Markdown (CommonMark as Discord and Mattermost write it, with Discord's `<@id>`
     /// tokens).
     Markdown,
+    /// HTML as the source wrote it (Matrix's `formatted_body`), sanitised before use.
+    Html,
     /// No markup.
     Plain,
 }

@@ -7,6 +7,7 @@
 //! independent line of defence (security.md §1.1): no images, no raw-text elements, only
 //! http/https links. Nothing is spliced into the HTML after sanitising.
 
+mod html;
 mod markdown;
 mod mrkdwn;
 
@@ -82,7 +83,7 @@ pub fn to_plain(text: &Text, ctx: &Context) -> String {
     for event in events(text, ctx) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::InlineHtml(h) => out.push_str(&strip_tags(&h)),
+            Event::InlineHtml(h) | Event::Html(h) => out.push_str(&strip_tags(&h)),
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push('\n'),
             _ => {}
         }
@@ -144,6 +145,7 @@ fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
         Markup::SlackMrkdwn => mrkdwn::events(&text.source, true, ctx),
         Markup::SlackTokens => mrkdwn::events(&text.source, false, ctx),
         Markup::Markdown => markdown::events(&text.source, ctx),
+        Markup::Html => html::events(&text.source),
         Markup::Plain => plain_events(&text.source),
     }
 }
@@ -261,6 +263,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         "a",
         "strong",
         "em",
+        "b",
+        "i",
+        "u",
+        "s",
         "del",
         "code",
         "pre",

@@ -9,6 +9,7 @@ use crate::harness::{Site, case};
 const TAGS: &[&str] = &[
     "html", "head", "meta", "title", "link", "script", "body", "a", "header", "div", "p", "span", "main", "nav",
     "h1", "h2", "small", "time", "section", "ul", "li", "article", "details", "summary", "strong", "em", "del",
+    "b", "i", "u", "s",
     "code", "pre", "blockquote", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td", "footer", "br",
     // The header search box and the search page.
     "form", "input", "label", "select", "option", "ol", "noscript",
