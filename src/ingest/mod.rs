@@ -10,6 +10,7 @@ pub mod discord;
 mod input;
 pub mod irc;
 pub mod jsonl;
+pub mod matrix;
 pub mod mattermost;
 pub mod slack;
 pub mod snapshots;
@@ -86,6 +87,8 @@ pub enum Format {
     Jsonl,
     /// Campfire transcripts (the 37signals API's JSON or XML, or `campfire_export`'s folders).
     Campfire,
+    /// Matrix: Element's JSON export, `/messages` pages or event files.
+    Matrix,
     /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
     Snapshots,
 }
@@ -156,7 +159,8 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
                 path.display(),
                 "not a recognised chat export: expected a Slack export (a directory or .zip \
                  with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 a Mattermost bulk export (JSON Lines), IRC logs, Campfire transcripts, \
+                 a Mattermost bulk export (JSON Lines), Matrix events or an Element export, \
+                 IRC logs, Campfire transcripts, \
                  scrollback's generic JSON Lines, or a folder of PNG snapshots",
             )
         })?,
@@ -168,6 +172,7 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
         Format::Irc => irc::import(&mut input, out, &options.irc_timezone),
         Format::Jsonl => jsonl::import(&mut input, out),
         Format::Campfire => campfire::import(&mut input, out),
+        Format::Matrix => matrix::import(&mut input, out),
         Format::Snapshots => snapshots::read_folder(&mut input, "", out),
     }
     Ok(())
@@ -206,6 +211,8 @@ pub fn detect(input: &mut Input) -> Option<Format> {
         Some(Format::Mattermost)
     } else if campfire::detect(input) {
         Some(Format::Campfire)
+    } else if matrix::detect(input) {
+        Some(Format::Matrix)
     } else if jsonl::detect(input) {
         Some(Format::Jsonl)
     } else if irc::detect(input) {

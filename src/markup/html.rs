@@ -36,7 +36,12 @@ pub(super) fn events<'a>(src: &str) -> Vec<Event<'a>> {
         let end = tag.find('>').map_or(tag.len(), |e| e + 1);
         let element = &tag[..end];
         rest = &tag[end..];
-        let name = element.trim_start_matches(['<', '/']).split([' ', '>', '/']).next().unwrap_or("").to_ascii_lowercase();
+        let name = element
+            .trim_start_matches(['<', '/'])
+            .split([' ', '>', '/'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match (name.as_str(), element.starts_with("</")) {
             ("a", false) => {
                 let href = HREF.captures(element).map(|c| decode(&c[1])).unwrap_or_default();
@@ -67,7 +72,11 @@ fn decode(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
