@@ -80,7 +80,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
         // Events without a room (single-event files) belong to their folder's room.
         let room = if folder.is_empty() {
-            stem.split('.').next().unwrap_or(stem).to_owned()
+            stem.rsplit_once('.').map_or(stem, |(s, _)| s).to_owned()
         } else {
             folder.clone()
         };
@@ -261,6 +261,8 @@ fn fold(found: Vec<Found>, input: &mut Input, bodies: &mut Bodies, out: &mut Ing
     }
     rooms
         .into_values()
+        // State alone (a `$ref` target, a room's settings) makes no channel.
+        .filter(|room| !room.channel.messages.is_empty())
         .map(|mut room| {
             if let Some((_, name)) = room.name {
                 room.channel.name = name;
