@@ -176,7 +176,7 @@ fn fold(found: Vec<Found>, input: &mut Input, bodies: &mut Bodies, out: &mut Ing
     let mut rooms: BTreeMap<String, Room> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut edits: Vec<(String, Value)> = Vec::new();
-    let mut reactions: Vec<(String, Value)> = Vec::new();
+    let mut annotations: Vec<(String, Value)> = Vec::new();
     let mut redactions: Vec<(String, Value)> = Vec::new();
     let mut index: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut senders: BTreeSet<String> = BTreeSet::new();
@@ -224,7 +224,7 @@ fn fold(found: Vec<Found>, input: &mut Input, bodies: &mut Bodies, out: &mut Ing
                 entry.channel.topic = content["topic"].as_str().filter(|t| !t.is_empty()).map(Text::plain);
             }
             "m.reaction" => {
-                reactions.push((room_id.clone(), event.clone()));
+                annotations.push((room_id.clone(), event.clone()));
                 continue;
             }
             "m.room.redaction" => {
@@ -246,7 +246,7 @@ fn fold(found: Vec<Found>, input: &mut Input, bodies: &mut Bodies, out: &mut Ing
         entry.channel.messages.push(message);
     }
     apply_edits(&mut rooms, &index, edits);
-    apply_reactions(&mut rooms, &index, reactions, &redactions);
+    apply_reactions(&mut rooms, &index, annotations, &redactions);
     apply_redactions(&mut rooms, &index, &redactions);
     for mxid in &senders {
         let localpart = mxid.trim_start_matches('@').split(':').next().unwrap_or(mxid);
@@ -485,12 +485,12 @@ fn apply_edits(
 fn apply_reactions(
     rooms: &mut BTreeMap<String, Room>,
     index: &BTreeMap<String, (String, usize)>,
-    reactions: Vec<(String, Value)>,
+    annotations: Vec<(String, Value)>,
     redactions: &[(String, Value)],
 ) {
     let redacted: BTreeSet<String> = redactions.iter().filter_map(|(_, r)| redacts(r)).collect();
     let mut seen = BTreeSet::new();
-    for (_, reaction) in reactions {
+    for (_, reaction) in annotations {
         let id = reaction["event_id"].as_str().unwrap_or("").to_owned();
         let relation = &reaction["content"]["m.relates_to"];
         let (Some(target), Some(key), Some(sender)) =

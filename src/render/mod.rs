@@ -378,7 +378,12 @@ impl Renderer<'_> {
             Some((base, tone)) => (base, tone.chars().next()),
             None => (r.name.as_str(), None),
         };
-        let emoji = markup::emoji(base, tone).unwrap_or_else(|| format!(":{base}:"));
+        // Sources that store the glyph itself (Matrix, Discord's Unicode emoji) show it as is.
+        let emoji = if base.is_ascii() {
+            markup::emoji(base, tone).unwrap_or_else(|| format!(":{base}:"))
+        } else {
+            base.to_owned()
+        };
         let mut names: Vec<String> = r
             .users
             .iter()
@@ -388,7 +393,8 @@ impl Renderer<'_> {
         if others > 0 {
             names.push(format!("{others} other{}", if others == 1 { "" } else { "s" }));
         }
-        ReactionView { emoji, name: base.to_owned(), count: r.count, who: sentence(&names) }
+        let name = if base.is_ascii() { format!(":{base}:") } else { base.to_owned() };
+        ReactionView { emoji, name, count: r.count, who: sentence(&names) }
     }
 }
 

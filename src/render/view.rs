@@ -198,7 +198,7 @@ pub struct MessageView {
 pub struct ReactionView {
     /// The glyph, or `:name:` for custom emoji.
     pub emoji: String,
-    /// The emoji's name.
+    /// The emoji as the tooltip names it: `:name:`, or the glyph when that is all there is.
     pub name: String,
     /// How many reacted.
     pub count: u32,

@@ -15,6 +15,7 @@ mod invalid;
 mod irc;
 mod javascript;
 mod jsonl;
+mod matrix;
 mod mattermost;
 mod media;
 mod oracle;
