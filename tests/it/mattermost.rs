@@ -224,3 +224,38 @@ fn the_shared_v11_objects_import_with_replies_sorted_and_dms_by_participants() {
         ["1768951608481-eugene.montgomery"]
     );
 }
+
+#[test]
+fn the_shared_direct_channel_export_keeps_every_dm_post_by_member_set() {
+    let Some(fixtures) = shared_fixtures() else { return };
+    let file = fixtures
+        .join("mattermost/zulip/zerver/tests/fixtures/mattermost_fixtures/direct_channel/export.json");
+    let text = fs_err::read_to_string(&file).unwrap();
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["type"] == "direct_post" {
+            let mut members: Vec<&str> = v["direct_post"]["channel_members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect();
+            members.sort_unstable();
+            members.dedup();
+            *expected.entry(format!("dm-{}", members.join("-"))).or_default() += 1;
+        }
+    }
+    let private: Vec<String> = expected.keys().map(|k| format!("{k:?}")).collect();
+    let site = Site::with_config(&[file], &format!("[publish]\nprivate = [{}]\n", private.join(", ")));
+    for (dm, count) in &expected {
+        let pages: usize = walkdir::WalkDir::new(site.out.join("c").join(dm))
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_name() == "index.html" && e.depth() == 4)
+            .map(|e| anchors(&fs_err::read_to_string(e.path()).unwrap()).len())
+            .sum();
+        assert_eq!(pages, *count, "{dm}");
+    }
+    assert!(expected.len() >= 2, "{expected:?}");
+}
