@@ -68,6 +68,60 @@ pub struct Config {
     pub irc: Irc,
     /// Accounts in different sources that are one person.
     pub people: Vec<Person>,
+    /// Secret and personal-data redaction: built-in rules to turn off, rules of your own.
+    pub redaction: Redaction,
+}
+
+/// `[redaction]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Redaction {
+    /// Built-in rules not to run, by name (`phone`, `password-assignment`…).
+    pub disable: Vec<String>,
+    /// `[[redaction.rules]]`: rules of your own, run after the built-in ones.
+    pub rules: Vec<RedactionRule>,
+}
+
+/// One user rule: a regex, what matches become, and where it applies.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RedactionRule {
+    /// Name in the report.
+    pub name: String,
+    /// A Rust `regex` pattern.
+    pub pattern: String,
+    /// What a match becomes; `$1`/`${name}` expand capture groups. Default `[redacted]`.
+    #[serde(default = "default_replacement")]
+    pub replacement: String,
+    /// Which text it applies to. Default: all of it.
+    #[serde(default = "Scope::everywhere")]
+    pub scope: Vec<Scope>,
+}
+
+fn default_replacement() -> String {
+    "[redacted]".to_owned()
+}
+
+/// The kinds of text a redaction rule reads.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Message text, topics, card text, titles and fields.
+    Text,
+    /// People's names.
+    Names,
+    /// File names and titles.
+    Files,
+    /// Link targets (card links, file links).
+    Links,
+    /// All of the above.
+    All,
+}
+
+impl Scope {
+    fn everywhere() -> Vec<Scope> {
+        vec![Scope::All]
+    }
 }
 
 /// `[[people]]`: one person's accounts.
@@ -195,6 +249,7 @@ impl Default for Config {
             incidents: Incidents::default(),
             irc: Irc::default(),
             people: Vec::new(),
+            redaction: Redaction::default(),
         }
     }
 }
@@ -319,6 +374,9 @@ impl Config {
                 key: "base_url",
                 message: format!("expected an http:// or https:// URL, found {url:?}"),
             });
+        }
+        if let Err(message) = crate::redact::Redactor::new(&self.redaction) {
+            return Err(ConfigError::Invalid { origin: origin.to_owned(), key: "redaction", message });
         }
         Ok(())
     }

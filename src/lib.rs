@@ -2,7 +2,8 @@
 //! permalinks that last, incident pages, and full-text search that needs no server.
 //!
 //! The pipeline, one module per stage, each importing only from earlier ones:
-//! [`ingest`] (formats → [`model::Archive`]) → [`privacy`] (what may be published, redaction)
+//! [`ingest`] (formats → [`model::Archive`]) → [`privacy`] (what may be published) → [`redact`] (secrets and
+//! personal data)
 //! → [`markup`] (source markup → safe HTML) → [`render`] (tera templates over view structs)
 //! → [`output`] (staging directory, content hashes, manifest, atomic swap). [`site`] runs
 //! the phases; [`cli`] and [`config`] sit on top.
@@ -19,6 +20,7 @@ pub mod model;
 pub mod output;
 pub mod people;
 pub mod privacy;
+pub mod redact;
 pub mod render;
 pub mod site;
 pub mod snapshots;

@@ -223,8 +223,9 @@ fn print_summary(report: &Report) {
     for (name, why) in &report.withheld.channels {
         eprintln!("  not published: {name} ({why})");
     }
-    if !report.redactions.is_empty() {
-        let parts: Vec<String> = report.redactions.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
+    if !report.redactions.counts.is_empty() {
+        let parts: Vec<String> =
+            report.redactions.counts.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
         eprintln!("  redacted: {}", parts.join(", "));
     }
     let phases: Vec<String> =

@@ -15,7 +15,8 @@ use crate::layout::Layout;
 use crate::ledger::{self, Ledger};
 use crate::output::{OutputError, Staging};
 use crate::people;
-use crate::privacy::{self, RedactionCounts, Withheld};
+use crate::privacy::{self, Withheld};
+use crate::redact::{self, Redactions, Redactor};
 use crate::render::{self, RenderError, Theme, ThemeError};
 use crate::snapshots;
 
@@ -86,8 +87,8 @@ pub struct Report {
     pub incidents: usize,
     /// Channels kept out, and why.
     pub withheld: Withheld,
-    /// Redactions per rule.
-    pub redactions: RedactionCounts,
+    /// What was redacted, per rule and where.
+    pub redactions: Redactions,
     /// Problems skipped under `--keep-going` (or found by `check`).
     pub problems: Vec<String>,
     /// Notes that lost nothing.
@@ -158,7 +159,8 @@ impl<'a> Site<'a> {
             site.report.warnings.extend(people::unify(&mut ingested.archive, &site.config.people));
             let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
             site.report.warnings.extend(placed);
-            site.report.redactions = privacy::redact(&mut ingested.archive);
+            let redactor = Redactor::new(&site.config.redaction).expect("validated with the config");
+            site.report.redactions = redact::redact_archive(&mut ingested.archive, &redactor);
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
@@ -178,6 +180,7 @@ impl<'a> Site<'a> {
             self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
+        write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         let docs = self.timed("index", |site| {
             let docs = index::documents::collect(archive, &layout, &incidents, &tz);
             let meta = IndexMeta {
@@ -217,4 +220,45 @@ impl<'a> Site<'a> {
             })
             .ok()
     }
+}
+
+/// Where the redaction report goes: beside the site, never in it.
+pub fn redaction_report_path(out: &std::path::Path) -> PathBuf {
+    crate::output::sidecar_path(out).join(REDACTION_REPORT)
+}
+
+const REDACTION_REPORT: &str = "redactions.json";
+
+/// Writes what was redacted where (rule, channel, permalink, count), never the values, into
+/// the sidecar directory that is swapped in with the site.
+fn write_redaction_report(
+    redactions: &Redactions,
+    layout: &Layout,
+    tz: &jiff::tz::TimeZone,
+    dir: &std::path::Path,
+) -> Result<(), BuildError> {
+    let hits: Vec<serde_json::Value> = redactions
+        .hits
+        .iter()
+        .map(|hit| {
+            let channel = hit.channel.and_then(|i| layout.channels.get(i));
+            let message = channel.zip(hit.message.as_deref()).and_then(|(c, id)| c.by_id.get(id).map(|m| (c, m)));
+            serde_json::json!({
+                "rule": hit.rule,
+                "channel": channel.map(|c| c.channel.name.as_str()),
+                "url": message.map_or_else(|| channel.map(|c| crate::layout::channel_path(&c.slug)), |(c, m)| Some(c.permalink(m, tz))),
+                "count": hit.count,
+            })
+        })
+        .collect();
+    let report = serde_json::json!({
+        "format": 1,
+        "total": redactions.counts.values().sum::<usize>(),
+        "rules": redactions.counts,
+        "hits": hits,
+    });
+    let mut text = serde_json::to_string_pretty(&report).expect("JSON values serialize");
+    text.push('\n');
+    fs_err::write(dir.join(REDACTION_REPORT), text).map_err(OutputError::from)?;
+    Ok(())
 }

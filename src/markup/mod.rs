@@ -61,10 +61,43 @@ pub fn to_html(text: &Text, ctx: &Context) -> String {
     if text.is_empty() {
         return String::new();
     }
-    let events = events(text, ctx);
+    let events = mark_redactions(events(text, ctx));
     let mut html = String::with_capacity(text.source.len() + 32);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     sanitize(&html)
+}
+
+/// Redaction markers (`[token redacted]`) in text, styled so a reader sees what was removed.
+fn mark_redactions(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    static MARKER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\[(?:[a-z]+ ){0,2}redacted\]").expect("the marker pattern compiles")
+    });
+    if !events.iter().any(|e| matches!(e, Event::Text(t) if t.contains("redacted]"))) {
+        return events;
+    }
+    let mut out = Vec::with_capacity(events.len() + 2);
+    for event in events {
+        let Event::Text(text) = &event else {
+            out.push(event);
+            continue;
+        };
+        let mut last = 0;
+        for found in MARKER.find_iter(text) {
+            if found.start() > last {
+                out.push(Event::Text(text[last..found.start()].to_owned().into()));
+            }
+            out.push(Event::InlineHtml(
+                format!("<span class=\"redacted\">{}</span>", escape(found.as_str())).into(),
+            ));
+            last = found.end();
+        }
+        if last == 0 {
+            out.push(event);
+        } else if last < text.len() {
+            out.push(Event::Text(text[last..].to_owned().into()));
+        }
+    }
+    out
 }
 
 /// Renders text without block wrappers, for one-line places (topics, card fields).

@@ -38,7 +38,8 @@ fn documents() -> Vec<(String, String)> {
     );
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
     scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
-    scrollback::privacy::redact(&mut ingested.archive);
+    let redactor = scrollback::redact::Redactor::new(&config.redaction).unwrap();
+    scrollback::redact::redact_archive(&mut ingested.archive, &redactor);
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let incidents = scrollback::incidents::detect(&ingested.archive, &layout, &config.incidents, &tz);

@@ -1,0 +1,307 @@
+//! Redaction: secrets and personal data are replaced by a visible marker in every piece of
+//! text that can reach a page, the search index or the static search files.
+//!
+//! It runs on the model after the privacy filter and before markup, indexing and rendering
+//! (security.md §4.4), so a redacted value cannot leak through any later stage. The rules are
+//! the built-in set ([`rules`]) minus those `[redaction] disable` names, then the user's
+//! `[[redaction.rules]]`. Each rule has keywords, checked for all rules at once with one
+//! Aho-Corasick pass, so most text never runs most regexes (gitleaks' and trufflehog's
+//! pre-filter). What was redacted where is counted for the report; the secrets themselves are
+//! never kept.
+
+mod rules;
+
+use std::collections::BTreeMap;
+
+use aho_corasick::AhoCorasick;
+use regex::{Regex, RegexBuilder};
+
+use crate::config::{Redaction, Scope};
+use crate::model::{Archive, Channel, Message, Text};
+
+/// Names of the built-in rules, in the order they run.
+pub fn builtin_names() -> Vec<&'static str> {
+    rules::builtins().iter().map(|r| r.name).collect()
+}
+
+/// A compiled rule set.
+pub struct Redactor {
+    rules: Vec<Rule>,
+    /// Every rule's keywords, lowercase; match `i` belongs to rule `owner[i]`.
+    keywords: AhoCorasick,
+    owner: Vec<usize>,
+}
+
+struct Rule {
+    name: String,
+    regex: Regex,
+    group: usize,
+    replacement: Replacement,
+    has_keywords: bool,
+    entropy: f64,
+    allow: Option<Regex>,
+    check: fn(&str) -> bool,
+    scopes: Vec<Scope>,
+}
+
+enum Replacement {
+    /// The secret (the rule's group) becomes this text.
+    Marker(String),
+    /// The whole match becomes this template, with `$1`/`${name}` expanded.
+    Template(String),
+}
+
+impl Redactor {
+    /// Compiles the built-in rules and the config's; an error names the rule and the problem.
+    pub fn new(config: &Redaction) -> Result<Redactor, String> {
+        let builtins = rules::builtins();
+        if let Some(unknown) = config.disable.iter().find(|d| !builtins.iter().any(|b| b.name == *d)) {
+            return Err(format!(
+                "disable: no built-in rule named {unknown:?}; the rules are {}",
+                builtin_names().join(", ")
+            ));
+        }
+        let mut rules = Vec::new();
+        let mut keywords = Vec::new();
+        let mut owner = Vec::new();
+        for builtin in builtins.into_iter().filter(|b| !config.disable.iter().any(|d| d == b.name)) {
+            for keyword in builtin.keywords {
+                keywords.push(*keyword);
+                owner.push(rules.len());
+            }
+            rules.push(Rule {
+                name: builtin.name.to_owned(),
+                regex: compile(&builtin.pattern).expect("built-in redaction patterns compile"),
+                group: builtin.group,
+                replacement: Replacement::Marker(builtin.marker.to_owned()),
+                has_keywords: !builtin.keywords.is_empty(),
+                entropy: builtin.entropy,
+                allow: builtin.allow.map(|a| compile(a).expect("built-in allow patterns compile")),
+                check: builtin.check,
+                scopes: vec![Scope::All],
+            });
+        }
+        for user in &config.rules {
+            let regex = compile(&user.pattern).map_err(|e| format!("rule {:?}: {e}", user.name))?;
+            if regex.is_match("") {
+                return Err(format!("rule {:?}: the pattern matches empty text", user.name));
+            }
+            let replacement = if user.replacement.contains('$') {
+                Replacement::Template(user.replacement.clone())
+            } else {
+                Replacement::Marker(user.replacement.clone())
+            };
+            rules.push(Rule {
+                name: user.name.clone(),
+                regex,
+                group: 0,
+                replacement,
+                has_keywords: false,
+                entropy: 0.0,
+                allow: None,
+                check: |_| true,
+                scopes: user.scope.clone(),
+            });
+        }
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&keywords)
+            .expect("redaction keywords build an automaton");
+        Ok(Redactor { rules, keywords, owner })
+    }
+
+    /// Redacts `text` in place for rules that read `scope`, adding to `tally` per rule.
+    pub fn redact(&self, text: &mut String, scope: Scope, tally: &mut Tally) {
+        if text.is_empty() {
+            return;
+        }
+        let mut triggered = vec![false; self.rules.len()];
+        for found in self.keywords.find_overlapping_iter(text.as_str()) {
+            triggered[self.owner[found.pattern().as_usize()]] = true;
+        }
+        for (rule, triggered) in self.rules.iter().zip(triggered) {
+            if (triggered || !rule.has_keywords) && rule.applies_to(scope) {
+                let found = rule.apply(text);
+                if found > 0 {
+                    *tally.entry(rule.name.clone()).or_default() += found;
+                }
+            }
+        }
+    }
+}
+
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).size_limit(64 << 20).build()
+}
+
+impl Rule {
+    fn applies_to(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|s| *s == Scope::All || *s == scope)
+    }
+
+    /// Replaces every accepted match in `text`; returns how many.
+    fn apply(&self, text: &mut String) -> usize {
+        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        for caps in self.regex.captures_iter(text) {
+            let Some(secret) = caps.get(self.group) else { continue };
+            if !self.accepts(secret.as_str()) {
+                continue;
+            }
+            match &self.replacement {
+                Replacement::Marker(marker) => edits.push((secret.range(), marker.clone())),
+                Replacement::Template(template) => {
+                    let mut out = String::new();
+                    caps.expand(template, &mut out);
+                    edits.push((caps.get(0).expect("group 0 always matches").range(), out));
+                }
+            }
+        }
+        for (range, with) in edits.iter().rev() {
+            text.replace_range(range.clone(), with);
+        }
+        edits.len()
+    }
+
+    fn accepts(&self, secret: &str) -> bool {
+        !secret.is_empty()
+            && self.allow.as_ref().is_none_or(|a| !a.is_match(secret))
+            && entropy(secret) >= self.entropy
+            && (self.check)(secret)
+    }
+}
+
+/// Shannon entropy in bits per byte: random tokens score high, words and repeats low.
+fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    #[allow(clippy::cast_precision_loss, reason = "string lengths are far below 2^52")]
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Redactions per rule name.
+pub type Tally = BTreeMap<String, usize>;
+
+/// What redaction did to an archive: totals, and where (never what).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Redactions {
+    /// Per rule, over everything.
+    pub counts: Tally,
+    /// Per rule and place, in archive order.
+    pub hits: Vec<Hit>,
+}
+
+/// Redactions by one rule in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The rule's name.
+    pub rule: String,
+    /// Index into `archive.channels`, or `None` for people's names.
+    pub channel: Option<usize>,
+    /// The message, or `None` for the channel's topic and purpose.
+    pub message: Option<String>,
+    /// How many values.
+    pub count: usize,
+}
+
+impl Redactions {
+    fn record(&mut self, channel: Option<usize>, message: Option<&str>, tally: Tally) {
+        for (rule, count) in tally {
+            *self.counts.entry(rule.clone()).or_default() += count;
+            self.hits.push(Hit { rule, channel, message: message.map(str::to_owned), count });
+        }
+    }
+}
+
+/// Redacts every piece of text in `archive` that can reach the output.
+pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions {
+    let mut redactions = Redactions::default();
+    let mut tally = Tally::new();
+    for user in archive.users.values_mut() {
+        redactor.redact(&mut user.name, Scope::Names, &mut tally);
+        if let Some(handle) = &mut user.handle {
+            redactor.redact(handle, Scope::Names, &mut tally);
+        }
+    }
+    redactions.record(None, None, std::mem::take(&mut tally));
+    for (index, channel) in archive.channels.iter_mut().enumerate() {
+        redact_channel(channel, redactor, &mut tally);
+        redactions.record(Some(index), None, std::mem::take(&mut tally));
+        for message in &mut channel.messages {
+            redact_message(message, redactor, &mut tally);
+            redactions.record(Some(index), Some(&message.id), std::mem::take(&mut tally));
+        }
+    }
+    for snapshot in &mut archive.snapshots {
+        for s in [Some(&mut snapshot.file.name), snapshot.file.title.as_mut()].into_iter().flatten() {
+            redactor.redact(s, Scope::Files, &mut tally);
+        }
+        if let Some(author) = &mut snapshot.author {
+            redactor.redact(author, Scope::Names, &mut tally);
+        }
+    }
+    redactions.record(None, None, tally);
+    redactions
+}
+
+fn redact_channel(channel: &mut Channel, redactor: &Redactor, tally: &mut Tally) {
+    for text in channel.topic.iter_mut().chain(channel.purpose.iter_mut()) {
+        redact_text(text, redactor, tally);
+    }
+}
+
+fn redact_text(text: &mut Text, redactor: &Redactor, tally: &mut Tally) {
+    redactor.redact(&mut text.source, Scope::Text, tally);
+}
+
+/// The message's text, its author's name, its cards (bot payloads, unfurls) and its files.
+fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally) {
+    redact_text(&mut message.text, redactor, tally);
+    redactor.redact(&mut message.author.name, Scope::Names, tally);
+    for attachment in &mut message.attachments {
+        for text in [&mut attachment.pretext, &mut attachment.text].into_iter().flatten() {
+            redact_text(text, redactor, tally);
+        }
+        for field in &mut attachment.fields {
+            redactor.redact(&mut field.title, Scope::Text, tally);
+            redact_text(&mut field.value, redactor, tally);
+        }
+        let texts = [
+            &mut attachment.title,
+            &mut attachment.footer,
+            &mut attachment.fallback,
+            &mut attachment.service_name,
+        ];
+        for s in texts.into_iter().flatten() {
+            redactor.redact(s, Scope::Text, tally);
+        }
+        if let Some(name) = &mut attachment.author_name {
+            redactor.redact(name, Scope::Names, tally);
+        }
+        let links = [&mut attachment.author_link, &mut attachment.title_link, &mut attachment.from_url];
+        for s in links.into_iter().flatten() {
+            redactor.redact(s, Scope::Links, tally);
+        }
+    }
+    for file in &mut message.files {
+        redactor.redact(&mut file.name, Scope::Files, tally);
+        if let Some(title) = &mut file.title {
+            redactor.redact(title, Scope::Files, tally);
+        }
+        if let Some(link) = &mut file.link {
+            redactor.redact(link, Scope::Links, tally);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
