@@ -25,4 +25,5 @@ mod search_export;
 mod shared_fixtures;
 mod slack_cases;
 mod snapshots;
+mod xss;
 mod zips;

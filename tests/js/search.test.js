@@ -87,6 +87,19 @@ test("snippets escape message text", () => {
   assert.equal(html, "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>rr16</mark>");
 });
 
+test("the XSS corpus stays text in snippets, highlighted or not", () => {
+  const corpus = fs.readFileSync(path.join(repo, "tests/cases/xss/payloads.txt"), "utf8");
+  const payloads = corpus.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.replaceAll("\\n", "\n"));
+  assert.ok(payloads.length > 30);
+  for (const payload of payloads) {
+    for (const terms of [[], ["alert"], ["script", "img", "onerror", "javascript", "svg"]]) {
+      const html = engineApi.snippetHtml(payload, new Set(terms));
+      const tags = html.replace(/<\/?mark>/g, "");
+      assert.ok(!/[<>"]/.test(tags), `${JSON.stringify(payload)} → ${html}`);
+    }
+  }
+});
+
 test("a common word reads only its best postings, with the same results", async () => {
   // With lists this short treated as long, `the` is streamed best block first.
   const streamed = diskEngine(site, { fullPostings: 8 });
