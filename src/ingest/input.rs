@@ -99,7 +99,11 @@ impl Input {
             ));
         }
         let mut files = BTreeMap::new();
-        let mut refused = Vec::new();
+        let mut refused: Vec<String> = duplicate_entries(path, archive.central_directory_start())
+            .map_err(|e| IngestError::io(path, e))?
+            .into_iter()
+            .map(|name| format!("{name}: duplicate entry; only one of them is read"))
+            .collect();
         for index in 0..archive.len() {
             let entry = archive
                 .by_index_raw(index)
@@ -169,21 +173,36 @@ impl Input {
         Ok(bytes)
     }
 
-    /// Reads a whole file of at most `limit` bytes (counted as read, not as claimed).
+    /// Reads a whole file of at most `limit` bytes: refused at once when its size (on disk,
+    /// or declared in the zip) is over, and counted as read in case a zip header lies.
     pub fn read_limited(&mut self, rel: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
         let shown = self.display(rel);
+        let too_big = || {
+            IngestError::invalid(
+                shown.clone(),
+                format!("larger than the {} MiB limit for one file", limit >> 20),
+            )
+        };
+        if self.declared_size(rel).is_some_and(|size| size > limit) {
+            return Err(too_big());
+        }
         let mut bytes = Vec::new();
         self.open_entry(rel)?
             .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
         if bytes.len() as u64 > limit {
-            return Err(IngestError::invalid(
-                shown,
-                format!("larger than the {} MiB limit for one file", limit >> 20),
-            ));
+            return Err(too_big());
         }
         Ok(bytes)
+    }
+
+    /// The size a file says it has (its length on disk, or its zip header's claim).
+    fn declared_size(&mut self, rel: &str) -> Option<u64> {
+        match self.files.get(rel)? {
+            Entry::Disk(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Entry::Zip(index) => self.zip.as_mut()?.by_index_raw(*index).ok().map(|e| e.size()),
+        }
     }
 
     fn open_entry(&mut self, rel: &str) -> Result<Box<dyn Read + '_>, IngestError> {
@@ -202,6 +221,30 @@ impl Input {
             }
         }
     }
+}
+
+/// Names that occur more than once in a zip's central directory. The zip crate keeps one
+/// entry per name, so duplicates (a classic way to show one file to a scanner and another to
+/// an extractor) are only visible in the directory itself.
+fn duplicate_entries(path: &Path, start: u64) -> std::io::Result<Vec<String>> {
+    use std::io::{Seek, SeekFrom};
+    const SIGNATURE: [u8; 4] = *b"PK\x01\x02";
+    let mut file = BufReader::new(fs_err::File::open(path)?);
+    file.seek(SeekFrom::Start(start))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = std::collections::BTreeSet::new();
+    let mut header = [0u8; 46];
+    while file.read_exact(&mut header).is_ok() && header[..4] == SIGNATURE {
+        let field = |at: usize| u16::from_le_bytes([header[at], header[at + 1]]);
+        let mut name = vec![0u8; usize::from(field(28))];
+        file.read_exact(&mut name)?;
+        file.seek_relative(i64::from(field(30)) + i64::from(field(32)))?;
+        let name = String::from_utf8_lossy(&name).into_owned();
+        if !seen.insert(name.clone()) {
+            duplicates.insert(name);
+        }
+    }
+    Ok(duplicates.into_iter().collect())
 }
 
 /// Whether a file is meant as a zip archive: by its name, else by its signature.

@@ -10,6 +10,7 @@ mod determinism;
 mod discord;
 mod harness;
 mod hostile;
+mod hostile_archives;
 mod incidents;
 mod invalid;
 mod irc;
