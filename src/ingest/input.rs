@@ -37,6 +37,7 @@ pub struct Input {
 enum Entry {
     Disk(PathBuf),
     Zip(usize),
+    Memory(Vec<u8>),
 }
 
 impl Input {
@@ -58,6 +59,19 @@ impl Input {
                 .collect();
         }
         Ok(input)
+    }
+
+    /// An input held in memory, named `name` in messages: for fuzzing and for tests that
+    /// want an importer without a file system.
+    pub fn in_memory(name: &str, files: Vec<(String, Vec<u8>)>) -> Input {
+        Input {
+            path: PathBuf::from(name),
+            root: String::new(),
+            files: files.into_iter().map(|(rel, bytes)| (rel, Entry::Memory(bytes))).collect(),
+            zip: None,
+            selected: None,
+            refused: Vec::new(),
+        }
     }
 
     /// A single file, with what lies beside it (two levels down: `media/…`).
@@ -202,6 +216,7 @@ impl Input {
         match self.files.get(rel)? {
             Entry::Disk(path) => std::fs::metadata(path).ok().map(|m| m.len()),
             Entry::Zip(index) => self.zip.as_mut()?.by_index_raw(*index).ok().map(|e| e.size()),
+            Entry::Memory(bytes) => Some(bytes.len() as u64),
         }
     }
 
@@ -219,6 +234,7 @@ impl Input {
                     .map_err(|e| IngestError::invalid(shown, format!("cannot read zip entry: {e}")))?;
                 Ok(Box::new(entry))
             }
+            Some(Entry::Memory(bytes)) => Ok(Box::new(&bytes[..])),
         }
     }
 }

@@ -165,17 +165,22 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
             )
         })?,
     };
-    match format {
-        Format::Slack => slack::import(&mut input, out),
-        Format::Discord => discord::import(&mut input, out),
-        Format::Mattermost => mattermost::import(&mut input, out),
-        Format::Irc => irc::import(&mut input, out, &options.irc_timezone),
-        Format::Jsonl => jsonl::import(&mut input, out),
-        Format::Campfire => campfire::import(&mut input, out),
-        Format::Matrix => matrix::import(&mut input, out),
-        Format::Snapshots => snapshots::read_folder(&mut input, "", out),
-    }
+    import(&mut input, format, options, out);
     Ok(())
+}
+
+/// Imports one opened input in a known format into `out`.
+pub fn import(input: &mut Input, format: Format, options: &Options, out: &mut Ingested) {
+    match format {
+        Format::Slack => slack::import(input, out),
+        Format::Discord => discord::import(input, out),
+        Format::Mattermost => mattermost::import(input, out),
+        Format::Irc => irc::import(input, out, &options.irc_timezone),
+        Format::Jsonl => jsonl::import(input, out),
+        Format::Campfire => campfire::import(input, out),
+        Format::Matrix => matrix::import(input, out),
+        Format::Snapshots => snapshots::read_folder(input, "", out),
+    }
 }
 
 /// The exports in a folder that holds several side by side (`sample-logs/slack`,

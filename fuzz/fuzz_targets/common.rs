@@ -1,0 +1,34 @@
+//! Shared by the importer targets: import the files in memory, then take every message
+//! through redaction and markup, as a build would.
+
+use std::collections::BTreeMap;
+
+use scrollback::config::Redaction;
+use scrollback::ingest::{self, Format, Ingested, Input, Options};
+use scrollback::markup::{self, Context};
+use scrollback::redact::{self, Redactor};
+
+pub fn import(format: Format, files: Vec<(&str, &[u8])>) {
+    let files = files.into_iter().map(|(name, bytes)| (name.to_owned(), bytes.to_vec())).collect();
+    let mut input = Input::in_memory("fuzz", files);
+    let mut out = Ingested::default();
+    ingest::import(&mut input, format, &Options::default(), &mut out);
+    out.archive.finish();
+    // Every problem names the file it came from.
+    for problem in &out.problems {
+        assert!(problem.to_string().starts_with("fuzz/"), "{problem}");
+    }
+    thread_local! {
+        static REDACTOR: Redactor = Redactor::new(&Redaction::default()).unwrap();
+    }
+    REDACTOR.with(|r| redact::redact_archive(&mut out.archive, r));
+    let links = BTreeMap::new();
+    for channel in &out.archive.channels {
+        let ctx = Context { users: &out.archive.users, channels: &links, source: channel.source, root: "../" };
+        for message in &channel.messages {
+            let html = markup::to_html(&message.text, &ctx);
+            assert!(!html.contains("<script"), "{html}");
+            markup::message_text(message, &ctx);
+        }
+    }
+}

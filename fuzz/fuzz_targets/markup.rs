@@ -1,0 +1,34 @@
+#![no_main]
+
+use std::collections::BTreeMap;
+
+use libfuzzer_sys::fuzz_target;
+use scrollback::markup::{self, Context};
+use scrollback::model::{Markup, Text};
+
+const ALLOWED: &[&str] = &[
+    "p", "br", "a", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote", "span", "time", "ul",
+    "ol", "li",
+];
+
+// The first byte picks the markup; the rest is the text. Whatever the text, the HTML holds
+// no script, no event handler and no javascript: link.
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, rest)) = data.split_first() else { return };
+    let Ok(source) = std::str::from_utf8(rest) else { return };
+    let kind = [Markup::SlackMrkdwn, Markup::SlackTokens, Markup::Markdown, Markup::Html, Markup::Plain]
+        [usize::from(which) % 5];
+    let text = Text { markup: kind, source: source.to_owned() };
+    let users = BTreeMap::new();
+    let channels = BTreeMap::new();
+    let ctx = Context { users: &users, channels: &channels, source: "slack", root: "../" };
+    let html = markup::to_html(&text, &ctx).to_ascii_lowercase();
+    // Text is escaped, so every `<` opens one of our tags.
+    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
+        let name = tag.trim_start_matches('/').split([' ', '\n', '\t']).next().unwrap_or("");
+        assert!(ALLOWED.contains(&name), "<{tag}> in {html}");
+        assert!(!tag.contains("javascript:") && !tag.contains(" on"), "<{tag}> in {html}");
+    }
+    markup::to_inline_html(&text, &ctx);
+    markup::to_plain(&text, &ctx);
+});
