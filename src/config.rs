@@ -375,7 +375,7 @@ impl Config {
                 message: format!("expected an http:// or https:// URL, found {url:?}"),
             });
         }
-        if let Err(message) = crate::redact::Redactor::new(&self.redaction) {
+        if let Err(message) = crate::redact::Redactor::check(&self.redaction) {
             return Err(ConfigError::Invalid { origin: origin.to_owned(), key: "redaction", message });
         }
         Ok(())
@@ -480,6 +480,16 @@ channels = "public"
 private = []
 # Name patterns (with * wildcards) never published, even if named above.
 exclude = []
+
+[redaction]
+# Built-in rules to turn off, by name (`phone`, `password-assignment`...).
+disable = []
+# Rules of your own, run after the built-in ones (repeat the block for more):
+# [[redaction.rules]]
+# name = "customer-id"
+# pattern = 'CUST-\d{6}'
+# replacement = "[customer redacted]"
+# scope = ["text", "files"]   # text, names, files, links or all
 "#;
 
 #[cfg(test)]

@@ -242,11 +242,15 @@ fn write_redaction_report(
         .iter()
         .map(|hit| {
             let channel = hit.channel.and_then(|i| layout.channels.get(i));
-            let message = channel.zip(hit.message.as_deref()).and_then(|(c, id)| c.by_id.get(id).map(|m| (c, m)));
+            // The message's permalink; the channel's page for its topic; nothing for names.
+            let url = channel.map(|c| match hit.message.as_deref().and_then(|id| c.by_id.get(id)) {
+                Some(message) => c.permalink(message, tz),
+                None => crate::layout::channel_path(&c.slug),
+            });
             serde_json::json!({
                 "rule": hit.rule,
                 "channel": channel.map(|c| c.channel.name.as_str()),
-                "url": message.map_or_else(|| channel.map(|c| crate::layout::channel_path(&c.slug)), |(c, m)| Some(c.permalink(m, tz))),
+                "url": url,
                 "count": hit.count,
             })
         })

@@ -92,12 +92,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut users: BTreeMap<String, String> = BTreeMap::new();
     let mut transcripts_read: Vec<(String, Vec<Raw>)> = Vec::new();
     for rel in transcripts(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         let shown = input.display(&rel);
         let parsed = if has_extension(&rel, &["xml"]) {

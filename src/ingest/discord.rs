@@ -51,12 +51,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
     let mut threads: Vec<(RawChannel, Vec<Message>)> = Vec::new();
     for rel in json_files(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         let export: Export = match parse_json(
             &input.display(&rel),

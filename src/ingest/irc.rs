@@ -117,12 +117,8 @@ pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
     let mut seconds: BTreeMap<(String, i64), u32> = BTreeMap::new();
     for rel in log_files(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         let lines = decode_lines(&bytes);
         let shown = input.display(&rel);

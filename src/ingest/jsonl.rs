@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
-use super::{Bodies, IngestError, Ingested, Input, has_extension, mimetype_of, parse_json};
+use super::{Bodies, Ingested, Input, has_extension, mimetype_of, parse_json};
 use crate::model::{Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User, Visibility};
 
 /// The importer's name in the model.
@@ -53,12 +53,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut taken: BTreeMap<(String, i64), u32> = BTreeMap::new();
     let mut bodies = Bodies::default();
     for rel in files(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         out.files_read += 1;
         let shown = input.display(&rel);
@@ -70,12 +66,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
             let raw: RawMessage =
                 match parse_json(&shown, line, "one message object per line with channel, time and text") {
                     Ok(raw) => raw,
-                    Err(IngestError::Json { path, column, message, .. }) => {
-                        out.problems.push(IngestError::Json { path, line: index + 1, column, message });
-                        continue;
-                    }
                     Err(e) => {
-                        out.problems.push(e);
+                        out.problems.push(e.at_line(index + 1));
                         continue;
                     }
                 };

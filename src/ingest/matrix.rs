@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{Bodies, Ingested, Input, has_extension, mimetype_of};
+use super::{Bodies, Ingested, Input, has_extension, mimetype_of, parse_json};
 use crate::model::{Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User, Visibility};
 
 /// The importer's name in the model.
@@ -55,26 +55,18 @@ struct Found {
 pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut found: Vec<Found> = Vec::new();
     for rel in json_files(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         let shown = input.display(&rel);
-        let value: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                out.problems.push(super::IngestError::Json {
-                    path: shown,
-                    line: e.line(),
-                    column: e.column().max(1),
-                    message: format!("{e} (Matrix events, an Element export, or a /messages page)"),
-                });
-                continue;
-            }
-        };
+        let value: Value =
+            match parse_json(&shown, &bytes, "Matrix events, an Element export, or a /messages page") {
+                Ok(v) => v,
+                Err(e) => {
+                    out.problems.push(e);
+                    continue;
+                }
+            };
         out.files_read += 1;
         let stem = rel.rsplit('/').next().unwrap_or(&rel);
         let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();

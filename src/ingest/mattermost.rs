@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Bodies, IngestError, Ingested, Input, mimetype_of, parse_json};
+use super::{Bodies, Ingested, Input, mimetype_of, parse_json};
 use crate::model::{
     Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User,
     Visibility,
@@ -50,12 +50,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut importer =
         Importer { channels: BTreeMap::new(), bodies: Bodies::default(), taken: BTreeSet::new() };
     for rel in export_files(input) {
-        let bytes = match input.read(&rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.problems.push(e);
-                continue;
-            }
+        let Some(bytes) = out.read(input, &rel) else {
+            continue;
         };
         out.files_read += 1;
         let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
@@ -70,10 +66,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
                     &mut Files { input, folder: &folder, warnings: &mut out.warnings },
                     &mut out.archive.users,
                 ),
-                Err(IngestError::Json { path, column, message, .. }) => {
-                    out.problems.push(IngestError::Json { path, line: index + 1, column, message });
-                }
-                Err(e) => out.problems.push(e),
+                Err(e) => out.problems.push(e.at_line(index + 1)),
             }
         }
     }

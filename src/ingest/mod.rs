@@ -69,6 +69,16 @@ impl IngestError {
     pub(crate) fn invalid(path: impl Display, message: impl Into<String>) -> Self {
         IngestError::Invalid { path: path.to_string(), message: message.into() }
     }
+
+    /// The error of one line of a JSON Lines file, parsed alone, placed on `line` of the file.
+    pub(crate) fn at_line(self, line: usize) -> Self {
+        match self {
+            IngestError::Json { path, column, message, .. } => {
+                IngestError::Json { path, line, column, message }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Chat export formats scrollback can read.
@@ -105,6 +115,13 @@ pub struct Ingested {
     pub warnings: Vec<String>,
     /// Files read.
     pub files_read: usize,
+}
+
+impl Ingested {
+    /// Reads a whole file of `input`; a file that cannot be read is recorded as a problem.
+    pub(crate) fn read(&mut self, input: &mut Input, rel: &str) -> Option<Vec<u8>> {
+        input.read(rel).map_err(|e| self.problems.push(e)).ok()
+    }
 }
 
 /// How inputs are read.

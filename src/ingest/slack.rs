@@ -74,13 +74,7 @@ struct Conversation {
 
 impl Importer<'_> {
     fn read_json<T: serde::de::DeserializeOwned>(&mut self, rel: &str, expected: &str) -> Option<T> {
-        let bytes = match self.input.read(rel) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                self.out.problems.push(e);
-                return None;
-            }
-        };
+        let bytes = self.out.read(self.input, rel)?;
         self.out.files_read += 1;
         match parse_json(&self.input.display(rel), &bytes, expected) {
             Ok(value) => Some(value),

@@ -52,56 +52,34 @@ enum Replacement {
 }
 
 impl Redactor {
-    /// Compiles the built-in rules and the config's; an error names the rule and the problem.
-    pub fn new(config: &Redaction) -> Result<Redactor, String> {
-        let builtins = rules::builtins();
-        if let Some(unknown) = config.disable.iter().find(|d| !builtins.iter().any(|b| b.name == *d)) {
+    /// Checks the config's part without compiling the built-in rules: every disabled name
+    /// exists and every user rule compiles. An error names the rule and the problem.
+    pub fn check(config: &Redaction) -> Result<(), String> {
+        let names = builtin_names();
+        if let Some(unknown) = config.disable.iter().find(|d| !names.contains(&d.as_str())) {
             return Err(format!(
                 "disable: no built-in rule named {unknown:?}; the rules are {}",
-                builtin_names().join(", ")
+                names.join(", ")
             ));
         }
+        config.rules.iter().try_for_each(|user| Rule::user(user).map(drop))
+    }
+
+    /// Compiles the built-in rules and the config's.
+    pub fn new(config: &Redaction) -> Result<Redactor, String> {
+        Self::check(config)?;
         let mut rules = Vec::new();
         let mut keywords = Vec::new();
         let mut owner = Vec::new();
-        for builtin in builtins.into_iter().filter(|b| !config.disable.iter().any(|d| d == b.name)) {
+        for builtin in rules::builtins().into_iter().filter(|b| !config.disable.iter().any(|d| d == b.name)) {
             for keyword in builtin.keywords {
                 keywords.push(*keyword);
                 owner.push(rules.len());
             }
-            rules.push(Rule {
-                name: builtin.name.to_owned(),
-                regex: compile(&builtin.pattern).expect("built-in redaction patterns compile"),
-                group: builtin.group,
-                replacement: Replacement::Marker(builtin.marker.to_owned()),
-                has_keywords: !builtin.keywords.is_empty(),
-                entropy: builtin.entropy,
-                allow: builtin.allow.map(|a| compile(a).expect("built-in allow patterns compile")),
-                check: builtin.check,
-                scopes: vec![Scope::All],
-            });
+            rules.push(Rule::builtin(&builtin));
         }
         for user in &config.rules {
-            let regex = compile(&user.pattern).map_err(|e| format!("rule {:?}: {e}", user.name))?;
-            if regex.is_match("") {
-                return Err(format!("rule {:?}: the pattern matches empty text", user.name));
-            }
-            let replacement = if user.replacement.contains('$') {
-                Replacement::Template(user.replacement.clone())
-            } else {
-                Replacement::Marker(user.replacement.clone())
-            };
-            rules.push(Rule {
-                name: user.name.clone(),
-                regex,
-                group: 0,
-                replacement,
-                has_keywords: false,
-                entropy: 0.0,
-                allow: None,
-                check: |_| true,
-                scopes: user.scope.clone(),
-            });
+            rules.push(Rule::user(user)?);
         }
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
@@ -135,6 +113,43 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 impl Rule {
+    fn builtin(builtin: &rules::Builtin) -> Rule {
+        Rule {
+            name: builtin.name.to_owned(),
+            regex: compile(&builtin.pattern).expect("built-in redaction patterns compile"),
+            group: builtin.group,
+            replacement: Replacement::Marker(builtin.marker.to_owned()),
+            has_keywords: !builtin.keywords.is_empty(),
+            entropy: builtin.entropy,
+            allow: builtin.allow.map(|a| compile(a).expect("built-in allow patterns compile")),
+            check: builtin.check,
+            scopes: vec![Scope::All],
+        }
+    }
+
+    fn user(user: &crate::config::RedactionRule) -> Result<Rule, String> {
+        let regex = compile(&user.pattern).map_err(|e| format!("rule {:?}: {e}", user.name))?;
+        if regex.is_match("") {
+            return Err(format!("rule {:?}: the pattern matches empty text", user.name));
+        }
+        let replacement = if user.replacement.contains('$') {
+            Replacement::Template(user.replacement.clone())
+        } else {
+            Replacement::Marker(user.replacement.clone())
+        };
+        Ok(Rule {
+            name: user.name.clone(),
+            regex,
+            group: 0,
+            replacement,
+            has_keywords: false,
+            entropy: 0.0,
+            allow: None,
+            check: |_| true,
+            scopes: user.scope.clone(),
+        })
+    }
+
     fn applies_to(&self, scope: Scope) -> bool {
         self.scopes.iter().any(|s| *s == Scope::All || *s == scope)
     }

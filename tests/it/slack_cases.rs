@@ -233,3 +233,25 @@ fn display_timezone_moves_day_boundaries() {
     assert!(!site.has_page("c/general/2020/03/03/"));
     assert!(site.page("").contains("Times in <span data-zone>America/Los_Angeles</span>"));
 }
+
+#[test]
+fn the_redaction_report_says_where_but_never_what() {
+    let path = scrollback::site::redaction_report_path(&SITE.out);
+    assert!(!path.starts_with(&SITE.out), "the report is outside the published tree");
+    let text = fs_err::read_to_string(&path).unwrap();
+    for secret in ["bob@builder.example", "010-9999", "xoxe-"] {
+        assert!(!text.contains(secret), "{secret} in the report");
+    }
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["rules"], serde_json::json!({"email": 3, "phone": 1, "slack-token": 1}));
+    assert_eq!(report["total"], 5);
+    let hits = report["hits"].as_array().unwrap();
+    assert_eq!(hits.iter().map(|h| h["count"].as_u64().unwrap()).sum::<u64>(), 5);
+    // Each hit's permalink leads to the page and message it names.
+    for hit in hits {
+        assert_eq!(hit["channel"], "general", "{hit}");
+        let url = hit["url"].as_str().unwrap();
+        let (page, anchor) = url.split_once('#').unwrap();
+        assert!(SITE.page(page).contains(&format!("id=\"{anchor}\"")), "{url}");
+    }
+}
