@@ -265,6 +265,10 @@ pub struct Publish {
     pub private: Vec<String>,
     /// Channel name patterns (`*` wildcard) never published, even if named elsewhere.
     pub exclude: Vec<String>,
+    /// Show every person under a stable pseudonym ("Amber Otter") instead of their name.
+    pub pseudonymize: bool,
+    /// Secret that keys the pseudonyms, so nobody holding the user list can recompute them.
+    pub pseudonym_key: Option<String>,
 }
 
 /// `channels = "public"` or `channels = ["ops", "general"]`.
@@ -347,6 +351,9 @@ impl Config {
         }
         if let Some(v) = var("SCROLLBACK_OUT") {
             self.out = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("SCROLLBACK_PSEUDONYM_KEY") {
+            self.publish.pseudonym_key = Some(v).filter(|v| !v.is_empty());
         }
         self.validate("environment")
     }
@@ -480,6 +487,10 @@ channels = "public"
 private = []
 # Name patterns (with * wildcards) never published, even if named above.
 exclude = []
+# Show people under stable pseudonyms ("Amber Otter") instead of their names. Keep the
+# pseudonyms unguessable with a secret key, here or in $SCROLLBACK_PSEUDONYM_KEY.
+pseudonymize = false
+# pseudonym_key = "a long random secret"
 
 [redaction]
 # Built-in rules to turn off, by name (`phone`, `password-assignment`...).

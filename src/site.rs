@@ -156,7 +156,19 @@ impl<'a> Site<'a> {
     fn normalize(&mut self, ingested: &mut Ingested) {
         self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
-            site.report.warnings.extend(people::unify(&mut ingested.archive, &site.config.people));
+            let unified = people::unify(&mut ingested.archive, &site.config.people);
+            site.report.warnings.extend(unified.warnings);
+            let publish = &site.config.publish;
+            if publish.pseudonymize {
+                if publish.pseudonym_key.is_none() {
+                    site.report.warnings.push(
+                        "publish: pseudonymize without pseudonym_key: anyone with the user list can tell who is who"
+                            .to_owned(),
+                    );
+                }
+                let key = publish.pseudonym_key.as_deref().unwrap_or_default();
+                people::pseudonyms::apply(&mut ingested.archive, &unified.persons, key);
+            }
             let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
             site.report.warnings.extend(placed);
             let redactor = Redactor::new(&site.config.redaction).expect("validated with the config");
