@@ -66,19 +66,77 @@ pub mod pseudonyms {
 
     const ADJECTIVES: [&str; 64] = [
         "Amber", "Azure", "Bold", "Brave", "Bright", "Brisk", "Calm", "Clever", "Coral", "Cosmic", "Crimson",
-        "Curious", "Dapper", "Eager", "Early", "Fancy", "Fern", "Gentle", "Golden", "Grand", "Happy", "Hazel",
-        "Honest", "Humble", "Ivory", "Jade", "Jolly", "Keen", "Kind", "Lively", "Lucky", "Lunar", "Mellow",
-        "Merry", "Misty", "Modest", "Noble", "Olive", "Patient", "Plucky", "Polar", "Proud", "Quick", "Quiet",
-        "Rapid", "Rosy", "Ruby", "Rustic", "Sandy", "Sage", "Silver", "Sleepy", "Snowy", "Solar", "Steady",
-        "Sunny", "Swift", "Teal", "Tidy", "Topaz", "Velvet", "Vivid", "Witty", "Zesty",
+        "Curious", "Dapper", "Eager", "Early", "Fancy", "Fern", "Gentle", "Golden", "Grand", "Happy",
+        "Hazel", "Honest", "Humble", "Ivory", "Jade", "Jolly", "Keen", "Kind", "Lively", "Lucky", "Lunar",
+        "Mellow", "Merry", "Misty", "Modest", "Noble", "Olive", "Patient", "Plucky", "Polar", "Proud",
+        "Quick", "Quiet", "Rapid", "Rosy", "Ruby", "Rustic", "Sandy", "Sage", "Silver", "Sleepy", "Snowy",
+        "Solar", "Steady", "Sunny", "Swift", "Teal", "Tidy", "Topaz", "Velvet", "Vivid", "Witty", "Zesty",
     ];
     const ANIMALS: [&str; 64] = [
-        "Albatross", "Alpaca", "Badger", "Beaver", "Bison", "Bobcat", "Camel", "Capybara", "Caribou", "Cheetah",
-        "Condor", "Crane", "Dingo", "Dolphin", "Eagle", "Egret", "Falcon", "Ferret", "Finch", "Fox", "Gazelle",
-        "Gecko", "Gibbon", "Heron", "Hedgehog", "Ibex", "Ibis", "Jackal", "Jaguar", "Kestrel", "Koala", "Lemur",
-        "Lynx", "Magpie", "Marmot", "Marten", "Meerkat", "Mink", "Moose", "Narwhal", "Newt", "Ocelot", "Otter",
-        "Owl", "Panda", "Pelican", "Penguin", "Puffin", "Quail", "Quokka", "Raven", "Robin", "Salmon", "Seal",
-        "Sparrow", "Stoat", "Swan", "Tapir", "Tern", "Toucan", "Walrus", "Wombat", "Wren", "Yak",
+        "Albatross",
+        "Alpaca",
+        "Badger",
+        "Beaver",
+        "Bison",
+        "Bobcat",
+        "Camel",
+        "Capybara",
+        "Caribou",
+        "Cheetah",
+        "Condor",
+        "Crane",
+        "Dingo",
+        "Dolphin",
+        "Eagle",
+        "Egret",
+        "Falcon",
+        "Ferret",
+        "Finch",
+        "Fox",
+        "Gazelle",
+        "Gecko",
+        "Gibbon",
+        "Heron",
+        "Hedgehog",
+        "Ibex",
+        "Ibis",
+        "Jackal",
+        "Jaguar",
+        "Kestrel",
+        "Koala",
+        "Lemur",
+        "Lynx",
+        "Magpie",
+        "Marmot",
+        "Marten",
+        "Meerkat",
+        "Mink",
+        "Moose",
+        "Narwhal",
+        "Newt",
+        "Ocelot",
+        "Otter",
+        "Owl",
+        "Panda",
+        "Pelican",
+        "Penguin",
+        "Puffin",
+        "Quail",
+        "Quokka",
+        "Raven",
+        "Robin",
+        "Salmon",
+        "Seal",
+        "Sparrow",
+        "Stoat",
+        "Swan",
+        "Tapir",
+        "Tern",
+        "Toucan",
+        "Walrus",
+        "Wombat",
+        "Wren",
+        "Yak",
     ];
 
     /// Who a name belongs to: a person from the config, an account, or a bare name from a source
@@ -124,7 +182,15 @@ pub mod pseudonyms {
         for channel in &mut archive.channels {
             let mut renamed = BTreeMap::new();
             for m in channel.messages.iter_mut().filter(|m| !m.author.is_bot) {
-                m.author.name = pseudonym(&identity(m.author.user.as_ref(), persons, &m.author.name));
+                let name = pseudonym(&identity(m.author.user.as_ref(), persons, &m.author.name));
+                if m.kind.is_system() {
+                    // The platform wrote these from the names ("carol joined the channel.").
+                    let local = m.author.user.as_ref().and_then(|u| slugs.get(u)).map(|(l, _)| l.as_str());
+                    for old in [Some(m.author.name.as_str()), local].into_iter().flatten() {
+                        m.text.source = replace_word(&m.text.source, old, &name);
+                    }
+                }
+                m.author.name = name;
                 if let Some((local, slug)) = m.author.user.as_ref().and_then(|u| slugs.get(u))
                     && let Some(id) = replace_segment(&m.id, local, slug)
                 {
@@ -143,6 +209,13 @@ pub mod pseudonyms {
         for author in archive.snapshots.iter_mut().filter_map(|s| s.author.as_mut()) {
             *author = by_card_name(author).unwrap_or_else(|| pseudonym(&identity(None, persons, author)));
         }
+    }
+
+    /// `text` with every whole-word `word` replaced by `with`.
+    fn replace_word(text: &str, word: &str, with: &str) -> String {
+        let pattern = format!(r"(^|[^\w.@-]){}($|[^\w@-])", regex::escape(word));
+        let re = regex::Regex::new(&pattern).expect("escaped");
+        re.replace_all(text, |c: &regex::Captures| format!("{}{with}{}", &c[1], &c[2])).into_owned()
     }
 
     /// `id` with its `-`-delimited segment `local` replaced by `slug`, if it has one.
@@ -213,7 +286,10 @@ mod tests {
 
     #[test]
     fn user_names_inside_ids_are_replaced_whole() {
-        assert_eq!(replace_segment("1588-alice", "alice", "amber-otter").as_deref(), Some("1588-amber-otter"));
+        assert_eq!(
+            replace_segment("1588-alice", "alice", "amber-otter").as_deref(),
+            Some("1588-amber-otter")
+        );
         assert_eq!(replace_segment("1588-al-ice-ab12", "al-ice", "x").as_deref(), Some("1588-x-ab12"));
         assert_eq!(replace_segment("1588-alicea", "alice", "x"), None);
         assert_eq!(replace_segment("alice", "alice", "x"), None, "never the leading segment");

@@ -114,6 +114,38 @@ impl Site {
     pub fn files(&self) -> BTreeMap<String, Vec<u8>> {
         tree(&self.out)
     }
+
+    /// Every file of the site as text, gzipped ones (search shards) decompressed.
+    pub fn texts(&self) -> BTreeMap<String, String> {
+        self.files().into_iter().map(|(path, bytes)| (path, gunzipped_text(bytes))).collect()
+    }
+
+    /// `scrollback search QUERY --json [EXTRA]` on this site, 1000 hits unless `-n` is given.
+    pub fn search(&self, query: &str, extra: &[&str]) -> serde_json::Value {
+        let limit = if extra.contains(&"-n") { &[][..] } else { &["-n", "1000"][..] };
+        let output = scrollback(self.tmp.path())
+            .args(["search", "--site"])
+            .arg(&self.out)
+            .args(["--json", query])
+            .args(limit)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+/// The bytes as text, inflated first if they are gzip.
+pub fn gunzipped_text(bytes: Vec<u8>) -> String {
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
+        out
+    } else {
+        bytes
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// All files under `dir` with their contents.

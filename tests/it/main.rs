@@ -20,6 +20,7 @@ mod matrix;
 mod mattermost;
 mod media;
 mod oracle;
+mod privacy;
 mod sample;
 mod search;
 mod search_export;

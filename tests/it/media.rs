@@ -253,21 +253,8 @@ fn other_files_are_listed_with_type_and_size_and_copied_and_missing_ones_say_so(
     assert_eq!(img(gone), None);
 }
 
-/// Every file of the site as text, search shards decompressed.
 fn site_text() -> BTreeMap<String, String> {
-    SITE.files()
-        .into_iter()
-        .map(|(path, bytes)| {
-            let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-                let mut out = Vec::new();
-                flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut out).unwrap();
-                out
-            } else {
-                bytes
-            };
-            (path, String::from_utf8_lossy(&bytes).into_owned())
-        })
-        .collect()
+    SITE.texts()
 }
 
 #[test]

@@ -11,17 +11,7 @@ use crate::harness::{Site, repo, scrollback};
 static SAMPLE: LazyLock<Site> = LazyLock::new(|| Site::build(&[repo().join("sample-logs")], &[]));
 
 fn search(query: &str, extra: &[&str]) -> Value {
-    let limit = if extra.contains(&"-n") { &[][..] } else { &["-n", "1000"][..] };
-    let output = scrollback(SAMPLE.tmp.path())
-        .args(["search", "--site"])
-        .arg(&SAMPLE.out)
-        .args(["--json", query])
-        .args(limit)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    SAMPLE.search(query, extra)
 }
 
 fn ids(results: &Value) -> BTreeSet<String> {
