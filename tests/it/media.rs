@@ -2,7 +2,6 @@
 //! bad files, and no token-bearing URL anywhere in the site.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
