@@ -32,7 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Read every input and write the site into the output directory, atomically
     Build(BuildArgs),
-    /// Read and validate every input and the configuration; report every problem, write nothing
+    /// Read and validate every input and the configuration; report every problem, write nothing.
+    /// With --site, check instead that every internal link and anchor of a built site resolves
     Check(CheckArgs),
     /// Search a built site from the terminal (its index is in <SITE>.index)
     Search(SearchArgs),
@@ -68,6 +69,10 @@ pub struct CheckArgs {
     /// Slack export directories or .zip files [default: `inputs` from the config]
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// A built site whose links to check: pages, assets, anchors, search permalinks
+    #[arg(long, value_name = "DIR", conflicts_with = "inputs")]
+    pub site: Option<PathBuf>,
 
     /// Input format, instead of detecting it
     #[arg(long, value_enum)]

@@ -15,6 +15,7 @@ pub mod index;
 pub mod ingest;
 pub mod layout;
 pub mod ledger;
+pub mod linkcheck;
 pub mod markup;
 pub mod model;
 pub mod output;

@@ -1,6 +1,6 @@
 //! The `scrollback` binary: parse arguments, run one command, print errors with their causes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
@@ -93,6 +93,9 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<ExitCode> {
 }
 
 fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
+    if let Some(site) = &args.site {
+        return check_links(cli, site);
+    }
     let config = load_config(cli)?;
     let options = BuildOptions {
         inputs: inputs(&args.inputs, &config),
@@ -116,6 +119,24 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         print_summary(&report);
     }
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn check_links(cli: &Cli, site: &Path) -> Result<ExitCode> {
+    let report = scrollback::linkcheck::check_site(site)?;
+    for broken in &report.broken {
+        println!("{}: {} ({})", broken.file, broken.link, broken.why);
+    }
+    if !cli.quiet {
+        eprintln!(
+            "Checked {} link{} in {} page{}: {} broken.",
+            report.links,
+            plural(report.links),
+            report.files,
+            plural(report.files),
+            report.broken.len()
+        );
+    }
+    Ok(if report.broken.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn search(cli: &Cli, args: &SearchArgs) -> Result<ExitCode> {

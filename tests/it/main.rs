@@ -16,6 +16,7 @@ mod invalid;
 mod irc;
 mod javascript;
 mod jsonl;
+mod links;
 mod matrix;
 mod mattermost;
 mod media;
