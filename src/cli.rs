@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::ingest::Format;
 
 /// Turn exported chat logs into a static website: channel history, permalinks, search.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "scrollback", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Configuration file [default: ./scrollback.toml if it exists]
@@ -28,13 +28,15 @@ pub struct Cli {
 }
 
 /// Subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Read every input and write the site into the output directory, atomically
     Build(BuildArgs),
     /// Read and validate every input and the configuration; report every problem, write nothing.
     /// With --site, check instead that every internal link and anchor of a built site resolves
     Check(CheckArgs),
+    /// Build, then serve the site on 127.0.0.1 for previewing (with --watch, rebuild on change)
+    Serve(ServeArgs),
     /// Search a built site from the terminal (its index is in <SITE>.index)
     Search(SearchArgs),
     /// List a built site's incidents (from <SITE>/incidents/incidents.json)
@@ -44,9 +46,9 @@ pub enum Command {
 }
 
 /// `scrollback build`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BuildArgs {
-    /// Slack export directories or .zip files [default: `inputs` from the config]
+    /// Exports: directories, .zip files or single files, in any supported format [default: `inputs` from the config]
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -63,10 +65,30 @@ pub struct BuildArgs {
     pub format: Option<Format>,
 }
 
+/// `scrollback serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// What to build, as for `build`.
+    #[command(flatten)]
+    pub build: BuildArgs,
+
+    /// Port to listen on (0 picks a free one)
+    #[arg(short, long, default_value_t = 8000)]
+    pub port: u16,
+
+    /// Address to listen on; anything but loopback makes the site reachable from other machines
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+
+    /// Rebuild when an input, the config or the theme changes
+    #[arg(short, long)]
+    pub watch: bool,
+}
+
 /// `scrollback check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Slack export directories or .zip files [default: `inputs` from the config]
+    /// Exports: directories, .zip files or single files, in any supported format [default: `inputs` from the config]
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -80,7 +102,7 @@ pub struct CheckArgs {
 }
 
 /// `scrollback search`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
     /// The query: words, "phrases", -exclusions, identifiers, prefix*, channel:, from:, has:,
     /// after:, before:, on:, sort: (see the README)
@@ -105,7 +127,7 @@ pub struct SearchArgs {
 }
 
 /// `scrollback incidents`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct IncidentsArgs {
     /// The site directory, as given to `build --out` [default: `out` from the config, else ./public]
     #[arg(long, value_name = "DIR")]
@@ -134,7 +156,7 @@ pub enum IncidentStatus {
 }
 
 /// `scrollback init`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct InitArgs {
     /// Where to write the configuration
     #[arg(default_value = "scrollback.toml", value_name = "FILE")]

@@ -23,5 +23,6 @@ pub mod people;
 pub mod privacy;
 pub mod redact;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod snapshots;

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 
 use scrollback::cli::{
-    BuildArgs, CheckArgs, Cli, Command, IncidentStatus, IncidentsArgs, InitArgs, SearchArgs,
+    BuildArgs, CheckArgs, Cli, Command, IncidentStatus, IncidentsArgs, InitArgs, SearchArgs, ServeArgs,
 };
 use scrollback::config::{self, Config};
 use scrollback::index::{self, SearchIndex, SearchOptions};
@@ -49,6 +49,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Build(args) => build(cli, args),
         Command::Check(args) => check(cli, args),
+        Command::Serve(args) => serve(cli, args),
         Command::Init(args) => init(args),
         Command::Search(args) => search(cli, args),
         Command::Incidents(args) => incidents(cli, args),
@@ -66,6 +67,12 @@ fn inputs(args: &[PathBuf], config: &Config) -> Vec<PathBuf> {
 }
 
 fn build(cli: &Cli, args: &BuildArgs) -> Result<ExitCode> {
+    build_site(cli, args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds as `build` does; returns the output directory and the config it was built with.
+fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
     let config = load_config(cli)?;
     let out = args.out.clone().or_else(|| config.out.clone()).unwrap_or_else(|| PathBuf::from("public"));
     let options = BuildOptions {
@@ -89,6 +96,35 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<ExitCode> {
         );
         print_summary(&report);
     }
+    Ok((out, config))
+}
+
+fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
+    let (out, config) = build_site(cli, &args.build)?;
+    if args.watch {
+        let mut watched = inputs(&args.build.inputs, &config);
+        watched.extend(cli.config.clone().or_else(|| {
+            let default = PathBuf::from(config::DEFAULT_FILE);
+            default.is_file().then_some(default)
+        }));
+        watched.extend(config.theme.clone());
+        let ignore = [out.clone(), index::index_dir_for(&out)];
+        let (cli, args) = (cli.clone(), args.build.clone());
+        scrollback::serve::watch(&watched, &ignore, move || {
+            if let Err(err) = build_site(&cli, &args) {
+                eprintln!("error: rebuild failed, still serving the previous build: {err:#}");
+            }
+        })
+        .context("cannot watch the inputs")?;
+    }
+    let addr = std::net::SocketAddr::new(args.bind, args.port);
+    let quiet = cli.quiet;
+    scrollback::serve::serve(&out, addr, |bound| {
+        if !quiet {
+            eprintln!("Serving {} at http://{bound}/ (Ctrl-C to stop)", out.display());
+        }
+    })
+    .with_context(|| format!("cannot serve on {addr}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

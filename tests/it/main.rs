@@ -25,6 +25,7 @@ mod privacy;
 mod sample;
 mod search;
 mod search_export;
+mod serve;
 mod shared_fixtures;
 mod slack_cases;
 mod snapshots;
