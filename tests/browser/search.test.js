@@ -4,46 +4,12 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
-const http = require("node:http");
-const { execFileSync } = require("node:child_process");
-const { chromium } = require("playwright-core");
-
-const repo = path.resolve(__dirname, "../..");
-const shots = path.join(repo, "target/browser");
-
-function buildSample() {
-  const bin = process.env.SCROLLBACK_BIN || path.join(repo, "target/debug/scrollback");
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scrollback-browser-")), "public");
-  execFileSync(bin, ["-q", "build", path.join(repo, "sample-logs"), "--out", out], { stdio: "inherit" });
-  return out;
-}
-
-// A static file server on loopback, like any static host.
-function serve(root) {
-  const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript", ".json": "application/json" };
-  const server = http.createServer((req, res) => {
-    let rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    let file = path.join(root, rel);
-    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
-    res.end(fs.readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const { build, serve, launch, shot } = require("./helpers");
 
 test("search from the page, follow a hit, land on the highlighted message", async () => {
-  fs.mkdirSync(shots, { recursive: true });
-  const server = await serve(buildSample());
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const { server, base: root } = await serve(build());
+  const base = root.replace(/\/$/, "");
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     const errors = [];
@@ -53,7 +19,7 @@ test("search from the page, follow a hit, land on the highlighted message", asyn
     await page.goto(`${base}/search/?q=metrics-web-prod-513`);
     await page.waitForSelector(".search-hit");
     assert.equal(await page.textContent("#search-status"), "7 messages");
-    await page.screenshot({ path: path.join(shots, "search-linked.png") });
+    await shot(page, "search-linked");
 
     // An incident page links to a search of its own messages: as many as its conversation.
     await page.goto(`${base}/incidents/2014-01-17-ops-1711/`);
@@ -68,7 +34,7 @@ test("search from the page, follow a hit, land on the highlighted message", asyn
     await page.waitForFunction(() => location.search === "?q=read+repl" && /^\d+ messages$/.test(document.getElementById("search-status").textContent));
     assert.equal(await page.textContent("#search-status"), "8 messages", "repl completes to replica, replicas, replication");
     assert.match(await page.locator(".search-hit a").first().textContent(), /read replicas/);
-    await page.screenshot({ path: path.join(shots, "search-typing.png") });
+    await shot(page, "search-typing");
 
     await page.fill("#search-q", "\"read replica\"");
     await page.press("#search-q", "Enter");
@@ -94,7 +60,7 @@ test("search from the page, follow a hit, land on the highlighted message", asyn
     }, target.slice(1));
     assert.ok(landed.target && landed.visible, JSON.stringify(landed));
     assert.notEqual(landed.background, "rgba(0, 0, 0, 0)", "the message is highlighted");
-    await page.screenshot({ path: path.join(shots, "landed.png") });
+    await shot(page, "landed");
 
     // "/" focuses the header search box on any page; submitting it opens the search page.
     await page.keyboard.press("/");

@@ -1,5 +1,6 @@
-//! The JavaScript side, run from `cargo test` so one command tests everything: the search
-//! engine's node tests (`tests/js/`) against the binary built for these tests.
+//! The JavaScript side, run from `cargo test` so one command tests everything, against the
+//! binary built for these tests: the search engine's node tests (`tests/js/`) and the browser
+//! tests (`tests/browser/`: headless Chromium, axe-core, the Nu Html Checker).
 
 use std::process::Command;
 
@@ -40,7 +41,7 @@ fn the_search_page_engine_reproduces_the_rust_results() {
 }
 
 #[test]
-fn the_search_page_works_in_a_real_browser() {
+fn the_site_works_in_a_real_browser_and_validates() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     let playwright = repo().join("tests/browser/node_modules/playwright-core");
     let ready = std::path::Path::new(&chromium).exists() && playwright.is_dir();
