@@ -23,12 +23,36 @@ fuzz_target!(|data: &[u8]| {
     let channels = BTreeMap::new();
     let ctx = Context { users: &users, channels: &channels, source: "slack", root: "../" };
     let html = markup::to_html(&text, &ctx).to_ascii_lowercase();
-    // Text is escaped, so every `<` opens one of our tags.
+    // Text is escaped (in attribute values too), so every `<` opens one of our tags.
     for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
         let name = tag.trim_start_matches('/').split([' ', '\n', '\t']).next().unwrap_or("");
         assert!(ALLOWED.contains(&name), "<{tag}> in {html}");
-        assert!(!tag.contains("javascript:") && !tag.contains(" on"), "<{tag}> in {html}");
+        for (attribute, value) in attributes(&tag[name.len()..]) {
+            assert!(!attribute.starts_with("on"), "<{tag}> in {html}");
+            assert!(!value.trim_start().starts_with("javascript:"), "<{tag}> in {html}");
+        }
     }
     markup::to_inline_html(&text, &ctx);
     markup::to_plain(&text, &ctx);
 });
+
+/// `name="value"` pairs of a serialised tag (values are always double-quoted and escaped).
+fn attributes(mut rest: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start().trim_start_matches('/');
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
+        let name = &rest[..end];
+        rest = &rest[end..];
+        let mut value = "";
+        if let Some(quoted) = rest.strip_prefix("=\"") {
+            let close = quoted.find('"').unwrap_or(quoted.len());
+            value = &quoted[..close];
+            rest = quoted.get(close + 1..).unwrap_or("");
+        }
+        out.push((name, value));
+    }
+}
