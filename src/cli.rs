@@ -63,6 +63,15 @@ pub struct BuildArgs {
     /// Input format, instead of detecting it
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// The last published build's manifest.json, if not the one in --out: a URL it lists may
+    /// not disappear
+    #[arg(long, value_name = "FILE")]
+    pub previous_manifest: Option<PathBuf>,
+
+    /// Publish even if URLs of the previous build would be gone (they are listed)
+    #[arg(long)]
+    pub allow_removals: bool,
 }
 
 /// `scrollback serve`.

@@ -9,7 +9,6 @@
 //! ids are carried in the ledger, so they survive any number of later builds.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -17,9 +16,8 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{Layout, channel_path, day_path, local_date};
-use crate::markup::escape;
 use crate::model::{Archive, Incident};
-use crate::output::{OutputError, Staging};
+use crate::output::{OutputError, Staging, redirect_page};
 
 /// Where the ledger lives in a site.
 pub const PATH: &str = "incidents/incidents.json";
@@ -223,7 +221,13 @@ pub fn write(ledger: &Ledger, out: &mut Staging) -> Result<usize, OutputError> {
     json.push('\n');
     out.write(PATH, json.as_bytes())?;
     for retired in &ledger.retired {
-        let page = redirect_page(&format!("../../{}", retired.to), &retired.id);
+        let script = format!("../../{}", out.redirect_script()?);
+        let page = redirect_page(
+            &format!("../../{}", retired.to),
+            &script,
+            &format!("Incident {} moved", retired.id),
+            &format!("Incident {} is now part of", retired.id),
+        );
         out.write(&format!("incidents/{}/index.html", retired.id), page.as_bytes())?;
     }
     Ok(ledger.retired.len())
@@ -241,19 +245,6 @@ pub fn duration(secs: i64) -> String {
         (d, 0, _) => format!("{d} d"),
         (d, h, _) => format!("{d} d {h} h"),
     }
-}
-
-/// A page that sends browsers (and crawlers, via the canonical link) on to `to`.
-fn redirect_page(to: &str, id: &str) -> String {
-    let to = escape(to);
-    let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    let _ = writeln!(html, "<title>Incident {} moved</title>", escape(id));
-    let _ = writeln!(html, "<meta http-equiv=\"refresh\" content=\"0; url={to}\">");
-    let _ = writeln!(html, "<link rel=\"canonical\" href=\"{to}\">");
-    html.push_str("<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n");
-    let _ = writeln!(html, "<p>Incident {} is now part of <a href=\"{to}\">{to}</a>.</p>", escape(id));
-    html.push_str("</body>\n</html>\n");
-    html
 }
 
 #[cfg(test)]
@@ -311,8 +302,9 @@ mod tests {
 
     #[test]
     fn redirect_pages_escape_what_they_show() {
-        let page = redirect_page("../../incidents/x\"y/", "<id>");
+        let page = redirect_page("../../incidents/x\"y/", "r.js", "Incident <id> moved", "<b>");
         assert!(page.contains("url=../../incidents/x&quot;y/\""));
-        assert!(page.contains("Incident &lt;id&gt; moved"));
+        assert!(page.contains("<title>Incident &lt;id&gt; moved</title>"));
+        assert!(page.contains("<p>&lt;b&gt; <a"));
     }
 }

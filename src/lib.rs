@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod continuity;
 pub mod incidents;
 pub mod index;
 pub mod ingest;

@@ -80,6 +80,8 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
         out: out.clone(),
         keep_going: args.keep_going,
         format: args.format,
+        previous_manifest: args.previous_manifest.clone(),
+        allow_removals: args.allow_removals,
     };
     let report = Site::new(&config, options).build().context("build failed")?;
     print_notes(&report, "skipped");
@@ -138,6 +140,8 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         out: PathBuf::new(),
         keep_going: true,
         format: args.format,
+        previous_manifest: None,
+        allow_removals: false,
     };
     let report = Site::new(&config, options).check()?;
     print_notes(&report, "error");
@@ -284,6 +288,15 @@ fn print_summary(report: &Report) {
         let parts: Vec<String> =
             report.redactions.counts.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
         eprintln!("  redacted: {}", parts.join(", "));
+    }
+    if let Some(unchanged) = report.unchanged {
+        eprintln!("  unchanged since the previous build: {unchanged} files");
+    }
+    if report.redirects > 0 {
+        eprintln!("  redirects for renamed channels: {}", report.redirects);
+    }
+    if !report.removed.is_empty() {
+        eprintln!("  removed (--allow-removals): {}", report.removed.join(" "));
     }
     let phases: Vec<String> =
         report.phases.iter().map(|(name, t)| format!("{name} {:.2}s", t.as_secs_f64())).collect();

@@ -37,6 +37,10 @@ pub struct Staging {
     sidecar: Option<PathBuf>,
     /// Relative path → blake3 hex of the content.
     files: BTreeMap<String, String>,
+    /// Channel key → slug, recorded in the manifest so a later build can redirect renames.
+    channels: BTreeMap<String, String>,
+    /// Redirect page URL → the URL it sends to, recorded so later builds keep them.
+    redirects: BTreeMap<String, String>,
     done: bool,
 }
 
@@ -56,7 +60,15 @@ impl Staging {
             fs_err::remove_dir_all(&dir)?;
         }
         fs_err::create_dir_all(&dir)?;
-        Ok(Staging { out: out.to_path_buf(), dir, sidecar: None, files: BTreeMap::new(), done: false })
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            sidecar: None,
+            files: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            redirects: BTreeMap::new(),
+            done: false,
+        })
     }
 
     /// An empty directory for the sidecar (the search index), swapped in as
@@ -89,6 +101,46 @@ impl Staging {
         Ok(())
     }
 
+    /// The redirect script's path (written once), for [`redirect_page`].
+    pub fn redirect_script(&mut self) -> Result<String, OutputError> {
+        let rel = asset_path("redirect", "js", REDIRECT_JS.as_bytes());
+        if !self.has(&rel) {
+            self.write(&rel, REDIRECT_JS.as_bytes())?;
+        }
+        Ok(rel)
+    }
+
+    /// Writes a redirect page at the page URL `from` (`/c/ops/`) to the page URL `to`.
+    pub fn write_redirect(
+        &mut self,
+        from: &str,
+        to: &str,
+        title: &str,
+        text: &str,
+    ) -> Result<(), OutputError> {
+        let up = "../".repeat(from.matches('/').count().saturating_sub(1));
+        let script = format!("{up}{}", self.redirect_script()?);
+        let page = redirect_page(&format!("{up}{}", &to[1..]), &script, title, text);
+        self.write(&format!("{}index.html", &from[1..]), page.as_bytes())?;
+        self.redirects.insert(from.to_owned(), to.to_owned());
+        Ok(())
+    }
+
+    /// Whether a file has been written at `rel`.
+    pub fn has(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
+    }
+
+    /// Every URL written so far (`/c/ops/` for `c/ops/index.html`), with its content hash.
+    pub fn urls(&self) -> BTreeMap<String, &str> {
+        self.files.iter().map(|(rel, hash)| (url_of(rel), hash.as_str())).collect()
+    }
+
+    /// Records which slug each channel (by `"<source>:<id>"`) was published under.
+    pub fn set_channels(&mut self, channels: BTreeMap<String, String>) {
+        self.channels = channels;
+    }
+
     /// Writes a content-addressed asset as `assets/<stem>.<hash>.<ext>` and returns that path.
     pub fn write_asset(&mut self, stem: &str, ext: &str, bytes: &[u8]) -> Result<String, OutputError> {
         let rel = asset_path(stem, ext, bytes);
@@ -99,7 +151,7 @@ impl Staging {
     /// Writes `manifest.json` and swaps the staging directory in as `out` (and the sidecar
     /// in beside it).
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let manifest = manifest_json(&self.files);
+        let manifest = manifest_json(&self.urls(), &self.channels, &self.redirects);
         fs_err::write(self.dir.join(MANIFEST), manifest)?;
         ensure_replaceable(&self.out, MANIFEST)?;
         let sidecar_target = sidecar_path(&self.out);
@@ -179,27 +231,85 @@ fn ensure_replaceable(out: &Path, marker: &str) -> Result<(), OutputError> {
     }
 }
 
-/// The manifest maps every published URL (directory URLs for pages) to its content hash.
-fn manifest_json(files: &BTreeMap<String, String>) -> String {
-    let urls: BTreeMap<String, &str> = files
-        .iter()
-        .map(|(rel, hash)| {
-            let url = match rel.strip_suffix("index.html") {
-                Some(dir) => format!("/{dir}"),
-                None => format!("/{rel}"),
-            };
-            (url, hash.as_str())
-        })
-        .collect();
+/// The URL of a file: its directory for `index.html`, else its path, from the root.
+fn url_of(rel: &str) -> String {
+    match rel.strip_suffix("index.html") {
+        Some(dir) => format!("/{dir}"),
+        None => format!("/{rel}"),
+    }
+}
+
+/// A previous build's `manifest.json`: what it published, and under which slugs.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Manifest {
+    /// URL → blake3 hex of its content.
+    pub urls: BTreeMap<String, String>,
+    /// Channel key (`"<source>:<id>"`) → slug (absent from manifests before format 2).
+    #[serde(default)]
+    pub channels: BTreeMap<String, String>,
+    /// Redirect page URL → the URL it sends to.
+    #[serde(default)]
+    pub redirects: BTreeMap<String, String>,
+}
+
+/// A manifest that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}; expected the manifest.json of a site scrollback built")]
+pub struct ManifestError {
+    /// The file.
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Reads a `manifest.json`.
+pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
+    let error = |message: String| ManifestError { path: path.display().to_string(), message };
+    let bytes = fs_err::read(path).map_err(|e| error(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| error(e.to_string()))
+}
+
+/// The manifest maps every published URL (directory URLs for pages) to its content hash, and
+/// every channel to its slug.
+fn manifest_json(
+    urls: &BTreeMap<String, &str>,
+    channels: &BTreeMap<String, String>,
+    redirects: &BTreeMap<String, String>,
+) -> String {
     let manifest = serde_json::json!({
         "generator": "scrollback",
-        "format": 1,
+        "format": 2,
         "urls": urls,
+        "channels": channels,
+        "redirects": redirects,
     });
     let mut text = serde_json::to_string_pretty(&manifest).expect("a map of strings serialises");
     text.push('\n');
     text
 }
+
+/// A page that sends browsers on to `to` (relative to it), keeping the `#fragment` when
+/// `script` (the site's redirect script, relative too) can run; crawlers follow the canonical
+/// link.
+pub fn redirect_page(to: &str, script: &str, title: &str, text: &str) -> String {
+    use std::fmt::Write as _;
+
+    use crate::markup::escape;
+    let (to, title, text) = (escape(to), escape(title), escape(text));
+    let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(html, "<title>{title}</title>");
+    let _ = writeln!(html, "<link rel=\"canonical\" href=\"{to}\">");
+    let _ = writeln!(html, "<script src=\"{}\"></script>", escape(script));
+    let _ = writeln!(html, "<meta http-equiv=\"refresh\" content=\"0; url={to}\">");
+    html.push_str("<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n");
+    let _ = writeln!(html, "<p>{text} <a href=\"{to}\">{to}</a>.</p>");
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// Sent with every redirect page: follows the canonical link, keeping the `#fragment` that a
+/// refresh would drop (so a message permalink into a renamed channel still lands).
+pub const REDIRECT_JS: &str = "// scrollback: follow a moved page, keeping the #fragment.\nvar to = document.querySelector('link[rel=canonical]');\nif (to) location.replace(to.href + location.hash);\n";
 
 #[cfg(test)]
 mod tests {
@@ -232,12 +342,21 @@ mod tests {
     }
 
     #[test]
-    fn manifest_lists_directory_urls() {
-        let mut files = BTreeMap::new();
-        files.insert("c/ops/index.html".to_owned(), "ab".to_owned());
-        files.insert("assets/x.1.css".to_owned(), "cd".to_owned());
-        let json = manifest_json(&files);
-        assert!(json.contains("\"/c/ops/\": \"ab\""), "{json}");
-        assert!(json.contains("\"/assets/x.1.css\": \"cd\""), "{json}");
+    fn manifest_lists_directory_urls_and_reads_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let mut staging = Staging::begin(&out).unwrap();
+        staging.write("c/ops/index.html", b"ab").unwrap();
+        staging.write("assets/x.1.css", b"cd").unwrap();
+        staging.set_channels([("slack:C1".to_owned(), "ops".to_owned())].into());
+        staging.write_redirect("/c/old/", "/c/ops/", "moved", "see").unwrap();
+        staging.commit().unwrap();
+        let manifest = read_manifest(&out.join(MANIFEST)).unwrap();
+        assert_eq!(manifest.urls["/c/ops/"], blake3::hash(b"ab").to_hex().as_str());
+        assert!(manifest.urls.contains_key("/assets/x.1.css"));
+        assert_eq!(manifest.channels["slack:C1"], "ops");
+        assert_eq!(manifest.redirects["/c/old/"], "/c/ops/");
+        let page = fs_err::read_to_string(out.join("c/old/index.html")).unwrap();
+        assert!(page.contains("<link rel=\"canonical\" href=\"../../c/ops/\">"), "{page}");
     }
 }

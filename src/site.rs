@@ -4,16 +4,19 @@
 //! Every input is parsed and validated before anything is written (zola's load-then-build
 //! order), so bad input never costs the previous site.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::continuity;
 use crate::incidents;
 use crate::index::{self, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
-use crate::layout::Layout;
+use crate::layout::{Layout, channel_key};
 use crate::ledger::{self, Ledger};
-use crate::output::{OutputError, Staging};
+use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
 use crate::privacy::{self, Withheld};
 use crate::redact::{self, Redactions, Redactor};
@@ -31,6 +34,10 @@ pub struct BuildOptions {
     pub keep_going: bool,
     /// Skip format detection.
     pub format: Option<Format>,
+    /// The last published build's `manifest.json`, when it is not the one in `out`.
+    pub previous_manifest: Option<PathBuf>,
+    /// Publish even if URLs of the previous build would be gone.
+    pub allow_removals: bool,
 }
 
 /// Why a build failed.
@@ -57,6 +64,28 @@ pub enum BuildError {
     /// The static search files could not be written.
     #[error("writing the static search files")]
     Export(#[from] index::export::ExportError),
+    /// The previous manifest named with `--previous-manifest` could not be read.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// URLs the previous build published would be gone.
+    #[error("{}", removed_summary(.0))]
+    Removed(Vec<String>),
+}
+
+fn removed_summary(urls: &[String]) -> String {
+    let mut text = format!(
+        "{} URL{} of the previous build would be gone; nothing was written (--allow-removals publishes anyway):",
+        urls.len(),
+        if urls.len() == 1 { "" } else { "s" }
+    );
+    for url in urls.iter().take(50) {
+        text.push_str("\n  ");
+        text.push_str(url);
+    }
+    if urls.len() > 50 {
+        let _ = write!(text, "\n  … and {} more", urls.len() - 50);
+    }
+    text
 }
 
 fn input_summary(problems: &[IngestError]) -> String {
@@ -83,6 +112,12 @@ pub struct Report {
     pub messages: usize,
     /// Pages written (0 for `check`).
     pub pages: usize,
+    /// Files whose content is the same as in the previous build.
+    pub unchanged: Option<usize>,
+    /// Redirect pages written for renamed channels.
+    pub redirects: usize,
+    /// URLs of the previous build dropped under `--allow-removals`.
+    pub removed: Vec<String>,
     /// Incidents found or declared.
     pub incidents: usize,
     /// Channels kept out, and why.
@@ -217,8 +252,46 @@ impl<'a> Site<'a> {
             ledger::compile(archive, &layout, &incidents, &self.config.display_timezone, previous.as_ref());
         let redirects = ledger::write(&ledger, &mut staging)?;
         self.report.pages = stats.pages + redirects;
+        self.keep_urls(&layout, &mut staging)?;
         self.timed("write", |_| staging.commit())?;
         Ok(())
+    }
+
+    /// Records the channels' slugs, redirects renamed channels, and refuses to drop a URL the
+    /// previous build published unless `--allow-removals`.
+    fn keep_urls(&mut self, layout: &Layout, staging: &mut Staging) -> Result<(), BuildError> {
+        let slugs: BTreeMap<String, String> =
+            layout.channels.iter().map(|c| (channel_key(c.channel), c.slug.clone())).collect();
+        staging.set_channels(slugs.clone());
+        let Some(previous) = self.previous_manifest()? else { return Ok(()) };
+        let kept = continuity::keep_urls(&previous, &slugs, staging)?;
+        self.report.redirects = kept.redirects;
+        self.report.pages += kept.redirects;
+        self.report.unchanged = Some(kept.unchanged);
+        if !kept.removed.is_empty() && !self.options.allow_removals {
+            return Err(BuildError::Removed(kept.removed));
+        }
+        self.report.removed = kept.removed;
+        Ok(())
+    }
+
+    /// `--previous-manifest` (an error if unreadable), else the manifest of the site being
+    /// replaced (a warning if unreadable: it is only a guard).
+    fn previous_manifest(&mut self) -> Result<Option<Manifest>, BuildError> {
+        if let Some(path) = &self.options.previous_manifest {
+            return Ok(Some(read_manifest(path)?));
+        }
+        let path = self.options.out.join(MANIFEST);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        match read_manifest(&path) {
+            Ok(manifest) => Ok(Some(manifest)),
+            Err(e) => {
+                self.report.warnings.push(format!("{e}; removed URLs are not checked"));
+                Ok(None)
+            }
+        }
     }
 
     /// The incident ledger of the site being replaced, whose ids must keep resolving.

@@ -1,0 +1,121 @@
+//! URLs that last: a rebuild may not drop a URL the previous build published; renamed channels
+//! leave redirects behind, kept through later builds and renames.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{Site, case, scrollback, tree};
+
+/// A copy of the hand-made Slack case that a test may edit.
+fn export(dir: &Path) -> PathBuf {
+    let to = dir.join("export");
+    for (rel, bytes) in tree(&case("slack/everything")) {
+        fs_err::create_dir_all(to.join(&rel).parent().unwrap()).unwrap();
+        fs_err::write(to.join(rel), bytes).unwrap();
+    }
+    to
+}
+
+fn rename_channel(export: &Path, from: &str, to: &str) {
+    let path = export.join("channels.json");
+    let text = fs_err::read_to_string(&path).unwrap();
+    fs_err::write(&path, text.replace(&format!("\"name\": \"{from}\""), &format!("\"name\": \"{to}\"")))
+        .unwrap();
+    fs_err::rename(export.join(from), export.join(to)).unwrap();
+}
+
+/// Builds `export` into `out` with extra arguments: (success, stderr).
+fn build(export: &Path, out: &Path, args: &[&str]) -> (bool, String) {
+    let output = scrollback(out.parent().unwrap())
+        .arg("build")
+        .arg(export)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn renamed_channels_leave_redirects_that_later_builds_keep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let mut site = Site::build(std::slice::from_ref(&export), &[]);
+    rename_channel(&export, "eng", "engineering");
+    site.rebuild(std::slice::from_ref(&export), &[]);
+    assert!(site.stderr.contains("redirects for renamed channels: 2"), "{}", site.stderr);
+    let old = site.page("c/eng/2020/03/01/");
+    assert!(
+        old.contains("<link rel=\"canonical\" href=\"../../../../../c/engineering/2020/03/01/\">"),
+        "{old}"
+    );
+    assert!(old.contains(
+        "<meta http-equiv=\"refresh\" content=\"0; url=../../../../../c/engineering/2020/03/01/\">"
+    ));
+    assert!(site.page("c/eng/").contains("href=\"../../c/engineering/\""));
+    // The redirect script keeps the #fragment of a permalink.
+    let script = regex::Regex::new(r#"<script src="((?:\.\./)+)(assets/redirect\.[0-9a-f]+\.js)">"#).unwrap();
+    let js = &script.captures(&old).unwrap()[2];
+    assert!(String::from_utf8(site.files()[js].clone()).unwrap().contains("location.hash"));
+
+    // Kept by a build with nothing changed, then followed through a second rename.
+    let before = site.files();
+    site.rebuild(std::slice::from_ref(&export), &[]);
+    assert_eq!(site.files(), before, "a rebuild with no change is byte-identical");
+    rename_channel(&export, "engineering", "eng-team");
+    site.rebuild(std::slice::from_ref(&export), &[]);
+    for old in ["c/eng/2020/03/01/", "c/engineering/2020/03/01/"] {
+        assert!(site.page(old).contains("href=\"../../../../../c/eng-team/2020/03/01/\""), "{old}");
+    }
+    let check = scrollback(site.tmp.path()).args(["check", "--site"]).arg(&site.out).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+}
+
+#[test]
+fn a_build_that_drops_a_published_url_is_refused_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let out = tmp.path().join("public");
+    assert!(build(&export, &out, &[]).0);
+    let published = fs_err::read(out.join("manifest.json")).unwrap();
+    fs_err::remove_file(export.join("general/2020-03-02.json")).unwrap();
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(!ok);
+    let listed = "2 URLs of the previous build would be gone; nothing was written (--allow-removals publishes anyway):\n  /c/general/2020/03/02/\n  /c/general/2020/03/03/\n";
+    assert!(stderr.contains(listed), "{stderr}");
+    assert_eq!(fs_err::read(out.join("manifest.json")).unwrap(), published, "the site is untouched");
+    assert!(out.join("c/general/2020/03/02/index.html").is_file());
+
+    // Against a manifest fetched from wherever the site is published, into a fresh directory.
+    let fetched = tmp.path().join("published-manifest.json");
+    fs_err::write(&fetched, &published).unwrap();
+    let (ok, stderr) =
+        build(&export, &tmp.path().join("fresh"), &["--previous-manifest", fetched.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("  /c/general/2020/03/02/"), "{stderr}");
+
+    let (ok, stderr) = build(&export, &out, &["--allow-removals"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("removed (--allow-removals): /c/general/2020/03/02/ /c/general/2020/03/03/"),
+        "{stderr}"
+    );
+    assert!(!out.join("c/general/2020/03/02/index.html").exists());
+}
+
+#[test]
+fn an_unreadable_previous_manifest_is_an_error_when_named_and_a_warning_when_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let out = tmp.path().join("public");
+    let bad = tmp.path().join("bad.json");
+    fs_err::write(&bad, "{").unwrap();
+    let (ok, stderr) = build(&export, &out, &["--previous-manifest", bad.to_str().unwrap()]);
+    assert!(!ok && stderr.contains("bad.json: EOF while parsing"), "{stderr}");
+    assert!(build(&export, &out, &[]).0);
+    let unchanged = build(&export, &out, &[]).1;
+    let files = tree(&out).len() - 1; // all but manifest.json itself
+    assert!(unchanged.contains(&format!("unchanged since the previous build: {files} files")), "{unchanged}");
+    fs_err::write(out.join("manifest.json"), "[]").unwrap();
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("removed URLs are not checked"), "{stderr}");
+}
