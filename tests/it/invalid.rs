@@ -70,7 +70,7 @@ fn a_rebuild_replaces_the_previous_site_completely() {
     scrollback(site.tmp.path())
         .arg("build")
         .arg(invalid("slack/many-problems"))
-        .args(["--keep-going", "--out"])
+        .args(["--keep-going", "--allow-removals", "--out"])
         .arg(&site.out)
         .assert()
         .success();
