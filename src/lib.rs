@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 pub mod people;
 pub mod privacy;
+pub mod progress;
 pub mod redact;
 pub mod render;
 pub mod serve;

@@ -12,6 +12,7 @@ use scrollback::cli::{
 use scrollback::config::{self, Config};
 use scrollback::index::{self, SearchIndex, SearchOptions};
 use scrollback::ledger;
+use scrollback::progress::Progress;
 use scrollback::render::Theme;
 use scrollback::site::{BuildOptions, Report, Site};
 
@@ -82,6 +83,7 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
         format: args.format,
         previous_manifest: args.previous_manifest.clone(),
         allow_removals: args.allow_removals,
+        progress: Progress::for_stderr(cli.quiet),
     };
     let report = Site::new(&config, options).build().context("build failed")?;
     print_notes(&report, "skipped");
@@ -142,6 +144,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         format: args.format,
         previous_manifest: None,
         allow_removals: false,
+        progress: Progress::Hidden,
     };
     let report = Site::new(&config, options).check()?;
     print_notes(&report, "error");
@@ -291,6 +294,10 @@ fn print_summary(report: &Report) {
     }
     if let Some(unchanged) = report.unchanged {
         eprintln!("  unchanged since the previous build: {unchanged} files");
+    }
+    let (search, index) = report.index_bytes;
+    if search + index > 0 {
+        eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
     if report.redirects > 0 {
         eprintln!("  redirects for renamed channels: {}", report.redirects);

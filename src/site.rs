@@ -19,6 +19,7 @@ use crate::ledger::{self, Ledger};
 use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
 use crate::privacy::{self, Withheld};
+use crate::progress::Progress;
 use crate::redact::{self, Redactions, Redactor};
 use crate::render::{self, RenderError, Theme, ThemeError};
 use crate::snapshots;
@@ -38,6 +39,8 @@ pub struct BuildOptions {
     pub previous_manifest: Option<PathBuf>,
     /// Publish even if URLs of the previous build would be gone.
     pub allow_removals: bool,
+    /// How phases are shown while they run.
+    pub progress: Progress,
 }
 
 /// Why a build failed.
@@ -118,6 +121,8 @@ pub struct Report {
     pub redirects: usize,
     /// URLs of the previous build dropped under `--allow-removals`.
     pub removed: Vec<String>,
+    /// Bytes of the static search files (`search/`) and of the index beside the site.
+    pub index_bytes: (u64, u64),
     /// Incidents found or declared.
     pub incidents: usize,
     /// Channels kept out, and why.
@@ -168,10 +173,11 @@ impl<'a> Site<'a> {
     }
 
     fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let shown = self.options.progress.start(phase);
         let start = Instant::now();
         let value = f(self);
         let elapsed = start.elapsed();
-        tracing::debug!("{phase}: {elapsed:.2?}");
+        shown.finish(elapsed);
         self.report.phases.push((phase, elapsed));
         value
     }
@@ -254,6 +260,9 @@ impl<'a> Site<'a> {
         self.report.pages = stats.pages + redirects;
         self.keep_urls(&layout, &mut staging)?;
         self.timed("write", |_| staging.commit())?;
+        let out = &self.options.out;
+        self.report.index_bytes =
+            (dir_bytes(&out.join("search")), dir_bytes(&crate::output::sidecar_path(out)));
         Ok(())
     }
 
@@ -305,6 +314,17 @@ impl<'a> Site<'a> {
             })
             .ok()
     }
+}
+
+/// Total size of the files under `dir`.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Where the redaction report goes: beside the site, never in it.

@@ -100,3 +100,36 @@ fn environment_overrides_the_config_file() {
     let home = fs_err::read_to_string(tmp.path().join("site/index.html")).unwrap();
     assert!(home.contains("<title>From env</title>"), "{home}");
 }
+
+#[test]
+fn a_build_outside_a_terminal_logs_one_line_per_phase_and_quiet_logs_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let build = |extra: &[&str]| {
+        let output = scrollback(tmp.path())
+            .args(["build", repo().join("sample-logs").to_str().unwrap(), "--out", "site"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let log = build(&[]);
+    let phases: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(": ").filter(|(_, t)| t.ends_with(" s")).map(|(p, _)| p))
+        .collect();
+    assert_eq!(
+        phases,
+        ["ingest", "normalize", "incidents", "index", "export", "media", "render", "write"],
+        "{log}"
+    );
+    assert!(log.contains("Built site from 48 files: 5 channels, 257 messages, 43 pages."), "{log}");
+    assert!(
+        regex::Regex::new(r"\n  search: \d+ KB static files, \d+ KB index\n").unwrap().is_match(&log),
+        "{log}"
+    );
+    assert!(!log.contains('\u{1b}'), "no terminal escapes in a log");
+    let again = build(&[]);
+    assert!(again.contains("  unchanged since the previous build: "), "{again}");
+    assert_eq!(build(&["--quiet"]), "");
+}
