@@ -133,3 +133,22 @@ fn a_build_outside_a_terminal_logs_one_line_per_phase_and_quiet_logs_nothing() {
     assert!(again.contains("  unchanged since the previous build: "), "{again}");
     assert_eq!(build(&["--quiet"]), "");
 }
+
+#[test]
+fn the_nightly_examples_use_only_commands_and_flags_that_exist() {
+    let mut commands = Vec::new();
+    for example in ["examples/github-actions/chat-archive.yml", "examples/cron/nightly.sh"] {
+        let text = fs_err::read_to_string(repo().join(example)).unwrap();
+        let lines = text.lines().map(str::trim).filter(|l| !l.starts_with('#'));
+        commands.extend(lines.filter_map(|l| l.split_once("scrollback ").map(|(_, c)| c.to_owned())));
+    }
+    assert!(commands.len() >= 4, "{commands:?}");
+    for command in commands.iter().filter(|c| c.starts_with("build") || c.starts_with("check")) {
+        let sub = command.split_whitespace().next().unwrap();
+        let help = scrollback(&repo()).args([sub, "--help"]).output().unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        for flag in command.split_whitespace().filter(|w| w.starts_with("--")) {
+            assert!(help.contains(flag), "`scrollback {command}`: {sub} has no {flag}");
+        }
+    }
+}
