@@ -72,6 +72,10 @@ pub struct BuildArgs {
     /// Publish even if URLs of the previous build would be gone (they are listed)
     #[arg(long)]
     pub allow_removals: bool,
+
+    /// Build even if the inputs, config, theme and binary are those of the last build
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `scrollback serve`.

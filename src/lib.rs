@@ -8,6 +8,7 @@
 //! → [`output`] (staging directory, content hashes, manifest, atomic swap). [`site`] runs
 //! the phases; [`cli`] and [`config`] sit on top.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod continuity;

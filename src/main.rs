@@ -84,8 +84,18 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
         previous_manifest: args.previous_manifest.clone(),
         allow_removals: args.allow_removals,
         progress: Progress::for_stderr(cli.quiet),
+        force: args.force,
     };
     let report = Site::new(&config, options).build().context("build failed")?;
+    if report.up_to_date {
+        if !cli.quiet {
+            eprintln!(
+                "Up to date: {} was built from these inputs, config, theme and binary; nothing written (--force rebuilds).",
+                out.display()
+            );
+        }
+        return Ok((out, config));
+    }
     print_notes(&report, "skipped");
     if !cli.quiet {
         eprintln!(
@@ -145,6 +155,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         previous_manifest: None,
         allow_removals: false,
         progress: Progress::Hidden,
+        force: false,
     };
     let report = Site::new(&config, options).check()?;
     print_notes(&report, "error");

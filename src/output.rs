@@ -41,6 +41,8 @@ pub struct Staging {
     channels: BTreeMap<String, String>,
     /// Redirect page URL → the URL it sends to, recorded so later builds keep them.
     redirects: BTreeMap<String, String>,
+    /// What the build was made from, recorded beside the site (see [`crate::cache`]).
+    fingerprint: Option<String>,
     done: bool,
 }
 
@@ -67,6 +69,7 @@ impl Staging {
             files: BTreeMap::new(),
             channels: BTreeMap::new(),
             redirects: BTreeMap::new(),
+            fingerprint: None,
             done: false,
         })
     }
@@ -126,6 +129,11 @@ impl Staging {
         Ok(())
     }
 
+    /// Records what the build was made from, so a rebuild from the same can be skipped.
+    pub fn set_fingerprint(&mut self, fingerprint: Option<String>) {
+        self.fingerprint = fingerprint;
+    }
+
     /// Whether a file has been written at `rel`.
     pub fn has(&self, rel: &str) -> bool {
         self.files.contains_key(rel)
@@ -152,7 +160,13 @@ impl Staging {
     /// in beside it).
     pub fn commit(mut self) -> Result<(), OutputError> {
         let manifest = manifest_json(&self.urls(), &self.channels, &self.redirects);
-        fs_err::write(self.dir.join(MANIFEST), manifest)?;
+        fs_err::write(self.dir.join(MANIFEST), &manifest)?;
+        if let (Some(sidecar), Some(fingerprint)) = (&self.sidecar, &self.fingerprint) {
+            fs_err::write(
+                sidecar.join(crate::cache::RECORD),
+                crate::cache::record(fingerprint, manifest.as_bytes()),
+            )?;
+        }
         ensure_replaceable(&self.out, MANIFEST)?;
         let sidecar_target = sidecar_path(&self.out);
         if self.sidecar.is_some() {

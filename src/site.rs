@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::cache;
 use crate::config::Config;
 use crate::continuity;
 use crate::incidents;
@@ -41,6 +42,8 @@ pub struct BuildOptions {
     pub allow_removals: bool,
     /// How phases are shown while they run.
     pub progress: Progress,
+    /// Build even if nothing changed since the last build.
+    pub force: bool,
 }
 
 /// Why a build failed.
@@ -123,6 +126,8 @@ pub struct Report {
     pub removed: Vec<String>,
     /// Bytes of the static search files (`search/`) and of the index beside the site.
     pub index_bytes: (u64, u64),
+    /// Nothing changed since the last build, so nothing was written.
+    pub up_to_date: bool,
     /// Incidents found or declared.
     pub incidents: usize,
     /// Channels kept out, and why.
@@ -160,6 +165,23 @@ impl<'a> Site<'a> {
 
     /// Builds the site into `options.out`, replacing the previous one only on success.
     pub fn build(mut self) -> Result<Report, BuildError> {
+        if self.options.inputs.is_empty() {
+            return Err(BuildError::NoInputs);
+        }
+        let fingerprint = self.timed("fingerprint", Site::fingerprint);
+        if let Some(fingerprint) = &fingerprint
+            && !self.options.force
+        {
+            let index = crate::output::sidecar_path(&self.options.out);
+            match cache::up_to_date(&self.options.out, &index, fingerprint) {
+                Ok(true) => {
+                    self.report.up_to_date = true;
+                    return Ok(self.report);
+                }
+                Ok(false) => {}
+                Err(warning) => self.report.warnings.push(warning),
+            }
+        }
         let mut ingested = self.ingest()?;
         if !ingested.problems.is_empty() {
             if !self.options.keep_going {
@@ -168,8 +190,26 @@ impl<'a> Site<'a> {
             self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         }
         self.normalize(&mut ingested);
-        self.render(&ingested)?;
+        self.render(&ingested, fingerprint)?;
         Ok(self.report)
+    }
+
+    /// What this build is made from; `None` (a full build, recorded as nothing) if an input
+    /// cannot be read, which ingest will then report properly.
+    fn fingerprint(&mut self) -> Option<String> {
+        let previous = self.options.previous_manifest.as_ref().and_then(|p| fs_err::read(p).ok());
+        let settings = format!(
+            "{:?}\0{:?}\0{}\0{:?}",
+            self.config,
+            self.options.format,
+            self.options.keep_going,
+            previous.map(|m| blake3::hash(&m))
+        );
+        let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        let out = absolute(&self.options.out);
+        let skip = [crate::output::sidecar_path(&out), out];
+        let inputs: Vec<PathBuf> = self.options.inputs.iter().map(absolute).collect();
+        cache::fingerprint(&inputs, &settings, self.config.theme.as_deref(), &skip).ok()
     }
 
     fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -222,10 +262,11 @@ impl<'a> Site<'a> {
         self.report.messages = ingested.archive.message_count();
     }
 
-    fn render(&mut self, ingested: &Ingested) -> Result<(), BuildError> {
+    fn render(&mut self, ingested: &Ingested, fingerprint: Option<String>) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
         let previous = self.previous_ledger();
         let mut staging = Staging::begin(&self.options.out)?;
+        staging.set_fingerprint(fingerprint);
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);

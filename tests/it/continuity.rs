@@ -60,8 +60,8 @@ fn renamed_channels_leave_redirects_that_later_builds_keep() {
 
     // Kept by a build with nothing changed, then followed through a second rename.
     let before = site.files();
-    site.rebuild(std::slice::from_ref(&export), &[]);
-    assert_eq!(site.files(), before, "a rebuild with no change is byte-identical");
+    site.rebuild(std::slice::from_ref(&export), &["--force"]);
+    assert_eq!(site.files(), before, "a full rebuild with no change is byte-identical");
     rename_channel(&export, "engineering", "eng-team");
     site.rebuild(std::slice::from_ref(&export), &[]);
     for old in ["c/eng/2020/03/01/", "c/engineering/2020/03/01/"] {
@@ -112,10 +112,64 @@ fn an_unreadable_previous_manifest_is_an_error_when_named_and_a_warning_when_fou
     let (ok, stderr) = build(&export, &out, &["--previous-manifest", bad.to_str().unwrap()]);
     assert!(!ok && stderr.contains("bad.json: EOF while parsing"), "{stderr}");
     assert!(build(&export, &out, &[]).0);
-    let unchanged = build(&export, &out, &[]).1;
+    let unchanged = build(&export, &out, &["--force"]).1;
     let files = tree(&out).len() - 1; // all but manifest.json itself
     assert!(unchanged.contains(&format!("unchanged since the previous build: {files} files")), "{unchanged}");
     fs_err::write(out.join("manifest.json"), "[]").unwrap();
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(ok && stderr.contains("removed URLs are not checked"), "{stderr}");
+}
+
+/// Modification times of every file under `dir`.
+fn mtimes(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().map(Result::unwrap);
+    walk.filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_owned(), e.metadata().unwrap().modified().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_rebuild_with_nothing_changed_writes_nothing_and_any_change_builds_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let out = tmp.path().join("public");
+    assert!(build(&export, &out, &[]).0);
+    let (site, index) = (mtimes(&out), mtimes(&tmp.path().join("public.index")));
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("Up to date: "), "{stderr}");
+    assert_eq!(mtimes(&out), site, "no file rewritten");
+    assert_eq!(mtimes(&tmp.path().join("public.index")), index);
+
+    // Any change to what shapes the site builds again: an input, the config, a theme file.
+    let day = export.join("eng/2020-03-01.json");
+    let text = fs_err::read_to_string(&day).unwrap().replacen("\"text\": \"", "\"text\": \"zqchanged ", 1);
+    fs_err::write(&day, text).unwrap();
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("Built "), "{stderr}");
+    assert!(fs_err::read_to_string(out.join("c/eng/2020/03/01/index.html")).unwrap().contains("zqchanged"));
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "title = \"Renamed\"\n").unwrap();
+    let (ok, stderr) = build(&export, &out, &["--config", config.to_str().unwrap()]);
+    assert!(ok && stderr.contains("Built "), "{stderr}");
+    let theme = tmp.path().join("theme");
+    fs_err::create_dir_all(theme.join("assets")).unwrap();
+    fs_err::write(&config, "title = \"Renamed\"\ntheme = \"theme\"\n").unwrap();
+    assert!(build(&export, &out, &["--config", config.to_str().unwrap()]).1.contains("Built "));
+    assert!(build(&export, &out, &["--config", config.to_str().unwrap()]).1.contains("Up to date: "));
+    fs_err::write(theme.join("assets/style.css"), "body { color: red }").unwrap();
+    let (ok, stderr) = build(&export, &out, &["--config", config.to_str().unwrap()]);
+    assert!(ok && stderr.contains("Built "), "{stderr}");
+
+    // A site changed behind scrollback's back, or a damaged record, is never trusted.
+    fs_err::write(
+        out.join("manifest.json"),
+        fs_err::read_to_string(out.join("manifest.json")).unwrap() + " ",
+    )
+    .unwrap();
+    assert!(build(&export, &out, &["--config", config.to_str().unwrap()]).1.contains("Built "));
+    fs_err::write(tmp.path().join("public.index/build.json"), "{").unwrap();
+    let (ok, stderr) = build(&export, &out, &["--config", config.to_str().unwrap()]);
+    assert!(ok && stderr.contains("build.json: EOF while parsing") && stderr.contains("Built "), "{stderr}");
+    let forced = build(&export, &out, &["--config", config.to_str().unwrap(), "--force"]).1;
+    assert!(forced.contains("Built "), "{forced}");
 }
