@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example synth_export -- --messages 100000 --out target/bench/export-100k
+//! cargo run --release --example synth_export -- --days 100 --out target/bench/export-100d
 //! ```
 //!
 //! Deterministic (`--seed`, default 42): the same arguments give byte-identical files. Twenty
@@ -348,13 +349,19 @@ fn main() -> anyhow::Result<()> {
     let mut messages: u64 = 100_000;
     let mut out = PathBuf::from("target/bench/export");
     let mut seed: u64 = 42;
+    let mut days: Option<i64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--messages" => messages = args.next().unwrap_or_default().replace('_', "").parse()?,
             "--out" => out = PathBuf::from(args.next().unwrap_or_default()),
             "--seed" => seed = args.next().unwrap_or_default().parse()?,
-            other => anyhow::bail!("unknown argument {other:?}; expected --messages N --out DIR [--seed S]"),
+            "--days" => days = Some(args.next().unwrap_or_default().parse()?),
+            other => {
+                anyhow::bail!(
+                    "unknown argument {other:?}; expected --messages N | --days D, --out DIR [--seed S]"
+                )
+            }
         }
     }
     if out.exists() {
@@ -376,11 +383,16 @@ fn main() -> anyhow::Result<()> {
         .collect();
     fs_err::write(out.join("users.json"), format!("[{}]\n", users.join(",\n")))?;
 
-    // Channel-days in order; each day has 25–75 messages until the total is reached.
+    // Channel-days in order; each day has 25–75 messages until the total is reached, or for
+    // `--days D`, every channel-day of D whole days. A day's messages depend only on the seed,
+    // the day and the channel, so D + 1 days are D days plus one more.
+    if days.is_some() {
+        messages = u64::MAX;
+    }
     let start = 1_388_534_400i64; // 2014-01-01T00:00:00Z
     let mut written = 0u64;
     let mut day = 0i64;
-    while written < messages {
+    while written < messages && days.is_none_or(|d| day < d) {
         for (c, (name, _)) in CHANNELS.iter().enumerate() {
             if written >= messages {
                 break;

@@ -57,7 +57,7 @@ pub fn keep_urls(
     continuity.removed =
         previous.urls.keys().filter(|u| guarded(u) && !now.contains_key(*u)).cloned().collect();
     continuity.unchanged =
-        previous.urls.iter().filter(|(u, hash)| now.get(*u).is_some_and(|h| h == hash)).count();
+        previous.urls.iter().filter(|(u, hash)| now.get(*u).is_some_and(|h| h == *hash)).count();
     Ok(continuity)
 }
 

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The name of the file listing every published URL and its content hash.
 pub const MANIFEST: &str = "manifest.json";
@@ -35,8 +36,8 @@ pub struct Staging {
     dir: PathBuf,
     /// Staging directory for the site's search index, which lives beside the site.
     sidecar: Option<PathBuf>,
-    /// Relative path → blake3 hex of the content.
-    files: BTreeMap<String, String>,
+    /// Relative path → blake3 hex of the content (locked: pages are written from many threads).
+    files: Mutex<BTreeMap<String, String>>,
     /// Channel key → slug, recorded in the manifest so a later build can redirect renames.
     channels: BTreeMap<String, String>,
     /// Redirect page URL → the URL it sends to, recorded so later builds keep them.
@@ -66,7 +67,7 @@ impl Staging {
             out: out.to_path_buf(),
             dir,
             sidecar: None,
-            files: BTreeMap::new(),
+            files: Mutex::new(BTreeMap::new()),
             channels: BTreeMap::new(),
             redirects: BTreeMap::new(),
             fingerprint: None,
@@ -92,15 +93,17 @@ impl Staging {
         Ok(dir)
     }
 
-    /// Writes one file at `rel` (a `/`-separated path inside the site).
-    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    /// Writes one file at `rel` (a `/`-separated path inside the site); safe from several
+    /// threads at once.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
         debug_assert!(!rel.starts_with('/') && !rel.split('/').any(|c| c == ".." || c.is_empty()));
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
         }
         fs_err::write(&path, bytes)?;
-        self.files.insert(rel.to_owned(), blake3::hash(bytes).to_hex().to_string());
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        self.files.lock().expect("no writer panics holding the lock").insert(rel.to_owned(), hash);
         Ok(())
     }
 
@@ -136,12 +139,13 @@ impl Staging {
 
     /// Whether a file has been written at `rel`.
     pub fn has(&self, rel: &str) -> bool {
-        self.files.contains_key(rel)
+        self.files.lock().expect("no writer panics holding the lock").contains_key(rel)
     }
 
     /// Every URL written so far (`/c/ops/` for `c/ops/index.html`), with its content hash.
-    pub fn urls(&self) -> BTreeMap<String, &str> {
-        self.files.iter().map(|(rel, hash)| (url_of(rel), hash.as_str())).collect()
+    pub fn urls(&self) -> BTreeMap<String, String> {
+        let files = self.files.lock().expect("no writer panics holding the lock");
+        files.iter().map(|(rel, hash)| (url_of(rel), hash.clone())).collect()
     }
 
     /// Records which slug each channel (by `"<source>:<id>"`) was published under.
@@ -286,7 +290,7 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
 /// The manifest maps every published URL (directory URLs for pages) to its content hash, and
 /// every channel to its slug.
 fn manifest_json(
-    urls: &BTreeMap<String, &str>,
+    urls: &BTreeMap<String, String>,
     channels: &BTreeMap<String, String>,
     redirects: &BTreeMap<String, String>,
 ) -> String {
@@ -333,11 +337,11 @@ mod tests {
     fn a_failed_build_leaves_the_previous_site_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("public");
-        let mut first = Staging::begin(&out).unwrap();
+        let first = Staging::begin(&out).unwrap();
         first.write("index.html", b"one").unwrap();
         first.commit().unwrap();
         {
-            let mut second = Staging::begin(&out).unwrap();
+            let second = Staging::begin(&out).unwrap();
             second.write("index.html", b"two").unwrap();
             // dropped without commit: a failed build
         }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use theme::{Theme, ThemeError};
@@ -75,13 +76,18 @@ pub fn render_site(
     let membership = incidents::membership(found);
     let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership, media };
     let mut stats = RenderStats::default();
-    let mut summaries = Vec::new();
-    for (index, plan) in layout.channels.iter().enumerate() {
+    // Day pages are most of the work: channels render on every core, each page written as soon
+    // as it is rendered, so no more than one page per thread is held in memory.
+    let shared: &Staging = out;
+    let day_pages = layout.channels.par_iter().enumerate().map(|(index, plan)| {
         let (channel, slug) = (plan.channel, plan.slug.as_str());
-        stats.day_pages += renderer.render_days(index, channel, slug, plan, out)?;
-        renderer.render_channel_page(channel, slug, plan, out)?;
-        summaries.push(renderer.summary(channel, slug, plan, HOME_ROOT));
-    }
+        let days = renderer.render_days(index, channel, slug, plan, shared)?;
+        renderer.render_channel_page(channel, slug, plan, shared)?;
+        Ok::<_, RenderError>(days)
+    });
+    stats.day_pages = day_pages.collect::<Result<Vec<usize>, _>>()?.iter().sum();
+    let mut summaries: Vec<_> =
+        layout.channels.iter().map(|p| renderer.summary(p.channel, &p.slug, p, HOME_ROOT)).collect();
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
     renderer.render_home(summaries, renderer.latest_incidents(found, layout, 5), out)?;
     let incident_pages = renderer.render_incidents(found, layout, out)?;
@@ -133,7 +139,7 @@ impl Renderer<'_> {
         template: &'static str,
         path: &str,
         view: &impl Serialize,
-        out: &mut Staging,
+        out: &Staging,
     ) -> Result<(), RenderError> {
         let html = self.theme.render(template, view).map_err(|source| RenderError::Template {
             page: format!("/{path}"),
@@ -181,7 +187,7 @@ impl Renderer<'_> {
         channel: &Channel,
         slug: &str,
         plan: &ChannelLayout,
-        out: &mut Staging,
+        out: &Staging,
     ) -> Result<(), RenderError> {
         let ctx = self.context(channel.source, CHANNEL_ROOT);
         let inline =
@@ -203,7 +209,7 @@ impl Renderer<'_> {
         channel: &Channel,
         slug: &str,
         plan: &ChannelLayout,
-        out: &mut Staging,
+        out: &Staging,
     ) -> Result<usize, RenderError> {
         let dates: Vec<&Date> = plan.days.keys().collect();
         let ctx = self.context(channel.source, DAY_ROOT);
