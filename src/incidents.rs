@@ -612,8 +612,10 @@ fn finish(
     let ch = &archive.channels[channel];
     let ctx = Context { users: &archive.users, channels: &layout.links, source: ch.source, root: "" };
     let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
-    let during: Vec<&Message> =
-        ch.messages.iter().filter(|m| m.time >= open.start.time && m.time <= end).collect();
+    // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
+    let first = ch.messages.partition_point(|m| m.time < open.start.time);
+    let last = ch.messages.partition_point(|m| m.time <= end);
+    let during: Vec<&Message> = ch.messages[first..last.max(first)].iter().collect();
     // Snapshot events are pictures on the timeline, not people.
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
