@@ -173,3 +173,62 @@ fn a_rebuild_with_nothing_changed_writes_nothing_and_any_change_builds_again() {
     let forced = build(&export, &out, &["--config", config.to_str().unwrap(), "--force"]).1;
     assert!(forced.contains("Built "), "{forced}");
 }
+
+/// The manifest's URL → hash map of a built site.
+fn manifest_urls(out: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(out.join("manifest.json")).unwrap()).unwrap();
+    manifest["urls"].as_object().unwrap().clone()
+}
+
+#[test]
+fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let mut site = Site::build(std::slice::from_ref(&export), &[]);
+    let day = serde_json::json!([{"type": "message", "user": "U1", "text": "the next day", "ts": "1583236800.000100"}]);
+    fs_err::write(export.join("eng/2020-03-03.json"), day.to_string()).unwrap();
+    let before = manifest_urls(&site.out);
+    site.rebuild(std::slice::from_ref(&export), &[]);
+    let clean = Site::build(std::slice::from_ref(&export), &[]);
+    assert_eq!(site.files(), clean.files(), "the rebuilt site is the clean build, byte for byte");
+    // The pages that changed: the new day, the day before it (its "next" link), and the
+    // channel and home pages (their counts); besides them, only search files.
+    let after = manifest_urls(&site.out);
+    let mut pages: Vec<&str> = after
+        .iter()
+        .filter(|(url, hash)| url.ends_with('/') && before.get(*url) != Some(*hash))
+        .map(|(url, _)| url.as_str())
+        .collect();
+    pages.sort();
+    assert_eq!(pages, ["/", "/c/eng/", "/c/eng/2020/03/01/", "/c/eng/2020/03/03/"]);
+}
+
+#[test]
+fn a_template_change_changes_exactly_the_pages_it_renders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = export(tmp.path());
+    let out = tmp.path().join("public");
+    let theme = tmp.path().join("theme");
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "theme = \"theme\"\n").unwrap();
+    let config = config.to_str().unwrap();
+    assert!(build(&export, &out, &["--config", config]).0);
+    let before = manifest_urls(&out);
+    let day = fs_err::read_to_string(crate::harness::repo().join("templates/day.html")).unwrap();
+    fs_err::create_dir_all(theme.join("templates")).unwrap();
+    fs_err::write(
+        theme.join("templates/day.html"),
+        day.replace("{% block main %}", "{% block main %}<!-- v2 -->"),
+    )
+    .unwrap();
+    let (ok, stderr) = build(&export, &out, &["--config", config]);
+    assert!(ok, "{stderr}");
+    let after = manifest_urls(&out);
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    let changed: Vec<&String> = after.iter().filter(|(u, h)| before[*u] != **h).map(|(u, _)| u).collect();
+    let days: Vec<&String> =
+        after.keys().filter(|u| u.matches('/').count() == 6 && u.starts_with("/c/")).collect();
+    assert!(!days.is_empty());
+    assert_eq!(changed, days, "only the day pages changed");
+}
