@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::layout::{Layout, channel_path, day_path, local_date};
 use crate::model::{Archive, Incident};
-use crate::output::{OutputError, Staging, redirect_page};
+use crate::output::{OutputError, Staging};
 
 /// Where the ledger lives in a site.
 pub const PATH: &str = "incidents/incidents.json";
@@ -221,14 +221,9 @@ pub fn write(ledger: &Ledger, out: &mut Staging) -> Result<usize, OutputError> {
     json.push('\n');
     out.write(PATH, json.as_bytes())?;
     for retired in &ledger.retired {
-        let script = format!("../../{}", out.redirect_script()?);
-        let page = redirect_page(
-            &format!("../../{}", retired.to),
-            &script,
-            &format!("Incident {} moved", retired.id),
-            &format!("Incident {} is now part of", retired.id),
-        );
-        out.write(&format!("incidents/{}/index.html", retired.id), page.as_bytes())?;
+        let (from, to) = (format!("/incidents/{}/", retired.id), format!("/{}", retired.to));
+        let title = format!("Incident {} moved", retired.id);
+        out.write_redirect(&from, &to, &title, &format!("Incident {} is now part of", retired.id))?;
     }
     Ok(ledger.retired.len())
 }
@@ -298,13 +293,5 @@ mod tests {
         assert_eq!(duration(25 * 60 + 30), "25 min");
         assert_eq!(duration(3600 + 35 * 60), "1 h 35 min");
         assert_eq!(duration(2 * 86_400 + 3 * 3600 + 60), "2 d 3 h");
-    }
-
-    #[test]
-    fn redirect_pages_escape_what_they_show() {
-        let page = redirect_page("../../incidents/x\"y/", "r.js", "Incident <id> moved", "<b>");
-        assert!(page.contains("url=../../incidents/x&quot;y/\""));
-        assert!(page.contains("<title>Incident &lt;id&gt; moved</title>"));
-        assert!(page.contains("<p>&lt;b&gt; <a"));
     }
 }

@@ -10,6 +10,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::ingest::percent_decode;
+use crate::markup::unescape;
+
 /// A link that does not resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
@@ -24,8 +27,8 @@ pub struct Broken {
 /// What [`check_site`] found.
 #[derive(Debug, Default)]
 pub struct LinkReport {
-    /// Files read for links.
-    pub files: usize,
+    /// Pages read (stylesheets and search records are read too, not counted).
+    pub pages: usize,
     /// Internal links followed.
     pub links: usize,
     /// Links that do not resolve, in file order.
@@ -66,6 +69,8 @@ struct Site {
     /// `(file, base, link)`: links in `file`, relative to the file `base` (itself, or the root
     /// `index.html` for search records).
     links: Vec<(String, String, String)>,
+    /// Search record files that could not be read, so none of their links was checked.
+    unreadable: Vec<Broken>,
 }
 
 /// Checks every internal link and anchor of the site in `dir`.
@@ -73,8 +78,9 @@ pub fn check_site(dir: &Path) -> Result<LinkReport, LinkCheckError> {
     if !dir.join("index.html").is_file() {
         return Err(LinkCheckError::NotASite(dir.display().to_string()));
     }
-    let site = read_site(dir)?;
-    let mut report = LinkReport { files: site.ids.len(), ..LinkReport::default() };
+    let mut site = read_site(dir)?;
+    let broken = std::mem::take(&mut site.unreadable);
+    let mut report = LinkReport { pages: site.ids.len(), broken, ..LinkReport::default() };
     for (file, base, link) in &site.links {
         if let Some(why) = site.resolve(base, link) {
             report.broken.push(Broken { file: file.clone(), link: link.clone(), why });
@@ -104,18 +110,22 @@ fn read_site(dir: &Path) -> Result<Site, LinkCheckError> {
         let extension = entry.path().extension().and_then(|e| e.to_str()).unwrap_or("");
         if extension == "html" {
             let html = String::from_utf8_lossy(&read()?).into_owned();
-            let ids = ID.captures_iter(&html).map(|c| decode_entities(&c[1])).collect();
+            let ids = ID.captures_iter(&html).map(|c| unescape(&c[1])).collect();
             site.ids.insert(rel.clone(), ids);
             let links = ATTRIBUTE.captures_iter(&html).filter_map(|c| c.get(1).or(c.get(2)));
-            let links = links.map(|m| decode_entities(m.as_str()));
+            let links = links.map(|m| unescape(m.as_str()));
             site.links.extend(links.map(|link| (rel.clone(), rel.clone(), link)));
         } else if extension == "css" {
             let css = String::from_utf8_lossy(&read()?).into_owned();
             site.links
                 .extend(CSS_URL.captures_iter(&css).map(|c| (rel.clone(), rel.clone(), c[1].to_owned())));
         } else if is_search_records(&rel) {
-            let links = search_permalinks(&read()?).into_iter();
-            site.links.extend(links.map(|u| (rel.clone(), "index.html".to_owned(), u)));
+            match search_permalinks(&read()?) {
+                Ok(links) => {
+                    site.links.extend(links.into_iter().map(|u| (rel.clone(), "index.html".to_owned(), u)));
+                }
+                Err(why) => site.unreadable.push(Broken { file: rel.clone(), link: String::new(), why }),
+            }
         }
     }
     Ok(site)
@@ -126,16 +136,17 @@ fn is_search_records(rel: &str) -> bool {
     rel.starts_with("search/d-") && Path::new(rel).extension().is_some_and(|e| e == "bin")
 }
 
-fn search_permalinks(bytes: &[u8]) -> Vec<String> {
+/// The permalinks in a record file (gzip, or already inflated by the host).
+fn search_permalinks(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut json = Vec::new();
     let inflated = flate2::read::GzDecoder::new(bytes).read_to_end(&mut json).is_ok();
-    let records: Vec<serde_json::Value> =
-        serde_json::from_slice(if inflated { &json } else { bytes }).unwrap_or_default();
-    records.iter().filter_map(|r| r["u"].as_str().map(str::to_owned)).collect()
+    let records: Vec<serde_json::Value> = serde_json::from_slice(if inflated { &json } else { bytes })
+        .map_err(|e| format!("unreadable search records: {e}"))?;
+    Ok(records.iter().filter_map(|r| r["u"].as_str().map(str::to_owned)).collect())
 }
 
 impl Site {
-    /// Why `link`, relative to the directory `base`, does not resolve, or `None` when it does.
+    /// Why `link`, written in the file `base`, does not resolve, or `None` when it does.
     fn resolve(&self, base: &str, link: &str) -> Option<String> {
         if SCHEME.is_match(link) || link.starts_with("//") {
             return None;
@@ -192,48 +203,11 @@ fn join(base: &str, path: &str) -> Option<String> {
         }
     }
     let mut joined = parts.join("/");
-    if (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..") || path == "." || path == "..")
-        && !joined.is_empty()
-    {
+    let names_a_directory = matches!(path.rsplit('/').next(), Some("" | "." | ".."));
+    if names_a_directory && !joined.is_empty() {
         joined.push('/');
     }
     Some(joined)
-}
-
-/// `%20` and friends, as a browser decodes a path before asking for the file.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) =
-                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
-        {
-            out.push(u8::try_from(h * 16 + l).expect("two hex digits fit a byte"));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The entities our templates and the HTML writer produce in attributes.
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    s.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&#x3D;", "=")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -247,7 +221,6 @@ mod tests {
         assert_eq!(join("c/ops", "../../assets/a.css").as_deref(), Some("assets/a.css"));
         assert_eq!(join("c", "../..").as_deref(), None);
         assert_eq!(join("", "./").as_deref(), Some(""));
-        assert_eq!(percent_decode("a%20b%2"), "a b%2");
-        assert_eq!(decode_entities("a?x=1&amp;y=&quot;2&quot;"), "a?x=1&y=\"2\"");
+        assert_eq!(unescape("a?x=1&amp;y=&quot;2&quot;"), "a?x=1&y=\"2\"");
     }
 }

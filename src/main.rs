@@ -178,15 +178,19 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
 fn check_links(cli: &Cli, site: &Path) -> Result<ExitCode> {
     let report = scrollback::linkcheck::check_site(site)?;
     for broken in &report.broken {
-        println!("{}: {} ({})", broken.file, broken.link, broken.why);
+        if broken.link.is_empty() {
+            println!("{}: {}", broken.file, broken.why);
+        } else {
+            println!("{}: {} ({})", broken.file, broken.link, broken.why);
+        }
     }
     if !cli.quiet {
         eprintln!(
             "Checked {} link{} in {} page{}: {} broken.",
             report.links,
             plural(report.links),
-            report.files,
-            plural(report.files),
+            report.pages,
+            plural(report.pages),
             report.broken.len()
         );
     }

@@ -309,7 +309,7 @@ fn manifest_json(
 /// A page that sends browsers on to `to` (relative to it), keeping the `#fragment` when
 /// `script` (the site's redirect script, relative too) can run; crawlers follow the canonical
 /// link.
-pub fn redirect_page(to: &str, script: &str, title: &str, text: &str) -> String {
+fn redirect_page(to: &str, script: &str, title: &str, text: &str) -> String {
     use std::fmt::Write as _;
 
     use crate::markup::escape;
@@ -357,6 +357,14 @@ mod tests {
         fs_err::write(tmp.path().join("precious.txt"), "keep").unwrap();
         let err = Staging::begin(tmp.path()).err().unwrap();
         assert!(err.to_string().ends_with("refusing to replace a non-empty directory that is not a scrollback site (it has no manifest.json); remove it or choose another --out"));
+    }
+
+    #[test]
+    fn redirect_pages_escape_what_they_show() {
+        let page = redirect_page("../../incidents/x\"y/", "r.js", "Incident <id> moved", "<b>");
+        assert!(page.contains("url=../../incidents/x&quot;y/\""));
+        assert!(page.contains("<title>Incident &lt;id&gt; moved</title>"));
+        assert!(page.contains("<p>&lt;b&gt; <a"));
     }
 
     #[test]

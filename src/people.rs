@@ -179,6 +179,8 @@ pub mod pseudonyms {
             user.name = name;
         }
         let by_card_name = |name: &str| of_name.get(name).map(|who| pseudonym(who));
+        // One pattern per name, however many join and leave messages carry it.
+        let mut words: BTreeMap<String, regex::Regex> = BTreeMap::new();
         for channel in &mut archive.channels {
             let mut renamed = BTreeMap::new();
             for m in channel.messages.iter_mut().filter(|m| !m.author.is_bot) {
@@ -187,7 +189,12 @@ pub mod pseudonyms {
                     // The platform wrote these from the names ("carol joined the channel.").
                     let local = m.author.user.as_ref().and_then(|u| slugs.get(u)).map(|(l, _)| l.as_str());
                     for old in [Some(m.author.name.as_str()), local].into_iter().flatten() {
-                        m.text.source = replace_word(&m.text.source, old, &name);
+                        let word = words.entry(old.to_owned()).or_insert_with(|| whole_word(old));
+                        m.text.source = word
+                            .replace_all(&m.text.source, |c: &regex::Captures| {
+                                format!("{}{name}{}", &c[1], &c[2])
+                            })
+                            .into_owned();
                     }
                 }
                 m.author.name = name;
@@ -211,11 +218,11 @@ pub mod pseudonyms {
         }
     }
 
-    /// `text` with every whole-word `word` replaced by `with`.
-    fn replace_word(text: &str, word: &str, with: &str) -> String {
+    /// `word` as a whole word (not inside a longer name, an address or a handle), with what
+    /// surrounds it in groups 1 and 2.
+    fn whole_word(word: &str) -> regex::Regex {
         let pattern = format!(r"(^|[^\w.@-]){}($|[^\w@-])", regex::escape(word));
-        let re = regex::Regex::new(&pattern).expect("escaped");
-        re.replace_all(text, |c: &regex::Captures| format!("{}{with}{}", &c[1], &c[2])).into_owned()
+        regex::Regex::new(&pattern).expect("an escaped word is a valid pattern")
     }
 
     /// `id` with its `-`-delimited segment `local` replaced by `slug`, if it has one.

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
+use super::input::percent_decode;
 use super::{Bodies, Ingested, Input, mimetype_of, parse_json};
 use crate::model::{
     Attachment, AttachmentField, Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User,
@@ -235,27 +236,6 @@ impl Media<'_> {
 
 fn join(folder: &str, rel: &str) -> String {
     if folder.is_empty() { rel.to_owned() } else { format!("{folder}/{rel}") }
-}
-
-/// `%20`-style escapes, as newer exporter versions write media paths.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn add_users(raw: &RawMessage, users: &mut BTreeMap<String, User>) {

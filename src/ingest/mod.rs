@@ -20,7 +20,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-pub use input::Input;
+pub use input::{Input, percent_decode};
 
 use crate::model::Archive;
 

@@ -30,7 +30,7 @@ pub(super) fn events<'a>(src: &str) -> Vec<Event<'a>> {
             None => (rest, None),
         };
         if !text.is_empty() {
-            out.push(Event::Text(decode(text).into()));
+            out.push(Event::Text(super::unescape(text).into()));
         }
         let Some(tag) = tag else { break };
         let end = tag.find('>').map_or(tag.len(), |e| e + 1);
@@ -44,7 +44,7 @@ pub(super) fn events<'a>(src: &str) -> Vec<Event<'a>> {
             .to_ascii_lowercase();
         match (name.as_str(), element.starts_with("</")) {
             ("a", false) => {
-                let href = HREF.captures(element).map(|c| decode(&c[1])).unwrap_or_default();
+                let href = HREF.captures(element).map(|c| super::unescape(&c[1])).unwrap_or_default();
                 let before = out.len();
                 link(&href, String::new(), &mut out);
                 // `link` wrote start, empty label, end: keep the start, the label follows.
@@ -65,18 +65,6 @@ pub(super) fn events<'a>(src: &str) -> Vec<Event<'a>> {
         }
     }
     out
-}
-
-/// The entities the sanitiser writes, decoded once.
-fn decode(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

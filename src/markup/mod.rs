@@ -173,6 +173,22 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The entities [`escape`], the sanitiser and the templates write, decoded once (`&amp;` last,
+/// so `&amp;lt;` stays `&lt;`).
+pub fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&#x3D;", "=")
+        .replace("&amp;", "&")
+}
+
 fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
     match text.markup {
         Markup::SlackMrkdwn => mrkdwn::events(&text.source, true, ctx),

@@ -23,6 +23,13 @@ fn rename_channel(export: &Path, from: &str, to: &str) {
     fs_err::rename(export.join(from), export.join(to)).unwrap();
 }
 
+/// A copy of the case in `dir`, built into `dir/public`: (export, out).
+fn built(dir: &Path) -> (PathBuf, PathBuf) {
+    let (export, out) = (export(dir), dir.join("public"));
+    assert!(build(&export, &out, &[]).0);
+    (export, out)
+}
+
 /// Builds `export` into `out` with extra arguments: (success, stderr).
 fn build(export: &Path, out: &Path, args: &[&str]) -> (bool, String) {
     let output = scrollback(out.parent().unwrap())
@@ -74,9 +81,7 @@ fn renamed_channels_leave_redirects_that_later_builds_keep() {
 #[test]
 fn a_build_that_drops_a_published_url_is_refused_unless_allowed() {
     let tmp = tempfile::tempdir().unwrap();
-    let export = export(tmp.path());
-    let out = tmp.path().join("public");
-    assert!(build(&export, &out, &[]).0);
+    let (export, out) = built(tmp.path());
     let published = fs_err::read(out.join("manifest.json")).unwrap();
     fs_err::remove_file(export.join("general/2020-03-02.json")).unwrap();
     let (ok, stderr) = build(&export, &out, &[]);
@@ -131,9 +136,7 @@ fn mtimes(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
 #[test]
 fn a_rebuild_with_nothing_changed_writes_nothing_and_any_change_builds_again() {
     let tmp = tempfile::tempdir().unwrap();
-    let export = export(tmp.path());
-    let out = tmp.path().join("public");
-    assert!(build(&export, &out, &[]).0);
+    let (export, out) = built(tmp.path());
     let (site, index) = (mtimes(&out), mtimes(&tmp.path().join("public.index")));
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(ok && stderr.contains("Up to date: "), "{stderr}");

@@ -52,6 +52,10 @@ fn broken_pages_anchors_assets_and_absolute_links_are_each_reported() {
     let mut assets = fs_err::read_dir(site.out.join("assets")).unwrap().map(|e| e.unwrap().path());
     let css = assets.find(|p| p.extension().is_some_and(|e| e == "css")).unwrap();
     fs_err::remove_file(&css).unwrap();
+    // A damaged search record file is reported, not skipped.
+    let mut search = fs_err::read_dir(site.out.join("search")).unwrap().map(|e| e.unwrap().path());
+    let records = search.find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("d-")).unwrap();
+    fs_err::write(records.join("0.bin"), "not records").unwrap();
     let (ok, stdout, stderr) = check(&site.out);
     assert!(!ok, "{stderr}");
     let css_name = css.file_name().unwrap().to_str().unwrap();
@@ -62,6 +66,7 @@ fn broken_pages_anchors_assets_and_absolute_links_are_each_reported() {
         "(no file c/ops/2014/01/18/index.html)",
         &format!("index.html: assets/{css_name} (no file assets/{css_name})"),
         "search/d-",
+        "/0.bin: unreadable search records: expected ident",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
