@@ -23,8 +23,8 @@ pub fn fingerprint(
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"scrollback build fingerprint 1\0");
     hasher.update(settings.as_bytes());
-    let binary = std::env::current_exe().and_then(fs_err::read)?;
-    hasher.update(blake3::hash(&binary).as_bytes());
+    let binary = binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
+    hasher.update(binary.as_bytes());
     for root in inputs.iter().map(PathBuf::as_path).chain(theme) {
         hasher.update(root.as_os_str().as_encoded_bytes());
         hasher.update(b"\0");
@@ -72,4 +72,115 @@ pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, S
     let current =
         fs_err::read(out.join(crate::output::MANIFEST)).map(|m| blake3::hash(&m).to_hex().to_string());
     Ok(current.is_ok_and(|c| c == manifest))
+}
+
+/// The per-file record's name in the sidecar directory.
+pub const FILES: &str = "files.json";
+
+/// One file as a build left it: its content hash, the size and modification time it had on
+/// disk, and for a page the key of what rendered it (template and view, see
+/// [`crate::render::Theme::page_key`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Written {
+    /// BLAKE3 hex of the content (as in `manifest.json`).
+    pub hash: String,
+    /// Size in bytes.
+    pub len: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime: u64,
+    /// What rendered it, for pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl Written {
+    /// Records the file at `path`, just written with content `hash`.
+    pub fn stat(path: &Path, hash: String, key: Option<String>) -> std::io::Result<Written> {
+        let (len, mtime) = size_and_mtime(path)?;
+        Ok(Written { hash, len, mtime, key })
+    }
+}
+
+fn size_and_mtime(path: &Path) -> std::io::Result<(u64, u64)> {
+    let meta = std::fs::symlink_metadata(path)?;
+    let since = meta.modified()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Ok((meta.len(), u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)))
+}
+
+/// The files of the site being replaced, as its build recorded them, so that an unchanged
+/// page is linked into the new site instead of rendered and written again.
+///
+/// Trust is checked twice: the record must name the hash of the `manifest.json` in `out` (so
+/// it belongs to that very build), and a file is reused only while its size and modification
+/// time are still those recorded (git's index does the same), so a file edited or replaced
+/// since is rendered again.
+#[derive(Debug)]
+pub struct Previous {
+    root: PathBuf,
+    files: std::collections::HashMap<String, Written>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FilesRecord<F> {
+    format: u32,
+    manifest: String,
+    files: F,
+}
+
+impl Previous {
+    /// The record beside the site in `out`, if there is one to trust. `Err` is a warning: the
+    /// record exists but is damaged or belongs to another build.
+    pub fn load(out: &Path, sidecar: &Path) -> Result<Option<Previous>, String> {
+        let path = sidecar.join(FILES);
+        let (Ok(bytes), Ok(manifest)) =
+            (fs_err::read(&path), fs_err::read(out.join(crate::output::MANIFEST)))
+        else {
+            return Ok(None);
+        };
+        let ignored =
+            |why: String| format!("{}: {why}; ignoring it and rendering every page", path.display());
+        let record: FilesRecord<std::collections::HashMap<String, Written>> =
+            serde_json::from_slice(&bytes).map_err(|e| ignored(e.to_string()))?;
+        if record.format != 1 {
+            return Err(ignored(format!("format {} is not 1", record.format)));
+        }
+        if record.manifest != blake3::hash(&manifest).to_hex().as_str() {
+            return Err(ignored("it was written for another build of the site".to_owned()));
+        }
+        Ok(Some(Previous { root: out.to_path_buf(), files: record.files }))
+    }
+
+    /// The previous file at `rel` if it still is what was recorded and `accept`s the record.
+    pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<'_> {
+        let Some(written) = self.files.get(rel).filter(|w| accept(w)) else { return Reuse::No };
+        let path = self.root.join(rel);
+        match size_and_mtime(&path) {
+            Ok((len, mtime)) if len == written.len && mtime == written.mtime => Reuse::Yes(path, written),
+            _ => Reuse::Changed,
+        }
+    }
+}
+
+/// Whether a previous file can stand in for a new one.
+pub enum Reuse<'a> {
+    /// Yes: it is at this path, as recorded.
+    Yes(PathBuf, &'a Written),
+    /// No record matches.
+    No,
+    /// A record matches, but the file was changed or removed since.
+    Changed,
+}
+
+/// The record a build leaves in the sidecar: every file, tied to the manifest it produced.
+pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, Written>) -> String {
+    let record = FilesRecord { format: 1, manifest: blake3::hash(manifest).to_hex().to_string(), files };
+    serde_json::to_string(&record).expect("strings and numbers serialize")
+}
+
+/// A hash of the running binary, whose code shapes every page; `None` if it cannot be read
+/// (then nothing is reused).
+pub fn binary_hash() -> Option<&'static blake3::Hash> {
+    static HASH: std::sync::OnceLock<Option<blake3::Hash>> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| std::env::current_exe().and_then(fs_err::read).ok().map(|b| blake3::hash(&b)))
+        .as_ref()
 }

@@ -73,7 +73,8 @@ pub struct BuildArgs {
     #[arg(long)]
     pub allow_removals: bool,
 
-    /// Build even if the inputs, config, theme and binary are those of the last build
+    /// Build everything again: even if the inputs, config, theme and binary are those of the
+    /// last build, and without reusing any of its pages
     #[arg(long)]
     pub force: bool,
 }

@@ -308,7 +308,10 @@ fn print_summary(report: &Report) {
         eprintln!("  redacted: {}", parts.join(", "));
     }
     if let Some(unchanged) = report.unchanged {
-        eprintln!("  unchanged since the previous build: {unchanged} files");
+        eprintln!(
+            "  unchanged since the previous build: {unchanged} files ({} linked from it without rendering or writing)",
+            report.reused
+        );
     }
     let (search, index) = report.index_bytes;
     if search + index > 0 {

@@ -10,6 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::cache::{Previous, Reuse, Written};
 
 /// The name of the file listing every published URL and its content hash.
 pub const MANIFEST: &str = "manifest.json";
@@ -36,8 +39,14 @@ pub struct Staging {
     dir: PathBuf,
     /// Staging directory for the site's search index, which lives beside the site.
     sidecar: Option<PathBuf>,
-    /// Relative path → blake3 hex of the content (locked: pages are written from many threads).
-    files: Mutex<BTreeMap<String, String>>,
+    /// Relative path → what was written there (locked: pages are written from many threads).
+    files: Mutex<BTreeMap<String, Written>>,
+    /// The files of the site being replaced, for reuse.
+    previous: Option<Previous>,
+    /// Files linked from the previous site instead of written.
+    reused: AtomicUsize,
+    /// Pages whose recorded file was changed in the previous site since its build.
+    tampered: AtomicUsize,
     /// Channel key → slug, recorded in the manifest so a later build can redirect renames.
     channels: BTreeMap<String, String>,
     /// Redirect page URL → the URL it sends to, recorded so later builds keep them.
@@ -68,6 +77,9 @@ impl Staging {
             dir,
             sidecar: None,
             files: Mutex::new(BTreeMap::new()),
+            previous: None,
+            reused: AtomicUsize::new(0),
+            tampered: AtomicUsize::new(0),
             channels: BTreeMap::new(),
             redirects: BTreeMap::new(),
             fingerprint: None,
@@ -93,22 +105,104 @@ impl Staging {
         Ok(dir)
     }
 
+    /// Reuses files of `previous` (the site being replaced) where their content or page key
+    /// matches, linking them instead of writing them again, so they keep their bytes and their
+    /// modification time.
+    pub fn reuse_from(&mut self, previous: Previous) {
+        self.previous = Some(previous);
+    }
+
     /// Writes one file at `rel` (a `/`-separated path inside the site); safe from several
     /// threads at once.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        self.put(rel, bytes, None, true)
+    }
+
+    /// Writes the page at `rel` that `render` makes, unless the previous site has the page
+    /// made from the same `key` (see [`crate::render::Theme::page_key`]): then that file is
+    /// linked and `render` never runs.
+    pub fn write_page<E: From<OutputError>>(
+        &self,
+        rel: &str,
+        key: Option<String>,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<(), E> {
+        let mut intact = true;
+        if let Some(key) = &key {
+            match self.link_previous(rel, |w| w.key.as_ref() == Some(key))? {
+                Linked::Yes(written) => {
+                    self.record(rel, written);
+                    return Ok(());
+                }
+                Linked::Changed => intact = false,
+                Linked::No => {}
+            }
+        }
+        let page = render()?;
+        Ok(self.put(rel, page.as_bytes(), key, intact)?)
+    }
+
+    /// Writes `bytes` at `rel`, or links the previous site's file there if it has the same
+    /// content (and `reuse`), which keeps its modification time for mirrors like rsync.
+    fn put(&self, rel: &str, bytes: &[u8], key: Option<String>, reuse: bool) -> Result<(), OutputError> {
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let previous = if reuse { self.link_previous(rel, |w| w.hash == hash)? } else { Linked::No };
+        let written = match previous {
+            Linked::Yes(previous) => Written { key, ..previous },
+            Linked::No | Linked::Changed => {
+                let path = self.create_parent(rel)?;
+                fs_err::write(&path, bytes)?;
+                Written::stat(&path, hash, key)?
+            }
+        };
+        self.record(rel, written);
+        Ok(())
+    }
+
+    /// Links the previous site's file at `rel` into the new one if its record is `accept`ed
+    /// and the file is still as recorded; copies it where links are not possible.
+    fn link_previous(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Result<Linked, OutputError> {
+        let Some(previous) = &self.previous else { return Ok(Linked::No) };
+        match previous.file(rel, accept) {
+            Reuse::Yes(from, written) => {
+                let to = self.create_parent(rel)?;
+                let written = if std::fs::hard_link(&from, &to).is_ok() {
+                    written.clone()
+                } else {
+                    fs_err::copy(&from, &to)?;
+                    Written::stat(&to, written.hash.clone(), written.key.clone())?
+                };
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                Ok(Linked::Yes(written))
+            }
+            Reuse::Changed => {
+                self.tampered.fetch_add(1, Ordering::Relaxed);
+                Ok(Linked::Changed)
+            }
+            Reuse::No => Ok(Linked::No),
+        }
+    }
+
+    fn create_parent(&self, rel: &str) -> Result<PathBuf, OutputError> {
         debug_assert!(!rel.starts_with('/') && !rel.split('/').any(|c| c == ".." || c.is_empty()));
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
         }
-        fs_err::write(&path, bytes)?;
-        let hash = blake3::hash(bytes).to_hex().to_string();
-        self.files.lock().expect("no writer panics holding the lock").insert(rel.to_owned(), hash);
-        Ok(())
+        Ok(path)
+    }
+
+    fn record(&self, rel: &str, written: Written) {
+        self.files.lock().expect("no writer panics holding the lock").insert(rel.to_owned(), written);
+    }
+
+    /// Files linked from the previous site, and pages of it found changed since its build.
+    pub fn reused(&self) -> (usize, usize) {
+        (self.reused.load(Ordering::Relaxed), self.tampered.load(Ordering::Relaxed))
     }
 
     /// The redirect script's path (written once), for [`redirect_page`].
-    pub fn redirect_script(&mut self) -> Result<String, OutputError> {
+    pub fn redirect_script(&self) -> Result<String, OutputError> {
         let rel = asset_path("redirect", "js", REDIRECT_JS.as_bytes());
         if !self.has(&rel) {
             self.write(&rel, REDIRECT_JS.as_bytes())?;
@@ -145,7 +239,7 @@ impl Staging {
     /// Every URL written so far (`/c/ops/` for `c/ops/index.html`), with its content hash.
     pub fn urls(&self) -> BTreeMap<String, String> {
         let files = self.files.lock().expect("no writer panics holding the lock");
-        files.iter().map(|(rel, hash)| (url_of(rel), hash.clone())).collect()
+        files.iter().map(|(rel, written)| (url_of(rel), written.hash.clone())).collect()
     }
 
     /// Records which slug each channel (by `"<source>:<id>"`) was published under.
@@ -154,7 +248,7 @@ impl Staging {
     }
 
     /// Writes a content-addressed asset as `assets/<stem>.<hash>.<ext>` and returns that path.
-    pub fn write_asset(&mut self, stem: &str, ext: &str, bytes: &[u8]) -> Result<String, OutputError> {
+    pub fn write_asset(&self, stem: &str, ext: &str, bytes: &[u8]) -> Result<String, OutputError> {
         let rel = asset_path(stem, ext, bytes);
         self.write(&rel, bytes)?;
         Ok(rel)
@@ -165,11 +259,18 @@ impl Staging {
     pub fn commit(mut self) -> Result<(), OutputError> {
         let manifest = manifest_json(&self.urls(), &self.channels, &self.redirects);
         fs_err::write(self.dir.join(MANIFEST), &manifest)?;
-        if let (Some(sidecar), Some(fingerprint)) = (&self.sidecar, &self.fingerprint) {
+        if let Some(sidecar) = &self.sidecar {
+            let files = self.files.lock().expect("no writer panics holding the lock");
             fs_err::write(
-                sidecar.join(crate::cache::RECORD),
-                crate::cache::record(fingerprint, manifest.as_bytes()),
+                sidecar.join(crate::cache::FILES),
+                crate::cache::files_record(manifest.as_bytes(), &files),
             )?;
+            if let Some(fingerprint) = &self.fingerprint {
+                fs_err::write(
+                    sidecar.join(crate::cache::RECORD),
+                    crate::cache::record(fingerprint, manifest.as_bytes()),
+                )?;
+            }
         }
         ensure_replaceable(&self.out, MANIFEST)?;
         let sidecar_target = sidecar_path(&self.out);
@@ -183,6 +284,16 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// What [`Staging::link_previous`] did.
+enum Linked {
+    /// Linked (or copied) the previous file, recorded so.
+    Yes(Written),
+    /// Found no matching record.
+    No,
+    /// Found a matching record, but the file was changed since.
+    Changed,
 }
 
 /// Renames `staging` to `target`, moving an existing `target` aside first and removing it

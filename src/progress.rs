@@ -4,7 +4,7 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 /// How phases are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,12 +32,28 @@ impl Progress {
     pub fn start(self, phase: &'static str) -> Phase {
         let bar = (self == Progress::Terminal).then(|| {
             let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template");
-            let bar = ProgressBar::new_spinner().with_style(style).with_message(phase);
+            // Phases may run side by side (index beside render): one spinner each.
+            let bar = spinners().add(ProgressBar::new_spinner().with_style(style).with_message(phase));
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
         Phase { progress: self, name: phase, bar }
     }
+}
+
+fn spinners() -> &'static MultiProgress {
+    static SPINNERS: std::sync::OnceLock<MultiProgress> = std::sync::OnceLock::new();
+    SPINNERS.get_or_init(MultiProgress::new)
+}
+
+/// Runs `f` as `phase`, shown while it runs; returns its value and how long it took.
+pub fn timed<T>(progress: Progress, phase: &'static str, f: impl FnOnce() -> T) -> (T, Duration) {
+    let shown = progress.start(phase);
+    let start = std::time::Instant::now();
+    let value = f();
+    let elapsed = start.elapsed();
+    shown.finish(elapsed);
+    (value, elapsed)
 }
 
 /// A phase being shown.

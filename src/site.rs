@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cache;
 use crate::config::Config;
@@ -42,7 +42,7 @@ pub struct BuildOptions {
     pub allow_removals: bool,
     /// How phases are shown while they run.
     pub progress: Progress,
-    /// Build even if nothing changed since the last build.
+    /// Build even if nothing changed since the last build, and reuse nothing of it.
     pub force: bool,
 }
 
@@ -120,6 +120,8 @@ pub struct Report {
     pub pages: usize,
     /// Files whose content is the same as in the previous build.
     pub unchanged: Option<usize>,
+    /// Files linked unchanged from the previous site instead of rendered or written.
+    pub reused: usize,
     /// Redirect pages written for renamed channels.
     pub redirects: usize,
     /// URLs of the previous build dropped under `--allow-removals`.
@@ -213,11 +215,7 @@ impl<'a> Site<'a> {
     }
 
     fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
-        let shown = self.options.progress.start(phase);
-        let start = Instant::now();
-        let value = f(self);
-        let elapsed = start.elapsed();
-        shown.finish(elapsed);
+        let (value, elapsed) = crate::progress::timed(self.options.progress, phase, || f(self));
         self.report.phases.push((phase, elapsed));
         value
     }
@@ -267,6 +265,14 @@ impl<'a> Site<'a> {
         let previous = self.previous_ledger();
         let mut staging = Staging::begin(&self.options.out)?;
         staging.set_fingerprint(fingerprint);
+        if !self.options.force {
+            let out = &self.options.out;
+            match cache::Previous::load(out, &crate::output::sidecar_path(out)) {
+                Ok(Some(previous)) => staging.reuse_from(previous),
+                Ok(None) => {}
+                Err(warning) => self.report.warnings.push(warning),
+            }
+        }
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
@@ -275,31 +281,36 @@ impl<'a> Site<'a> {
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
-        let docs = self.timed("index", |site| {
-            let docs = index::documents::collect(archive, &layout, &incidents, &tz);
-            let meta = IndexMeta {
-                format: index::FORMAT,
-                timezone: site.config.display_timezone.clone(),
-                base_url: site.config.base_url.clone(),
-                docs: docs.len() as u64,
-            };
-            index::write_index(&docs, &index_dir, &meta).map(|()| docs)
-        })?;
-        let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
-        self.timed("export", |_| {
-            let index = index::SearchIndex::open(&index_dir)?;
-            index::export::write(&index, &docs, &channels, &mut staging)
-        })?;
-        let (media, media_warnings) = self.timed("media", |_| snapshots::publish(archive, &mut staging))?;
+        // The search index takes one core (tantivy, one segment in time order) while the pages
+        // render on the others: neither reads what the other writes.
+        let (config, progress) = (self.config, self.options.progress);
+        let (search, pages) = std::thread::scope(|scope| {
+            let search = scope.spawn(|| {
+                let index = Phases::new(progress);
+                index_and_export(archive, &layout, &incidents, config, &index_dir, &staging, index)
+            });
+            let pages =
+                render_pages(archive, &layout, &incidents, config, &theme, &staging, Phases::new(progress));
+            (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
+        });
+        let (search_times, pages) = (search?, pages?);
+        let (stats, media_warnings) = pages.0;
+        self.report.phases.extend(search_times.times);
+        self.report.phases.extend(pages.1.times);
         self.report.warnings.extend(media_warnings);
-        let stats = self.timed("render", |site| {
-            render::render_site(archive, &layout, &incidents, &media, site.config, &theme, &mut staging)
-        })?;
         let ledger =
             ledger::compile(archive, &layout, &incidents, &self.config.display_timezone, previous.as_ref());
         let redirects = ledger::write(&ledger, &mut staging)?;
         self.report.pages = stats.pages + redirects;
         self.keep_urls(&layout, &mut staging)?;
+        let (reused, tampered) = staging.reused();
+        self.report.reused = reused;
+        if tampered > 0 {
+            self.report.warnings.push(format!(
+                "{tampered} file{} of the previous site changed after it was built; written again",
+                if tampered == 1 { "" } else { "s" }
+            ));
+        }
         self.timed("write", |_| staging.commit())?;
         let out = &self.options.out;
         self.report.index_bytes =
@@ -355,6 +366,68 @@ impl<'a> Site<'a> {
             })
             .ok()
     }
+}
+
+/// Phases run on one thread, shown and timed.
+struct Phases {
+    progress: Progress,
+    times: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new(progress: Progress) -> Phases {
+        Phases { progress, times: Vec::new() }
+    }
+
+    fn run<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+        let (value, elapsed) = crate::progress::timed(self.progress, phase, f);
+        self.times.push((phase, elapsed));
+        value
+    }
+}
+
+/// Writes the search index beside the site and exports it into `search/`.
+fn index_and_export(
+    archive: &crate::model::Archive,
+    layout: &Layout,
+    incidents: &[crate::model::Incident],
+    config: &Config,
+    index_dir: &std::path::Path,
+    staging: &Staging,
+    mut phases: Phases,
+) -> Result<Phases, BuildError> {
+    let docs = phases.run("index", || {
+        let docs = index::documents::collect(archive, layout, incidents, &config.time_zone());
+        let meta = IndexMeta {
+            format: index::FORMAT,
+            timezone: config.display_timezone.clone(),
+            base_url: config.base_url.clone(),
+            docs: docs.len() as u64,
+        };
+        index::write_index(&docs, index_dir, &meta).map(|()| docs)
+    })?;
+    let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
+    phases.run("export", || {
+        let index = index::SearchIndex::open(index_dir)?;
+        index::export::write(&index, &docs, &channels, staging)
+    })?;
+    Ok(phases)
+}
+
+/// Publishes the shared files and snapshots, then renders every page.
+fn render_pages(
+    archive: &crate::model::Archive,
+    layout: &Layout,
+    incidents: &[crate::model::Incident],
+    config: &Config,
+    theme: &Theme,
+    staging: &Staging,
+    mut phases: Phases,
+) -> Result<((render::RenderStats, Vec<String>), Phases), BuildError> {
+    let (media, warnings) = phases.run("media", || snapshots::publish(archive, staging))?;
+    let stats = phases
+        .run("render", || render::render_site(archive, layout, incidents, &media, config, theme, staging))?;
+    Ok(((stats, warnings), phases))
 }
 
 /// Total size of the files under `dir`.

@@ -148,7 +148,7 @@ impl Media {
 }
 
 /// Copies every file body of the published archive into the site, once per content.
-pub fn publish(archive: &Archive, out: &mut Staging) -> Result<(Media, Vec<String>), OutputError> {
+pub fn publish(archive: &Archive, out: &Staging) -> Result<(Media, Vec<String>), OutputError> {
     let mut media = Media::default();
     let mut warnings = Vec::new();
     for channel in &archive.channels {
@@ -166,12 +166,7 @@ pub fn publish(archive: &Archive, out: &mut Staging) -> Result<(Media, Vec<Strin
     Ok((media, warnings))
 }
 
-fn store(
-    file: &File,
-    body: &Body,
-    out: &mut Staging,
-    warnings: &mut Vec<String>,
-) -> Result<Stored, OutputError> {
+fn store(file: &File, body: &Body, out: &Staging, warnings: &mut Vec<String>) -> Result<Stored, OutputError> {
     let short = &body.hash[..16];
     let is_image = file.mimetype.as_deref().is_some_and(|m| m.starts_with("image/"))
         || image_size(&body.bytes).is_some();
@@ -214,7 +209,7 @@ fn store(
     store_file(file, body, out)
 }
 
-fn store_file(file: &File, body: &Body, out: &mut Staging) -> Result<Stored, OutputError> {
+fn store_file(file: &File, body: &Body, out: &Staging) -> Result<Stored, OutputError> {
     let path = format!("assets/files/{}/{}", &body.hash[..16], safe_name(&file.name));
     out.write(&path, &body.bytes)?;
     Ok(Stored::File { path })

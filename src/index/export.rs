@@ -216,7 +216,7 @@ pub fn write(
     index: &SearchIndex,
     docs: &[SearchDoc],
     channels: &[String],
-    out: &mut Staging,
+    out: &Staging,
 ) -> Result<ExportStats, ExportError> {
     let searcher = index.reader.searcher();
     let segments = searcher.segment_readers();

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use super::view::{
     AlertView, FileView, IncidentPage, IncidentSummary, IncidentsPage, Link, MessageView, Moment,
@@ -54,13 +55,13 @@ impl Renderer<'_> {
         &self,
         incidents: &[Incident],
         layout: &Layout,
-        out: &mut Staging,
+        out: &Staging,
     ) -> Result<usize, RenderError> {
         let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
-        for incident in incidents {
+        incidents.par_iter().try_for_each(|incident| {
             let view = self.incident_page(incident, layout, by_id[incident.channel]);
-            self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)?;
-        }
+            self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)
+        })?;
         let mut summaries: Vec<IncidentSummary> = incidents
             .iter()
             .map(|i| self.incident_summary(i, layout, by_id[i.channel], INCIDENTS_ROOT))

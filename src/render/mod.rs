@@ -67,7 +67,7 @@ pub fn render_site(
     media: &Media,
     config: &Config,
     theme: &Theme,
-    out: &mut Staging,
+    out: &Staging,
 ) -> Result<RenderStats, RenderError> {
     let css = out.write_asset("style", "css", theme.asset("style.css"))?;
     let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
@@ -141,20 +141,21 @@ impl Renderer<'_> {
         view: &impl Serialize,
         out: &Staging,
     ) -> Result<(), RenderError> {
-        let html = self.theme.render(template, view).map_err(|source| RenderError::Template {
-            page: format!("/{path}"),
-            template,
-            source,
-        })?;
-        out.write(&format!("{path}index.html"), html.as_bytes())?;
-        Ok(())
+        let key = self.theme.page_key(template, view);
+        out.write_page(&format!("{path}index.html"), key, || {
+            self.theme.render(template, view).map_err(|source| RenderError::Template {
+                page: format!("/{path}"),
+                template,
+                source,
+            })
+        })
     }
 
     fn render_home(
         &self,
         channels: Vec<ChannelSummary>,
         incidents: Vec<view::IncidentSummary>,
-        out: &mut Staging,
+        out: &Staging,
     ) -> Result<(), RenderError> {
         let view = HomePage {
             incidents,

@@ -41,6 +41,8 @@ pub enum ThemeError {
 pub struct Theme {
     tera: Tera,
     assets: Vec<(String, Vec<u8>)>,
+    /// Per template, a hash of its source and of every template it may use.
+    shapes: Vec<(String, blake3::Hash)>,
 }
 
 impl Theme {
@@ -65,11 +67,26 @@ impl Theme {
                 }
             }
         }
+        let shapes = shapes(&templates);
         let mut tera = Tera::default();
         // Tera 1's own escaper also escapes `/`, which makes every URL unreadable in the HTML.
         tera.set_escape_fn(crate::markup::escape);
         tera.add_raw_templates(templates).map_err(ThemeError::Template)?;
-        Ok(Theme { tera, assets })
+        Ok(Theme { tera, assets, shapes })
+    }
+
+    /// What a page rendered from `template` with `view` is made of: the binary (code shapes
+    /// HTML too), the template with everything it uses, and the view. Equal keys give equal
+    /// pages, so a page whose key is unchanged need not be rendered again. `None` if the
+    /// binary cannot be read.
+    pub fn page_key(&self, template: &str, view: &impl Serialize) -> Option<String> {
+        let binary = crate::cache::binary_hash()?;
+        let shape = self.shapes.iter().find(|(n, _)| n == template)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(binary.as_bytes());
+        hasher.update(shape.1.as_bytes());
+        serde_json::to_writer(&mut hasher, view).ok()?;
+        Some(hasher.finalize().to_hex()[..32].to_owned())
     }
 
     /// Renders a template with a view struct as its context.
@@ -99,5 +116,75 @@ impl Theme {
             written.push(path.display().to_string());
         }
         Ok(written)
+    }
+}
+
+/// Each template's shape: a hash of its source and, transitively, of every template whose
+/// name appears in it (what it extends, includes or imports). Any mention counts, so a
+/// dependency is never missed; at worst a page renders again needlessly.
+fn shapes(templates: &[(String, String)]) -> Vec<(String, blake3::Hash)> {
+    let uses = |source: &str| -> Vec<usize> {
+        templates
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| source.contains(n.as_str()))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    templates
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let mut seen = vec![i];
+            let mut next = 0;
+            while let Some(&at) = seen.get(next) {
+                for used in uses(&templates[at].1) {
+                    if !seen.contains(&used) {
+                        seen.push(used);
+                    }
+                }
+                next += 1;
+            }
+            seen.sort_unstable();
+            let mut hasher = blake3::Hasher::new();
+            for at in seen {
+                let (name, source) = &templates[at];
+                hasher.update(name.as_bytes());
+                hasher.update(b"\0");
+                hasher.update(source.as_bytes());
+                hasher.update(b"\0");
+            }
+            (name.clone(), hasher.finalize())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_shapes_the_pages_of_every_template_that_uses_it() {
+        let templates = |base: &str, day: &str| {
+            vec![
+                ("base.html".to_owned(), base.to_owned()),
+                ("macros.html".to_owned(), "m".to_owned()),
+                ("day.html".to_owned(), format!("{{% extends \"base.html\" %}}{day}")),
+                (
+                    "index.html".to_owned(),
+                    "{% extends \"base.html\" %}{% import \"macros.html\" as m %}".to_owned(),
+                ),
+            ]
+        };
+        let shape =
+            |t: &[(String, String)], name: &str| shapes(t).into_iter().find(|(n, _)| n == name).unwrap().1;
+        let before = templates("b", "d");
+        let day_changed = templates("b", "d2");
+        let base_changed = templates("b2", "d");
+        assert_ne!(shape(&before, "day.html"), shape(&day_changed, "day.html"));
+        assert_eq!(shape(&before, "index.html"), shape(&day_changed, "index.html"));
+        assert_ne!(shape(&before, "index.html"), shape(&base_changed, "index.html"));
+        assert_ne!(shape(&before, "day.html"), shape(&base_changed, "day.html"));
+        assert_eq!(shape(&before, "macros.html"), shape(&base_changed, "macros.html"));
     }
 }

@@ -192,9 +192,18 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     let day = serde_json::json!([{"type": "message", "user": "U1", "text": "the next day", "ts": "1583236800.000100"}]);
     fs_err::write(export.join("eng/2020-03-03.json"), day.to_string()).unwrap();
     let before = manifest_urls(&site.out);
+    let (old_files, old_times) = (site.files(), mtimes(&site.out));
     site.rebuild(std::slice::from_ref(&export), &[]);
     let clean = Site::build(std::slice::from_ref(&export), &[]);
     assert_eq!(site.files(), clean.files(), "the rebuilt site is the clean build, byte for byte");
+    // A file whose content did not change was not written again: it keeps its mtime.
+    let new_files = site.files();
+    for (path, time) in mtimes(&site.out) {
+        let rel = path.strip_prefix(&site.out).unwrap().to_str().unwrap().replace('\\', "/");
+        let was = old_times.iter().find(|(p, _)| *p == path).map(|(_, t)| *t);
+        let same = old_files.get(&rel) == new_files.get(&rel);
+        assert_eq!(was == Some(time), same && rel != "manifest.json", "{rel}");
+    }
     // The pages that changed: the new day, the day before it (its "next" link), and the
     // channel and home pages (their counts); besides them, only search files.
     let after = manifest_urls(&site.out);
@@ -225,13 +234,71 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
         day.replace("{% block main %}", "{% block main %}<!-- v2 -->"),
     )
     .unwrap();
+    let times = mtimes(&out);
     let (ok, stderr) = build(&export, &out, &["--config", config]);
     assert!(ok, "{stderr}");
     let after = manifest_urls(&out);
+    // Only day pages were rendered: everything else was linked from the previous site.
+    let unchanged =
+        regex::Regex::new(r"unchanged since the previous build: (\d+) files \((\d+) linked").unwrap();
+    let counts = unchanged.captures(&stderr).unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(counts[1], counts[2], "{stderr}");
+    let kept = mtimes(&out).iter().filter(|entry| times.contains(entry)).count();
+    assert_eq!(kept.to_string(), counts[2], "every linked file keeps its mtime");
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     let changed: Vec<&String> = after.iter().filter(|(u, h)| before[*u] != **h).map(|(u, _)| u).collect();
     let days: Vec<&String> =
         after.keys().filter(|u| u.matches('/').count() == 6 && u.starts_with("/c/")).collect();
     assert!(!days.is_empty());
     assert_eq!(changed, days, "only the day pages changed");
+}
+
+#[test]
+fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (export, out) = built(tmp.path());
+    let record = tmp.path().join("public.index/files.json");
+    let clean = tree(&out);
+    let edit = |name: &str| {
+        let day = export.join("eng/2020-03-01.json");
+        let text = fs_err::read_to_string(&day).unwrap().replacen(
+            "\"text\": \"",
+            &format!("\"text\": \"{name} "),
+            1,
+        );
+        fs_err::write(&day, text).unwrap();
+    };
+    // Each case changes an input, so that a build happens, and compares with a clean build.
+    let expect_clean = |stderr: &str| {
+        let fresh = tmp.path().join(format!("fresh-{}", stderr.len()));
+        assert!(build(&export, &fresh, &[]).0);
+        assert_eq!(tree(&out), tree(&fresh), "{stderr}");
+    };
+
+    fs_err::write(&record, "{\"format\": 1, \"files\": {").unwrap();
+    edit("one");
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("files.json: EOF while parsing"), "{stderr}");
+    assert!(stderr.contains("ignoring it and rendering every page"), "{stderr}");
+    assert!(stderr.contains("(0 linked"), "{stderr}");
+    expect_clean(&stderr);
+
+    // A record from another build of the site (here: the site's manifest was replaced).
+    let text = fs_err::read_to_string(out.join("manifest.json")).unwrap();
+    fs_err::write(out.join("manifest.json"), text.replace("\"format\": 2", "\"format\":  2")).unwrap();
+    edit("two");
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("it was written for another build of the site"), "{stderr}");
+    expect_clean(&stderr);
+
+    // A published page changed behind scrollback's back is rendered again, not linked.
+    let page = out.join("c/general/2020/03/02/index.html");
+    let original = fs_err::read_to_string(&page).unwrap();
+    fs_err::write(&page, original.replace("<main", "<main data-edited")).unwrap();
+    edit("three");
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(ok && stderr.contains("1 file of the previous site changed after it was built"), "{stderr}");
+    assert_eq!(fs_err::read_to_string(&page).unwrap(), original);
+    expect_clean(&stderr);
+    assert_ne!(tree(&out), clean, "the edits were published");
 }
