@@ -16,12 +16,14 @@
 //!   [`POSTING_FILE_BYTES`]).
 //! - **Documents** (`d-<hash>/<n>.bin`): per message its permalink, channel, author, time,
 //!   flags, fieldnorm and text (for snippets, phrase checks and exact scoring of candidates),
-//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*32 ..`.
+//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*32 ..`. Files are grouped
+//!   [`FILES_PER_DIR`] to a directory, each named by its own content, so appending messages
+//!   (new ords come last) renames only the last directory's files, not every file.
 //! - **Manifest** (`search/manifest.json`): format version, BM25 statistics, the fieldnorm
 //!   table, shard boundaries and directory names. The only file not content-addressed.
 //!
 //! All `.bin` files are gzip streams (the client inflates them with `DecompressionStream`).
-//! Directory names carry a hash of everything in them, so a changed index gets new URLs and
+//! Directory names carry a hash of everything in them, so changed files get new URLs and
 //! caches never mix two builds. Binary layouts are specified on [`write_dict_entry`] and
 //! [`write_block`]; [`decode`] reads them back.
 
@@ -46,7 +48,7 @@ use super::{IndexError, SearchDoc, SearchIndex};
 use crate::output::{OutputError, Staging};
 
 /// Format version written to the manifest; the client refuses others.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Postings in a term's first (inline) block.
 pub const FIRST_BLOCK: usize = 32;
 /// The largest block.
@@ -57,6 +59,8 @@ pub const DICT_SHARD_BYTES: usize = 12 * 1024;
 pub const POSTING_FILE_BYTES: usize = 16 * 1024;
 /// Messages per document file.
 pub const DOCS_PER_CHUNK: usize = 32;
+/// Document files per directory (4096 messages).
+pub const FILES_PER_DIR: usize = 128;
 /// Magic bytes at the start of a dictionary shard.
 pub const DICT_MAGIC: &[u8; 4] = b"SBT1";
 /// Magic bytes at the start of a posting file.
@@ -121,12 +125,21 @@ pub struct Files {
 /// Document files.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct DocFiles {
-    /// Directory, relative to `search/`, ending in `/`.
-    pub dir: String,
+    /// The hash naming each directory: file `n` is `d-<dirs[n / per_dir]>/<n>.bin`.
+    pub dirs: Vec<String>,
+    /// Files per directory.
+    pub per_dir: usize,
     /// Number of files.
     pub count: usize,
     /// Documents per file: ord `o` is in file `o / per_file`.
     pub per_file: usize,
+}
+
+impl DocFiles {
+    /// The path of file `n`, relative to `search/`.
+    pub fn file(&self, n: usize) -> String {
+        format!("d-{}/{n}.bin", self.dirs[n / self.per_dir])
+    }
 }
 
 /// One document record, as JSON in a document file.
@@ -257,13 +270,19 @@ pub fn write(
             serde_json::to_vec(&records).expect("records serialise")
         })
         .collect();
-    let docs_dir = hashed_dir("d", &doc_files);
-    for (dir, contents) in
-        [(&terms_dir, &shard_files), (&postings_dir, &posting_files), (&docs_dir, &doc_files)]
-    {
+    for (dir, contents) in [(&terms_dir, &shard_files), (&postings_dir, &posting_files)] {
         for (n, bytes) in contents.iter().enumerate() {
             files.push((format!("search/{dir}{n}.bin"), gzip(bytes)));
         }
+    }
+    let documents = DocFiles {
+        dirs: doc_files.chunks(FILES_PER_DIR).map(content_hash).collect(),
+        per_dir: FILES_PER_DIR,
+        count: doc_files.len(),
+        per_file: DOCS_PER_CHUNK,
+    };
+    for (n, bytes) in doc_files.iter().enumerate() {
+        files.push((format!("search/{}", documents.file(n)), gzip(bytes)));
     }
     let manifest = Manifest {
         format: FORMAT,
@@ -279,7 +298,7 @@ pub fn write(
         },
         terms: Shards { dir: terms_dir, first },
         postings: Files { dir: postings_dir, count: posting_files.len() },
-        documents: DocFiles { dir: docs_dir, count: doc_files.len(), per_file: DOCS_PER_CHUNK },
+        documents,
         channels: channels.to_vec(),
     };
     let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
@@ -519,12 +538,17 @@ fn dict_shards(entries: &[Entry]) -> (Vec<Vec<u8>>, Vec<String>) {
 
 /// `<kind>-<10 hex of blake3 over all files>/`.
 fn hashed_dir(kind: &str, files: &[Vec<u8>]) -> String {
+    format!("{kind}-{}/", content_hash(files))
+}
+
+/// 10 hex digits of a hash over `files`.
+fn content_hash(files: &[Vec<u8>]) -> String {
     let mut hasher = blake3::Hasher::new();
     for file in files {
         hasher.update(&(file.len() as u64).to_le_bytes());
         hasher.update(file);
     }
-    format!("{kind}-{}/", &hasher.finalize().to_hex()[..10])
+    hasher.finalize().to_hex()[..10].to_owned()
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

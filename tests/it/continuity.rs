@@ -302,3 +302,51 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     expect_clean(&stderr);
     assert_ne!(tree(&out), clean, "the edits were published");
 }
+
+/// A Slack export of one channel with `days` days of `per_day` messages each.
+fn long_export(dir: &Path, days: u32, per_day: u32) -> PathBuf {
+    let export = dir.join("long");
+    fs_err::create_dir_all(export.join("ops")).unwrap();
+    fs_err::write(export.join("users.json"), r#"[{"id": "U1", "name": "ana"}]"#).unwrap();
+    let channels = r#"[{"id": "C1", "name": "ops", "created": 1583020800, "members": ["U1"]}]"#;
+    fs_err::write(export.join("channels.json"), channels).unwrap();
+    for day in 0..days {
+        let start = 1_583_020_800 + u64::from(day) * 86_400;
+        let messages: Vec<serde_json::Value> = (0..per_day)
+            .map(|i| {
+                let text = format!("deploy {day}-{i} of metrics-web-{} done", i % 7);
+                serde_json::json!({"type": "message", "user": "U1", "text": text, "ts": format!("{}.000100", start + u64::from(i) * 60)})
+            })
+            .collect();
+        let date = jiff::Timestamp::from_second(i64::try_from(start).unwrap()).unwrap().strftime("%Y-%m-%d");
+        fs_err::write(export.join(format!("ops/{date}.json")), serde_json::to_string(&messages).unwrap())
+            .unwrap();
+    }
+    export
+}
+
+#[test]
+fn appending_messages_renames_only_the_last_search_document_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 9,000 messages: three directories of document files (4,096 messages each).
+    let export = long_export(tmp.path(), 10, 900);
+    let out = tmp.path().join("public");
+    assert!(build(&export, &out, &[]).0);
+    let before = manifest_urls(&out);
+    let day = long_export(&tmp.path().join("plus"), 11, 900).join("ops/2020-03-11.json");
+    fs_err::copy(day, export.join("ops/2020-03-11.json")).unwrap();
+    assert!(build(&export, &out, &[]).0);
+    let after = manifest_urls(&out);
+    let documents = |urls: &serde_json::Map<String, serde_json::Value>| -> Vec<String> {
+        urls.keys().filter(|u| u.starts_with("/search/d-")).cloned().collect()
+    };
+    let (old, new) = (documents(&before), documents(&after));
+    assert_eq!((old.len(), new.len()), (282, 310), "9,000 and 9,900 messages, 32 to a file");
+    // Files 0–255 (the first two directories) keep their URLs; the third directory changes.
+    let kept: Vec<&String> = new.iter().filter(|u| old.contains(u)).collect();
+    assert_eq!(kept.len(), 256, "{kept:?}");
+    assert!(
+        kept.iter()
+            .all(|u| u.rsplit('/').next().unwrap().trim_end_matches(".bin").parse::<usize>().unwrap() < 256)
+    );
+}

@@ -87,11 +87,7 @@ fn every_posting_of_every_term_is_exported_best_first() {
     // Filter terms list the documents of their channel.
     let records: Vec<DocRecord> = (0..manifest.documents.count)
         .flat_map(|n| {
-            serde_json::from_slice::<Vec<DocRecord>>(&read(
-                &site,
-                &format!("{}{n}.bin", manifest.documents.dir),
-            ))
-            .unwrap()
+            serde_json::from_slice::<Vec<DocRecord>>(&read(&site, &manifest.documents.file(n))).unwrap()
         })
         .collect();
     assert_eq!(records.len() as u64, manifest.docs);
@@ -114,12 +110,14 @@ fn the_manifest_is_small_and_every_file_is_content_addressed() {
     assert!(manifest_bytes.len() < 4096, "{} bytes", manifest_bytes.len());
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
     let re = regex::Regex::new(r"^[tpd]-[0-9a-f]{10}/$").unwrap();
-    for dir in [&manifest.terms.dir, &manifest.postings.dir, &manifest.documents.dir] {
+    for dir in [&manifest.terms.dir, &manifest.postings.dir] {
         assert!(re.is_match(dir), "{dir}");
     }
+    let doc_file = regex::Regex::new(r"^d-[0-9a-f]{10}/\d+\.bin$").unwrap();
+    assert!(doc_file.is_match(&manifest.documents.file(0)), "{}", manifest.documents.file(0));
     // A different archive gives different directory names, never the same URL for new bytes.
     let other = Site::build(&[repo().join("tests/cases/slack/everything")], &[]);
     let other_manifest: Manifest =
         serde_json::from_slice(&fs_err::read(other.out.join("search/manifest.json")).unwrap()).unwrap();
-    assert_ne!(manifest.documents.dir, other_manifest.documents.dir);
+    assert_ne!(manifest.documents.dirs, other_manifest.documents.dirs);
 }

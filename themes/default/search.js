@@ -331,7 +331,7 @@
     if (!this.ready) {
       this.ready = this.fetchBytes("manifest.json").then(function (bytes) {
         var m = JSON.parse(decoder.decode(bytes));
-        if (m.format !== 1) throw new Error("unsupported search format " + m.format);
+        if (m.format !== 2) throw new Error("unsupported search format " + m.format);
         self.manifest = m;
         self.bm25 = new Bm25(m.docs, m.tokens, m.fieldnorms);
       });
@@ -421,7 +421,8 @@
     var docs = this.manifest.documents;
     var n = Math.floor(ord / docs.per_file);
     if (!this.chunks.has(n)) {
-      this.chunks.set(n, this.fetchBytes(docs.dir + n + ".bin").then(function (b) { return JSON.parse(decoder.decode(b)); }));
+      var dir = "d-" + docs.dirs[Math.floor(n / docs.per_dir)] + "/";
+      this.chunks.set(n, this.fetchBytes(dir + n + ".bin").then(function (b) { return JSON.parse(decoder.decode(b)); }));
     }
     var chunk = await this.chunks.get(n);
     return chunk[ord - n * docs.per_file];
