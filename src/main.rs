@@ -317,6 +317,9 @@ fn print_summary(report: &Report) {
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
+    if let Some(scrollback::index::update::Written::Appended { kept, added }) = report.index_written {
+        eprintln!("  index: {kept} messages kept from the previous build's index, {added} indexed");
+    }
     if report.redirects > 0 {
         eprintln!("  redirects for renamed channels: {}", report.redirects);
     }

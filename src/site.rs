@@ -122,6 +122,8 @@ pub struct Report {
     pub unchanged: Option<usize>,
     /// Files linked unchanged from the previous site instead of rendered or written.
     pub reused: usize,
+    /// How the search index was written (`None` for `check`).
+    pub index_written: Option<index::update::Written>,
     /// Redirect pages written for renamed channels.
     pub redirects: usize,
     /// URLs of the previous build dropped under `--allow-removals`.
@@ -283,18 +285,27 @@ impl<'a> Site<'a> {
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         // The search index takes one core (tantivy, one segment in time order) while the pages
         // render on the others: neither reads what the other writes.
+        let docs = self.timed("documents", |site| {
+            index::documents::collect(archive, &layout, &incidents, &site.config.time_zone())
+        });
         let (config, progress) = (self.config, self.options.progress);
+        let previous_index = (!self.options.force)
+            .then(|| crate::output::sidecar_path(&self.options.out))
+            .filter(|p| p.is_dir());
         let (search, pages) = std::thread::scope(|scope| {
             let search = scope.spawn(|| {
                 let index = Phases::new(progress);
-                index_and_export(archive, &layout, &incidents, config, &index_dir, &staging, index)
+                let dirs = (previous_index.as_deref(), index_dir.as_path());
+                index_and_export(docs, &layout, config, dirs, &staging, index)
             });
             let pages =
                 render_pages(archive, &layout, &incidents, config, &theme, &staging, Phases::new(progress));
             (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
         });
-        let (search_times, pages) = (search?, pages?);
+        let ((search_times, written, warning), pages) = (search?, pages?);
         let (stats, media_warnings) = pages.0;
+        self.report.index_written = Some(written);
+        self.report.warnings.extend(warning);
         self.report.phases.extend(search_times.times);
         self.report.phases.extend(pages.1.times);
         self.report.warnings.extend(media_warnings);
@@ -386,32 +397,32 @@ impl Phases {
     }
 }
 
-/// Writes the search index beside the site and exports it into `search/`.
+/// Writes the search index beside the site (from the previous one where it can, see
+/// [`index::update`]) and exports it into `search/`.
 fn index_and_export(
-    archive: &crate::model::Archive,
+    docs: Vec<index::SearchDoc>,
     layout: &Layout,
-    incidents: &[crate::model::Incident],
     config: &Config,
-    index_dir: &std::path::Path,
+    (previous, index_dir): (Option<&std::path::Path>, &std::path::Path),
     staging: &Staging,
     mut phases: Phases,
-) -> Result<Phases, BuildError> {
-    let docs = phases.run("index", || {
-        let docs = index::documents::collect(archive, layout, incidents, &config.time_zone());
+) -> Result<(Phases, index::update::Written, Option<String>), BuildError> {
+    let (docs, written, warning) = phases.run("index", || {
         let meta = IndexMeta {
             format: index::FORMAT,
             timezone: config.display_timezone.clone(),
             base_url: config.base_url.clone(),
             docs: docs.len() as u64,
         };
-        index::write_index(&docs, index_dir, &meta).map(|()| docs)
+        index::update::write(&docs, index_dir, &meta, previous)
+            .map(|(written, warning)| (docs, written, warning))
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     phases.run("export", || {
         let index = index::SearchIndex::open(index_dir)?;
         index::export::write(&index, &docs, &channels, staging)
     })?;
-    Ok(phases)
+    Ok((phases, written, warning))
 }
 
 /// Publishes the shared files and snapshots, then renders every page.

@@ -6,6 +6,7 @@
 //! text, the text of its cards (bot alerts, unfurls), and its file names.
 
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
@@ -51,8 +52,9 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
             in_incident.entry((incident.channel, message.as_str())).or_insert(&incident.id);
         }
     }
-    let mut docs = Vec::new();
-    for (index, channel) in layout.channels.iter().enumerate() {
+    // Channels are independent: collect them on every core.
+    let per_channel = layout.channels.par_iter().enumerate().map(|(index, channel)| {
+        let mut docs = Vec::new();
         let ctx = Context {
             users: &archive.users,
             channels: &layout.links,
@@ -88,7 +90,9 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
                     .unwrap_or_default(),
             });
         }
-    }
+        docs
+    });
+    let mut docs: Vec<SearchDoc> = per_channel.flatten().collect();
     docs.sort_by(|a, b| (a.time, &a.channel, &a.id).cmp(&(b.time, &b.channel, &b.id)));
     for (ord, doc) in docs.iter_mut().enumerate() {
         doc.ord = ord as u64;

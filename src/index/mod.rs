@@ -16,6 +16,7 @@ pub mod export;
 pub mod query;
 pub mod snippet;
 pub mod tokenize;
+pub mod update;
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
@@ -138,9 +139,24 @@ pub fn index_dir_for(site: &Path) -> PathBuf {
 
 /// Writes `docs` (in `ord` order) as a one-segment index in `dir`.
 pub fn write_index(docs: &[SearchDoc], dir: &Path, meta: &IndexMeta) -> Result<(), IndexError> {
-    let (schema, f) = schema();
+    create_index(docs, dir)?;
+    fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
+    Ok(())
+}
+
+/// Writes `docs` as a one-segment tantivy index in the empty directory `dir`.
+fn create_index(docs: &[SearchDoc], dir: &Path) -> Result<(), IndexError> {
+    let (schema, _) = schema();
     let index = Index::create_in_dir(dir, schema)?;
+    add_documents(&index, docs)
+}
+
+/// Adds `docs` (in `ord` order, after any already in `index`) and merges everything into one
+/// segment in `ord` order.
+fn add_documents(index: &Index, docs: &[SearchDoc]) -> Result<(), IndexError> {
+    let (_, f) = schema();
     index.tokenizers().register(TOKENIZER, OpsTokenizer::default());
+    // One thread writes segments in document order; the budget bounds its memory.
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 100_000_000)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     for d in docs {
@@ -168,9 +184,8 @@ pub fn write_index(docs: &[SearchDoc], dir: &Path, meta: &IndexMeta) -> Result<(
         writer.add_document(document)?;
     }
     writer.commit()?;
-    merge_in_ord_order(&index, &mut writer)?;
+    merge_in_ord_order(index, &mut writer)?;
     writer.wait_merging_threads()?;
-    fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
     Ok(())
 }
 

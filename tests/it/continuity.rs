@@ -194,6 +194,10 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     let before = manifest_urls(&site.out);
     let (old_files, old_times) = (site.files(), mtimes(&site.out));
     site.rebuild(std::slice::from_ref(&export), &[]);
+    let reused =
+        regex::Regex::new(r"index: [1-9]\d* messages kept from the previous build's index, \d+ indexed")
+            .unwrap();
+    assert!(reused.is_match(&site.stderr), "the index was updated, not rewritten: {}", site.stderr);
     let clean = Site::build(std::slice::from_ref(&export), &[]);
     assert_eq!(site.files(), clean.files(), "the rebuilt site is the clean build, byte for byte");
     // A file whose content did not change was not written again: it keeps its mtime.
@@ -290,6 +294,21 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(ok && stderr.contains("it was written for another build of the site"), "{stderr}");
     expect_clean(&stderr);
+
+    // A damaged record of the search index's base: the index is written from scratch.
+    fs_err::write(tmp.path().join("public.index/base/documents.bin"), "SBDOCS01").unwrap();
+    edit("four");
+    let (ok, stderr) = build(&export, &out, &[]);
+    assert!(
+        ok && stderr.contains("documents.bin is damaged; writing the search index from scratch"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("kept from the previous build's index"), "{stderr}");
+    expect_clean(&stderr);
+    let search = |out: &Path| {
+        scrollback(tmp.path()).args(["search", "--json", "four", "--site"]).arg(out).output().unwrap().stdout
+    };
+    assert_eq!(search(&out), search(&tmp.path().join(format!("fresh-{}", stderr.len()))));
 
     // A published page changed behind scrollback's back is rendered again, not linked.
     let page = out.join("c/general/2020/03/02/index.html");

@@ -1,0 +1,225 @@
+//! Updating the previous build's index instead of writing it again.
+//!
+//! A nightly export only grows, and new messages come last in time order, so their `ord`s
+//! follow every earlier document's. Only the newest documents may still change from one
+//! export to the next (an incident still gathering alerts, a thread still growing), so the
+//! index directory keeps, in `base/`, a one-segment index of every document older than the
+//! last [`TAIL_SECONDS`], with a hash of each (see [`RECORD`]).
+//!
+//! The next build links that base in when its documents are still the first documents, in
+//! the same order and with the same content, under the same binary and settings; it adds
+//! the rest as a second segment and merges the two in `ord` order. No document is ever
+//! deleted (tantivy would then only estimate the token count), so the result has exactly
+//! the documents, ids and statistics of a fresh index, and the export is byte-identical.
+//! The base moves forward once the documents after it pass a sixteenth of the archive.
+//! Anything else (an edited, deleted or inserted older message, another binary, a damaged
+//! record or index) writes the base from scratch, with a warning when something found
+//! could not be trusted.
+//!
+//! The record (`base/documents.bin`): `SBDOCS01`, a 32-byte hash of the binary and the
+//! index settings, a little-endian `u64` count, then a 16-byte hash per document in `ord`
+//! order.
+
+use std::path::Path;
+
+use tantivy::Index;
+
+use super::{IndexError, IndexMeta, META_FILE, SearchDoc};
+
+/// The base index's directory inside the index directory.
+pub const BASE: &str = "base";
+/// The base's record of its documents.
+pub const RECORD: &str = "documents.bin";
+/// Documents this recent stay out of the base: they may still change.
+pub const TAIL_SECONDS: i64 = 2 * 86_400;
+const MAGIC: &[u8; 8] = b"SBDOCS01";
+const HASH: usize = 16;
+
+/// How the index was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// From scratch.
+    Fresh,
+    /// From the previous build's base, with the documents after it indexed.
+    Appended {
+        /// Documents kept from the previous base.
+        kept: usize,
+        /// Documents indexed after them.
+        added: usize,
+    },
+}
+
+/// Writes the index of `docs` (in `ord` order) into the empty directory `dir`, from the
+/// index directory of the previous build, `previous`, where it can. Returns how, and a
+/// warning if the previous base was there but could not be used.
+pub fn write(
+    docs: &[SearchDoc],
+    dir: &Path,
+    meta: &IndexMeta,
+    previous: Option<&Path>,
+) -> Result<(Written, Option<String>), IndexError> {
+    let settings = settings(meta);
+    let hashes: Vec<[u8; HASH]> = docs.iter().map(doc_hash).collect();
+    let base = dir.join(BASE);
+    fs_err::create_dir_all(&base)?;
+    let mut warning = None;
+    let kept = match previous.map(|p| p.join(BASE)).filter(|p| p.join(RECORD).is_file()) {
+        None => None,
+        Some(previous) => reuse_base(&hashes, &previous, &base, &settings).unwrap_or_else(|e| {
+            warning = Some(format!("{}: {e}; writing the search index from scratch", previous.display()));
+            None
+        }),
+    };
+    let cut = cutoff(docs);
+    let base_len = match kept {
+        Some(kept) if cut.saturating_sub(kept) <= docs.len() / 16 => kept,
+        Some(kept) => {
+            super::add_documents(&Index::open_in_dir(&base)?, &docs[kept..cut])?;
+            cut
+        }
+        None => {
+            clear(&base)?;
+            super::create_index(&docs[..cut], &base)?;
+            cut
+        }
+    };
+    write_record(&base, &settings, &hashes[..base_len])?;
+    link_index_files(&base, dir)?;
+    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..])?;
+    fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
+    let written = match kept {
+        Some(kept) => Written::Appended { kept, added: docs.len() - kept },
+        None => Written::Fresh,
+    };
+    Ok((written, warning))
+}
+
+/// The first document of the tail: the first whose time is within [`TAIL_SECONDS`] of the
+/// newest.
+fn cutoff(docs: &[SearchDoc]) -> usize {
+    let Some(newest) = docs.iter().map(|d| d.time).max() else { return 0 };
+    docs.iter().position(|d| d.time > newest - TAIL_SECONDS).unwrap_or(docs.len())
+}
+
+/// Links the previous base into `base` if its documents are the first of `hashes`: returns
+/// how many; `Ok(None)` if they are not (then a new base is simply written).
+fn reuse_base(
+    hashes: &[[u8; HASH]],
+    previous: &Path,
+    base: &Path,
+    settings: &blake3::Hash,
+) -> Result<Option<usize>, String> {
+    let record = fs_err::read(previous.join(RECORD)).map_err(|e| e.to_string())?;
+    let Some((recorded_settings, recorded)) = parse(&record) else {
+        return Err(format!("{RECORD} is damaged"));
+    };
+    if recorded_settings != settings.as_bytes() || recorded.len() > hashes.len() {
+        return Ok(None);
+    }
+    if recorded.iter().zip(hashes).any(|(a, b)| a != b) {
+        return Ok(None);
+    }
+    link_index_files(previous, base).map_err(|e| e.to_string())?;
+    let index = Index::open_in_dir(base).map_err(|e| e.to_string())?;
+    let found = index.reader().map_err(|e| e.to_string())?.searcher().num_docs();
+    if found != recorded.len() as u64 {
+        return Err(format!("the index holds {found} documents, its record {}", recorded.len()));
+    }
+    Ok(Some(recorded.len()))
+}
+
+/// Hard-links (or copies) tantivy's files: they are never changed once written (tantivy
+/// replaces its metadata files by renaming new ones over them).
+fn link_index_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs_err::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if is_index_file(&name) && !name.ends_with(".lock") {
+            let target = to.join(&*name);
+            if std::fs::hard_link(entry.path(), &target).is_err() {
+                fs_err::copy(entry.path(), &target)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// tantivy's files: segment files (named by a 32-hex-digit id), its metadata and locks.
+fn is_index_file(name: &str) -> bool {
+    let segment = name
+        .split_once('.')
+        .is_some_and(|(id, _)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    segment || matches!(name, "meta.json" | ".managed.json" | ".tantivy-meta.lock" | ".tantivy-writer.lock")
+}
+
+/// Removes tantivy's files from `dir`.
+fn clear(dir: &Path) -> std::io::Result<()> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        if is_index_file(&entry.file_name().to_string_lossy()) {
+            fs_err::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn write_record(dir: &Path, settings: &blake3::Hash, hashes: &[[u8; HASH]]) -> std::io::Result<()> {
+    let mut record = Vec::with_capacity(48 + hashes.len() * HASH);
+    record.extend_from_slice(MAGIC);
+    record.extend_from_slice(settings.as_bytes());
+    record.extend_from_slice(&(hashes.len() as u64).to_le_bytes());
+    for hash in hashes {
+        record.extend_from_slice(hash);
+    }
+    fs_err::write(dir.join(RECORD), record)
+}
+
+fn parse(record: &[u8]) -> Option<(&[u8], Vec<[u8; HASH]>)> {
+    let rest = record.strip_prefix(MAGIC)?;
+    let (settings, rest) = rest.split_at_checked(32)?;
+    let (count, rest) = rest.split_at_checked(8)?;
+    let count = usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok()?;
+    if rest.len() != count.checked_mul(HASH)? {
+        return None;
+    }
+    let hashes = rest.chunks_exact(HASH).map(|c| c.try_into().expect("chunks of HASH bytes")).collect();
+    Some((settings, hashes))
+}
+
+/// What else shapes the index: the binary (tokenizer, schema) and the settings in `meta`.
+fn settings(meta: &IndexMeta) -> blake3::Hash {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(crate::cache::binary_hash().map_or(&[0; 32], |h| h.as_bytes()));
+    let meta = IndexMeta { docs: 0, ..meta.clone() };
+    hasher.update(&serde_json::to_vec(&meta).expect("meta serialises"));
+    hasher.finalize()
+}
+
+/// A hash of everything the index and the export take from a document.
+fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(&doc.ord.to_le_bytes());
+    field(&doc.time.to_le_bytes());
+    for text in [&doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
+        field(text.as_bytes());
+    }
+    field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
+    for list in [&doc.from, &doc.is] {
+        field(&(list.len() as u64).to_le_bytes());
+        for item in list {
+            field(item.as_bytes());
+        }
+    }
+    field(&(doc.has.len() as u64).to_le_bytes());
+    for item in &doc.has {
+        field(item.as_bytes());
+    }
+    let mut hash = [0; HASH];
+    hash.copy_from_slice(&hasher.finalize().as_bytes()[..HASH]);
+    hash
+}
