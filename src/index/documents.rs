@@ -12,6 +12,7 @@ use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
 use crate::markup::{self, Context};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::model::{Archive, Incident, Message, Thread};
 
@@ -25,12 +26,13 @@ pub struct SearchDoc {
     pub id: String,
     /// Permalink from the site root (`c/ops/2014/01/17/#m-…`).
     pub url: String,
-    /// Channel slug.
-    pub channel: String,
-    /// Author's display name.
-    pub author: String,
-    /// Normalised names the author can be found by with `from:` (handle, name, name words).
-    pub from: Vec<String>,
+    /// Channel slug (shared by the channel's documents).
+    pub channel: Arc<str>,
+    /// Author's display name (shared by the author's documents).
+    pub author: Arc<str>,
+    /// Normalised names the author can be found by with `from:` (handle, name, name words),
+    /// shared by the author's documents.
+    pub from: Arc<[String]>,
     /// Seconds since the epoch.
     pub time: i64,
     /// The indexed text.
@@ -55,6 +57,8 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
     // Channels are independent: collect them on every core.
     let per_channel = layout.channels.par_iter().enumerate().map(|(index, channel)| {
         let mut docs = Vec::new();
+        let slug: Arc<str> = channel.slug.as_str().into();
+        let mut authors: HashMap<(&str, Option<&str>), Author> = HashMap::new();
         let ctx = Context {
             users: &archive.users,
             channels: &layout.links,
@@ -70,13 +74,17 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
             if text.is_empty() {
                 continue;
             }
+            let (author, from) = authors
+                .entry((message.author.name.as_str(), message.author.user.as_deref()))
+                .or_insert_with(|| (message.author.name.as_str().into(), from_keys(message, archive).into()))
+                .clone();
             docs.push(SearchDoc {
                 ord: 0,
                 id: message.id.clone(),
                 url: channel.permalink(message, tz),
-                channel: channel.slug.clone(),
-                author: message.author.name.clone(),
-                from: from_keys(message, archive),
+                channel: Arc::clone(&slug),
+                author,
+                from,
                 time: message.time.as_second(),
                 text,
                 thread: match &message.thread {
@@ -99,6 +107,9 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
     }
     docs
 }
+
+/// An author's name and `from:` keys, shared by their documents.
+type Author = (Arc<str>, Arc<[String]>);
 
 fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
     let mut keys = vec![normalize(&message.author.name)];

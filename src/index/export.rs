@@ -234,55 +234,66 @@ pub fn write(
     let searcher = index.reader.searcher();
     let segments = searcher.segment_readers();
     let fields = index.fields();
-    let (dict_entries, posting_files, stats) = match segments {
-        [] => (Vec::new(), Vec::new(), Bm25Stats { docs: 0, tokens: 0 }),
+    // Entries go into dictionary shards as they are made, term by term, so the postings of
+    // only one term are held at a time.
+    let mut dict = DictShards::default();
+    let (posting_files, stats) = match segments {
+        [] => (PostingFiles::default().finish(), Bm25Stats { docs: 0, tokens: 0 }),
         [segment] => export_terms(
             segment,
             fields.text,
             &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
+            |entry| dict.push(&entry),
         )?,
         _ => return Err(ExportError::Segments(segments.len())),
     };
-    let mut files = Vec::new();
-    let (shard_files, first) = dict_shards(&dict_entries);
+    let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
+    let mut put = |path: &str, bytes: &[u8]| -> Result<(), ExportError> {
+        export.files += 1;
+        export.bytes += bytes.len();
+        out.write(path, bytes)?;
+        Ok(())
+    };
+    let (shard_files, first) = dict.finish();
     let terms_dir = hashed_dir("t", &shard_files);
-    let postings_dir = hashed_dir("p", &posting_files);
+    for (n, bytes) in shard_files.iter().enumerate() {
+        put(&format!("search/{terms_dir}{n}.bin"), &gzip(bytes))?;
+    }
+    drop(shard_files);
+    let postings_dir = format!("p-{}/", posting_files.hash);
+    for (n, bytes) in posting_files.gzipped.iter().enumerate() {
+        put(&format!("search/{postings_dir}{n}.bin"), bytes)?;
+    }
     let channel_index: BTreeMap<&str, usize> =
         channels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
     let norms = doc_norms(segments.first(), fields.text)?;
-    let doc_files: Vec<Vec<u8>> = docs
-        .chunks(DOCS_PER_CHUNK)
-        .map(|chunk| {
-            let records: Vec<DocRecord> = chunk
-                .iter()
-                .map(|d| DocRecord {
-                    u: d.url.clone(),
-                    c: channel_index.get(d.channel.as_str()).copied().unwrap_or(0),
-                    a: d.author.clone(),
-                    t: d.time,
-                    n: norms.get(d.ord as usize).copied().unwrap_or(0),
-                    x: d.text.clone(),
-                    f: d.from.clone(),
-                    h: d.has.iter().map(|h| (*h).to_owned()).collect(),
-                    i: d.is.clone(),
-                })
-                .collect();
-            serde_json::to_vec(&records).expect("records serialise")
-        })
-        .collect();
-    for (dir, contents) in [(&terms_dir, &shard_files), (&postings_dir, &posting_files)] {
-        for (n, bytes) in contents.iter().enumerate() {
-            files.push((format!("search/{dir}{n}.bin"), gzip(bytes)));
-        }
-    }
-    let documents = DocFiles {
-        dirs: doc_files.chunks(FILES_PER_DIR).map(content_hash).collect(),
-        per_dir: FILES_PER_DIR,
-        count: doc_files.len(),
-        per_file: DOCS_PER_CHUNK,
+    let doc_file = |chunk: &[SearchDoc]| {
+        let records: Vec<DocRecord> = chunk
+            .iter()
+            .map(|d| DocRecord {
+                u: d.url.clone(),
+                c: channel_index.get(&*d.channel).copied().unwrap_or(0),
+                a: d.author.to_string(),
+                t: d.time,
+                n: norms.get(d.ord as usize).copied().unwrap_or(0),
+                x: d.text.clone(),
+                f: d.from.to_vec(),
+                h: d.has.iter().map(|h| (*h).to_owned()).collect(),
+                i: d.is.clone(),
+            })
+            .collect();
+        serde_json::to_vec(&records).expect("records serialise")
     };
-    for (n, bytes) in doc_files.iter().enumerate() {
-        files.push((format!("search/{}", documents.file(n)), gzip(bytes)));
+    // Document files are made and written one directory at a time.
+    let mut documents =
+        DocFiles { dirs: Vec::new(), per_dir: FILES_PER_DIR, count: 0, per_file: DOCS_PER_CHUNK };
+    for dir_docs in docs.chunks(DOCS_PER_CHUNK * FILES_PER_DIR) {
+        let files: Vec<Vec<u8>> = dir_docs.chunks(DOCS_PER_CHUNK).map(doc_file).collect();
+        documents.dirs.push(content_hash(&files));
+        for bytes in &files {
+            put(&format!("search/{}", documents.file(documents.count)), &gzip(bytes))?;
+            documents.count += 1;
+        }
     }
     let manifest = Manifest {
         format: FORMAT,
@@ -297,19 +308,13 @@ pub fn write(
             identifier_terms: super::MAX_IDENTIFIER_TERMS,
         },
         terms: Shards { dir: terms_dir, first },
-        postings: Files { dir: postings_dir, count: posting_files.len() },
+        postings: Files { dir: postings_dir, count: posting_files.gzipped.len() },
         documents,
         channels: channels.to_vec(),
     };
     let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
     manifest_json.push(b'\n');
-    files.push(("search/manifest.json".to_owned(), manifest_json));
-    let mut export = ExportStats { terms: dict_entries.len(), ..ExportStats::default() };
-    for (path, bytes) in files {
-        export.files += 1;
-        export.bytes += bytes.len();
-        out.write(&path, &bytes)?;
-    }
+    put("search/manifest.json", &manifest_json)?;
     Ok(export)
 }
 
@@ -338,37 +343,22 @@ struct Bm25Stats {
     tokens: u64,
 }
 
-/// Every term of the text field and of the filter fields, as dictionary entries (sorted by
-/// bytes), plus the posting files holding blocks after the first.
-/// Dictionary entries, posting files, and the BM25 statistics.
-type Exported = (Vec<Entry>, Vec<Vec<u8>>, Bm25Stats);
-
+/// Every term of the text field and of the filter fields, as dictionary entries given to
+/// `sink` in byte order of the term, plus the posting files holding blocks after the first,
+/// and the BM25 statistics.
 fn export_terms(
     segment: &tantivy::SegmentReader,
     text: Field,
     filters: &[(&str, Field)],
-) -> Result<Exported, ExportError> {
+    mut sink: impl FnMut(Entry),
+) -> Result<(PostingsOut, Bm25Stats), ExportError> {
     let inverted = segment.inverted_index(text)?;
     let stats = Bm25Stats { docs: u64::from(segment.max_doc()), tokens: inverted.total_num_tokens() };
     let average = stats.tokens as f32 / stats.docs.max(1) as f32;
     let norms = segment.get_fieldnorms_reader(text)?;
+    // Filter terms (`channel:ops`) are few next to text terms: gathered first, then merged
+    // into the text terms' order as those stream by.
     let mut raw: Vec<(String, Vec<(Posting, f32)>)> = Vec::new();
-    let mut stream = inverted.terms().stream()?;
-    while stream.advance() {
-        let term = String::from_utf8_lossy(stream.key()).into_owned();
-        let info = stream.value().clone();
-        let weight = Bm25Weight::for_one_term(u64::from(info.doc_freq), stats.docs, average);
-        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
-        let mut list = Vec::with_capacity(info.doc_freq as usize);
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            let norm = norms.fieldnorm_id(doc);
-            let tf = postings.term_freq();
-            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
-            doc = postings.advance();
-        }
-        raw.push((term, list));
-    }
     for (name, field) in filters {
         let inverted = segment.inverted_index(*field)?;
         let mut stream = inverted.terms().stream()?;
@@ -386,9 +376,31 @@ fn export_terms(
         }
     }
     raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut filter_terms = raw.into_iter().peekable();
     let mut files = PostingFiles::default();
-    let entries = raw.into_iter().map(|(term, list)| entry(term, list, &mut files)).collect();
-    Ok((entries, files.finish(), stats))
+    let mut stream = inverted.terms().stream()?;
+    while stream.advance() {
+        let term = String::from_utf8_lossy(stream.key()).into_owned();
+        while let Some((filter, list)) = filter_terms.next_if(|(f, _)| f.as_bytes() < term.as_bytes()) {
+            sink(entry(filter, list, &mut files));
+        }
+        let info = stream.value().clone();
+        let weight = Bm25Weight::for_one_term(u64::from(info.doc_freq), stats.docs, average);
+        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        let mut list = Vec::with_capacity(info.doc_freq as usize);
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            let norm = norms.fieldnorm_id(doc);
+            let tf = postings.term_freq();
+            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
+            doc = postings.advance();
+        }
+        sink(entry(term, list, &mut files));
+    }
+    for (filter, list) in filter_terms {
+        sink(entry(filter, list, &mut files));
+    }
+    Ok((files.finish(), stats))
 }
 
 fn doc_norms(segment: Option<&tantivy::SegmentReader>, text: Field) -> Result<Vec<u8>, ExportError> {
@@ -423,11 +435,21 @@ fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) 
     Entry { term, df, blocks, inline }
 }
 
-/// Posting files being filled in term order.
+/// Posting files being filled in term order; each is kept gzipped once full, and hashed
+/// for the directory name.
 #[derive(Default)]
 struct PostingFiles {
     done: Vec<Vec<u8>>,
     current: Vec<u8>,
+    hasher: blake3::Hasher,
+}
+
+/// The finished posting files.
+struct PostingsOut {
+    /// 10 hex digits naming their directory (as [`content_hash`]).
+    hash: String,
+    /// Each file, gzipped.
+    gzipped: Vec<Vec<u8>>,
 }
 
 impl PostingFiles {
@@ -443,16 +465,22 @@ impl PostingFiles {
             length: (self.current.len() - offset) as u32,
         };
         if self.current.len() >= POSTING_FILE_BYTES {
-            self.done.push(std::mem::take(&mut self.current));
+            self.close();
         }
         at
     }
 
-    fn finish(mut self) -> Vec<Vec<u8>> {
+    fn close(&mut self) {
+        let file = std::mem::take(&mut self.current);
+        hash_file(&mut self.hasher, &file);
+        self.done.push(gzip(&file));
+    }
+
+    fn finish(mut self) -> PostingsOut {
         if !self.current.is_empty() {
-            self.done.push(self.current);
+            self.close();
         }
-        self.done
+        PostingsOut { hash: self.hasher.finalize().to_hex()[..10].to_owned(), gzipped: self.done }
     }
 }
 
@@ -505,35 +533,47 @@ pub fn write_dict_entry(out: &mut Vec<u8>, previous: &str, entry: &Entry) {
 
 /// Cuts the dictionary into shards of about [`DICT_SHARD_BYTES`]; returns the shard bytes
 /// (each: magic, `varint count`, entries) and each shard's first term.
-fn dict_shards(entries: &[Entry]) -> (Vec<Vec<u8>>, Vec<String>) {
-    let mut shards = Vec::new();
-    let mut first = Vec::new();
-    let mut body = Vec::new();
-    let mut count = 0u64;
-    let mut previous = String::new();
-    let finish = |body: &mut Vec<u8>, count: &mut u64, shards: &mut Vec<Vec<u8>>| {
+/// Dictionary shards being filled with entries in term order, cut by bytes.
+#[derive(Default)]
+struct DictShards {
+    shards: Vec<Vec<u8>>,
+    first: Vec<String>,
+    body: Vec<u8>,
+    count: u64,
+    previous: String,
+    terms: usize,
+}
+
+impl DictShards {
+    fn push(&mut self, entry: &Entry) {
+        if self.count == 0 {
+            self.first.push(entry.term.clone());
+            self.previous.clear();
+        }
+        write_dict_entry(&mut self.body, &self.previous, entry);
+        self.previous.clone_from(&entry.term);
+        self.count += 1;
+        self.terms += 1;
+        if self.body.len() >= DICT_SHARD_BYTES {
+            self.cut();
+        }
+    }
+
+    fn cut(&mut self) {
         let mut shard = DICT_MAGIC.to_vec();
-        varint(&mut shard, *count);
-        shard.append(body);
-        shards.push(shard);
-        *count = 0;
-    };
-    for entry in entries {
-        if count == 0 {
-            first.push(entry.term.clone());
-            previous.clear();
-        }
-        write_dict_entry(&mut body, &previous, entry);
-        previous.clone_from(&entry.term);
-        count += 1;
-        if body.len() >= DICT_SHARD_BYTES {
-            finish(&mut body, &mut count, &mut shards);
-        }
+        varint(&mut shard, self.count);
+        shard.append(&mut self.body);
+        self.shards.push(shard);
+        self.count = 0;
     }
-    if count > 0 {
-        finish(&mut body, &mut count, &mut shards);
+
+    /// The shards and the first term of each.
+    fn finish(mut self) -> (Vec<Vec<u8>>, Vec<String>) {
+        if self.count > 0 {
+            self.cut();
+        }
+        (self.shards, self.first)
     }
-    (shards, first)
 }
 
 /// `<kind>-<10 hex of blake3 over all files>/`.
@@ -545,10 +585,14 @@ fn hashed_dir(kind: &str, files: &[Vec<u8>]) -> String {
 fn content_hash(files: &[Vec<u8>]) -> String {
     let mut hasher = blake3::Hasher::new();
     for file in files {
-        hasher.update(&(file.len() as u64).to_le_bytes());
-        hasher.update(file);
+        hash_file(&mut hasher, file);
     }
     hasher.finalize().to_hex()[..10].to_owned()
+}
+
+fn hash_file(hasher: &mut blake3::Hasher, file: &[u8]) {
+    hasher.update(&(file.len() as u64).to_le_bytes());
+    hasher.update(file);
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -704,7 +748,7 @@ mod tests {
         assert_eq!(lens, [32, 64, 4]);
         assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
-        let file = files.finish().remove(0);
+        let file = decode::gunzip(&files.finish().gzipped[0]).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
     }
 
@@ -720,7 +764,11 @@ mod tests {
                 inline: vec![Posting { doc: i as u32 * 300, tf: 2, norm: 7 }],
             })
             .collect();
-        let (shards, first) = dict_shards(&entries);
+        let mut dict = DictShards::default();
+        for entry in &entries {
+            dict.push(entry);
+        }
+        let (shards, first) = dict.finish();
         assert_eq!(first, ["kafka"]);
         assert_eq!(decode::dict_shard(&shards[0]).unwrap(), entries);
     }

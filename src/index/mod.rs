@@ -165,11 +165,11 @@ fn add_documents(index: &Index, docs: &[SearchDoc]) -> Result<(), IndexError> {
             f.ord => d.ord,
             f.id => d.id.as_str(),
             f.url => d.url.as_str(),
-            f.channel => d.channel.as_str(),
-            f.author => d.author.as_str(),
+            f.channel => &*d.channel,
+            f.author => &*d.author,
             f.time => d.time,
         );
-        for key in &d.from {
+        for key in d.from.iter() {
             document.add_text(f.from, key);
         }
         for flag in &d.has {

@@ -205,11 +205,11 @@ fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
     };
     field(&doc.ord.to_le_bytes());
     field(&doc.time.to_le_bytes());
-    for text in [&doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
+    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
         field(text.as_bytes());
     }
     field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
-    for list in [&doc.from, &doc.is] {
+    for list in [&*doc.from, &doc.is] {
         field(&(list.len() as u64).to_le_bytes());
         for item in list {
             field(item.as_bytes());
