@@ -63,6 +63,10 @@ pub enum Kind {
 
 /// Lowercases per code point, decomposes, and drops combining marks.
 pub fn normalize(word: &str) -> String {
+    // Most of ops chat is ASCII, where all of this is just lowercasing.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let lower: String = word.chars().flat_map(char::to_lowercase).collect();
     lower.nfd().filter(|c| !is_combining_mark(*c)).collect()
 }
