@@ -139,21 +139,30 @@ pub fn index_dir_for(site: &Path) -> PathBuf {
 
 /// Writes `docs` (in `ord` order) as a one-segment index in `dir`.
 pub fn write_index(docs: &[SearchDoc], dir: &Path, meta: &IndexMeta) -> Result<(), IndexError> {
-    create_index(docs, dir)?;
+    create_index(docs, dir, Merge::All)?;
     fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
     Ok(())
 }
 
-/// Writes `docs` as a one-segment tantivy index in the empty directory `dir`.
-fn create_index(docs: &[SearchDoc], dir: &Path) -> Result<(), IndexError> {
+/// Writes `docs` as a tantivy index in the empty directory `dir`: one segment if `merge`,
+/// else as many as the writer's budget flushed, each a run of consecutive `ord`s.
+fn create_index(docs: &[SearchDoc], dir: &Path, merge: Merge) -> Result<(), IndexError> {
     let (schema, _) = schema();
     let index = Index::create_in_dir(dir, schema)?;
-    add_documents(&index, docs)
+    add_documents(&index, docs, merge)
 }
 
-/// Adds `docs` (in `ord` order, after any already in `index`) and merges everything into one
-/// segment in `ord` order.
-fn add_documents(index: &Index, docs: &[SearchDoc]) -> Result<(), IndexError> {
+/// Whether to merge segments after adding documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merge {
+    /// Into one segment, in `ord` order.
+    All,
+    /// Only beyond this many segments.
+    Over(usize),
+}
+
+/// Adds `docs` (in `ord` order, after any already in `index`), then merges as `merge` says.
+fn add_documents(index: &Index, docs: &[SearchDoc], merge: Merge) -> Result<(), IndexError> {
     let (_, f) = schema();
     index.tokenizers().register(TOKENIZER, OpsTokenizer::default());
     // One thread writes segments in document order; the budget bounds its memory.
@@ -184,7 +193,13 @@ fn add_documents(index: &Index, docs: &[SearchDoc]) -> Result<(), IndexError> {
         writer.add_document(document)?;
     }
     writer.commit()?;
-    merge_in_ord_order(index, &mut writer)?;
+    let most = match merge {
+        Merge::All => 1,
+        Merge::Over(n) => n,
+    };
+    if index.searchable_segment_ids()?.len() > most {
+        merge_in_ord_order(index, &mut writer)?;
+    }
     writer.wait_merging_threads()?;
     Ok(())
 }

@@ -3,12 +3,12 @@
 //! A nightly export only grows, and new messages come last in time order, so their `ord`s
 //! follow every earlier document's. Only the newest documents may still change from one
 //! export to the next (an incident still gathering alerts, a thread still growing), so the
-//! index directory keeps, in `base/`, a one-segment index of every document older than the
-//! last [`TAIL_SECONDS`], with a hash of each (see [`RECORD`]).
+//! index directory keeps, in `base/`, an index of every document older than the last
+//! [`TAIL_SECONDS`], with a hash of each (see [`RECORD`]).
 //!
 //! The next build links that base in when its documents are still the first documents, in
 //! the same order and with the same content, under the same binary and settings; it adds
-//! the rest as a second segment and merges the two in `ord` order. No document is ever
+//! the rest as another segment and merges them all into one in `ord` order. No document is ever
 //! deleted (tantivy would then only estimate the token count), so the result has exactly
 //! the documents, ids and statistics of a fresh index, and the export is byte-identical.
 //! The base moves forward once the documents after it pass a sixteenth of the archive.
@@ -24,7 +24,7 @@ use std::path::Path;
 
 use tantivy::Index;
 
-use super::{IndexError, IndexMeta, META_FILE, SearchDoc};
+use super::{IndexError, IndexMeta, META_FILE, Merge, SearchDoc};
 
 /// The base index's directory inside the index directory.
 pub const BASE: &str = "base";
@@ -33,6 +33,10 @@ pub const RECORD: &str = "documents.bin";
 /// Documents this recent stay out of the base: they may still change.
 pub const TAIL_SECONDS: i64 = 2 * 86_400;
 const MAGIC: &[u8; 8] = b"SBDOCS01";
+/// The base may be several segments (each a run of consecutive `ord`s), merged only beyond
+/// this many: the index itself is always merged into one, so merging the base too would do
+/// that work twice.
+const BASE_SEGMENTS: Merge = Merge::Over(8);
 const HASH: usize = 16;
 
 /// How the index was written.
@@ -74,18 +78,18 @@ pub fn write(
     let base_len = match kept {
         Some(kept) if cut.saturating_sub(kept) <= docs.len() / 16 => kept,
         Some(kept) => {
-            super::add_documents(&Index::open_in_dir(&base)?, &docs[kept..cut])?;
+            super::add_documents(&Index::open_in_dir(&base)?, &docs[kept..cut], BASE_SEGMENTS)?;
             cut
         }
         None => {
             clear(&base)?;
-            super::create_index(&docs[..cut], &base)?;
+            super::create_index(&docs[..cut], &base, BASE_SEGMENTS)?;
             cut
         }
     };
     write_record(&base, &settings, &hashes[..base_len])?;
     link_index_files(&base, dir)?;
-    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..])?;
+    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..], Merge::All)?;
     fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
     let written = match kept {
         Some(kept) => Written::Appended { kept, added: docs.len() - kept },
