@@ -150,21 +150,22 @@ impl Previous {
         Ok(Some(Previous { root: out.to_path_buf(), files: record.files }))
     }
 
-    /// The previous file at `rel` if it still is what was recorded and `accept`s the record.
-    pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<'_> {
+    /// The previous file at `rel` (its path and record) if it still is what was recorded
+    /// and `accept`s the record.
+    pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<(PathBuf, &Written)> {
         let Some(written) = self.files.get(rel).filter(|w| accept(w)) else { return Reuse::No };
         let path = self.root.join(rel);
         match size_and_mtime(&path) {
-            Ok((len, mtime)) if len == written.len && mtime == written.mtime => Reuse::Yes(path, written),
+            Ok((len, mtime)) if len == written.len && mtime == written.mtime => Reuse::Yes((path, written)),
             _ => Reuse::Changed,
         }
     }
 }
 
 /// Whether a previous file can stand in for a new one.
-pub enum Reuse<'a> {
-    /// Yes: it is at this path, as recorded.
-    Yes(PathBuf, &'a Written),
+pub enum Reuse<T> {
+    /// Yes, and here it is.
+    Yes(T),
     /// No record matches.
     No,
     /// A record matches, but the file was changed or removed since.

@@ -25,6 +25,7 @@ use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{Declared, Incidents as Rules};
@@ -382,20 +383,30 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let mut found: Vec<(usize, Open)> = Vec::new();
     if rules.detect {
-        for (index, channel) in archive.channels.iter().enumerate() {
-            let ctx =
-                Context { users: &archive.users, channels: &layout.links, source: channel.source, root: "" };
-            for open in detect_channel(&channel.messages, &ctx, rules, end_of_archive) {
-                found.push((index, open));
-            }
-        }
+        // Channels are independent: detect on every core.
+        found = archive
+            .channels
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(index, channel)| {
+                let ctx = Context {
+                    users: &archive.users,
+                    channels: &layout.links,
+                    source: channel.source,
+                    root: "",
+                };
+                detect_channel(&channel.messages, &ctx, rules, end_of_archive)
+                    .into_iter()
+                    .map(move |o| (index, o))
+            })
+            .collect();
     }
     for declared in &rules.declare {
         apply_declaration(declared, archive, &mut found);
     }
     found.sort_by_key(|(channel, open)| (open.start.time, *channel));
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
-    found
+    let named: Vec<(String, usize, Open)> = found
         .into_iter()
         .map(|(channel, open)| {
             let slug = &layout.channels[channel].slug;
@@ -404,8 +415,12 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
                     + &open.start.time.to_zoned_datetime(tz.clone()).strftime("-%H%M").to_string();
             let n = ids.entry(base.clone()).and_modify(|n| *n += 1).or_insert(1);
             let id = if *n == 1 { base } else { format!("{base}-{n}") };
-            finish(id, channel, open, archive, layout, rules)
+            (id, channel, open)
         })
+        .collect();
+    named
+        .into_par_iter()
+        .map(|(id, channel, open)| finish(id, channel, open, archive, layout, rules))
         .collect()
 }
 

@@ -317,7 +317,7 @@ fn print_summary(report: &Report) {
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
-    if let Some(scrollback::index::update::Written::Appended { kept, added }) = report.index_written {
+    if let Some(scrollback::index::update::Outcome::Appended { kept, added }) = report.index_update {
         eprintln!("  index: {kept} messages kept from the previous build's index, {added} indexed");
     }
     if report.redirects > 0 {

@@ -45,7 +45,7 @@ pub struct Staging {
     previous: Option<Previous>,
     /// Files linked from the previous site instead of written.
     reused: AtomicUsize,
-    /// Pages whose recorded file was changed in the previous site since its build.
+    /// Files of the previous site found changed since its build.
     tampered: AtomicUsize,
     /// Channel key → slug, recorded in the manifest so a later build can redirect renames.
     channels: BTreeMap<String, String>,
@@ -130,12 +130,12 @@ impl Staging {
         let mut intact = true;
         if let Some(key) = &key {
             match self.link_previous(rel, |w| w.key.as_ref() == Some(key))? {
-                Linked::Yes(written) => {
+                Reuse::Yes(written) => {
                     self.record(rel, written);
                     return Ok(());
                 }
-                Linked::Changed => intact = false,
-                Linked::No => {}
+                Reuse::Changed => intact = false,
+                Reuse::No => {}
             }
         }
         let page = render()?;
@@ -146,10 +146,10 @@ impl Staging {
     /// content (and `reuse`), which keeps its modification time for mirrors like rsync.
     fn put(&self, rel: &str, bytes: &[u8], key: Option<String>, reuse: bool) -> Result<(), OutputError> {
         let hash = blake3::hash(bytes).to_hex().to_string();
-        let previous = if reuse { self.link_previous(rel, |w| w.hash == hash)? } else { Linked::No };
+        let previous = if reuse { self.link_previous(rel, |w| w.hash == hash)? } else { Reuse::No };
         let written = match previous {
-            Linked::Yes(previous) => Written { key, ..previous },
-            Linked::No | Linked::Changed => {
+            Reuse::Yes(previous) => Written { key, ..previous },
+            Reuse::No | Reuse::Changed => {
                 let path = self.create_parent(rel)?;
                 fs_err::write(&path, bytes)?;
                 Written::stat(&path, hash, key)?
@@ -161,10 +161,14 @@ impl Staging {
 
     /// Links the previous site's file at `rel` into the new one if its record is `accept`ed
     /// and the file is still as recorded; copies it where links are not possible.
-    fn link_previous(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Result<Linked, OutputError> {
-        let Some(previous) = &self.previous else { return Ok(Linked::No) };
+    fn link_previous(
+        &self,
+        rel: &str,
+        accept: impl FnOnce(&Written) -> bool,
+    ) -> Result<Reuse<Written>, OutputError> {
+        let Some(previous) = &self.previous else { return Ok(Reuse::No) };
         match previous.file(rel, accept) {
-            Reuse::Yes(from, written) => {
+            Reuse::Yes((from, written)) => {
                 let to = self.create_parent(rel)?;
                 let written = if std::fs::hard_link(&from, &to).is_ok() {
                     written.clone()
@@ -173,13 +177,13 @@ impl Staging {
                     Written::stat(&to, written.hash.clone(), written.key.clone())?
                 };
                 self.reused.fetch_add(1, Ordering::Relaxed);
-                Ok(Linked::Yes(written))
+                Ok(Reuse::Yes(written))
             }
             Reuse::Changed => {
                 self.tampered.fetch_add(1, Ordering::Relaxed);
-                Ok(Linked::Changed)
+                Ok(Reuse::Changed)
             }
-            Reuse::No => Ok(Linked::No),
+            Reuse::No => Ok(Reuse::No),
         }
     }
 
@@ -284,16 +288,6 @@ impl Staging {
         }
         Ok(())
     }
-}
-
-/// What [`Staging::link_previous`] did.
-enum Linked {
-    /// Linked (or copied) the previous file, recorded so.
-    Yes(Written),
-    /// Found no matching record.
-    No,
-    /// Found a matching record, but the file was changed since.
-    Changed,
 }
 
 /// Renames `staging` to `target`, moving an existing `target` aside first and removing it

@@ -123,7 +123,7 @@ pub struct Report {
     /// Files linked unchanged from the previous site instead of rendered or written.
     pub reused: usize,
     /// How the search index was written (`None` for `check`).
-    pub index_written: Option<index::update::Written>,
+    pub index_update: Option<index::update::Outcome>,
     /// Redirect pages written for renamed channels.
     pub redirects: usize,
     /// URLs of the previous build dropped under `--allow-removals`.
@@ -302,9 +302,9 @@ impl<'a> Site<'a> {
                 render_pages(archive, &layout, &incidents, config, &theme, &staging, Phases::new(progress));
             (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
         });
-        let ((search_times, written, warning), pages) = (search?, pages?);
+        let ((search_times, outcome, warning), pages) = (search?, pages?);
         let (stats, media_warnings) = pages.0;
-        self.report.index_written = Some(written);
+        self.report.index_update = Some(outcome);
         self.report.warnings.extend(warning);
         self.report.phases.extend(search_times.times);
         self.report.phases.extend(pages.1.times);
@@ -406,8 +406,8 @@ fn index_and_export(
     (previous, index_dir): (Option<&std::path::Path>, &std::path::Path),
     staging: &Staging,
     mut phases: Phases,
-) -> Result<(Phases, index::update::Written, Option<String>), BuildError> {
-    let (docs, written, warning) = phases.run("index", || {
+) -> Result<(Phases, index::update::Outcome, Option<String>), BuildError> {
+    let (docs, outcome, warning) = phases.run("index", || {
         let meta = IndexMeta {
             format: index::FORMAT,
             timezone: config.display_timezone.clone(),
@@ -415,14 +415,14 @@ fn index_and_export(
             docs: docs.len() as u64,
         };
         index::update::write(&docs, index_dir, &meta, previous)
-            .map(|(written, warning)| (docs, written, warning))
+            .map(|(outcome, warning)| (docs, outcome, warning))
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     phases.run("export", || {
         let index = index::SearchIndex::open(index_dir)?;
         index::export::write(&index, &docs, &channels, staging)
     })?;
-    Ok((phases, written, warning))
+    Ok((phases, outcome, warning))
 }
 
 /// Publishes the shared files and snapshots, then renders every page.

@@ -41,7 +41,7 @@ const HASH: usize = 16;
 
 /// How the index was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
+pub enum Outcome {
     /// From scratch.
     Fresh,
     /// From the previous build's base, with the documents after it indexed.
@@ -61,7 +61,7 @@ pub fn write(
     dir: &Path,
     meta: &IndexMeta,
     previous: Option<&Path>,
-) -> Result<(Written, Option<String>), IndexError> {
+) -> Result<(Outcome, Option<String>), IndexError> {
     let settings = settings(meta);
     let hashes: Vec<[u8; HASH]> = docs.iter().map(doc_hash).collect();
     let base = dir.join(BASE);
@@ -91,11 +91,11 @@ pub fn write(
     link_index_files(&base, dir)?;
     super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..], Merge::All)?;
     fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
-    let written = match kept {
-        Some(kept) => Written::Appended { kept, added: docs.len() - kept },
-        None => Written::Fresh,
+    let outcome = match kept {
+        Some(kept) => Outcome::Appended { kept, added: docs.len() - kept },
+        None => Outcome::Fresh,
     };
-    Ok((written, warning))
+    Ok((outcome, warning))
 }
 
 /// The first document of the tail: the first whose time is within [`TAIL_SECONDS`] of the
