@@ -168,17 +168,7 @@ impl Staging {
     ) -> Result<Reuse<Written>, OutputError> {
         let Some(previous) = &self.previous else { return Ok(Reuse::No) };
         match previous.file(rel, accept) {
-            Reuse::Yes((from, written)) => {
-                let to = self.create_parent(rel)?;
-                let written = if std::fs::hard_link(&from, &to).is_ok() {
-                    written.clone()
-                } else {
-                    fs_err::copy(&from, &to)?;
-                    Written::stat(&to, written.hash.clone(), written.key.clone())?
-                };
-                self.reused.fetch_add(1, Ordering::Relaxed);
-                Ok(Reuse::Yes(written))
-            }
+            Reuse::Yes((from, written)) => Ok(Reuse::Yes(self.link(&from, rel, written)?)),
             Reuse::Changed => {
                 self.tampered.fetch_add(1, Ordering::Relaxed);
                 Ok(Reuse::Changed)
@@ -187,11 +177,48 @@ impl Staging {
         }
     }
 
+    /// Links every file of `rels` from the previous site if every one is there as recorded;
+    /// returns their total size, or `None` (and links nothing) if one is not.
+    pub fn reuse_all(&self, rels: &[String]) -> Result<Option<u64>, OutputError> {
+        let Some(previous) = &self.previous else { return Ok(None) };
+        let mut found = Vec::with_capacity(rels.len());
+        for rel in rels {
+            match previous.file(rel, |_| true) {
+                Reuse::Yes((from, written)) => found.push((rel, from, written)),
+                Reuse::No | Reuse::Changed => return Ok(None),
+            }
+        }
+        let mut bytes = 0;
+        for (rel, from, written) in found {
+            bytes += written.len;
+            let written = self.link(&from, rel, written)?;
+            self.record(rel, written);
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Hard-links (or copies) `from` to `rel` in the new site; returns its record there.
+    fn link(&self, from: &Path, rel: &str, written: &Written) -> Result<Written, OutputError> {
+        let to = self.create_parent(rel)?;
+        let written = if std::fs::hard_link(from, &to).is_ok() {
+            written.clone()
+        } else {
+            fs_err::copy(from, &to)?;
+            Written::stat(&to, written.hash.clone(), written.key.clone())?
+        };
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        Ok(written)
+    }
+
     fn create_parent(&self, rel: &str) -> Result<PathBuf, OutputError> {
         debug_assert!(!rel.starts_with('/') && !rel.split('/').any(|c| c == ".." || c.is_empty()));
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
+        }
+        // Written twice in one build: never write through a link to the previous site.
+        if self.has(rel) {
+            fs_err::remove_file(&path)?;
         }
         Ok(path)
     }

@@ -289,14 +289,11 @@ impl<'a> Site<'a> {
             index::documents::collect(archive, &layout, &incidents, &site.config.time_zone())
         });
         let (config, progress) = (self.config, self.options.progress);
-        let previous_index = (!self.options.force)
-            .then(|| crate::output::sidecar_path(&self.options.out))
-            .filter(|p| p.is_dir());
+        let previous_search = self.previous_search();
         let (search, pages) = std::thread::scope(|scope| {
             let search = scope.spawn(|| {
                 let index = Phases::new(progress);
-                let dirs = (previous_index.as_deref(), index_dir.as_path());
-                index_and_export(docs, &layout, config, dirs, &staging, index)
+                index_and_export(docs, &layout, config, (previous_search, &index_dir), &staging, index)
             });
             let pages =
                 render_pages(archive, &layout, &incidents, config, &theme, &staging, Phases::new(progress));
@@ -366,6 +363,18 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// The previous build's index and search manifest, unless `--force`.
+    fn previous_search(&self) -> PreviousSearch {
+        let out = &self.options.out;
+        if self.options.force {
+            return PreviousSearch { index: None, manifest: None };
+        }
+        let manifest =
+            fs_err::read(out.join("search/manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let index = Some(crate::output::sidecar_path(out)).filter(|p| p.is_dir());
+        PreviousSearch { index, manifest }
+    }
+
     /// The incident ledger of the site being replaced, whose ids must keep resolving.
     fn previous_ledger(&mut self) -> Option<Ledger> {
         if !self.options.out.join(ledger::PATH).is_file() {
@@ -377,6 +386,15 @@ impl<'a> Site<'a> {
             })
             .ok()
     }
+}
+
+/// What the previous build lends the search index and its export.
+struct PreviousSearch {
+    /// Its index directory.
+    index: Option<PathBuf>,
+    /// Its search manifest, to link the record files that did not change (each is checked
+    /// against the record of the previous build's files before it is linked).
+    manifest: Option<index::export::Manifest>,
 }
 
 /// Phases run on one thread, shown and timed.
@@ -403,7 +421,7 @@ fn index_and_export(
     docs: Vec<index::SearchDoc>,
     layout: &Layout,
     config: &Config,
-    (previous, index_dir): (Option<&std::path::Path>, &std::path::Path),
+    (previous, index_dir): (PreviousSearch, &std::path::Path),
     staging: &Staging,
     mut phases: Phases,
 ) -> Result<(Phases, index::update::Outcome, Option<String>), BuildError> {
@@ -414,13 +432,18 @@ fn index_and_export(
             base_url: config.base_url.clone(),
             docs: docs.len() as u64,
         };
-        index::update::write(&docs, index_dir, &meta, previous)
+        index::update::write(&docs, index_dir, &meta, previous.index.as_deref())
             .map(|(outcome, warning)| (docs, outcome, warning))
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     phases.run("export", || {
         let index = index::SearchIndex::open(index_dir)?;
-        index::export::write(&index, &docs, &channels, staging)
+        let unchanged = match outcome {
+            index::update::Outcome::Appended { kept, .. } => kept,
+            index::update::Outcome::Fresh => 0,
+        };
+        let previous = previous.manifest.map(|manifest| index::export::Previous { manifest, unchanged });
+        index::export::write(&index, &docs, &channels, staging, previous.as_ref())
     })?;
     Ok((phases, outcome, warning))
 }

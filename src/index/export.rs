@@ -224,12 +224,37 @@ pub struct ExportStats {
     pub bytes: usize,
 }
 
-/// Writes the export into `staging` under `search/`.
+/// What the previous build's export can lend this one.
+pub struct Previous {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// How many of the first documents are unchanged since it (same ord, same content).
+    pub unchanged: usize,
+}
+
+impl Previous {
+    /// The name of the previous build's document directory `n`, if it holds exactly the
+    /// records this build would write there.
+    fn documents_dir(&self, n: usize, channels: &[String]) -> Option<&str> {
+        let docs = &self.manifest.documents;
+        let same_layout = self.manifest.format == FORMAT
+            && docs.per_dir == FILES_PER_DIR
+            && docs.per_file == DOCS_PER_CHUNK
+            && self.manifest.channels == channels;
+        let full = (n + 1) * FILES_PER_DIR <= docs.count;
+        let unchanged = (n + 1) * FILES_PER_DIR * DOCS_PER_CHUNK <= self.unchanged;
+        (same_layout && full && unchanged).then(|| docs.dirs.get(n).map(String::as_str)).flatten()
+    }
+}
+
+/// Writes the export into `staging` under `search/`; document directories the `previous`
+/// export already holds unchanged are linked from it instead of written again.
 pub fn write(
     index: &SearchIndex,
     docs: &[SearchDoc],
     channels: &[String],
     out: &Staging,
+    previous: Option<&Previous>,
 ) -> Result<ExportStats, ExportError> {
     let searcher = index.reader.searcher();
     let segments = searcher.segment_readers();
@@ -248,6 +273,7 @@ pub fn write(
         _ => return Err(ExportError::Segments(segments.len())),
     };
     let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
+    let mut linked = (0, 0);
     let mut put = |path: &str, bytes: &[u8]| -> Result<(), ExportError> {
         export.files += 1;
         export.bytes += bytes.len();
@@ -287,7 +313,18 @@ pub fn write(
     // Document files are made and written one directory at a time.
     let mut documents =
         DocFiles { dirs: Vec::new(), per_dir: FILES_PER_DIR, count: 0, per_file: DOCS_PER_CHUNK };
-    for dir_docs in docs.chunks(DOCS_PER_CHUNK * FILES_PER_DIR) {
+    for (n, dir_docs) in docs.chunks(DOCS_PER_CHUNK * FILES_PER_DIR).enumerate() {
+        if let Some(dir) = previous.and_then(|p| p.documents_dir(n, channels)) {
+            let rels: Vec<String> = (n * FILES_PER_DIR..(n + 1) * FILES_PER_DIR)
+                .map(|f| format!("search/d-{dir}/{f}.bin"))
+                .collect();
+            if let Some(bytes) = out.reuse_all(&rels)? {
+                documents.dirs.push(dir.to_owned());
+                documents.count += FILES_PER_DIR;
+                linked = (linked.0 + FILES_PER_DIR, linked.1 + bytes);
+                continue;
+            }
+        }
         let files: Vec<Vec<u8>> = dir_docs.chunks(DOCS_PER_CHUNK).map(doc_file).collect();
         documents.dirs.push(content_hash(&files));
         for bytes in &files {
@@ -315,6 +352,8 @@ pub fn write(
     let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
     manifest_json.push(b'\n');
     put("search/manifest.json", &manifest_json)?;
+    export.files += linked.0;
+    export.bytes += usize::try_from(linked.1).unwrap_or(usize::MAX);
     Ok(export)
 }
 
