@@ -381,10 +381,9 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
         .map(|m| m.time)
         .max()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let mut found: Vec<(usize, Open)> = Vec::new();
-    if rules.detect {
-        // Channels are independent: detect on every core.
-        found = archive
+    // Channels are independent: detect on every core.
+    let mut found: Vec<(usize, Open)> = if rules.detect {
+        archive
             .channels
             .par_iter()
             .enumerate()
@@ -399,8 +398,10 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
                     .into_iter()
                     .map(move |o| (index, o))
             })
-            .collect();
-    }
+            .collect()
+    } else {
+        Vec::new()
+    };
     for declared in &rules.declare {
         apply_declaration(declared, archive, &mut found);
     }

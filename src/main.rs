@@ -309,8 +309,8 @@ fn print_summary(report: &Report) {
     }
     if let Some(unchanged) = report.unchanged {
         eprintln!(
-            "  unchanged since the previous build: {unchanged} files ({} linked from it without rendering or writing)",
-            report.reused
+            "  unchanged since the previous build: {unchanged} files ({} linked from it, {} of them pages not rendered again)",
+            report.reused.linked, report.reused.unrendered
         );
     }
     let (search, index) = report.index_bytes;

@@ -44,7 +44,9 @@ pub struct Staging {
     /// The files of the site being replaced, for reuse.
     previous: Option<Previous>,
     /// Files linked from the previous site instead of written.
-    reused: AtomicUsize,
+    linked: AtomicUsize,
+    /// Pages among them that were not rendered at all (their key matched).
+    unrendered: AtomicUsize,
     /// Files of the previous site found changed since its build.
     tampered: AtomicUsize,
     /// Channel key → slug, recorded in the manifest so a later build can redirect renames.
@@ -78,7 +80,8 @@ impl Staging {
             sidecar: None,
             files: Mutex::new(BTreeMap::new()),
             previous: None,
-            reused: AtomicUsize::new(0),
+            linked: AtomicUsize::new(0),
+            unrendered: AtomicUsize::new(0),
             tampered: AtomicUsize::new(0),
             channels: BTreeMap::new(),
             redirects: BTreeMap::new(),
@@ -132,6 +135,7 @@ impl Staging {
             match self.link_previous(rel, |w| w.key.as_ref() == Some(key))? {
                 Reuse::Yes(written) => {
                     self.record(rel, written);
+                    self.unrendered.fetch_add(1, Ordering::Relaxed);
                     return Ok(());
                 }
                 Reuse::Changed => intact = false,
@@ -206,7 +210,7 @@ impl Staging {
             fs_err::copy(from, &to)?;
             Written::stat(&to, written.hash.clone(), written.key.clone())?
         };
-        self.reused.fetch_add(1, Ordering::Relaxed);
+        self.linked.fetch_add(1, Ordering::Relaxed);
         Ok(written)
     }
 
@@ -227,9 +231,13 @@ impl Staging {
         self.files.lock().expect("no writer panics holding the lock").insert(rel.to_owned(), written);
     }
 
-    /// Files linked from the previous site, and pages of it found changed since its build.
-    pub fn reused(&self) -> (usize, usize) {
-        (self.reused.load(Ordering::Relaxed), self.tampered.load(Ordering::Relaxed))
+    /// What was taken from the previous site.
+    pub fn reused(&self) -> Reused {
+        Reused {
+            linked: self.linked.load(Ordering::Relaxed),
+            unrendered: self.unrendered.load(Ordering::Relaxed),
+            changed: self.tampered.load(Ordering::Relaxed),
+        }
     }
 
     /// The redirect script's path (written once), for [`redirect_page`].
@@ -315,6 +323,17 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// What a build took from the previous site.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reused {
+    /// Files linked from it instead of written.
+    pub linked: usize,
+    /// Pages among them that were not even rendered, their key being unchanged.
+    pub unrendered: usize,
+    /// Its files found changed since its build (written again).
+    pub changed: usize,
 }
 
 /// Renames `staging` to `target`, moving an existing `target` aside first and removing it

@@ -120,15 +120,16 @@ pub struct Report {
     pub pages: usize,
     /// Files whose content is the same as in the previous build.
     pub unchanged: Option<usize>,
-    /// Files linked unchanged from the previous site instead of rendered or written.
-    pub reused: usize,
+    /// What was taken from the previous site instead of rendered or written.
+    pub reused: crate::output::Reused,
     /// How the search index was written (`None` for `check`).
     pub index_update: Option<index::update::Outcome>,
     /// Redirect pages written for renamed channels.
     pub redirects: usize,
     /// URLs of the previous build dropped under `--allow-removals`.
     pub removed: Vec<String>,
-    /// Bytes of the static search files (`search/`) and of the index beside the site.
+    /// Bytes of the static search files (`search/`, as the export wrote them) and of the
+    /// index beside the site.
     pub index_bytes: (u64, u64),
     /// Nothing changed since the last build, so nothing was written.
     pub up_to_date: bool,
@@ -290,39 +291,38 @@ impl<'a> Site<'a> {
         });
         let (config, progress) = (self.config, self.options.progress);
         let previous_search = self.previous_search();
+        let (mut search_phases, mut page_phases) = (Phases::new(progress), Phases::new(progress));
         let (search, pages) = std::thread::scope(|scope| {
             let search = scope.spawn(|| {
-                let index = Phases::new(progress);
-                index_and_export(docs, &layout, config, (previous_search, &index_dir), &staging, index)
+                let dirs = (previous_search, index_dir.as_path());
+                index_and_export(docs, &layout, config, dirs, &staging, &mut search_phases)
             });
             let pages =
-                render_pages(archive, &layout, &incidents, config, &theme, &staging, Phases::new(progress));
+                render_pages(archive, &layout, &incidents, config, &theme, &staging, &mut page_phases);
             (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
         });
-        let ((search_times, outcome, warning), pages) = (search?, pages?);
-        let (stats, media_warnings) = pages.0;
+        let ((outcome, export, warning), (stats, media_warnings)) = (search?, pages?);
         self.report.index_update = Some(outcome);
         self.report.warnings.extend(warning);
-        self.report.phases.extend(search_times.times);
-        self.report.phases.extend(pages.1.times);
+        self.report.phases.extend(search_phases.times);
+        self.report.phases.extend(page_phases.times);
         self.report.warnings.extend(media_warnings);
         let ledger =
             ledger::compile(archive, &layout, &incidents, &self.config.display_timezone, previous.as_ref());
         let redirects = ledger::write(&ledger, &mut staging)?;
         self.report.pages = stats.pages + redirects;
         self.keep_urls(&layout, &mut staging)?;
-        let (reused, tampered) = staging.reused();
-        self.report.reused = reused;
-        if tampered > 0 {
+        self.report.reused = staging.reused();
+        let changed = self.report.reused.changed;
+        if changed > 0 {
             self.report.warnings.push(format!(
-                "{tampered} file{} of the previous site changed after it was built; written again",
-                if tampered == 1 { "" } else { "s" }
+                "{changed} file{} of the previous site changed after it was built; written again",
+                if changed == 1 { "" } else { "s" }
             ));
         }
         self.timed("write", |_| staging.commit())?;
-        let out = &self.options.out;
-        self.report.index_bytes =
-            (dir_bytes(&out.join("search")), dir_bytes(&crate::output::sidecar_path(out)));
+        let index = dir_bytes(&crate::output::sidecar_path(&self.options.out));
+        self.report.index_bytes = (export.bytes as u64, index);
         Ok(())
     }
 
@@ -423,8 +423,8 @@ fn index_and_export(
     config: &Config,
     (previous, index_dir): (PreviousSearch, &std::path::Path),
     staging: &Staging,
-    mut phases: Phases,
-) -> Result<(Phases, index::update::Outcome, Option<String>), BuildError> {
+    phases: &mut Phases,
+) -> Result<(index::update::Outcome, index::export::ExportStats, Option<String>), BuildError> {
     let (docs, outcome, warning) = phases.run("index", || {
         let meta = IndexMeta {
             format: index::FORMAT,
@@ -436,7 +436,7 @@ fn index_and_export(
             .map(|(outcome, warning)| (docs, outcome, warning))
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
-    phases.run("export", || {
+    let export = phases.run("export", || {
         let index = index::SearchIndex::open(index_dir)?;
         let unchanged = match outcome {
             index::update::Outcome::Appended { kept, .. } => kept,
@@ -445,7 +445,7 @@ fn index_and_export(
         let previous = previous.manifest.map(|manifest| index::export::Previous { manifest, unchanged });
         index::export::write(&index, &docs, &channels, staging, previous.as_ref())
     })?;
-    Ok((phases, outcome, warning))
+    Ok((outcome, export, warning))
 }
 
 /// Publishes the shared files and snapshots, then renders every page.
@@ -456,12 +456,12 @@ fn render_pages(
     config: &Config,
     theme: &Theme,
     staging: &Staging,
-    mut phases: Phases,
-) -> Result<((render::RenderStats, Vec<String>), Phases), BuildError> {
+    phases: &mut Phases,
+) -> Result<(render::RenderStats, Vec<String>), BuildError> {
     let (media, warnings) = phases.run("media", || snapshots::publish(archive, staging))?;
     let stats = phases
         .run("render", || render::render_site(archive, layout, incidents, &media, config, theme, staging))?;
-    Ok(((stats, warnings), phases))
+    Ok((stats, warnings))
 }
 
 /// Total size of the files under `dir`.

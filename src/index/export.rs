@@ -243,7 +243,7 @@ impl Previous {
             && self.manifest.channels == channels;
         let full = (n + 1) * FILES_PER_DIR <= docs.count;
         let unchanged = (n + 1) * FILES_PER_DIR * DOCS_PER_CHUNK <= self.unchanged;
-        (same_layout && full && unchanged).then(|| docs.dirs.get(n).map(String::as_str)).flatten()
+        if same_layout && full && unchanged { docs.dirs.get(n).map(String::as_str) } else { None }
     }
 }
 

@@ -137,13 +137,6 @@ pub fn index_dir_for(site: &Path) -> PathBuf {
     crate::output::sidecar_path(site)
 }
 
-/// Writes `docs` (in `ord` order) as a one-segment index in `dir`.
-pub fn write_index(docs: &[SearchDoc], dir: &Path, meta: &IndexMeta) -> Result<(), IndexError> {
-    create_index(docs, dir, Merge::All)?;
-    fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
-    Ok(())
-}
-
 /// Writes `docs` as a tantivy index in the empty directory `dir`: one segment if `merge`,
 /// else as many as the writer's budget flushed, each a run of consecutive `ord`s.
 fn create_index(docs: &[SearchDoc], dir: &Path, merge: Merge) -> Result<(), IndexError> {

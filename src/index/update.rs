@@ -11,7 +11,8 @@
 //! the rest as another segment and merges them all into one in `ord` order. No document is ever
 //! deleted (tantivy would then only estimate the token count), so the result has exactly
 //! the documents, ids and statistics of a fresh index, and the export is byte-identical.
-//! The base moves forward once the documents after it pass a sixteenth of the archive.
+//! The base moves forward once the documents between it and the last [`TAIL_SECONDS`] pass a
+//! sixteenth of the archive.
 //! Anything else (an edited, deleted or inserted older message, another binary, a damaged
 //! record or index) writes the base from scratch, with a warning when something found
 //! could not be trusted.

@@ -78,11 +78,10 @@ pub fn render_site(
     let mut stats = RenderStats::default();
     // Day pages are most of the work: channels render on every core, each page written as soon
     // as it is rendered, so no more than one page per thread is held in memory.
-    let shared: &Staging = out;
     let day_pages = layout.channels.par_iter().enumerate().map(|(index, plan)| {
         let (channel, slug) = (plan.channel, plan.slug.as_str());
-        let days = renderer.render_days(index, channel, slug, plan, shared)?;
-        renderer.render_channel_page(channel, slug, plan, shared)?;
+        let days = renderer.render_days(index, channel, slug, plan, out)?;
+        renderer.render_channel_page(channel, slug, plan, out)?;
         Ok::<_, RenderError>(days)
     });
     stats.day_pages = day_pages.collect::<Result<Vec<usize>, _>>()?.iter().sum();

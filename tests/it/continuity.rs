@@ -242,9 +242,12 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
     let (ok, stderr) = build(&export, &out, &["--config", config]);
     assert!(ok, "{stderr}");
     let after = manifest_urls(&out);
-    // Only day pages were rendered: everything else was linked from the previous site.
-    let unchanged =
-        regex::Regex::new(r"unchanged since the previous build: (\d+) files \((\d+) linked").unwrap();
+    // Every unchanged file was linked from the previous site, and every page but the day
+    // pages was not even rendered (checked against the page count below).
+    let unchanged = regex::Regex::new(
+        r"unchanged since the previous build: (\d+) files \((\d+) linked from it, (\d+) of them pages not rendered again\)",
+    )
+    .unwrap();
     let counts = unchanged.captures(&stderr).unwrap_or_else(|| panic!("{stderr}"));
     assert_eq!(counts[1], counts[2], "{stderr}");
     let kept = mtimes(&out).iter().filter(|entry| times.contains(entry)).count();
@@ -254,6 +257,8 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
     let days: Vec<&String> =
         after.keys().filter(|u| u.matches('/').count() == 6 && u.starts_with("/c/")).collect();
     assert!(!days.is_empty());
+    let pages = after.keys().filter(|u| u.ends_with('/')).count();
+    assert_eq!(counts[3].parse::<usize>().unwrap(), pages - days.len(), "{stderr}");
     assert_eq!(changed, days, "only the day pages changed");
 }
 
