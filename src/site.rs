@@ -293,10 +293,13 @@ impl<'a> Site<'a> {
         let previous_search = self.previous_search();
         let (mut search_phases, mut page_phases) = (Phases::new(progress), Phases::new(progress));
         let (search, pages) = std::thread::scope(|scope| {
-            let search = scope.spawn(|| {
-                let dirs = (previous_search, index_dir.as_path());
-                index_and_export(docs, &layout, config, dirs, &staging, &mut search_phases)
-            });
+            let search = std::thread::Builder::new()
+                .name("search".into())
+                .spawn_scoped(scope, || {
+                    let dirs = (previous_search, index_dir.as_path());
+                    index_and_export(docs, &layout, config, dirs, &staging, &mut search_phases)
+                })
+                .expect("the search thread starts");
             let pages =
                 render_pages(archive, &layout, &incidents, config, &theme, &staging, &mut page_phases);
             (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
