@@ -686,12 +686,17 @@
             await readNext(ft);
             if (!driverComplete && reqs.some(function (r) { return r.indexOf(ft) >= 0; })) addFrom(ft);
           }
-        } else if (hot.length && (hot.length <= limit || !readable.length)) {
-          // Few candidates left in doubt (most will be hits, whose records are needed anyway).
-          var batch = hot.slice(0, limit);
-          var fresh = new Set(batch.map(function (cand) { return Math.floor(cand.doc / m.documents.per_file); }));
+        } else if (hot.length && (hot.length <= 2 * limit || !readable.length)) {
+          // Few candidates left in doubt: their records settle them in one round trip, where
+          // a block of a long list might settle none. The leaders' records (needed for the
+          // hits anyway) come in the same round.
+          var batch = hot.slice(0, 2 * limit);
+          var leaders = top.slice(0, limit).map(function (cand) { return cand.doc; });
+          var docs = batch.map(function (cand) { return cand.doc; }).concat(leaders);
+          var fresh = new Set(docs.map(function (doc) { return Math.floor(doc / m.documents.per_file); }));
           fresh.forEach(function (n) { if (self.chunks.has(n)) fresh.delete(n); });
           if (over(fresh.size * CHUNK_BYTES)) { approximate = true; break; }
+          leaders.forEach(function (doc) { self.record(doc); });
           var scores = await Promise.all(batch.map(verify));
           batch.forEach(function (cand, i) {
             candidates.delete(cand.doc);
@@ -702,8 +707,12 @@
             top.push(cand);
           });
         } else if (readable.length) {
-          // Many in doubt: read the next block of the list with the most to tell.
-          readable.sort(function (a, b) { return frontier(b) - frontier(a); });
+          // Many in doubt: read the next block of the list that leaves the most of them in
+          // doubt (then the one with the best unread score, which bounds unseen documents).
+          var doubts = new Map(readable.map(function (t) {
+            return [t, hot.filter(function (cand) { return tfOf(t, cand.doc) === undefined; }).length];
+          }));
+          readable.sort(function (a, b) { return doubts.get(b) - doubts.get(a) || frontier(b) - frontier(a); });
           var t = readable[0];
           if (over(lists.get(t).entry.blocks[lists.get(t).next].length)) { approximate = true; break; }
           await readNext(t);
