@@ -284,7 +284,7 @@ impl<'a> Site<'a> {
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
-        // The search index takes one core (tantivy, one segment in time order) while the pages
+        // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
         let docs = self.timed("documents", |site| {
             index::documents::collect(archive, &layout, &incidents, &site.config.time_zone())

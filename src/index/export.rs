@@ -34,15 +34,18 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::InvertedIndexReader;
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, TERMINATED};
+use tantivy::termdict::TermMerger;
+use tantivy::{DocId, DocSet, TERMINATED};
 
 use super::{IndexError, SearchDoc, SearchIndex};
 use crate::output::{OutputError, Staging};
@@ -257,21 +260,17 @@ pub fn write(
     previous: Option<&Previous>,
 ) -> Result<ExportStats, ExportError> {
     let searcher = index.reader.searcher();
-    let segments = searcher.segment_readers();
+    let segments = ordered_segments(&searcher)?;
     let fields = index.fields();
     // Entries go into dictionary shards as they are made, term by term, so the postings of
     // only one term are held at a time.
     let mut dict = DictShards::default();
-    let (posting_files, stats) = match segments {
-        [] => (PostingFiles::default().finish(), Bm25Stats { docs: 0, tokens: 0 }),
-        [segment] => export_terms(
-            segment,
-            fields.text,
-            &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
-            |entry| dict.push(&entry),
-        )?,
-        _ => return Err(ExportError::Segments(segments.len())),
-    };
+    let (posting_files, stats) = export_terms(
+        &segments,
+        fields.text,
+        &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
+        |entry| dict.push(&entry),
+    )?;
     let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
     let mut linked = (0, 0);
     let mut put = |path: &str, bytes: &[u8]| -> Result<(), ExportError> {
@@ -292,7 +291,7 @@ pub fn write(
     }
     let channel_index: BTreeMap<&str, usize> =
         channels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-    let norms = doc_norms(segments.first(), fields.text)?;
+    let norms = doc_norms(&segments, fields.text)?;
     let doc_file = |chunk: &[SearchDoc]| {
         let records: Vec<DocRecord> = chunk
             .iter()
@@ -372,9 +371,9 @@ pub enum ExportError {
     /// Writing files failed.
     #[error(transparent)]
     Output(#[from] OutputError),
-    /// The index was not merged into one segment.
-    #[error("the search index has {0} segments; the export needs exactly one")]
-    Segments(usize),
+    /// A segment's documents are not one run of `ord`s following the previous segment's.
+    #[error("the search index's segments are not runs of consecutive documents; rebuild with --force")]
+    Segments,
 }
 
 struct Bm25Stats {
@@ -382,58 +381,133 @@ struct Bm25Stats {
     tokens: u64,
 }
 
+/// A segment and the `ord` of its first document: segments are runs of consecutive `ord`s
+/// (one writer thread adds documents in order), so a document's `ord` is `first + doc id`.
+struct Segment<'a> {
+    reader: &'a tantivy::SegmentReader,
+    first: DocId,
+}
+
+/// The searcher's segments in `ord` order (the searcher lists them in no particular order),
+/// checked to follow one another without gap or overlap.
+fn ordered_segments(searcher: &tantivy::Searcher) -> Result<Vec<Segment<'_>>, ExportError> {
+    let mut segments = Vec::new();
+    for reader in searcher.segment_readers() {
+        let ords = reader.fast_fields().u64("ord")?;
+        segments.push((ords.min_value(), ords.max_value(), reader));
+    }
+    segments.sort_by_key(|&(min, _, _)| min);
+    let mut next = 0u64;
+    let mut ordered = Vec::with_capacity(segments.len());
+    for (min, max, reader) in segments {
+        if reader.max_doc() == 0 {
+            continue;
+        }
+        if min != next || max != next + u64::from(reader.max_doc()) - 1 {
+            return Err(ExportError::Segments);
+        }
+        ordered.push(Segment { reader, first: DocId::try_from(min).map_err(|_| ExportError::Segments)? });
+        next = max + 1;
+    }
+    Ok(ordered)
+}
+
+/// The terms of one field over every segment, in byte order, each with its postings
+/// gathered from the segments that hold it.
+struct MergedTerms<'a> {
+    merger: TermMerger<'a>,
+    inverted: &'a [Arc<InvertedIndexReader>],
+}
+
+impl<'a> MergedTerms<'a> {
+    fn new(inverted: &'a [Arc<InvertedIndexReader>]) -> std::io::Result<Self> {
+        let streams = inverted.iter().map(|i| i.terms().stream()).collect::<std::io::Result<Vec<_>>>()?;
+        Ok(MergedTerms { merger: TermMerger::new(streams), inverted })
+    }
+
+    fn advance(&mut self) -> bool {
+        self.merger.advance()
+    }
+
+    fn key(&self) -> &[u8] {
+        self.merger.key()
+    }
+
+    /// The current term's document frequency over all segments.
+    fn doc_freq(&self) -> u32 {
+        self.merger.current_segment_ords_and_term_infos().map(|(_, info)| info.doc_freq).sum()
+    }
+
+    /// Calls `each(segment, doc id, tf)` for the current term's postings, segment by segment.
+    fn postings(
+        &self,
+        option: IndexRecordOption,
+        mut each: impl FnMut(usize, DocId, u32),
+    ) -> std::io::Result<()> {
+        for (segment, info) in self.merger.current_segment_ords_and_term_infos() {
+            let mut postings = self.inverted[segment].read_postings_from_terminfo(&info, option)?;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                each(segment, doc, postings.term_freq());
+                doc = postings.advance();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn inverted_indexes(segments: &[Segment], field: Field) -> tantivy::Result<Vec<Arc<InvertedIndexReader>>> {
+    segments.iter().map(|s| s.reader.inverted_index(field)).collect()
+}
+
 /// Every term of the text field and of the filter fields, as dictionary entries given to
 /// `sink` in byte order of the term, plus the posting files holding blocks after the first,
 /// and the BM25 statistics.
 fn export_terms(
-    segment: &tantivy::SegmentReader,
+    segments: &[Segment],
     text: Field,
     filters: &[(&str, Field)],
     mut sink: impl FnMut(Entry),
 ) -> Result<(PostingsOut, Bm25Stats), ExportError> {
-    let inverted = segment.inverted_index(text)?;
-    let stats = Bm25Stats { docs: u64::from(segment.max_doc()), tokens: inverted.total_num_tokens() };
+    let inverted = inverted_indexes(segments, text)?;
+    let stats = Bm25Stats {
+        docs: segments.iter().map(|s| u64::from(s.reader.max_doc())).sum(),
+        tokens: inverted.iter().map(|i| i.total_num_tokens()).sum(),
+    };
     let average = stats.tokens as f32 / stats.docs.max(1) as f32;
-    let norms = segment.get_fieldnorms_reader(text)?;
+    let norms =
+        segments.iter().map(|s| s.reader.get_fieldnorms_reader(text)).collect::<tantivy::Result<Vec<_>>>()?;
     // Filter terms (`channel:ops`) are few next to text terms: gathered first, then merged
     // into the text terms' order as those stream by.
     let mut raw: Vec<(String, Vec<(Posting, f32)>)> = Vec::new();
     for (name, field) in filters {
-        let inverted = segment.inverted_index(*field)?;
-        let mut stream = inverted.terms().stream()?;
-        while stream.advance() {
-            let term = format!("{name}:{}", String::from_utf8_lossy(stream.key()));
-            let mut postings =
-                inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+        let inverted = inverted_indexes(segments, *field)?;
+        let mut terms = MergedTerms::new(&inverted)?;
+        while terms.advance() {
+            let term = format!("{name}:{}", String::from_utf8_lossy(terms.key()));
             let mut list = Vec::new();
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                list.push((Posting { doc, tf: 1, norm: 0 }, 0.0));
-                doc = postings.advance();
-            }
+            terms.postings(IndexRecordOption::Basic, |s, doc, _| {
+                list.push((Posting { doc: segments[s].first + doc, tf: 1, norm: 0 }, 0.0));
+            })?;
             raw.push((term, list));
         }
     }
     raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut filter_terms = raw.into_iter().peekable();
     let mut files = PostingFiles::default();
-    let mut stream = inverted.terms().stream()?;
-    while stream.advance() {
-        let term = String::from_utf8_lossy(stream.key()).into_owned();
+    let mut terms = MergedTerms::new(&inverted)?;
+    while terms.advance() {
+        let term = String::from_utf8_lossy(terms.key()).into_owned();
         while let Some((filter, list)) = filter_terms.next_if(|(f, _)| f.as_bytes() < term.as_bytes()) {
             sink(entry(filter, list, &mut files));
         }
-        let info = stream.value().clone();
-        let weight = Bm25Weight::for_one_term(u64::from(info.doc_freq), stats.docs, average);
-        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
-        let mut list = Vec::with_capacity(info.doc_freq as usize);
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            let norm = norms.fieldnorm_id(doc);
-            let tf = postings.term_freq();
-            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
-            doc = postings.advance();
-        }
+        let df = terms.doc_freq();
+        let weight = Bm25Weight::for_one_term(u64::from(df), stats.docs, average);
+        let mut list = Vec::with_capacity(df as usize);
+        terms.postings(IndexRecordOption::WithFreqs, |s, doc, tf| {
+            let norm = norms[s].fieldnorm_id(doc);
+            list.push((Posting { doc: segments[s].first + doc, tf, norm }, weight.score(norm, tf)));
+        })?;
         sink(entry(term, list, &mut files));
     }
     for (filter, list) in filter_terms {
@@ -442,10 +516,14 @@ fn export_terms(
     Ok((files.finish(), stats))
 }
 
-fn doc_norms(segment: Option<&tantivy::SegmentReader>, text: Field) -> Result<Vec<u8>, ExportError> {
-    let Some(segment) = segment else { return Ok(Vec::new()) };
-    let norms = segment.get_fieldnorms_reader(text)?;
-    Ok((0..segment.max_doc()).map(|d| norms.fieldnorm_id(d)).collect())
+/// Every document's fieldnorm id, in `ord` order.
+fn doc_norms(segments: &[Segment], text: Field) -> Result<Vec<u8>, ExportError> {
+    let mut ids = Vec::new();
+    for segment in segments {
+        let norms = segment.reader.get_fieldnorms_reader(text)?;
+        ids.extend((0..segment.reader.max_doc()).map(|d| norms.fieldnorm_id(d)));
+    }
+    Ok(ids)
 }
 
 /// Sorts postings best first (ties by doc) and cuts them into blocks.
@@ -789,6 +867,61 @@ mod tests {
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
         let file = decode::gunzip(&files.finish().gzipped[0]).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
+    }
+
+    fn docs(count: u64) -> Vec<SearchDoc> {
+        let words = ["kafka", "lag", "replica", "502", "metrics-web-prod-513", "the", "deploy"];
+        (0..count)
+            .map(|ord| {
+                let n = ord as usize;
+                let text = (0..=n % 5).map(|i| words[(n * 7 + i * 3) % words.len()]).collect::<Vec<_>>();
+                SearchDoc {
+                    ord,
+                    id: format!("m{ord}"),
+                    url: format!("c/ops/#m-{ord}"),
+                    channel: if ord % 3 == 0 { "ops" } else { "deploys" }.into(),
+                    author: "Ann".into(),
+                    from: vec!["ann".to_owned()].into(),
+                    time: 1_400_000_000 + ord.cast_signed(),
+                    text: text.join(" "),
+                    thread: None,
+                    has: if ord % 4 == 0 { vec!["link"] } else { Vec::new() },
+                    is: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    fn exported(dir: &std::path::Path) -> (Vec<Entry>, Vec<Vec<u8>>, u64, u64, Vec<u8>) {
+        let index = tantivy::Index::open_in_dir(dir).unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segments = ordered_segments(&searcher).unwrap();
+        let (_, f) = super::super::schema();
+        let mut entries = Vec::new();
+        let (files, stats) =
+            export_terms(&segments, f.text, &[("channel", f.channel), ("has", f.has)], |e| entries.push(e))
+                .unwrap();
+        (entries, files.gzipped, stats.docs, stats.tokens, doc_norms(&segments, f.text).unwrap())
+    }
+
+    #[test]
+    fn segments_export_as_one_index() {
+        let docs = docs(3000);
+        let tmp = tempfile::tempdir().unwrap();
+        let (one, three) = (tmp.path().join("one"), tmp.path().join("three"));
+        for dir in [&one, &three] {
+            fs_err::create_dir_all(dir).unwrap();
+        }
+        super::super::create_index(&docs, &one, 1).unwrap();
+        super::super::create_index(&docs[..1000], &three, 8).unwrap();
+        let index = tantivy::Index::open_in_dir(&three).unwrap();
+        super::super::add_documents(&index, &docs[1000..2200], 8).unwrap();
+        super::super::add_documents(&index, &docs[2200..], 8).unwrap();
+        assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
+        let (a, b) = (exported(&one), exported(&three));
+        assert_eq!(a.2, 3000);
+        assert!(a.0.iter().any(|e| e.term == "kafka" && e.blocks.len() > 2), "long lists are blocked");
+        assert_eq!(a, b, "three segments export exactly as their merge");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! shards the search page reads.
 //!
 //! The index holds one document per published message ([`documents`]), with the ops-chat
-//! [`tokenize`]r. It is written as exactly one segment whose doc ids are the documents'
-//! `ord`s (time order), so the static export and the JavaScript client can use the same
-//! numbers. It lives beside the site (`<out>.index/`), not in it: tantivy names its files
+//! [`tokenize`]r. It is written by one thread in `ord` (time) order, so each segment is a run
+//! of consecutive `ord`s and a document's `ord` is its segment's first plus its doc id: the
+//! static export and the JavaScript client number documents the same way. It lives beside the site (`<out>.index/`), not in it: tantivy names its files
 //! with random UUIDs, and the published site must be byte-identical from build to build.
 //!
 //! Query semantics ([`query`], mirrored by the client): every required clause must match and
@@ -18,7 +18,8 @@ pub mod snippet;
 pub mod tokenize;
 pub mod update;
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +34,10 @@ use tantivy::query::{
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, TantivyDocument, Term, doc};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, Score, SegmentReader, TantivyDocument, Term,
+    doc,
+};
 
 pub use documents::SearchDoc;
 use query::{Clause, Query, Sort};
@@ -137,25 +141,17 @@ pub fn index_dir_for(site: &Path) -> PathBuf {
     crate::output::sidecar_path(site)
 }
 
-/// Writes `docs` as a tantivy index in the empty directory `dir`: one segment if `merge`,
-/// else as many as the writer's budget flushed, each a run of consecutive `ord`s.
-fn create_index(docs: &[SearchDoc], dir: &Path, merge: Merge) -> Result<(), IndexError> {
+/// Writes `docs` as a tantivy index in the empty directory `dir`, as segments that are runs
+/// of consecutive `ord`s (merged into one if the writer flushed more than `most`).
+fn create_index(docs: &[SearchDoc], dir: &Path, most: usize) -> Result<(), IndexError> {
     let (schema, _) = schema();
     let index = Index::create_in_dir(dir, schema)?;
-    add_documents(&index, docs, merge)
+    add_documents(&index, docs, most)
 }
 
-/// Whether to merge segments after adding documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Merge {
-    /// Into one segment, in `ord` order.
-    All,
-    /// Only beyond this many segments.
-    Over(usize),
-}
-
-/// Adds `docs` (in `ord` order, after any already in `index`), then merges as `merge` says.
-fn add_documents(index: &Index, docs: &[SearchDoc], merge: Merge) -> Result<(), IndexError> {
+/// Adds `docs` (in `ord` order, after any already in `index`), then merges every segment
+/// into one if there are more than `most`.
+fn add_documents(index: &Index, docs: &[SearchDoc], most: usize) -> Result<(), IndexError> {
     let (_, f) = schema();
     index.tokenizers().register(TOKENIZER, OpsTokenizer::default());
     // One thread writes segments in document order; the budget bounds its memory.
@@ -186,10 +182,6 @@ fn add_documents(index: &Index, docs: &[SearchDoc], merge: Merge) -> Result<(), 
         writer.add_document(document)?;
     }
     writer.commit()?;
-    let most = match merge {
-        Merge::All => 1,
-        Merge::Over(n) => n,
-    };
     if index.searchable_segment_ids()?.len() > most {
         merge_in_ord_order(index, &mut writer)?;
     }
@@ -197,7 +189,7 @@ fn add_documents(index: &Index, docs: &[SearchDoc], merge: Merge) -> Result<(), 
     Ok(())
 }
 
-/// A large archive may flush several segments; merge them in `ord` order so doc id == ord
+/// Merges the segments in `ord` order so that the merged segment is one run of `ord`s too
 /// (`searchable_segment_ids` comes back in random order; tantivy-export.md §3).
 fn merge_in_ord_order(index: &Index, writer: &mut IndexWriter) -> Result<(), IndexError> {
     let searcher = index.reader()?.searcher();
@@ -327,7 +319,16 @@ impl SearchIndex {
         let limit = options.limit.max(1);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
             Sort::Relevance => {
-                searcher.search(&*tantivy_query, &(TopDocs::with_limit(limit).order_by_score(), Count))?
+                // Ties go to the lower `ord`, as in the static export: tantivy breaks them by
+                // segment, and the index's segments are listed in no particular order.
+                let by_score_then_ord = TopDocs::with_limit(limit).tweak_score(|segment: &SegmentReader| {
+                    let ords = segment.fast_fields().u64("ord").ok().map(|c| c.first_or_default_col(0));
+                    move |doc: DocId, score: Score| {
+                        (score, Reverse(ords.as_ref().map_or(0, |o| o.get_val(doc))))
+                    }
+                });
+                let (docs, total) = searcher.search(&*tantivy_query, &(by_score_then_ord, Count))?;
+                (docs.into_iter().map(|((score, _), address)| (score, address)).collect(), total)
             }
             Sort::Newest | Sort::Oldest => {
                 let order = if sort == Sort::Newest { Order::Desc } else { Order::Asc };
@@ -410,21 +411,25 @@ impl SearchIndex {
         keep: impl Fn(&str) -> bool,
     ) -> Result<Vec<(u64, String)>, IndexError> {
         let searcher = self.reader.searcher();
-        let mut found = Vec::new();
+        // Each segment's first `limit` hold the union's first `limit`; a term's frequency is
+        // the sum over the segments that have it.
+        let mut found: BTreeMap<String, u64> = BTreeMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(self.fields.text)?;
             let mut stream = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
-            while found.len() < limit && stream.advance() {
+            let mut taken = 0;
+            while taken < limit && stream.advance() {
                 let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
                 if !term.starts_with(prefix) {
                     break;
                 }
                 if keep(term) {
-                    found.push((u64::from(stream.value().doc_freq), term.to_owned()));
+                    *found.entry(term.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                    taken += 1;
                 }
             }
         }
-        Ok(found)
+        Ok(found.into_iter().take(limit).map(|(term, df)| (df, term)).collect())
     }
 
     /// The [`MAX_EXPANSIONS`] most frequent terms starting with `prefix` among the first

@@ -8,9 +8,10 @@
 //!
 //! The next build links that base in when its documents are still the first documents, in
 //! the same order and with the same content, under the same binary and settings; it adds
-//! the rest as another segment and merges them all into one in `ord` order. No document is ever
-//! deleted (tantivy would then only estimate the token count), so the result has exactly
-//! the documents, ids and statistics of a fresh index, and the export is byte-identical.
+//! the rest as another segment beside the base's (segments are runs of consecutive `ord`s,
+//! read in that order by the export). No document is ever deleted (tantivy would then only
+//! estimate the token count), so the result has exactly the documents, ords and statistics
+//! of a fresh index, and the export is byte-identical.
 //! The base moves forward once the documents between it and the last [`TAIL_SECONDS`] pass a
 //! sixteenth of the archive.
 //! Anything else (an edited, deleted or inserted older message, another binary, a damaged
@@ -25,7 +26,7 @@ use std::path::Path;
 
 use tantivy::Index;
 
-use super::{IndexError, IndexMeta, META_FILE, Merge, SearchDoc};
+use super::{IndexError, IndexMeta, META_FILE, SearchDoc};
 
 /// The base index's directory inside the index directory.
 pub const BASE: &str = "base";
@@ -35,9 +36,11 @@ pub const RECORD: &str = "documents.bin";
 pub const TAIL_SECONDS: i64 = 2 * 86_400;
 const MAGIC: &[u8; 8] = b"SBDOCS01";
 /// The base may be several segments (each a run of consecutive `ord`s), merged only beyond
-/// this many: the index itself is always merged into one, so merging the base too would do
-/// that work twice.
-const BASE_SEGMENTS: Merge = Merge::Over(8);
+/// this many. The index is the base's segments and the tail's, never merged: the export and
+/// `scrollback search` read segments as they are, so merging would only rewrite them.
+const BASE_SEGMENTS: usize = 8;
+/// Beyond this many segments in the index (the base's and the tail's), they are merged.
+const INDEX_SEGMENTS: usize = BASE_SEGMENTS + 4;
 const HASH: usize = 16;
 
 /// How the index was written.
@@ -90,7 +93,7 @@ pub fn write(
     };
     write_record(&base, &settings, &hashes[..base_len])?;
     link_index_files(&base, dir)?;
-    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..], Merge::All)?;
+    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..], INDEX_SEGMENTS)?;
     fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
     let outcome = match kept {
         Some(kept) => Outcome::Appended { kept, added: docs.len() - kept },
