@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
@@ -251,7 +252,8 @@ impl Previous {
 }
 
 /// Writes the export into `staging` under `search/`; document directories the `previous`
-/// export already holds unchanged are linked from it instead of written again.
+/// export already holds unchanged are linked from it instead of written again. The terms
+/// and the document records are written side by side (they share nothing but the norms).
 pub fn write(
     index: &SearchIndex,
     docs: &[SearchDoc],
@@ -261,37 +263,80 @@ pub fn write(
 ) -> Result<ExportStats, ExportError> {
     let searcher = index.reader.searcher();
     let segments = ordered_segments(&searcher)?;
-    let fields = index.fields();
+    let norms = doc_norms(&segments, index.fields().text)?;
+    let (terms, documents) = rayon::join(
+        || write_terms(&segments, index.fields(), out),
+        || write_documents(docs, &norms, channels, out, previous),
+    );
+    let (terms, postings, stats, mut export) = terms?;
+    let (documents, written) = documents?;
+    export.files += written.files;
+    export.bytes += written.bytes;
+    let manifest = Manifest {
+        format: FORMAT,
+        generator: format!("scrollback {}", env!("CARGO_PKG_VERSION")),
+        docs: stats.docs,
+        tokens: stats.tokens,
+        fieldnorms: (0..=255u8).map(FieldNormReader::id_to_fieldnorm).collect(),
+        timezone: index.meta.timezone.clone(),
+        limits: Limits {
+            expansions: super::MAX_EXPANSIONS,
+            prefix_scan: super::MAX_PREFIX_SCAN,
+            identifier_terms: super::MAX_IDENTIFIER_TERMS,
+        },
+        terms,
+        postings,
+        documents,
+        channels: channels.to_vec(),
+    };
+    let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
+    manifest_json.push(b'\n');
+    out.write("search/manifest.json", &manifest_json)?;
+    export.files += 1;
+    export.bytes += manifest_json.len();
+    Ok(export)
+}
+
+/// Writes the dictionary shards and posting files.
+fn write_terms(
+    segments: &[Segment],
+    fields: super::Fields,
+    out: &Staging,
+) -> Result<(Shards, Files, Bm25Stats, ExportStats), ExportError> {
     // Entries go into dictionary shards as they are made, term by term, so the postings of
     // only one term are held at a time.
     let mut dict = DictShards::default();
     let (posting_files, stats) = export_terms(
-        &segments,
+        segments,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
         |entry| dict.push(&entry),
     )?;
     let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
-    let mut linked = (0, 0);
-    let mut put = |path: &str, bytes: &[u8]| -> Result<(), ExportError> {
-        export.files += 1;
-        export.bytes += bytes.len();
-        out.write(path, bytes)?;
-        Ok(())
-    };
     let (shard_files, first) = dict.finish();
     let terms_dir = hashed_dir("t", &shard_files);
     for (n, bytes) in shard_files.iter().enumerate() {
-        put(&format!("search/{terms_dir}{n}.bin"), &gzip(bytes))?;
+        export.add(out, &format!("search/{terms_dir}{n}.bin"), &gzip(bytes))?;
     }
-    drop(shard_files);
     let postings_dir = format!("p-{}/", posting_files.hash);
     for (n, bytes) in posting_files.gzipped.iter().enumerate() {
-        put(&format!("search/{postings_dir}{n}.bin"), bytes)?;
+        export.add(out, &format!("search/{postings_dir}{n}.bin"), bytes)?;
     }
+    let postings = Files { dir: postings_dir, count: posting_files.gzipped.len() };
+    Ok((Shards { dir: terms_dir, first }, postings, stats, export))
+}
+
+/// Writes the document records, one directory at a time, each directory's files made on
+/// every core.
+fn write_documents(
+    docs: &[SearchDoc],
+    norms: &[u8],
+    channels: &[String],
+    out: &Staging,
+    previous: Option<&Previous>,
+) -> Result<(DocFiles, ExportStats), ExportError> {
     let channel_index: BTreeMap<&str, usize> =
         channels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-    let norms = doc_norms(&segments, fields.text)?;
     let doc_file = |chunk: &[SearchDoc]| {
         let records: Vec<DocRecord> = chunk
             .iter()
@@ -307,9 +352,11 @@ pub fn write(
                 i: d.is.clone(),
             })
             .collect();
-        serde_json::to_vec(&records).expect("records serialise")
+        let json = serde_json::to_vec(&records).expect("records serialise");
+        let gzipped = gzip(&json);
+        (json, gzipped)
     };
-    // Document files are made and written one directory at a time.
+    let mut export = ExportStats::default();
     let mut documents =
         DocFiles { dirs: Vec::new(), per_dir: FILES_PER_DIR, count: 0, per_file: DOCS_PER_CHUNK };
     for (n, dir_docs) in docs.chunks(DOCS_PER_CHUNK * FILES_PER_DIR).enumerate() {
@@ -320,40 +367,29 @@ pub fn write(
             if let Some(bytes) = out.reuse_all(&rels)? {
                 documents.dirs.push(dir.to_owned());
                 documents.count += FILES_PER_DIR;
-                linked = (linked.0 + FILES_PER_DIR, linked.1 + bytes);
+                export.files += FILES_PER_DIR;
+                export.bytes += usize::try_from(bytes).unwrap_or(usize::MAX);
                 continue;
             }
         }
-        let files: Vec<Vec<u8>> = dir_docs.chunks(DOCS_PER_CHUNK).map(doc_file).collect();
-        documents.dirs.push(content_hash(&files));
-        for bytes in &files {
-            put(&format!("search/{}", documents.file(documents.count)), &gzip(bytes))?;
+        let files: Vec<(Vec<u8>, Vec<u8>)> = dir_docs.par_chunks(DOCS_PER_CHUNK).map(doc_file).collect();
+        documents.dirs.push(content_hash(files.iter().map(|(json, _)| json.as_slice())));
+        for (_, gzipped) in &files {
+            export.add(out, &format!("search/{}", documents.file(documents.count)), gzipped)?;
             documents.count += 1;
         }
     }
-    let manifest = Manifest {
-        format: FORMAT,
-        generator: format!("scrollback {}", env!("CARGO_PKG_VERSION")),
-        docs: stats.docs,
-        tokens: stats.tokens,
-        fieldnorms: (0..=255u8).map(FieldNormReader::id_to_fieldnorm).collect(),
-        timezone: index.meta.timezone.clone(),
-        limits: Limits {
-            expansions: super::MAX_EXPANSIONS,
-            prefix_scan: super::MAX_PREFIX_SCAN,
-            identifier_terms: super::MAX_IDENTIFIER_TERMS,
-        },
-        terms: Shards { dir: terms_dir, first },
-        postings: Files { dir: postings_dir, count: posting_files.gzipped.len() },
-        documents,
-        channels: channels.to_vec(),
-    };
-    let mut manifest_json = serde_json::to_vec(&manifest).expect("manifest serialises");
-    manifest_json.push(b'\n');
-    put("search/manifest.json", &manifest_json)?;
-    export.files += linked.0;
-    export.bytes += usize::try_from(linked.1).unwrap_or(usize::MAX);
-    Ok(export)
+    Ok((documents, export))
+}
+
+impl ExportStats {
+    /// Writes one file and counts it.
+    fn add(&mut self, out: &Staging, rel: &str, bytes: &[u8]) -> Result<(), ExportError> {
+        out.write(rel, bytes)?;
+        self.files += 1;
+        self.bytes += bytes.len();
+        Ok(())
+    }
 }
 
 /// Problems exporting.
@@ -695,11 +731,11 @@ impl DictShards {
 
 /// `<kind>-<10 hex of blake3 over all files>/`.
 fn hashed_dir(kind: &str, files: &[Vec<u8>]) -> String {
-    format!("{kind}-{}/", content_hash(files))
+    format!("{kind}-{}/", content_hash(files.iter().map(Vec::as_slice)))
 }
 
 /// 10 hex digits of a hash over `files`.
-fn content_hash(files: &[Vec<u8>]) -> String {
+fn content_hash<'a>(files: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut hasher = blake3::Hasher::new();
     for file in files {
         hash_file(&mut hasher, file);
