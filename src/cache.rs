@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// The record's file name in the sidecar directory.
 pub const RECORD: &str = "build.json";
 
@@ -21,7 +23,7 @@ pub fn fingerprint(
     skip: &[PathBuf],
 ) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(b"scrollback build fingerprint 1\0");
+    hasher.update(b"scrollback build fingerprint 2\0");
     hasher.update(settings.as_bytes());
     let binary = binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
     hasher.update(binary.as_bytes());
@@ -33,13 +35,22 @@ pub fn fingerprint(
         let files = walk.into_iter().filter_entry(|e| {
             !skip.iter().any(|s| e.path().starts_with(s)) && !transient(&e.file_name().to_string_lossy())
         });
+        let mut paths = Vec::new();
         for entry in files {
             let entry = entry?;
             if entry.file_type().is_file() {
-                hasher.update(entry.path().as_os_str().as_encoded_bytes());
-                hasher.update(b"\0");
-                hasher.update_reader(fs_err::File::open(entry.path())?)?;
+                paths.push(entry.into_path());
             }
+        }
+        // Files are hashed on every core; their hashes go in in path order.
+        let contents = paths
+            .par_iter()
+            .map(|path| Ok(blake3::Hasher::new().update_reader(fs_err::File::open(path)?)?.finalize()))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        for (path, hash) in paths.iter().zip(contents) {
+            hasher.update(path.as_os_str().as_encoded_bytes());
+            hasher.update(b"\0");
+            hasher.update(hash.as_bytes());
         }
     }
     Ok(hasher.finalize().to_hex().to_string())

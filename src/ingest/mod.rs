@@ -316,6 +316,11 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     bytes: &[u8],
     expected: &str,
 ) -> Result<T, IngestError> {
+    // Tracking the path costs on every value: parse plainly, and again with the path only
+    // to say where a file went wrong.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // The path ends in `?` where the parser stopped before knowing the key (syntax errors).

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
@@ -17,6 +18,9 @@ use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Reaction, Text, Thread,
     User, Visibility,
 };
+
+/// Day files parsed at once (on every core) before they become messages.
+const PARSE_BATCH: usize = 64;
 
 /// The importer's name in the model (`Channel::source`, user id prefix).
 pub const SOURCE: &str = "slack";
@@ -173,17 +177,35 @@ impl Importer<'_> {
             .filter_map(|f| f.strip_prefix(&prefix).filter(|n| is_day_file(n)).map(|_| f.to_owned()))
             .collect();
         let pins: BTreeSet<String> = raw.pins.iter().map(|p| p.id.replace('.', "")).collect();
+        // Day files are read in order, parsed on every core, then turned into messages in
+        // order, a batch at a time so that only a batch is ever held parsed.
         let mut messages = Vec::new();
-        for file in day_files {
-            let Some(day) = self
-                .read_json::<Vec<RawMessage>>(&file, "a day file must be a JSON array of message objects")
-            else {
-                continue;
-            };
-            for raw_message in day {
-                let mut message = self.message(raw_message, &folder);
-                message.pinned = pins.contains(&message.id);
-                messages.push(message);
+        for batch in day_files.chunks(PARSE_BATCH) {
+            let read: Vec<(String, Vec<u8>)> = batch
+                .iter()
+                .filter_map(|f| self.out.read(self.input, f).map(|bytes| (self.input.display(f), bytes)))
+                .collect();
+            self.out.files_read += read.len();
+            let parsed: Vec<Result<Vec<RawMessage>, IngestError>> = read
+                .par_iter()
+                .map(|(shown, bytes)| {
+                    parse_json(shown, bytes, "a day file must be a JSON array of message objects")
+                })
+                .collect();
+            drop(read);
+            for day in parsed {
+                let day = match day {
+                    Ok(day) => day,
+                    Err(e) => {
+                        self.out.problems.push(e);
+                        continue;
+                    }
+                };
+                for raw_message in day {
+                    let mut message = self.message(raw_message, &folder);
+                    message.pinned = pins.contains(&message.id);
+                    messages.push(message);
+                }
             }
         }
         let name = if raw.name.is_empty() { raw.id.clone() } else { raw.name.clone() };

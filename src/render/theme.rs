@@ -85,7 +85,11 @@ impl Theme {
         let mut hasher = blake3::Hasher::new();
         hasher.update(binary.as_bytes());
         hasher.update(shape.1.as_bytes());
-        serde_json::to_writer(&mut hasher, view).ok()?;
+        // serde_json writes a token at a time; blake3 is much faster fed whole buffers.
+        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
+        serde_json::to_writer(&mut buffered, view).ok()?;
+        std::io::Write::flush(&mut buffered).ok()?;
+        drop(buffered);
         Some(hasher.finalize().to_hex()[..32].to_owned())
     }
 
