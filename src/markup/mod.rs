@@ -176,17 +176,39 @@ pub fn escape(text: &str) -> String {
 /// The entities [`escape`], the sanitiser and the templates write, decoded once (`&amp;` last,
 /// so `&amp;lt;` stays `&lt;`).
 pub fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
+    decode_entities(
+        s,
+        &[
+            ("&lt;", "<"),
+            ("&gt;", ">"),
+            ("&quot;", "\""),
+            ("&#39;", "'"),
+            ("&#x27;", "'"),
+            ("&#x2F;", "/"),
+            ("&#x3D;", "="),
+            ("&amp;", "&"),
+        ],
+    )
+}
+
+/// Decodes the `entities` in one pass: what a decoded entity becomes is never read again,
+/// so `&amp;lt;` gives `&lt;`.
+pub(crate) fn decode_entities(s: &str, entities: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some((entity, decoded)) = entities.iter().find(|(entity, _)| rest.starts_with(entity)) {
+            out.push_str(decoded);
+            rest = &rest[entity.len()..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
     }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&#x3D;", "=")
-        .replace("&amp;", "&")
+    out.push_str(rest);
+    out
 }
 
 fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
@@ -298,11 +320,7 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
+    unescape(&out)
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -349,4 +367,14 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn entities_are_decoded_once_and_unknown_ones_kept() {
+        assert_eq!(super::unescape("a &lt;b&gt; &amp;lt; &amp;&amp; &#x2F;&#39;"), "a <b> &lt; && /'");
+        assert_eq!(super::unescape("AT&T &nbsp; & &;"), "AT&T &nbsp; & &;");
+        assert_eq!(super::unescape("ünï&amp;cödé&"), "ünï&cödé&");
+    }
 }

@@ -314,10 +314,7 @@ fn special(command: &str, label: Option<String>, out: &mut Vec<Event<'_>>) {
 
 /// Undoes Slack's three entity escapes, exactly once.
 fn decode(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    super::decode_entities(s, &[("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")])
 }
 
 fn ensure_newline(mut s: String) -> String {
