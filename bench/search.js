@@ -168,6 +168,10 @@ async function benchSize(messages, browser) {
   console.error(`== ${label}: generating`);
   run(path.join(repo, "target/release/examples/synth_export"), ["--messages", String(messages), "--out", exportDir]);
   console.error(`== ${label}: scrollback build`);
+  // A clean build: a previous run's site (with Pagefind's files in it) would be replaced,
+  // and removing it would be timed too.
+  fs.rmSync(site, { recursive: true, force: true });
+  fs.rmSync(`${site}.index`, { recursive: true, force: true });
   const build = measure(path.join(repo, "target/release/scrollback"), ["-q", "build", exportDir, "--out", site]);
   const ours = sizeOf(path.join(site, "search"));
   console.error(`== ${label}: pagefind`);
