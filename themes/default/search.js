@@ -576,10 +576,14 @@
     // Several long lists will have to be read further: start fetching their next blocks now,
     // in parallel, rather than one round trip after another.
     if (big.length > 1 && !timeOrder) {
-      big.forEach(function (t) {
-        var b = lists.get(t).entry.blocks[lists.get(t).next];
-        if (!self.files.has(b.file)) self.files.set(b.file, self.fetchBytes(m.postings.dir + b.file + ".bin"));
-      });
+      var fetchFile = function (n) { if (!self.files.has(n)) self.files.set(n, self.fetchBytes(m.postings.dir + n + ".bin")); };
+      big.forEach(function (t) { fetchFile(lists.get(t).entry.blocks[lists.get(t).next].file); });
+      // The candidates come from the best blocks of the rarer lists; whether they are in the
+      // longest list is told by its deeper blocks, so its second file is needed too.
+      var longest = big.reduce(function (a, b) { return lists.get(b).entry.df > lists.get(a).entry.df ? b : a; });
+      var rest = lists.get(longest).entry.blocks.slice(lists.get(longest).next);
+      var second = rest.find(function (b) { return b.file !== rest[0].file; });
+      if (second) fetchFile(second.file);
     }
 
     // The rarest requirement drives: a document must be in its list.
