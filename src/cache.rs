@@ -161,13 +161,12 @@ impl Previous {
         Ok(Some(Previous { root: out.to_path_buf(), files: record.files }))
     }
 
-    /// The previous file at `rel` (its path and record) if it still is what was recorded
-    /// and `accept`s the record.
-    pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<(PathBuf, &Written)> {
+    /// The record of the previous file at `rel` if the file still is what was recorded and
+    /// `accept`s the record.
+    pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<&Written> {
         let Some(written) = self.files.get(rel).filter(|w| accept(w)) else { return Reuse::No };
-        let path = self.root.join(rel);
-        match size_and_mtime(&path) {
-            Ok((len, mtime)) if len == written.len && mtime == written.mtime => Reuse::Yes((path, written)),
+        match size_and_mtime(&self.root.join(rel)) {
+            Ok((len, mtime)) if len == written.len && mtime == written.mtime => Reuse::Yes(written),
             _ => Reuse::Changed,
         }
     }

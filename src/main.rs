@@ -314,7 +314,7 @@ fn print_summary(report: &Report) {
     }
     if let Some(unchanged) = report.unchanged {
         eprintln!(
-            "  unchanged since the previous build: {unchanged} files ({} linked from it, {} of them pages not rendered again)",
+            "  unchanged since the previous build: {unchanged} files ({} kept from it, {} of them pages not rendered again)",
             report.reused.linked, report.reused.unrendered
         );
     }

@@ -245,7 +245,7 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
     // Every unchanged file was linked from the previous site, and every page but the day
     // pages was not even rendered (checked against the page count below).
     let unchanged = regex::Regex::new(
-        r"unchanged since the previous build: (\d+) files \((\d+) linked from it, (\d+) of them pages not rendered again\)",
+        r"unchanged since the previous build: (\d+) files \((\d+) kept from it, (\d+) of them pages not rendered again\)",
     )
     .unwrap();
     let counts = unchanged.captures(&stderr).unwrap_or_else(|| panic!("{stderr}"));
@@ -289,7 +289,7 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(ok && stderr.contains("files.json: EOF while parsing"), "{stderr}");
     assert!(stderr.contains("ignoring it and rendering every page"), "{stderr}");
-    assert!(stderr.contains("(0 linked"), "{stderr}");
+    assert!(stderr.contains("(0 kept"), "{stderr}");
     expect_clean(&stderr);
 
     // A record from another build of the site (here: the site's manifest was replaced).
@@ -300,8 +300,12 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     assert!(ok && stderr.contains("it was written for another build of the site"), "{stderr}");
     expect_clean(&stderr);
 
-    // A damaged record of the search index's base: the index is written from scratch.
+    // A damaged record of the search index's base: the index is written from scratch. (And
+    // files that are not the site's, left in it, are gone after the site is updated in place.)
     fs_err::write(tmp.path().join("public.index/base/documents.bin"), "SBDOCS01").unwrap();
+    fs_err::create_dir_all(out.join("stray/deeper")).unwrap();
+    fs_err::write(out.join("stray/deeper/notes.txt"), "not the site's").unwrap();
+    fs_err::write(out.join("c/stray.html"), "not the site's").unwrap();
     edit("four");
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(
@@ -315,7 +319,7 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     };
     assert_eq!(search(&out), search(&tmp.path().join(format!("fresh-{}", stderr.len()))));
 
-    // A published page changed behind scrollback's back is rendered again, not linked.
+    // A published page changed behind scrollback's back is rendered again, not kept.
     let page = out.join("c/general/2020/03/02/index.html");
     let original = fs_err::read_to_string(&page).unwrap();
     fs_err::write(&page, original.replace("<main", "<main data-edited")).unwrap();
