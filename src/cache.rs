@@ -119,7 +119,7 @@ fn size_and_mtime(path: &Path) -> std::io::Result<(u64, u64)> {
 }
 
 /// The files of the site being replaced, as its build recorded them, so that an unchanged
-/// page is linked into the new site instead of rendered and written again.
+/// page is kept in the new site instead of rendered and written again.
 ///
 /// Trust is checked twice: the record must name the hash of the `manifest.json` in `out` (so
 /// it belongs to that very build), and a file is reused only while its size and modification

@@ -1,11 +1,13 @@
 //! Writing the site: a staging directory beside `--out`, content hashes, `manifest.json`,
-//! and a swap at the end.
+//! and a swap (or an update in place) at the end.
 //!
 //! Nothing touches the live site until every page has rendered (security.md §6.1: zola,
 //! mdBook and Hugo all clean-then-write). If the build fails or panics, the staging
-//! directory is removed on drop and the previous site is untouched. The swap is two renames
-//! on the same file system: out → previous, staging → out; the previous tree is removed
-//! only after the new one is in place.
+//! directory is removed on drop and the previous site is untouched. A first build (or one
+//! that reuses nothing) is swapped in with two renames on the same file system: out →
+//! previous, staging → out; the previous tree is removed only after the new one is in place.
+//! A rebuild that reuses the previous site stages only new and changed files and moves them
+//! in (see [`Staging`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
