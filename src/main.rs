@@ -315,7 +315,7 @@ fn print_summary(report: &Report) {
     if let Some(unchanged) = report.unchanged {
         eprintln!(
             "  unchanged since the previous build: {unchanged} files ({} kept from it, {} of them pages not rendered again)",
-            report.reused.linked, report.reused.unrendered
+            report.reused.kept, report.reused.unrendered
         );
     }
     let (search, index) = report.index_bytes;

@@ -9,7 +9,7 @@
 //! A rebuild that reuses the previous site stages only new and changed files and moves them
 //! in (see [`Staging`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,7 +53,7 @@ pub struct Staging {
     /// The files of the site being replaced, for reuse.
     previous: Option<Previous>,
     /// Files kept from the previous site instead of written.
-    linked: AtomicUsize,
+    kept: AtomicUsize,
     /// Pages among them that were not rendered at all (their key matched).
     unrendered: AtomicUsize,
     /// Files of the previous site found changed since its build.
@@ -89,7 +89,7 @@ impl Staging {
             sidecar: None,
             files: Mutex::new(BTreeMap::new()),
             previous: None,
-            linked: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
             unrendered: AtomicUsize::new(0),
             tampered: AtomicUsize::new(0),
             channels: BTreeMap::new(),
@@ -188,13 +188,13 @@ impl Staging {
 
     /// Keeps every file of `rels` from the previous site if every one is there as recorded;
     /// returns their total size, or `None` (and keeps nothing) if one is not.
-    pub fn reuse_all(&self, rels: &[String]) -> Result<Option<u64>, OutputError> {
-        let Some(previous) = &self.previous else { return Ok(None) };
+    pub fn reuse_all(&self, rels: &[String]) -> Option<u64> {
+        let previous = self.previous.as_ref()?;
         let mut found = Vec::with_capacity(rels.len());
         for rel in rels {
             match previous.file(rel, |_| true) {
                 Reuse::Yes(written) => found.push((rel, written)),
-                Reuse::No | Reuse::Changed => return Ok(None),
+                Reuse::No | Reuse::Changed => return None,
             }
         }
         let mut bytes = 0;
@@ -203,13 +203,13 @@ impl Staging {
             let written = self.keep(written);
             self.record(rel, written);
         }
-        Ok(Some(bytes))
+        Some(bytes)
     }
 
     /// Keeps the previous site's file at `rel`: the site is updated in place (see
     /// [`Staging`]), so it is simply not removed.
     fn keep(&self, written: &Written) -> Written {
-        self.linked.fetch_add(1, Ordering::Relaxed);
+        self.kept.fetch_add(1, Ordering::Relaxed);
         written.clone()
     }
 
@@ -218,10 +218,6 @@ impl Staging {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
-        }
-        // Written twice in one build: replace the first.
-        if self.has(rel) && path.exists() {
-            fs_err::remove_file(&path)?;
         }
         Ok(path)
     }
@@ -233,7 +229,7 @@ impl Staging {
     /// What was taken from the previous site.
     pub fn reused(&self) -> Reused {
         Reused {
-            linked: self.linked.load(Ordering::Relaxed),
+            kept: self.kept.load(Ordering::Relaxed),
             unrendered: self.unrendered.load(Ordering::Relaxed),
             changed: self.tampered.load(Ordering::Relaxed),
         }
@@ -327,26 +323,32 @@ impl Staging {
         }
         Ok(())
     }
-}
 
-impl Staging {
     /// Makes `out` the new site from the files staged and the previous files kept: removes
     /// what the new site does not have, moves the staged files in, and writes the manifest
     /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
     /// files that changed (size and modification time), so the next build writes them again.
     fn update_in_place(&self, manifest: &[u8]) -> Result<(), OutputError> {
         let files = self.files.lock().expect("no writer panics holding the lock");
-        // Children before their directory, so emptied directories can go too.
+        // Children come before their directory, so a directory none of whose files are kept
+        // is empty by the time it comes, and goes too.
+        let mut occupied: HashSet<PathBuf> = HashSet::new();
         for entry in walkdir::WalkDir::new(&self.out).min_depth(1).contents_first(true) {
             let entry = entry.map_err(std::io::Error::from)?;
-            let rel = entry.path().strip_prefix(&self.out).unwrap_or(entry.path());
-            let rel = rel.to_string_lossy().replace('\\', "/");
+            let path = entry.path();
+            let rel = path.strip_prefix(&self.out).unwrap_or(path).to_string_lossy().replace('\\', "/");
             if entry.file_type().is_dir() {
-                if fs_err::read_dir(entry.path())?.next().is_none() {
-                    fs_err::remove_dir(entry.path())?;
+                if !occupied.contains(path) {
+                    fs_err::remove_dir(path)?;
                 }
-            } else if rel != MANIFEST && !files.contains_key(&rel) {
-                fs_err::remove_file(entry.path())?;
+            } else if rel == MANIFEST || files.contains_key(&rel) {
+                for dir in path.ancestors().skip(1).take_while(|d| *d != self.out) {
+                    if !occupied.insert(dir.to_path_buf()) {
+                        break;
+                    }
+                }
+            } else {
+                fs_err::remove_file(path)?;
             }
         }
         for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
@@ -373,7 +375,7 @@ impl Staging {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Reused {
     /// Files kept from it instead of written.
-    pub linked: usize,
+    pub kept: usize,
     /// Pages among them that were not even rendered, their key being unchanged.
     pub unrendered: usize,
     /// Its files found changed since its build (written again).

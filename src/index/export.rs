@@ -252,7 +252,7 @@ impl Previous {
 }
 
 /// Writes the export into `staging` under `search/`; document directories the `previous`
-/// export already holds unchanged are linked from it instead of written again. The terms
+/// export already holds unchanged are kept from it instead of written again. The terms
 /// and the document records are written side by side (they share nothing but the norms).
 pub fn write(
     index: &SearchIndex,
@@ -265,7 +265,7 @@ pub fn write(
     let segments = ordered_segments(&searcher)?;
     let norms = doc_norms(&segments, index.fields().text)?;
     let (terms, documents) = rayon::join(
-        || write_terms(&segments, index.fields(), out),
+        || write_terms(&segments, &norms, index.fields(), out),
         || write_documents(docs, &norms, channels, out, previous),
     );
     let (terms, postings, stats, mut export) = terms?;
@@ -300,6 +300,7 @@ pub fn write(
 /// Writes the dictionary shards and posting files.
 fn write_terms(
     segments: &[Segment],
+    norms: &[u8],
     fields: super::Fields,
     out: &Staging,
 ) -> Result<(Shards, Files, Bm25Stats, ExportStats), ExportError> {
@@ -308,6 +309,7 @@ fn write_terms(
     let mut dict = DictShards::default();
     let (posting_files, stats) = export_terms(
         segments,
+        norms,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
         |entry| dict.push(&entry),
@@ -364,7 +366,7 @@ fn write_documents(
             let rels: Vec<String> = (n * FILES_PER_DIR..(n + 1) * FILES_PER_DIR)
                 .map(|f| format!("search/d-{dir}/{f}.bin"))
                 .collect();
-            if let Some(bytes) = out.reuse_all(&rels)? {
+            if let Some(bytes) = out.reuse_all(&rels) {
                 documents.dirs.push(dir.to_owned());
                 documents.count += FILES_PER_DIR;
                 export.files += FILES_PER_DIR;
@@ -453,12 +455,14 @@ fn ordered_segments(searcher: &tantivy::Searcher) -> Result<Vec<Segment<'_>>, Ex
 struct MergedTerms<'a> {
     merger: TermMerger<'a>,
     inverted: &'a [Arc<InvertedIndexReader>],
+    segments: &'a [Segment<'a>],
 }
 
 impl<'a> MergedTerms<'a> {
-    fn new(inverted: &'a [Arc<InvertedIndexReader>]) -> std::io::Result<Self> {
+    /// `inverted` holds the field's index of each of `segments`, in the same order.
+    fn new(inverted: &'a [Arc<InvertedIndexReader>], segments: &'a [Segment<'a>]) -> std::io::Result<Self> {
         let streams = inverted.iter().map(|i| i.terms().stream()).collect::<std::io::Result<Vec<_>>>()?;
-        Ok(MergedTerms { merger: TermMerger::new(streams), inverted })
+        Ok(MergedTerms { merger: TermMerger::new(streams), inverted, segments })
     }
 
     fn advance(&mut self) -> bool {
@@ -474,17 +478,14 @@ impl<'a> MergedTerms<'a> {
         self.merger.current_segment_ords_and_term_infos().map(|(_, info)| info.doc_freq).sum()
     }
 
-    /// Calls `each(segment, doc id, tf)` for the current term's postings, segment by segment.
-    fn postings(
-        &self,
-        option: IndexRecordOption,
-        mut each: impl FnMut(usize, DocId, u32),
-    ) -> std::io::Result<()> {
+    /// Calls `each(ord, tf)` for the current term's postings, in `ord` order.
+    fn postings(&self, option: IndexRecordOption, mut each: impl FnMut(DocId, u32)) -> std::io::Result<()> {
         for (segment, info) in self.merger.current_segment_ords_and_term_infos() {
+            let first = self.segments[segment].first;
             let mut postings = self.inverted[segment].read_postings_from_terminfo(&info, option)?;
             let mut doc = postings.doc();
             while doc != TERMINATED {
-                each(segment, doc, postings.term_freq());
+                each(first + doc, postings.term_freq());
                 doc = postings.advance();
             }
         }
@@ -501,6 +502,7 @@ fn inverted_indexes(segments: &[Segment], field: Field) -> tantivy::Result<Vec<A
 /// and the BM25 statistics.
 fn export_terms(
     segments: &[Segment],
+    norms: &[u8],
     text: Field,
     filters: &[(&str, Field)],
     mut sink: impl FnMut(Entry),
@@ -511,19 +513,17 @@ fn export_terms(
         tokens: inverted.iter().map(|i| i.total_num_tokens()).sum(),
     };
     let average = stats.tokens as f32 / stats.docs.max(1) as f32;
-    let norms =
-        segments.iter().map(|s| s.reader.get_fieldnorms_reader(text)).collect::<tantivy::Result<Vec<_>>>()?;
     // Filter terms (`channel:ops`) are few next to text terms: gathered first, then merged
     // into the text terms' order as those stream by.
     let mut raw: Vec<(String, Vec<(Posting, f32)>)> = Vec::new();
     for (name, field) in filters {
         let inverted = inverted_indexes(segments, *field)?;
-        let mut terms = MergedTerms::new(&inverted)?;
+        let mut terms = MergedTerms::new(&inverted, segments)?;
         while terms.advance() {
             let term = format!("{name}:{}", String::from_utf8_lossy(terms.key()));
             let mut list = Vec::new();
-            terms.postings(IndexRecordOption::Basic, |s, doc, _| {
-                list.push((Posting { doc: segments[s].first + doc, tf: 1, norm: 0 }, 0.0));
+            terms.postings(IndexRecordOption::Basic, |doc, _| {
+                list.push((Posting { doc, tf: 1, norm: 0 }, 0.0));
             })?;
             raw.push((term, list));
         }
@@ -531,7 +531,7 @@ fn export_terms(
     raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut filter_terms = raw.into_iter().peekable();
     let mut files = PostingFiles::default();
-    let mut terms = MergedTerms::new(&inverted)?;
+    let mut terms = MergedTerms::new(&inverted, segments)?;
     while terms.advance() {
         let term = String::from_utf8_lossy(terms.key()).into_owned();
         while let Some((filter, list)) = filter_terms.next_if(|(f, _)| f.as_bytes() < term.as_bytes()) {
@@ -540,9 +540,9 @@ fn export_terms(
         let df = terms.doc_freq();
         let weight = Bm25Weight::for_one_term(u64::from(df), stats.docs, average);
         let mut list = Vec::with_capacity(df as usize);
-        terms.postings(IndexRecordOption::WithFreqs, |s, doc, tf| {
-            let norm = norms[s].fieldnorm_id(doc);
-            list.push((Posting { doc: segments[s].first + doc, tf, norm }, weight.score(norm, tf)));
+        terms.postings(IndexRecordOption::WithFreqs, |doc, tf| {
+            let norm = norms[doc as usize];
+            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
         })?;
         sink(entry(term, list, &mut files));
     }
@@ -933,11 +933,11 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let segments = ordered_segments(&searcher).unwrap();
         let (_, f) = super::super::schema();
+        let norms = doc_norms(&segments, f.text).unwrap();
         let mut entries = Vec::new();
-        let (files, stats) =
-            export_terms(&segments, f.text, &[("channel", f.channel), ("has", f.has)], |e| entries.push(e))
-                .unwrap();
-        (entries, files.gzipped, stats.docs, stats.tokens, doc_norms(&segments, f.text).unwrap())
+        let filters = [("channel", f.channel), ("has", f.has)];
+        let (files, stats) = export_terms(&segments, &norms, f.text, &filters, |e| entries.push(e)).unwrap();
+        (entries, files.gzipped, stats.docs, stats.tokens, norms)
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! The index holds one document per published message ([`documents`]), with the ops-chat
 //! [`tokenize`]r. It is written by one thread in `ord` (time) order, so each segment is a run
 //! of consecutive `ord`s and a document's `ord` is its segment's first plus its doc id: the
-//! static export and the JavaScript client number documents the same way. It lives beside the site (`<out>.index/`), not in it: tantivy names its files
-//! with random UUIDs, and the published site must be byte-identical from build to build.
+//! static export and the JavaScript client number documents the same way. It lives beside
+//! the site (`<out>.index/`), not in it: tantivy names its files with random UUIDs, and the
+//! published site must be byte-identical from build to build.
 //!
 //! Query semantics ([`query`], mirrored by the client): every required clause must match and
 //! is scored with tantivy's BM25; phrases and filters only filter (they add nothing to the

@@ -173,8 +173,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The entities [`escape`], the sanitiser and the templates write, decoded once (`&amp;` last,
-/// so `&amp;lt;` stays `&lt;`).
+/// The entities [`escape`], the sanitiser and the templates write, decoded once (so
+/// `&amp;lt;` gives `&lt;`).
 pub fn unescape(s: &str) -> String {
     decode_entities(
         s,

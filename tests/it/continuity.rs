@@ -242,7 +242,7 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
     let (ok, stderr) = build(&export, &out, &["--config", config]);
     assert!(ok, "{stderr}");
     let after = manifest_urls(&out);
-    // Every unchanged file was linked from the previous site, and every page but the day
+    // Every unchanged file was kept from the previous site, and every page but the day
     // pages was not even rendered (checked against the page count below).
     let unchanged = regex::Regex::new(
         r"unchanged since the previous build: (\d+) files \((\d+) kept from it, (\d+) of them pages not rendered again\)",
@@ -251,7 +251,7 @@ fn a_template_change_changes_exactly_the_pages_it_renders() {
     let counts = unchanged.captures(&stderr).unwrap_or_else(|| panic!("{stderr}"));
     assert_eq!(counts[1], counts[2], "{stderr}");
     let kept = mtimes(&out).iter().filter(|entry| times.contains(entry)).count();
-    assert_eq!(kept.to_string(), counts[2], "every linked file keeps its mtime");
+    assert_eq!(kept.to_string(), counts[2], "every kept file keeps its mtime");
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     let changed: Vec<&String> = after.iter().filter(|(u, h)| before[*u] != **h).map(|(u, _)| u).collect();
     let days: Vec<&String> =
@@ -314,6 +314,7 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     );
     assert!(!stderr.contains("kept from the previous build's index"), "{stderr}");
     expect_clean(&stderr);
+    assert!(!out.join("stray").exists(), "directories left empty are removed too");
     let search = |out: &Path| {
         scrollback(tmp.path()).args(["search", "--json", "four", "--site"]).arg(out).output().unwrap().stdout
     };
@@ -366,7 +367,7 @@ fn appending_messages_renames_only_the_last_search_document_files() {
     fs_err::copy(day, export.join("ops/2020-03-11.json")).unwrap();
     let (ok, stderr) = build(&export, &out, &[]);
     assert!(ok, "{stderr}");
-    // The first directory's records (messages older than the index's base) were linked from
+    // The first directory's records (messages older than the index's base) were kept from
     // the previous build, not made again: they keep their modification times.
     let now = mtimes(&out);
     let file_0 =

@@ -402,12 +402,16 @@
     return { scored: expansions, anyOf: expansions, optionalScores: true };
   };
 
+  // Posting file `n`, fetched once.
+  Engine.prototype.postingFile = function (n) {
+    if (!this.files.has(n)) this.files.set(n, this.fetchBytes(this.manifest.postings.dir + n + ".bin"));
+    return this.files.get(n);
+  };
+
   Engine.prototype.block = async function (entry, i) {
     if (i === 0) return entry.inline;
     var b = entry.blocks[i];
-    var key = b.file;
-    if (!this.files.has(key)) this.files.set(key, this.fetchBytes(this.manifest.postings.dir + key + ".bin"));
-    var file = await this.files.get(key);
+    var file = await this.postingFile(b.file);
     return new Reader(file, b.offset).postings(b.len);
   };
 
@@ -576,14 +580,13 @@
     // Several long lists will have to be read further: start fetching their next blocks now,
     // in parallel, rather than one round trip after another.
     if (big.length > 1 && !timeOrder) {
-      var fetchFile = function (n) { if (!self.files.has(n)) self.files.set(n, self.fetchBytes(m.postings.dir + n + ".bin")); };
-      big.forEach(function (t) { fetchFile(lists.get(t).entry.blocks[lists.get(t).next].file); });
+      big.forEach(function (t) { self.postingFile(lists.get(t).entry.blocks[lists.get(t).next].file); });
       // The candidates come from the best blocks of the rarer lists; whether they are in the
       // longest list is told by its deeper blocks, so its second file is needed too.
       var longest = big.reduce(function (a, b) { return lists.get(b).entry.df > lists.get(a).entry.df ? b : a; });
       var rest = lists.get(longest).entry.blocks.slice(lists.get(longest).next);
       var second = rest.find(function (b) { return b.file !== rest[0].file; });
-      if (second) fetchFile(second.file);
+      if (second) self.postingFile(second.file);
     }
 
     // The rarest requirement drives: a document must be in its list.
@@ -700,8 +703,11 @@
           var fresh = new Set(docs.map(function (doc) { return Math.floor(doc / m.documents.per_file); }));
           fresh.forEach(function (n) { if (self.chunks.has(n)) fresh.delete(n); });
           if (over(fresh.size * CHUNK_BYTES)) { approximate = true; break; }
-          leaders.forEach(function (doc) { self.record(doc); });
-          var scores = await Promise.all(batch.map(verify));
+          var settled = await Promise.all([
+            Promise.all(batch.map(verify)),
+            Promise.all(leaders.map(function (doc) { return self.record(doc); }))
+          ]);
+          var scores = settled[0];
           batch.forEach(function (cand, i) {
             candidates.delete(cand.doc);
             decided.add(cand.doc);
