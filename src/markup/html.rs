@@ -92,4 +92,15 @@ mod tests {
         assert_eq!(to_plain(&text(html), &ctx), "see the graph bad\nnext");
         assert_eq!(links(&text(html), &ctx), ["https://x.test/?a=1"]);
     }
+
+    #[test]
+    fn only_allowed_attributes_survive_on_any_tag() {
+        let users = BTreeMap::new();
+        let channels = BTreeMap::new();
+        let ctx = Context { users: &users, channels: &channels, source: "matrix", root: "" };
+        // Found by the `markup` fuzz target: ammonia's empty builder still allowed `title`
+        // and `lang` on every tag.
+        let html = "<p title=&#106;avascript:alert(1) lang=en>x</p><span title=\"t\" lang=en>y</span>";
+        assert_eq!(to_html(&text(html), &ctx), "<p>x</p>\n<span title=\"t\">y</span>");
+    }
 }

@@ -354,6 +354,8 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
     builder
         .tags(HashSet::from(tags))
+        // `empty()` empties only the tags: its default `title` and `lang` on every tag go too.
+        .generic_attributes(HashSet::new())
         .tag_attributes(attributes)
         .allowed_classes(classes)
         .url_schemes(HashSet::from(["http", "https"]))
