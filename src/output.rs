@@ -50,6 +50,9 @@ pub struct Staging {
     sidecar: Option<PathBuf>,
     /// Relative path → what was written there (locked: pages are written from many threads).
     files: Mutex<BTreeMap<String, Written>>,
+    /// Directories made so far: each is made once, not tried again for every file in it
+    /// (a `mkdir` that fails locks its parent all the same).
+    dirs: Mutex<HashSet<String>>,
     /// The files of the site being replaced, for reuse.
     previous: Option<Previous>,
     /// Files kept from the previous site instead of written.
@@ -88,6 +91,7 @@ impl Staging {
             dir,
             sidecar: None,
             files: Mutex::new(BTreeMap::new()),
+            dirs: Mutex::new(HashSet::new()),
             previous: None,
             kept: AtomicUsize::new(0),
             unrendered: AtomicUsize::new(0),
@@ -216,8 +220,12 @@ impl Staging {
     fn create_parent(&self, rel: &str) -> Result<PathBuf, OutputError> {
         debug_assert!(!rel.starts_with('/') && !rel.split('/').any(|c| c == ".." || c.is_empty()));
         let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs_err::create_dir_all(parent)?;
+        if let Some((parent, _)) = rel.rsplit_once('/') {
+            let made = self.dirs.lock().expect("no writer panics holding the lock").contains(parent);
+            if !made {
+                fs_err::create_dir_all(self.dir.join(parent))?;
+                self.dirs.lock().expect("no writer panics holding the lock").insert(parent.to_owned());
+            }
         }
         Ok(path)
     }
@@ -358,8 +366,11 @@ impl Staging {
             }
             let rel = entry.path().strip_prefix(&self.dir).unwrap_or(entry.path());
             let to = self.out.join(rel);
-            if let Some(parent) = to.parent() {
+            if let Some(parent) = to.parent()
+                && !occupied.contains(parent)
+            {
                 fs_err::create_dir_all(parent)?;
+                occupied.extend(parent.ancestors().take_while(|d| *d != self.out).map(Path::to_path_buf));
             }
             fs_err::rename(entry.path(), &to)?;
         }

@@ -19,7 +19,7 @@ static HREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"href="([^"]*)""#).
 
 pub(super) fn events<'a>(src: &str) -> Vec<Event<'a>> {
     let without_fallback = REPLY_FALLBACK.replace_all(src, "");
-    let clean = super::sanitize(&without_fallback);
+    let clean = super::clean::sanitize(&without_fallback);
     let mut out = Vec::new();
     let mut rest = clean.as_str();
     // Inside a link whose target was refused, its text is kept and the closing tag dropped.

@@ -7,13 +7,16 @@
 //! independent line of defence (security.md §1.1): no images, no raw-text elements, only
 //! http/https links. Nothing is spliced into the HTML after sanitising.
 
+mod clean;
 mod html;
 mod markdown;
 mod mrkdwn;
 
+#[doc(hidden)]
+pub use clean::{fast as sanitize_fast, full as sanitize_full};
 pub use mrkdwn::emoji;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
@@ -61,10 +64,16 @@ pub fn to_html(text: &Text, ctx: &Context) -> String {
     if text.is_empty() {
         return String::new();
     }
+    clean::sanitize(&writer_html(text, ctx))
+}
+
+/// What the HTML writer makes of `text`, before the sanitiser.
+#[doc(hidden)]
+pub fn writer_html(text: &Text, ctx: &Context) -> String {
     let events = mark_redactions(events(text, ctx));
     let mut html = String::with_capacity(text.source.len() + 32);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    sanitize(&html)
+    html
 }
 
 /// Redaction markers (`[token redacted]`) in text, styled so a reader sees what was removed.
@@ -321,54 +330,6 @@ fn strip_tags(html: &str) -> String {
         }
     }
     unescape(&out)
-}
-
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let tags = [
-        "p",
-        "br",
-        "a",
-        "strong",
-        "em",
-        "b",
-        "i",
-        "u",
-        "s",
-        "del",
-        "code",
-        "pre",
-        "blockquote",
-        "span",
-        "time",
-        "ul",
-        "ol",
-        "li",
-    ];
-    let mut attributes = HashMap::new();
-    attributes.insert("a", HashSet::from(["href"]));
-    attributes.insert("time", HashSet::from(["datetime"]));
-    attributes.insert("span", HashSet::from(["title"]));
-    let mut classes = HashMap::new();
-    classes.insert("span", HashSet::from(["mention", "emoji", "redacted"]));
-    classes.insert("a", HashSet::from(["channel"]));
-    let mut builder = ammonia::Builder::empty();
-    builder
-        .tags(HashSet::from(tags))
-        // `empty()` empties only the tags: its default `title` and `lang` on every tag go too.
-        .generic_attributes(HashSet::new())
-        .tag_attributes(attributes)
-        .allowed_classes(classes)
-        .url_schemes(HashSet::from(["http", "https"]))
-        // Relative links come only from our own channel mentions; user URLs without an
-        // http(s) scheme never become links (see `link`).
-        .url_relative(ammonia::UrlRelative::PassThrough)
-        .link_rel(Some("nofollow noopener noreferrer ugc"))
-        .strip_comments(true);
-    builder
-});
-
-fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
 }
 
 #[cfg(test)]

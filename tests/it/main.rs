@@ -24,6 +24,7 @@ mod media;
 mod oracle;
 mod privacy;
 mod sample;
+mod sanitizer;
 mod search;
 mod search_export;
 mod serve;
