@@ -6,11 +6,13 @@
 #   3. a rebuild after one more day of messages is added to the export,
 # with the number of files each rebuild changed (from the manifests). Prints a Markdown table.
 # Run: bench/nightly.sh [MESSAGES ...]      (default 100000; e.g. bench/nightly.sh 100000 1000000)
+# BENCH_DIR=/dev/shm/scrollback-bench puts exports and sites on tmpfs, to time the build
+# without the disk (on a VM disk, creating 100,000 files costs seconds that vary run to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin scrollback --example synth_export
 bin=target/release/scrollback
-work=target/bench/nightly
+work=${BENCH_DIR:-target/bench/nightly}
 mkdir -p "$work"
 
 # `time -f` prints "seconds KB" as the last line of stderr.
@@ -32,6 +34,7 @@ for n in "${@:-100000}"; do
   target/release/examples/synth_export --days "$((days + 1))" --out "$work/export-$n-plus" 2>/dev/null
   out="$work/site-$n"
   rm -rf "$out" "$out.index"
+  sync # what removing the last site left to the disk is not timed with this build
   read -r full rss < <(timed "$bin" build "$work/export-$n" --out "$out")
   cp "$out/manifest.json" "$work/before.json"
   read -r same _ < <(timed "$bin" build "$work/export-$n" --out "$out")

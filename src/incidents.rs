@@ -373,7 +373,14 @@ pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
 }
 
 /// Detects incidents in every published channel and applies the config's declarations.
-pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) -> Vec<Incident> {
+/// `texts` are the messages' plain texts ([`markup::plain_texts`]).
+pub fn detect(
+    archive: &Archive,
+    layout: &Layout,
+    texts: &[Vec<markup::Plain>],
+    rules: &Rules,
+    tz: &TimeZone,
+) -> Vec<Incident> {
     let end_of_archive = archive
         .channels
         .iter()
@@ -388,13 +395,7 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
             .par_iter()
             .enumerate()
             .flat_map_iter(|(index, channel)| {
-                let ctx = Context {
-                    users: &archive.users,
-                    channels: &layout.links,
-                    source: channel.source,
-                    root: "",
-                };
-                detect_channel(&channel.messages, &ctx, rules, end_of_archive)
+                detect_channel(&channel.messages, &texts[index], rules, end_of_archive)
                     .into_iter()
                     .map(move |o| (index, o))
             })
@@ -427,14 +428,14 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
 
 fn detect_channel(
     messages: &[Message],
-    ctx: &Context,
+    texts: &[markup::Plain],
     rules: &Rules,
     end_of_archive: Timestamp,
 ) -> Vec<Open> {
     let mut done = Vec::new();
     let mut current: Option<Open> = None;
     let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
-    for message in messages {
+    for (message, plain) in messages.iter().zip(texts) {
         let at = Evidence { time: message.time, message: Some(message.id.clone()) };
         // Time passing: an unpaged alert open long enough escalates; silence closes.
         if let Some(open) = current.as_mut() {
@@ -448,11 +449,11 @@ fn detect_channel(
                 current = None;
             }
         }
-        let text = markup::message_text(message, ctx);
+        let text = &plain.text;
         let signals = if message.author.is_bot {
-            bot_signals(&message.author.name, &text)
+            bot_signals(&message.author.name, text)
         } else {
-            human_signals(&text, &message.text.source, &rules.all_clear, &rules.all_clear_emoji)
+            human_signals(text, &message.text.source, &rules.all_clear, &rules.all_clear_emoji)
         };
         for signal in signals {
             apply(signal, &at, &mut current, &mut done, rules);

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
-use crate::markup::{self, Context};
+use crate::markup;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,7 +47,14 @@ pub struct SearchDoc {
 }
 
 /// Builds the documents for every published, non-system message, in `ord` order.
-pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &TimeZone) -> Vec<SearchDoc> {
+/// `texts` are the messages' plain texts ([`markup::plain_texts`]), taken into the documents.
+pub fn collect(
+    archive: &Archive,
+    layout: &Layout,
+    texts: Vec<Vec<markup::Plain>>,
+    incidents: &[Incident],
+    tz: &TimeZone,
+) -> Vec<SearchDoc> {
     let mut in_incident: HashMap<(usize, &str), &str> = HashMap::new();
     for incident in incidents {
         for message in &incident.messages {
@@ -55,22 +62,16 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
         }
     }
     // Channels are independent: collect them on every core.
-    let per_channel = layout.channels.par_iter().enumerate().map(|(index, channel)| {
+    let per_channel = layout.channels.par_iter().zip(texts).enumerate().map(|(index, (channel, texts))| {
         let mut docs = Vec::new();
         let slug: Arc<str> = channel.slug.as_str().into();
         let mut authors: HashMap<(&str, Option<&str>), Author> = HashMap::new();
-        let ctx = Context {
-            users: &archive.users,
-            channels: &layout.links,
-            source: channel.channel.source,
-            root: "",
-        };
-        for message in &channel.channel.messages {
+        for (message, plain) in channel.channel.messages.iter().zip(texts) {
             // Joins, topic changes and the like are not what anyone searches for.
             if message.kind.is_system() {
                 continue;
             }
-            let text = markup::message_text(message, &ctx);
+            let markup::Plain { text, link } = plain;
             if text.is_empty() {
                 continue;
             }
@@ -91,7 +92,7 @@ pub fn collect(archive: &Archive, layout: &Layout, incidents: &[Incident], tz: &
                     Thread::Reply { parent, .. } => Some(parent.clone()),
                     Thread::None => None,
                 },
-                has: has_flags(message, &ctx),
+                has: has_flags(message, link),
                 is: in_incident
                     .get(&(index, message.id.as_str()))
                     .map(|id| vec!["incident".to_owned(), (*id).to_owned()])
@@ -123,7 +124,8 @@ fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
     keys
 }
 
-fn has_flags(message: &Message, ctx: &Context) -> Vec<&'static str> {
+/// What `has:` matches; `link` is whether the message's own text links anywhere.
+fn has_flags(message: &Message, link: bool) -> Vec<&'static str> {
     let mut has = Vec::new();
     let image = |mime: &Option<String>| mime.as_deref().is_some_and(|m| m.starts_with("image/"));
     if message.files.iter().any(|f| image(&f.mimetype)) {
@@ -132,7 +134,7 @@ fn has_flags(message: &Message, ctx: &Context) -> Vec<&'static str> {
     if !message.files.is_empty() {
         has.push("file");
     }
-    if markup::has_link(&message.text, ctx) || message.attachments.iter().any(|a| a.title_link.is_some()) {
+    if link || message.attachments.iter().any(|a| a.title_link.is_some()) {
         has.push("link");
     }
     has

@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use crate::model::{Markup, Message, Text, User, UserId};
+use crate::model::{Channel, Markup, Message, Text, User, UserId};
 
 /// What markup needs from the rest of the archive: names for mentions and links to channels.
 pub struct Context<'a> {
@@ -121,16 +121,23 @@ pub fn to_inline_html(text: &Text, ctx: &Context) -> String {
 
 /// The text as a reader sees it, without markup: mentions resolved, links as their labels.
 pub fn to_plain(text: &Text, ctx: &Context) -> String {
+    plain_and_link(text, ctx).0
+}
+
+/// [`to_plain`], and whether the text links anywhere (for `has:link`), from one parse.
+fn plain_and_link(text: &Text, ctx: &Context) -> (String, bool) {
     let mut out = String::new();
+    let mut link = false;
     for event in events(text, ctx) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::InlineHtml(h) | Event::Html(h) => out.push_str(&strip_tags(&h)),
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph) => out.push('\n'),
+            Event::Start(Tag::Link { .. }) => link = true,
             _ => {}
         }
     }
-    out.trim().to_owned()
+    (out.trim().to_owned(), link)
 }
 
 /// Every link target in the text (as published: tokens stripped).
@@ -144,16 +151,44 @@ pub fn links(text: &Text, ctx: &Context) -> Vec<String> {
         .collect()
 }
 
-/// Whether the text links anywhere (for `has:link`).
-pub fn has_link(text: &Text, ctx: &Context) -> bool {
-    events(text, ctx).iter().any(|e| matches!(e, Event::Start(Tag::Link { .. })))
-}
-
 /// Everything a reader sees of a message as plain text: the message, then its cards (bot
 /// alerts, unfurls) and its file names, one per line. What search indexes and what incident
 /// rules match.
 pub fn message_text(message: &Message, ctx: &Context) -> String {
-    let mut parts = vec![to_plain(&message.text, ctx)];
+    message_plain(message, ctx).text
+}
+
+/// A message as plain text, worked out once for incident detection and search.
+pub struct Plain {
+    /// [`message_text`].
+    pub text: String,
+    /// Whether the message's own text links anywhere (for `has:link`).
+    pub link: bool,
+}
+
+/// [`Plain`] for every message of every channel (`users` and `links` resolve mentions),
+/// channels on every core.
+pub fn plain_texts(
+    channels: &[Channel],
+    users: &BTreeMap<UserId, User>,
+    links: &BTreeMap<String, ChannelLink>,
+) -> Vec<Vec<Plain>> {
+    use rayon::prelude::*;
+    channels
+        .par_iter()
+        .map(|channel| {
+            let ctx = Context { users, channels: links, source: channel.source, root: "" };
+            channel.messages.iter().map(|m| message_plain(m, &ctx)).collect()
+        })
+        .collect()
+}
+
+fn message_plain(message: &Message, ctx: &Context) -> Plain {
+    let (text, link) = plain_and_link(&message.text, ctx);
+    if message.attachments.is_empty() && message.files.is_empty() {
+        return Plain { text, link };
+    }
+    let mut parts = vec![text];
     for a in &message.attachments {
         let plain = |t: &Option<Text>| t.as_ref().map(|t| to_plain(t, ctx));
         parts.extend(plain(&a.pretext));
@@ -172,7 +207,7 @@ pub fn message_text(message: &Message, ctx: &Context) -> String {
         parts.push(file.name.clone());
     }
     parts.retain(|p| !p.trim().is_empty());
-    parts.join("\n")
+    Plain { text: parts.join("\n"), link }
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -32,8 +32,10 @@ fn documents() -> Vec<(String, String)> {
     scrollback::redact::redact_archive(&mut ingested.archive, &redactor);
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
-    let incidents = scrollback::incidents::detect(&ingested.archive, &layout, &config.incidents, &tz);
-    scrollback::index::documents::collect(&ingested.archive, &layout, &incidents, &tz)
+    let archive = &ingested.archive;
+    let texts = scrollback::markup::plain_texts(&archive.channels, &archive.users, &layout.links);
+    let incidents = scrollback::incidents::detect(archive, &layout, &texts, &config.incidents, &tz);
+    scrollback::index::documents::collect(archive, &layout, texts, &incidents, &tz)
         .into_iter()
         .map(|d| (d.id, d.text))
         .collect()
