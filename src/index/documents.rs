@@ -63,7 +63,7 @@ pub fn collect(
     }
     // Channels are independent: collect them on every core.
     let per_channel = layout.channels.par_iter().zip(texts).enumerate().map(|(index, (channel, texts))| {
-        let mut docs = Vec::new();
+        let mut docs = Vec::with_capacity(channel.channel.messages.len());
         let slug: Arc<str> = channel.slug.as_str().into();
         let mut authors: HashMap<(&str, Option<&str>), Author> = HashMap::new();
         for (message, plain) in channel.channel.messages.iter().zip(texts) {
@@ -101,8 +101,15 @@ pub fn collect(
         }
         docs
     });
-    let mut docs: Vec<SearchDoc> = per_channel.flatten().collect();
-    docs.sort_by(|a, b| (a.time, &a.channel, &a.id).cmp(&(b.time, &b.channel, &b.id)));
+    // Moved into one vector a channel at a time: a parallel flatten would hold every
+    // document twice (about 400 bytes each) until it was done.
+    let per_channel: Vec<Vec<SearchDoc>> = per_channel.collect();
+    let mut docs = Vec::with_capacity(per_channel.iter().map(Vec::len).sum());
+    for channel in per_channel {
+        docs.extend(channel);
+    }
+    // Unstable: no merge buffer of half the documents, and std's sort is deterministic.
+    docs.sort_unstable_by(|a, b| (a.time, &a.channel, &a.id).cmp(&(b.time, &b.channel, &b.id)));
     for (ord, doc) in docs.iter_mut().enumerate() {
         doc.ord = ord as u64;
     }
