@@ -126,6 +126,11 @@ fn exclusions_and_filters_narrow_the_results() {
     // Three graphs attached in Slack, three from the snapshot folder, one photo without bytes.
     assert_eq!(search("has:file", &[])["total"], 7);
     assert_eq!(search("has:image", &[])["total"], 7);
+    // Bot alerts link through their cards; of the three runbooks messages, one links in its
+    // own text (a quote of it in a card has the words but no link).
+    assert_eq!(search("has:link", &[])["total"], 40);
+    assert_eq!(search("runbooks", &[])["total"], 3);
+    assert_eq!(search("has:link runbooks", &[])["total"], 1);
 }
 
 #[test]
