@@ -215,10 +215,25 @@ const ENTITIES: &[(&str, char)] = &[
 
 /// Appends `s` with its entities decoded and, with `escape`, escaped again; `None` on an
 /// entity or character the parser reads as anything but itself (other references, control
-/// characters, which it rewrites or drops).
+/// characters, which it rewrites or drops). Runs of ordinary bytes are copied whole.
 fn push_decoded(out: &mut String, s: &str, escape: Option<Escape>) -> Option<()> {
-    let mut rest = s;
-    while let Some(mut c) = rest.chars().next() {
+    let bytes = s.as_bytes();
+    let (mut run, mut at) = (0, 0);
+    while at < bytes.len() {
+        // ASCII that needs a look, and the lead bytes of U+0080..U+00BF (C1 controls, no-break
+        // space) and U+F000..U+FFFF (the byte order mark): never inside a character.
+        let special = match bytes[at] {
+            b'\n' | b'\t' => false,
+            b'&' | b'<' | b'>' | b'"' | 0x7f | 0xc2 | 0xef => true,
+            b => b < 0x20,
+        };
+        if !special {
+            at += 1;
+            continue;
+        }
+        out.push_str(&s[run..at]);
+        let rest = &s[at..];
+        let mut c = rest.chars().next()?;
         let mut len = c.len_utf8();
         if c == '&' {
             let &(entity, decoded) = ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity))?;
@@ -226,12 +241,14 @@ fn push_decoded(out: &mut String, s: &str, escape: Option<Escape>) -> Option<()>
         } else if (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}' {
             return None;
         }
-        rest = &rest[len..];
         match escape {
             Some(escape) => push_escaped(out, c, escape),
             None => out.push(c),
         }
+        at += len;
+        run = at;
     }
+    out.push_str(&s[run..]);
     Some(())
 }
 
@@ -265,6 +282,7 @@ mod tests {
             "<p><b><b><b><b><i>deep</i></b></b></b></b></p>",
             "<a href=\"http://[::1]:8080/x\">ip</a> <a href=\"#m-1\">anchor</a> <a>bare</a>",
             "<p><span title=\"&quot;&amp;&quot;\">q</span></p>",
+            "<p>\u{a9} \u{f8ff} \u{e9}\u{a0}&gt; \u{1f600}</p>",
         ];
         for html in taken {
             assert_eq!(fast(html).as_deref(), Some(full(html).as_str()), "{html}");
@@ -283,6 +301,8 @@ mod tests {
             "<!-- c --><p>x</p>",
             "<p>&copy; &#106;</p>",
             "<p>a\rb \0</p>",
+            "<p>\u{85}</p>",
+            "<p>\u{feff}x</p>",
             "<p title=x>unquoted</p>",
             "</br>",
         ];
