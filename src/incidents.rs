@@ -30,7 +30,7 @@ use regex::Regex;
 
 use crate::config::{Declared, Incidents as Rules};
 use crate::layout::Layout;
-use crate::markup::{self, Context};
+use crate::markup;
 use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, MessageKind, TimelineEntry};
 
 /// What a message says about incidents.
@@ -422,7 +422,7 @@ pub fn detect(
         .collect();
     named
         .into_par_iter()
-        .map(|(id, channel, open)| finish(id, channel, open, archive, layout, rules))
+        .map(|(id, channel, open)| finish(id, channel, open, archive, &texts[channel], rules))
         .collect()
 }
 
@@ -623,35 +623,37 @@ fn finish(
     channel: usize,
     open: Open,
     archive: &Archive,
-    layout: &Layout,
+    texts: &[markup::Plain],
     rules: &Rules,
 ) -> Incident {
     let ch = &archive.channels[channel];
-    let ctx = Context { users: &archive.users, channels: &layout.links, source: ch.source, root: "" };
     let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
-    let last = ch.messages.partition_point(|m| m.time <= end);
-    let during: Vec<&Message> = ch.messages[first..last.max(first)].iter().collect();
+    let last = ch.messages.partition_point(|m| m.time <= end).max(first);
+    // With each message, the plain text detection read.
+    let during: Vec<(&Message, &str)> =
+        ch.messages[first..last].iter().zip(&texts[first..last]).map(|(m, p)| (m, p.text.as_str())).collect();
     // Snapshot events are pictures on the timeline, not people.
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
-    for m in &during {
+    for &(m, _) in &during {
         if person(m) && !participants.contains(&m.author.name) {
             participants.push(m.author.name.clone());
         }
     }
-    let by_id: BTreeMap<&str, &Message> = during.iter().map(|m| (m.id.as_str(), *m)).collect();
+    let by_id: BTreeMap<&str, (&Message, &str)> =
+        during.iter().map(|&(m, text)| (m.id.as_str(), (m, text))).collect();
     let mut timeline: Vec<TimelineEntry> = open
         .timeline
         .iter()
         .filter_map(|(at, kind)| {
-            let message = by_id.get(at.message.as_deref()?)?;
-            Some(entry(message, kind, &ctx))
+            let &(message, text) = by_id.get(at.message.as_deref()?)?;
+            Some(entry(message, text, kind))
         })
         .collect();
     let mut responded: Vec<&str> = Vec::new();
-    for m in &during {
+    for &(m, text) in &during {
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
         // Each person's first word in the response tells who stepped in when.
         let first_response = person(m) && !responded.contains(&m.author.name.as_str());
@@ -666,7 +668,7 @@ fn finish(
             } else {
                 "response"
             };
-            timeline.push(entry(m, kind, &ctx));
+            timeline.push(entry(m, text, kind));
         }
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
@@ -691,12 +693,12 @@ fn finish(
         summary: open.summary,
         postmortem: declared_here.and_then(|d| d.postmortem.clone()),
         declared: declared_here.is_some(),
-        messages: during.iter().map(|m| m.id.clone()).collect(),
+        messages: during.iter().map(|(m, _)| m.id.clone()).collect(),
     }
 }
 
-fn entry(message: &Message, kind: &'static str, ctx: &Context) -> TimelineEntry {
-    let text = markup::message_text(message, ctx);
+/// A timeline line for `message`, whose plain text is `text`.
+fn entry(message: &Message, text: &str, kind: &'static str) -> TimelineEntry {
     let flat: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let flat = flat.join(" · ");
     let mut short: String = flat.chars().take(200).collect();

@@ -123,6 +123,20 @@ fn alerts_in_a_burst_group_into_one_incident_by_key() {
     assert!(rows[0].starts_with("<td>alertmanager</td><td>HighLatency api</td><td>3</td>"), "{}", rows[0]);
     assert!(rows[1].starts_with("<td>sentry</td><td>p95 latency over 2s</td><td>2</td>"), "{}", rows[1]);
     assert!(a.contains("class=\"tl-note\""), "a stopwatch reaction puts a message on the timeline");
+    // Each line shows its own message's text (and a card's title for a bot alert).
+    let line = regex::Regex::new(r#"#m-(\d+)"><time[^>]*>[^<]*</time></a> <span class="tl-kind">[a-z]+</span> <span class="tl-author">[^<]*</span> <span class="tl-text">([^<]*)</span>"#).unwrap();
+    let lines: Vec<(String, String)> =
+        line.captures_iter(&a).map(|c| (c[1].to_owned(), c[2].to_owned())).collect();
+    for expected in [
+        ("1588327320000100", "Critical: p95 latency over 2s"),
+        ("1588327500000100", "[RESOLVED] HighLatency api"),
+        ("1588328400000100", "looking at the api latency, pinned the dashboard"),
+    ] {
+        assert!(
+            lines.iter().any(|(id, text)| (id.as_str(), text.as_str()) == expected),
+            "{expected:?} in {lines:?}"
+        );
+    }
 }
 
 #[test]
