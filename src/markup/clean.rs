@@ -135,7 +135,9 @@ pub fn fast(html: &str) -> Option<String> {
         out.push('<');
         out.push_str(name);
         if name == "br" {
-            (attributes.is_empty() || attributes == "/").then_some(())?;
+            if !matches!(attributes, "" | "/") {
+                return None;
+            }
             out.push('>');
             continue;
         }

@@ -151,16 +151,11 @@ pub fn links(text: &Text, ctx: &Context) -> Vec<String> {
         .collect()
 }
 
-/// Everything a reader sees of a message as plain text: the message, then its cards (bot
-/// alerts, unfurls) and its file names, one per line. What search indexes and what incident
-/// rules match.
-pub fn message_text(message: &Message, ctx: &Context) -> String {
-    message_plain(message, ctx).text
-}
-
 /// A message as plain text, worked out once for incident detection and search.
 pub struct Plain {
-    /// [`message_text`].
+    /// Everything a reader sees of the message: the message, then its cards (bot alerts,
+    /// unfurls) and its file names, one per line. What search indexes and what incident
+    /// rules match.
     pub text: String,
     /// Whether the message's own text links anywhere (for `has:link`).
     pub link: bool,
