@@ -13,7 +13,7 @@ use crate::cache;
 use crate::config::Config;
 use crate::continuity;
 use crate::incidents;
-use crate::index::{self, IndexError, IndexMeta};
+use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger::{self, Ledger};
@@ -301,7 +301,7 @@ impl<'a> Site<'a> {
                 .name("search".into())
                 .spawn_scoped(scope, || {
                     let dirs = (previous_search, index_dir.as_path());
-                    index_and_export(docs, &layout, config, dirs, &staging, &mut search_phases)
+                    index_and_export(&docs, &layout, config, dirs, &staging, &mut search_phases)
                 })
                 .expect("the search thread starts");
             let pages =
@@ -425,22 +425,21 @@ impl Phases {
 /// Writes the search index beside the site (from the previous one where it can, see
 /// [`index::update`]) and exports it into `search/`.
 fn index_and_export(
-    docs: Vec<index::SearchDoc>,
+    docs: &index::documents::Documents,
     layout: &Layout,
     config: &Config,
     (previous, index_dir): (PreviousSearch, &std::path::Path),
     staging: &Staging,
     phases: &mut Phases,
 ) -> Result<(index::update::Outcome, index::export::ExportStats, Option<String>), BuildError> {
-    let (docs, outcome, warning) = phases.run("index", || {
+    let (outcome, warning) = phases.run("index", || {
         let meta = IndexMeta {
             format: index::FORMAT,
             timezone: config.display_timezone.clone(),
             base_url: config.base_url.clone(),
             docs: docs.len() as u64,
         };
-        index::update::write(&docs, index_dir, &meta, previous.index.as_deref())
-            .map(|(outcome, warning)| (docs, outcome, warning))
+        index::update::write(docs, index_dir, &meta, previous.index.as_deref())
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     let export = phases.run("export", || {
@@ -450,7 +449,7 @@ fn index_and_export(
             index::update::Outcome::Fresh => 0,
         };
         let previous = previous.manifest.map(|manifest| index::export::Previous { manifest, unchanged });
-        index::export::write(&index, &docs, &channels, staging, previous.as_ref())
+        index::export::write(&index, docs, &channels, staging, previous.as_ref())
     })?;
     Ok((outcome, export, warning))
 }

@@ -46,78 +46,247 @@ pub struct SearchDoc {
     pub is: Vec<String>,
 }
 
-/// Builds the documents for every published, non-system message, in `ord` order.
-/// `texts` are the messages' plain texts ([`markup::plain_texts`]), taken into the documents.
-pub fn collect(
-    archive: &Archive,
-    layout: &Layout,
+/// Documents by `ord`, made when they are read: the index and the export each hold only
+/// the documents they are working on, never a second copy of the whole archive's text.
+pub trait DocSource: Sync {
+    /// How many documents there are.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The document at `ord`.
+    fn get(&self, ord: usize) -> SearchDoc;
+    /// Its time (seconds since the epoch), without making it.
+    fn time(&self, ord: usize) -> i64;
+    /// A hash of everything the index and the export take from it.
+    fn hash(&self, ord: usize) -> [u8; HASH] {
+        doc_hash(&self.get(ord))
+    }
+}
+
+/// Documents made beforehand (tests, tools).
+impl DocSource for [SearchDoc] {
+    fn len(&self) -> usize {
+        <[SearchDoc]>::len(self)
+    }
+
+    fn get(&self, ord: usize) -> SearchDoc {
+        self[ord].clone()
+    }
+
+    fn time(&self, ord: usize) -> i64 {
+        self[ord].time
+    }
+}
+
+/// Bytes of a document's hash.
+pub const HASH: usize = 16;
+
+/// Every published, non-system message with text, in `ord` order, made from the archive
+/// when read; only each document's place and hash are held.
+pub struct Documents<'a> {
+    archive: &'a Archive,
+    layout: &'a Layout<'a>,
+    tz: TimeZone,
+    /// `ord` → (channel, message) indexes.
+    order: Vec<(u32, u32)>,
+    hashes: Vec<[u8; HASH]>,
+    in_incident: HashMap<(usize, &'a str), &'a str>,
+    authors: HashMap<AuthorKey<'a>, Author>,
+}
+
+/// What an author's documents share is keyed by: name and user id.
+type AuthorKey<'a> = (&'a str, Option<&'a str>);
+
+/// An author's name and `from:` keys, shared by their documents.
+type Author = (Arc<str>, Arc<[String]>);
+
+/// Finds the documents and hashes each. `texts` are the messages' plain texts
+/// ([`markup::plain_texts`]); they are dropped when this returns.
+pub fn collect<'a>(
+    archive: &'a Archive,
+    layout: &'a Layout<'a>,
     texts: Vec<Vec<markup::Plain>>,
-    incidents: &[Incident],
+    incidents: &'a [Incident],
     tz: &TimeZone,
-) -> Vec<SearchDoc> {
+) -> Documents<'a> {
     let mut in_incident: HashMap<(usize, &str), &str> = HashMap::new();
     for incident in incidents {
         for message in &incident.messages {
             in_incident.entry((incident.channel, message.as_str())).or_insert(&incident.id);
         }
     }
-    // Channels are independent: collect them on every core.
-    let per_channel = layout.channels.par_iter().zip(texts).enumerate().map(|(index, (channel, texts))| {
-        let mut docs = Vec::with_capacity(channel.channel.messages.len());
-        let slug: Arc<str> = channel.slug.as_str().into();
-        let mut authors: HashMap<(&str, Option<&str>), Author> = HashMap::new();
-        for (message, plain) in channel.channel.messages.iter().zip(texts) {
-            // Joins, topic changes and the like are not what anyone searches for.
-            if message.kind.is_system() {
-                continue;
-            }
-            let markup::Plain { text, link } = plain;
-            if text.is_empty() {
-                continue;
-            }
-            let (author, from) = authors
-                .entry((message.author.name.as_str(), message.author.user.as_deref()))
-                .or_insert_with(|| (message.author.name.as_str().into(), from_keys(message, archive).into()))
-                .clone();
-            docs.push(SearchDoc {
-                ord: 0,
-                id: message.id.clone(),
-                url: channel.permalink(message, tz),
-                channel: Arc::clone(&slug),
-                author,
-                from,
-                time: message.time.as_second(),
-                text,
-                thread: match &message.thread {
-                    Thread::Reply { parent, .. } => Some(parent.clone()),
-                    Thread::None => None,
-                },
-                has: has_flags(message, link),
-                is: in_incident
-                    .get(&(index, message.id.as_str()))
-                    .map(|id| vec!["incident".to_owned(), (*id).to_owned()])
-                    .unwrap_or_default(),
-            });
-        }
-        docs
+    let mut documents = Documents {
+        archive,
+        layout,
+        tz: tz.clone(),
+        order: Vec::new(),
+        hashes: Vec::new(),
+        in_incident,
+        authors: HashMap::new(),
+    };
+    // Channels are independent: each is hashed on a core of its own, with its authors.
+    let per_channel: Vec<(Vec<Placed>, HashMap<AuthorKey, Author>)> =
+        texts.into_par_iter().enumerate().map(|(index, texts)| documents.channel(index, texts)).collect();
+    let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
+    for (channel, authors) in per_channel {
+        placed.extend(channel);
+        documents.authors.extend(authors);
+    }
+    // (time, slug, id) order. Slugs are unique, so a channel's rank among them stands for
+    // its slug. Unstable: no merge buffer, and std's sort is deterministic.
+    let channels = &layout.channels;
+    let mut by_slug: Vec<usize> = (0..channels.len()).collect();
+    by_slug.sort_by_key(|&c| channels[c].slug.as_str());
+    let mut rank = vec![0; channels.len()];
+    for (r, c) in by_slug.into_iter().enumerate() {
+        rank[c] = r;
+    }
+    let id = |p: &Placed| channels[p.channel as usize].channel.messages[p.message as usize].id.as_str();
+    placed.sort_unstable_by(|a, b| {
+        (a.time, rank[a.channel as usize])
+            .cmp(&(b.time, rank[b.channel as usize]))
+            .then_with(|| id(a).cmp(id(b)))
     });
-    // Moved into one vector a channel at a time: a parallel flatten would hold every
-    // document twice (about 400 bytes each) until it was done.
-    let per_channel: Vec<Vec<SearchDoc>> = per_channel.collect();
-    let mut docs = Vec::with_capacity(per_channel.iter().map(Vec::len).sum());
-    for channel in per_channel {
-        docs.extend(channel);
-    }
-    // Unstable: no merge buffer of half the documents, and std's sort is deterministic.
-    docs.sort_unstable_by(|a, b| (a.time, &a.channel, &a.id).cmp(&(b.time, &b.channel, &b.id)));
-    for (ord, doc) in docs.iter_mut().enumerate() {
-        doc.ord = ord as u64;
-    }
-    docs
+    documents.order = placed.iter().map(|p| (p.channel, p.message)).collect();
+    documents.hashes = placed.iter().map(|p| p.hash).collect();
+    documents
 }
 
-/// An author's name and `from:` keys, shared by their documents.
-type Author = (Arc<str>, Arc<[String]>);
+/// A document's place before sorting.
+struct Placed {
+    time: i64,
+    channel: u32,
+    message: u32,
+    hash: [u8; HASH],
+}
+
+impl<'a> Documents<'a> {
+    /// The documents of channel `index`, placed and hashed, and the authors they share.
+    fn channel(
+        &self,
+        index: usize,
+        texts: Vec<markup::Plain>,
+    ) -> (Vec<Placed>, HashMap<AuthorKey<'a>, Author>) {
+        let messages = &self.layout.channels[index].channel.messages;
+        let mut authors = HashMap::new();
+        let mut placed = Vec::with_capacity(messages.len());
+        for (position, (message, plain)) in messages.iter().zip(texts).enumerate() {
+            // Joins, topic changes and the like are not what anyone searches for.
+            if message.kind.is_system() || plain.text.is_empty() {
+                continue;
+            }
+            let author = self.author(message, &mut authors);
+            let doc = self.make(0, index, message, plain, author);
+            placed.push(Placed {
+                time: doc.time,
+                channel: u32::try_from(index).expect("fewer than 2^32 channels"),
+                message: u32::try_from(position).expect("fewer than 2^32 messages a channel"),
+                hash: doc_hash(&doc),
+            });
+        }
+        (placed, authors)
+    }
+
+    /// The name and `from:` keys of `message`'s author, from `authors` or added to it.
+    fn author(&self, message: &'a Message, authors: &mut HashMap<AuthorKey<'a>, Author>) -> Author {
+        authors
+            .entry((message.author.name.as_str(), message.author.user.as_deref()))
+            .or_insert_with(|| (message.author.name.as_str().into(), from_keys(message, self.archive).into()))
+            .clone()
+    }
+
+    /// The document of `message` (in channel `index`) from its plain text.
+    fn make(
+        &self,
+        ord: u64,
+        index: usize,
+        message: &Message,
+        plain: markup::Plain,
+        author: Author,
+    ) -> SearchDoc {
+        let channel = &self.layout.channels[index];
+        let (author, from) = author;
+        SearchDoc {
+            ord,
+            id: message.id.clone(),
+            url: channel.permalink(message, &self.tz),
+            channel: channel.slug.as_str().into(),
+            author,
+            from,
+            time: message.time.as_second(),
+            has: has_flags(message, plain.link),
+            text: plain.text,
+            thread: match &message.thread {
+                Thread::Reply { parent, .. } => Some(parent.clone()),
+                Thread::None => None,
+            },
+            is: self
+                .in_incident
+                .get(&(index, message.id.as_str()))
+                .map(|id| vec!["incident".to_owned(), (*id).to_owned()])
+                .unwrap_or_default(),
+        }
+    }
+
+    fn message(&self, ord: usize) -> (usize, &'a Message) {
+        let (channel, message) = self.order[ord];
+        (channel as usize, &self.layout.channels[channel as usize].channel.messages[message as usize])
+    }
+}
+
+impl DocSource for Documents<'_> {
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn get(&self, ord: usize) -> SearchDoc {
+        let (index, message) = self.message(ord);
+        let source = self.layout.channels[index].channel.source;
+        let plain = markup::plain(message, source, &self.archive.users, &self.layout.links);
+        let key = (message.author.name.as_str(), message.author.user.as_deref());
+        let author = self.authors.get(&key).cloned().expect("every author was seen when collecting");
+        self.make(ord as u64, index, message, plain, author)
+    }
+
+    fn time(&self, ord: usize) -> i64 {
+        self.message(ord).1.time.as_second()
+    }
+
+    fn hash(&self, ord: usize) -> [u8; HASH] {
+        self.hashes[ord]
+    }
+}
+
+/// A hash of everything the index and the export take from a document but its `ord`
+/// (documents are compared in `ord` order).
+pub fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
+    // Gathered first and hashed in one call: blake3 is slow fed a few bytes at a time.
+    let mut bytes = Vec::with_capacity(256 + doc.text.len() + doc.url.len());
+    let mut field = |field: &[u8]| {
+        bytes.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(field);
+    };
+    field(&doc.time.to_le_bytes());
+    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
+        field(text.as_bytes());
+    }
+    field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
+    for list in [&*doc.from, &doc.is] {
+        field(&(list.len() as u64).to_le_bytes());
+        for item in list {
+            field(item.as_bytes());
+        }
+    }
+    field(&(doc.has.len() as u64).to_le_bytes());
+    for item in &doc.has {
+        field(item.as_bytes());
+    }
+    let mut hash = [0; HASH];
+    hash.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..HASH]);
+    hash
+}
 
 fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
     let mut keys = vec![normalize(&message.author.name)];

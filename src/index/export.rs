@@ -34,6 +34,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::ops::Range;
 use std::sync::Arc;
 
 use flate2::Compression;
@@ -48,7 +49,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::termdict::TermMerger;
 use tantivy::{DocId, DocSet, TERMINATED};
 
-use super::{IndexError, SearchDoc, SearchIndex};
+use super::{DocSource, IndexError, SearchIndex};
 use crate::output::{OutputError, Staging};
 
 /// Format version written to the manifest; the client refuses others.
@@ -254,9 +255,9 @@ impl Previous {
 /// Writes the export into `staging` under `search/`; document directories the `previous`
 /// export already holds unchanged are kept from it instead of written again. The terms
 /// and the document records are written side by side (they share nothing but the norms).
-pub fn write(
+pub fn write<D: DocSource + ?Sized>(
     index: &SearchIndex,
-    docs: &[SearchDoc],
+    docs: &D,
     channels: &[String],
     out: &Staging,
     previous: Option<&Previous>,
@@ -329,9 +330,9 @@ fn write_terms(
 }
 
 /// Writes the document records, one directory at a time, each directory's files made on
-/// every core.
-fn write_documents(
-    docs: &[SearchDoc],
+/// every core (the documents of one file at a time on each).
+fn write_documents<D: DocSource + ?Sized>(
+    docs: &D,
     norms: &[u8],
     channels: &[String],
     out: &Staging,
@@ -339,19 +340,21 @@ fn write_documents(
 ) -> Result<(DocFiles, ExportStats), ExportError> {
     let channel_index: BTreeMap<&str, usize> =
         channels.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
-    let doc_file = |chunk: &[SearchDoc]| {
-        let records: Vec<DocRecord> = chunk
-            .iter()
-            .map(|d| DocRecord {
-                u: d.url.clone(),
-                c: channel_index.get(&*d.channel).copied().unwrap_or(0),
-                a: d.author.to_string(),
-                t: d.time,
-                n: norms.get(d.ord as usize).copied().unwrap_or(0),
-                x: d.text.clone(),
-                f: d.from.to_vec(),
-                h: d.has.iter().map(|h| (*h).to_owned()).collect(),
-                i: d.is.clone(),
+    let doc_file = |ords: Range<usize>| {
+        let records: Vec<DocRecord> = ords
+            .map(|ord| {
+                let d = docs.get(ord);
+                DocRecord {
+                    u: d.url,
+                    c: channel_index.get(&*d.channel).copied().unwrap_or(0),
+                    a: d.author.to_string(),
+                    t: d.time,
+                    n: norms.get(ord).copied().unwrap_or(0),
+                    x: d.text,
+                    f: d.from.to_vec(),
+                    h: d.has.iter().map(|h| (*h).to_owned()).collect(),
+                    i: d.is,
+                }
             })
             .collect();
         let json = serde_json::to_vec(&records).expect("records serialise");
@@ -361,7 +364,8 @@ fn write_documents(
     let mut export = ExportStats::default();
     let mut documents =
         DocFiles { dirs: Vec::new(), per_dir: FILES_PER_DIR, count: 0, per_file: DOCS_PER_CHUNK };
-    for (n, dir_docs) in docs.chunks(DOCS_PER_CHUNK * FILES_PER_DIR).enumerate() {
+    let per_dir = DOCS_PER_CHUNK * FILES_PER_DIR;
+    for (n, start) in (0..docs.len()).step_by(per_dir).enumerate() {
         if let Some(dir) = previous.and_then(|p| p.documents_dir(n, channels)) {
             let rels: Vec<String> = (n * FILES_PER_DIR..(n + 1) * FILES_PER_DIR)
                 .map(|f| format!("search/d-{dir}/{f}.bin"))
@@ -374,7 +378,13 @@ fn write_documents(
                 continue;
             }
         }
-        let files: Vec<(Vec<u8>, Vec<u8>)> = dir_docs.par_chunks(DOCS_PER_CHUNK).map(doc_file).collect();
+        let end = (start + per_dir).min(docs.len());
+        let files: Vec<(Vec<u8>, Vec<u8>)> = (start..end)
+            .step_by(DOCS_PER_CHUNK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|first| doc_file(first..(first + DOCS_PER_CHUNK).min(end)))
+            .collect();
         documents.dirs.push(content_hash(files.iter().map(|(json, _)| json.as_slice())));
         for (_, gzipped) in &files {
             export.add(out, &format!("search/{}", documents.file(documents.count)), gzipped)?;
@@ -890,6 +900,7 @@ pub mod decode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::SearchDoc;
 
     #[test]
     fn blocks_are_best_first_and_double_in_size() {
@@ -948,11 +959,11 @@ mod tests {
         for dir in [&one, &three] {
             fs_err::create_dir_all(dir).unwrap();
         }
-        super::super::create_index(&docs, &one, 1).unwrap();
-        super::super::create_index(&docs[..1000], &three, 8).unwrap();
+        super::super::create_index(&docs[..], 0..3000, &one, 1).unwrap();
+        super::super::create_index(&docs[..], 0..1000, &three, 8).unwrap();
         let index = tantivy::Index::open_in_dir(&three).unwrap();
-        super::super::add_documents(&index, &docs[1000..2200], 8).unwrap();
-        super::super::add_documents(&index, &docs[2200..], 8).unwrap();
+        super::super::add_documents(&index, &docs[..], 1000..2200, 8).unwrap();
+        super::super::add_documents(&index, &docs[..], 2200..3000, 8).unwrap();
         assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
         let (a, b) = (exported(&one), exported(&three));
         assert_eq!(a.2, 3000);

@@ -21,7 +21,7 @@ pub mod update;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+use std::ops::{Bound, Range};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
@@ -40,7 +40,7 @@ use tantivy::{
     doc,
 };
 
-pub use documents::SearchDoc;
+pub use documents::{DocSource, SearchDoc};
 use query::{Clause, Query, Sort};
 use tokenize::{OpsTokenizer, TOKENIZER};
 
@@ -50,6 +50,8 @@ pub const MAX_EXPANSIONS: usize = 8;
 pub const MAX_PREFIX_SCAN: usize = 256;
 /// The most indexed identifiers an identifier query stands for (`10.0` could start many).
 pub const MAX_IDENTIFIER_TERMS: usize = 1024;
+/// The tantivy writer's memory budget: it flushes a segment when its buffers reach this.
+const WRITER_BUDGET: usize = 100_000_000;
 /// The file in the index directory describing the site it belongs to.
 pub const META_FILE: &str = crate::output::SIDECAR_MARKER;
 
@@ -142,28 +144,39 @@ pub fn index_dir_for(site: &Path) -> PathBuf {
     crate::output::sidecar_path(site)
 }
 
-/// Writes `docs` as a tantivy index in the empty directory `dir`, as segments that are runs
-/// of consecutive `ord`s (merged into one if the writer flushed more than `most`).
-fn create_index(docs: &[SearchDoc], dir: &Path, most: usize) -> Result<(), IndexError> {
+/// Writes the documents `ords` as a tantivy index in the empty directory `dir`, as segments
+/// that are runs of consecutive `ord`s (merged into one if the writer flushed more than `most`).
+fn create_index<D: DocSource + ?Sized>(
+    docs: &D,
+    ords: Range<usize>,
+    dir: &Path,
+    most: usize,
+) -> Result<(), IndexError> {
     let (schema, _) = schema();
     let index = Index::create_in_dir(dir, schema)?;
-    add_documents(&index, docs, most)
+    add_documents(&index, docs, ords, most)
 }
 
-/// Adds `docs` (in `ord` order, after any already in `index`), then merges every segment
-/// into one if there are more than `most`.
-fn add_documents(index: &Index, docs: &[SearchDoc], most: usize) -> Result<(), IndexError> {
+/// Adds the documents `ords` (after any already in `index`), then merges every segment into
+/// one if there are more than `most`.
+fn add_documents<D: DocSource + ?Sized>(
+    index: &Index,
+    docs: &D,
+    ords: Range<usize>,
+    most: usize,
+) -> Result<(), IndexError> {
     let (_, f) = schema();
     index.tokenizers().register(TOKENIZER, OpsTokenizer::default());
     // One thread writes segments in document order; the budget bounds its memory.
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, 100_000_000)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_BUDGET)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
-    for d in docs {
+    for ord in ords {
+        let d = docs.get(ord);
         let mut document = doc!(
-            f.text => d.text.as_str(),
+            f.text => d.text,
             f.ord => d.ord,
-            f.id => d.id.as_str(),
-            f.url => d.url.as_str(),
+            f.id => d.id,
+            f.url => d.url,
             f.channel => &*d.channel,
             f.author => &*d.author,
             f.time => d.time,
@@ -171,13 +184,13 @@ fn add_documents(index: &Index, docs: &[SearchDoc], most: usize) -> Result<(), I
         for key in d.from.iter() {
             document.add_text(f.from, key);
         }
-        for flag in &d.has {
+        for flag in d.has {
             document.add_text(f.has, flag);
         }
-        for flag in &d.is {
+        for flag in d.is {
             document.add_text(f.is, flag);
         }
-        if let Some(thread) = &d.thread {
+        if let Some(thread) = d.thread {
             document.add_text(f.thread, thread);
         }
         writer.add_document(document)?;

@@ -26,7 +26,8 @@ use std::path::Path;
 
 use tantivy::Index;
 
-use super::{IndexError, IndexMeta, META_FILE, SearchDoc};
+use super::documents::HASH;
+use super::{DocSource, IndexError, IndexMeta, META_FILE};
 
 /// The base index's directory inside the index directory.
 pub const BASE: &str = "base";
@@ -41,7 +42,6 @@ const MAGIC: &[u8; 8] = b"SBDOCS01";
 const BASE_SEGMENTS: usize = 8;
 /// Beyond this many segments in the index (the base's and the tail's), they are merged.
 const INDEX_SEGMENTS: usize = BASE_SEGMENTS + 4;
-const HASH: usize = 16;
 
 /// How the index was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +60,14 @@ pub enum Outcome {
 /// Writes the index of `docs` (in `ord` order) into the empty directory `dir`, from the
 /// index directory of the previous build, `previous`, where it can. Returns how, and a
 /// warning if the previous base was there but could not be used.
-pub fn write(
-    docs: &[SearchDoc],
+pub fn write<D: DocSource + ?Sized>(
+    docs: &D,
     dir: &Path,
     meta: &IndexMeta,
     previous: Option<&Path>,
 ) -> Result<(Outcome, Option<String>), IndexError> {
     let settings = settings(meta);
-    let hashes: Vec<[u8; HASH]> = docs.iter().map(doc_hash).collect();
+    let hashes: Vec<[u8; HASH]> = (0..docs.len()).map(|ord| docs.hash(ord)).collect();
     let base = dir.join(BASE);
     fs_err::create_dir_all(&base)?;
     let mut warning = None;
@@ -82,18 +82,18 @@ pub fn write(
     let base_len = match kept {
         Some(kept) if cut.saturating_sub(kept) <= docs.len() / 16 => kept,
         Some(kept) => {
-            super::add_documents(&Index::open_in_dir(&base)?, &docs[kept..cut], BASE_SEGMENTS)?;
+            super::add_documents(&Index::open_in_dir(&base)?, docs, kept..cut, BASE_SEGMENTS)?;
             cut
         }
         None => {
             clear(&base)?;
-            super::create_index(&docs[..cut], &base, BASE_SEGMENTS)?;
+            super::create_index(docs, 0..cut, &base, BASE_SEGMENTS)?;
             cut
         }
     };
     write_record(&base, &settings, &hashes[..base_len])?;
     link_index_files(&base, dir)?;
-    super::add_documents(&Index::open_in_dir(dir)?, &docs[base_len..], INDEX_SEGMENTS)?;
+    super::add_documents(&Index::open_in_dir(dir)?, docs, base_len..docs.len(), INDEX_SEGMENTS)?;
     fs_err::write(dir.join(META_FILE), serde_json::to_vec_pretty(meta).expect("meta serialises"))?;
     let outcome = match kept {
         Some(kept) => Outcome::Appended { kept, added: docs.len() - kept },
@@ -104,9 +104,9 @@ pub fn write(
 
 /// The first document of the tail: the first whose time is within [`TAIL_SECONDS`] of the
 /// newest.
-fn cutoff(docs: &[SearchDoc]) -> usize {
-    let Some(newest) = docs.iter().map(|d| d.time).max() else { return 0 };
-    docs.iter().position(|d| d.time > newest - TAIL_SECONDS).unwrap_or(docs.len())
+fn cutoff<D: DocSource + ?Sized>(docs: &D) -> usize {
+    let Some(newest) = (0..docs.len()).map(|ord| docs.time(ord)).max() else { return 0 };
+    (0..docs.len()).position(|ord| docs.time(ord) > newest - TAIL_SECONDS).unwrap_or(docs.len())
 }
 
 /// Links the previous base into `base` if its documents are the first of `hashes`: returns
@@ -202,34 +202,4 @@ fn settings(meta: &IndexMeta) -> blake3::Hash {
     let meta = IndexMeta { docs: 0, ..meta.clone() };
     hasher.update(&serde_json::to_vec(&meta).expect("meta serialises"));
     hasher.finalize()
-}
-
-/// A hash of everything the index and the export take from a document.
-fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
-    // Gathered first and hashed in one call: blake3 is slow fed a few bytes at a time, and
-    // the bytes (so the hash) are the same.
-    let mut bytes = Vec::with_capacity(256 + doc.text.len() + doc.url.len());
-    let mut field = |field: &[u8]| {
-        bytes.extend_from_slice(&(field.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(field);
-    };
-    field(&doc.ord.to_le_bytes());
-    field(&doc.time.to_le_bytes());
-    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
-        field(text.as_bytes());
-    }
-    field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
-    for list in [&*doc.from, &doc.is] {
-        field(&(list.len() as u64).to_le_bytes());
-        for item in list {
-            field(item.as_bytes());
-        }
-    }
-    field(&(doc.has.len() as u64).to_le_bytes());
-    for item in &doc.has {
-        field(item.as_bytes());
-    }
-    let mut hash = [0; HASH];
-    hash.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..HASH]);
-    hash
 }

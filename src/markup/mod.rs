@@ -171,11 +171,18 @@ pub fn plain_texts(
     use rayon::prelude::*;
     channels
         .par_iter()
-        .map(|channel| {
-            let ctx = Context { users, channels: links, source: channel.source, root: "" };
-            channel.messages.iter().map(|m| message_plain(m, &ctx)).collect()
-        })
+        .map(|channel| channel.messages.iter().map(|m| plain(m, channel.source, users, links)).collect())
         .collect()
+}
+
+/// [`Plain`] for one message from `source` (what [`plain_texts`] makes for each message).
+pub fn plain(
+    message: &Message,
+    source: &str,
+    users: &BTreeMap<UserId, User>,
+    links: &BTreeMap<String, ChannelLink>,
+) -> Plain {
+    message_plain(message, &Context { users, channels: links, source, root: "" })
 }
 
 fn message_plain(message: &Message, ctx: &Context) -> Plain {

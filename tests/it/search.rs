@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use scrollback::index::DocSource;
+
 use crate::harness::{Site, repo, scrollback};
 
 static SAMPLE: LazyLock<Site> = LazyLock::new(|| Site::build(&[repo().join("sample-logs")], &[]));
@@ -35,10 +37,8 @@ fn documents() -> Vec<(String, String)> {
     let archive = &ingested.archive;
     let texts = scrollback::markup::plain_texts(&archive.channels, &archive.users, &layout.links);
     let incidents = scrollback::incidents::detect(archive, &layout, &texts, &config.incidents, &tz);
-    scrollback::index::documents::collect(archive, &layout, texts, &incidents, &tz)
-        .into_iter()
-        .map(|d| (d.id, d.text))
-        .collect()
+    let docs = scrollback::index::documents::collect(archive, &layout, texts, &incidents, &tz);
+    (0..docs.len()).map(|ord| docs.get(ord)).map(|d| (d.id, d.text)).collect()
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {
