@@ -88,13 +88,28 @@ pub const HASH: usize = 16;
 pub struct Documents<'a> {
     archive: &'a Archive,
     layout: &'a Layout<'a>,
+    incidents: &'a [Incident],
     tz: TimeZone,
-    /// `ord` → (channel, message) indexes.
-    order: Vec<(u32, u32)>,
+    /// Channel slugs, shared by their documents.
+    slugs: Vec<Arc<str>>,
+    /// Authors, shared by their documents.
+    authors: Vec<Author>,
+    /// By `ord`.
+    places: Vec<Place>,
     hashes: Vec<[u8; HASH]>,
-    in_incident: HashMap<(usize, &'a str), &'a str>,
-    authors: HashMap<AuthorKey<'a>, Author>,
 }
+
+/// Where a document comes from, as indexes: nothing is looked up when it is made.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    channel: u32,
+    message: u32,
+    author: u32,
+    /// The incident it is part of, or `NO_INCIDENT`.
+    incident: u32,
+}
+
+const NO_INCIDENT: u32 = u32::MAX;
 
 /// What an author's documents share is keyed by: name and user id.
 type AuthorKey<'a> = (&'a str, Option<&'a str>);
@@ -111,27 +126,38 @@ pub fn collect<'a>(
     incidents: &'a [Incident],
     tz: &TimeZone,
 ) -> Documents<'a> {
-    let mut in_incident: HashMap<(usize, &str), &str> = HashMap::new();
-    for incident in incidents {
+    let mut in_incident: HashMap<(usize, &str), u32> = HashMap::new();
+    for (n, incident) in incidents.iter().enumerate() {
+        let n = u32::try_from(n).expect("fewer than 2^32 incidents");
         for message in &incident.messages {
-            in_incident.entry((incident.channel, message.as_str())).or_insert(&incident.id);
+            in_incident.entry((incident.channel, message.as_str())).or_insert(n);
         }
     }
     let mut documents = Documents {
         archive,
         layout,
+        incidents,
         tz: tz.clone(),
-        order: Vec::new(),
+        slugs: layout.channels.iter().map(|c| c.slug.as_str().into()).collect(),
+        authors: Vec::new(),
+        places: Vec::new(),
         hashes: Vec::new(),
-        in_incident,
-        authors: HashMap::new(),
     };
     // Channels are independent: each is hashed on a core of its own, with its authors.
-    let per_channel: Vec<(Vec<Placed>, HashMap<AuthorKey, Author>)> =
-        texts.into_par_iter().enumerate().map(|(index, texts)| documents.channel(index, texts)).collect();
+    let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = texts
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, texts)| documents.channel(index, texts, &in_incident))
+        .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {
-        placed.extend(channel);
+        // Each channel numbers its authors from 0.
+        let first = u32::try_from(documents.authors.len()).expect("fewer than 2^32 authors");
+        placed.extend(
+            channel
+                .into_iter()
+                .map(|p| Placed { place: Place { author: first + p.place.author, ..p.place }, ..p }),
+        );
         documents.authors.extend(authors);
     }
     // (time, slug, id) order. Slugs are unique, so a channel's rank among them stands for
@@ -143,78 +169,81 @@ pub fn collect<'a>(
     for (r, c) in by_slug.into_iter().enumerate() {
         rank[c] = r;
     }
-    let id = |p: &Placed| channels[p.channel as usize].channel.messages[p.message as usize].id.as_str();
+    let id = |p: &Placed| {
+        channels[p.place.channel as usize].channel.messages[p.place.message as usize].id.as_str()
+    };
     placed.sort_unstable_by(|a, b| {
-        (a.time, rank[a.channel as usize])
-            .cmp(&(b.time, rank[b.channel as usize]))
+        (a.time, rank[a.place.channel as usize])
+            .cmp(&(b.time, rank[b.place.channel as usize]))
             .then_with(|| id(a).cmp(id(b)))
     });
-    documents.order = placed.iter().map(|p| (p.channel, p.message)).collect();
+    documents.places = placed.iter().map(|p| p.place).collect();
     documents.hashes = placed.iter().map(|p| p.hash).collect();
     documents
 }
 
-/// A document's place before sorting.
+/// A document before sorting.
 struct Placed {
     time: i64,
-    channel: u32,
-    message: u32,
+    place: Place,
     hash: [u8; HASH],
 }
 
 impl<'a> Documents<'a> {
-    /// The documents of channel `index`, placed and hashed, and the authors they share.
+    /// The documents of channel `index`, placed and hashed, and the authors they share
+    /// (numbered from 0 in their places).
     fn channel(
         &self,
         index: usize,
         texts: Vec<markup::Plain>,
-    ) -> (Vec<Placed>, HashMap<AuthorKey<'a>, Author>) {
+        in_incident: &HashMap<(usize, &str), u32>,
+    ) -> (Vec<Placed>, Vec<Author>) {
         let messages = &self.layout.channels[index].channel.messages;
-        let mut authors = HashMap::new();
+        let mut numbers: HashMap<AuthorKey<'a>, u32> = HashMap::new();
+        let mut authors: Vec<Author> = Vec::new();
         let mut placed = Vec::with_capacity(messages.len());
         for (position, (message, plain)) in messages.iter().zip(texts).enumerate() {
             // Joins, topic changes and the like are not what anyone searches for.
             if message.kind.is_system() || plain.text.is_empty() {
                 continue;
             }
-            let author = self.author(message, &mut authors);
-            let doc = self.make(0, index, message, plain, author);
-            placed.push(Placed {
-                time: doc.time,
+            let author = *numbers
+                .entry((message.author.name.as_str(), message.author.user.as_deref()))
+                .or_insert_with(|| {
+                    authors
+                        .push((message.author.name.as_str().into(), from_keys(message, self.archive).into()));
+                    u32::try_from(authors.len() - 1).expect("fewer than 2^32 authors")
+                });
+            let place = Place {
                 channel: u32::try_from(index).expect("fewer than 2^32 channels"),
                 message: u32::try_from(position).expect("fewer than 2^32 messages a channel"),
-                hash: doc_hash(&doc),
-            });
+                author,
+                incident: in_incident.get(&(index, message.id.as_str())).copied().unwrap_or(NO_INCIDENT),
+            };
+            let doc = self.make(0, place, message, plain, &authors[author as usize]);
+            placed.push(Placed { time: doc.time, place, hash: doc_hash(&doc) });
         }
         (placed, authors)
     }
 
-    /// The name and `from:` keys of `message`'s author, from `authors` or added to it.
-    fn author(&self, message: &'a Message, authors: &mut HashMap<AuthorKey<'a>, Author>) -> Author {
-        authors
-            .entry((message.author.name.as_str(), message.author.user.as_deref()))
-            .or_insert_with(|| (message.author.name.as_str().into(), from_keys(message, self.archive).into()))
-            .clone()
-    }
-
-    /// The document of `message` (in channel `index`) from its plain text.
+    /// The document of `message` at `place` from its plain text.
     fn make(
         &self,
         ord: u64,
-        index: usize,
+        place: Place,
         message: &Message,
         plain: markup::Plain,
-        author: Author,
+        author: &Author,
     ) -> SearchDoc {
-        let channel = &self.layout.channels[index];
-        let (author, from) = author;
+        let channel = &self.layout.channels[place.channel as usize];
+        let incident = self.incidents.get(place.incident as usize);
         SearchDoc {
             ord,
             id: message.id.clone(),
             url: channel.permalink(message, &self.tz),
-            channel: channel.slug.as_str().into(),
-            author,
-            from,
+            channel: Arc::clone(&self.slugs[place.channel as usize]),
+            author: Arc::clone(&author.0),
+            from: Arc::clone(&author.1),
             time: message.time.as_second(),
             has: has_flags(message, plain.link),
             text: plain.text,
@@ -222,36 +251,30 @@ impl<'a> Documents<'a> {
                 Thread::Reply { parent, .. } => Some(parent.clone()),
                 Thread::None => None,
             },
-            is: self
-                .in_incident
-                .get(&(index, message.id.as_str()))
-                .map(|id| vec!["incident".to_owned(), (*id).to_owned()])
-                .unwrap_or_default(),
+            is: incident.map(|i| vec!["incident".to_owned(), i.id.clone()]).unwrap_or_default(),
         }
     }
 
-    fn message(&self, ord: usize) -> (usize, &'a Message) {
-        let (channel, message) = self.order[ord];
-        (channel as usize, &self.layout.channels[channel as usize].channel.messages[message as usize])
+    fn message(&self, place: Place) -> &'a Message {
+        &self.layout.channels[place.channel as usize].channel.messages[place.message as usize]
     }
 }
 
 impl DocSource for Documents<'_> {
     fn len(&self) -> usize {
-        self.order.len()
+        self.places.len()
     }
 
     fn get(&self, ord: usize) -> SearchDoc {
-        let (index, message) = self.message(ord);
-        let source = self.layout.channels[index].channel.source;
+        let place = self.places[ord];
+        let message = self.message(place);
+        let source = self.layout.channels[place.channel as usize].channel.source;
         let plain = markup::plain(message, source, &self.archive.users, &self.layout.links);
-        let key = (message.author.name.as_str(), message.author.user.as_deref());
-        let author = self.authors.get(&key).cloned().expect("every author was seen when collecting");
-        self.make(ord as u64, index, message, plain, author)
+        self.make(ord as u64, place, message, plain, &self.authors[place.author as usize])
     }
 
     fn time(&self, ord: usize) -> i64 {
-        self.message(ord).1.time.as_second()
+        self.message(self.places[ord]).time.as_second()
     }
 
     fn hash(&self, ord: usize) -> [u8; HASH] {

@@ -137,7 +137,11 @@ fn plain_and_link(text: &Text, ctx: &Context) -> (String, bool) {
             _ => {}
         }
     }
-    (out.trim().to_owned(), link)
+    // Trimmed in place: no second copy of every message's text.
+    out.truncate(out.trim_end().len());
+    let start = out.len() - out.trim_start().len();
+    out.drain(..start);
+    (out, link)
 }
 
 /// Every link target in the text (as published: tokens stripped).

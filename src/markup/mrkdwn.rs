@@ -124,7 +124,12 @@ fn inline(s: &str, formatting: bool, ctx: &Context, out: &mut Vec<Event<'_>>) {
     let mut text = String::new();
     let mut i = 0;
     while i < s.len() {
-        let c = s[i..].chars().next().expect("i is on a char boundary");
+        // Runs of ordinary characters are copied whole: only these ASCII bytes start anything.
+        let run = s.as_bytes()[i..].iter().position(|b| matches!(b, b'<' | b'`' | b'*' | b'_' | b'~' | b':'));
+        let next = run.map_or(s.len(), |n| i + n);
+        text.push_str(&s[i..next]);
+        i = next;
+        let Some(c) = s[i..].chars().next() else { break };
         match c {
             '<' => {
                 if let Some(end) = s[i + 1..].find('>') {
