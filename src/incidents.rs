@@ -31,7 +31,7 @@ use regex::Regex;
 use crate::config::{Declared, Incidents as Rules};
 use crate::layout::Layout;
 use crate::markup;
-use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, MessageKind, TimelineEntry};
+use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
 
 /// What a message says about incidents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,14 +373,12 @@ pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
 }
 
 /// Detects incidents in every published channel and applies the config's declarations.
-/// `texts` are the messages' plain texts ([`markup::plain_texts`]).
-pub fn detect(
-    archive: &Archive,
-    layout: &Layout,
-    texts: &[Vec<markup::Plain>],
-    rules: &Rules,
-    tz: &TimeZone,
-) -> Vec<Incident> {
+/// Rules read each message as plain text ([`markup::plain`]), worked out as it is read and
+/// not kept: the archive's text is never held twice.
+pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) -> Vec<Incident> {
+    let plain = |channel: &Channel, message: &Message| {
+        markup::plain(message, channel.source, &archive.users, &layout.links).text
+    };
     let end_of_archive = archive
         .channels
         .iter()
@@ -395,7 +393,7 @@ pub fn detect(
             .par_iter()
             .enumerate()
             .flat_map_iter(|(index, channel)| {
-                detect_channel(&channel.messages, &texts[index], rules, end_of_archive)
+                detect_channel(&channel.messages, |m| plain(channel, m), rules, end_of_archive)
                     .into_iter()
                     .map(move |o| (index, o))
             })
@@ -422,20 +420,22 @@ pub fn detect(
         .collect();
     named
         .into_par_iter()
-        .map(|(id, channel, open)| finish(id, channel, open, archive, &texts[channel], rules))
+        .map(|(id, channel, open)| {
+            finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m), rules)
+        })
         .collect()
 }
 
 fn detect_channel(
     messages: &[Message],
-    texts: &[markup::Plain],
+    plain: impl Fn(&Message) -> String,
     rules: &Rules,
     end_of_archive: Timestamp,
 ) -> Vec<Open> {
     let mut done = Vec::new();
     let mut current: Option<Open> = None;
     let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
-    for (message, plain) in messages.iter().zip(texts) {
+    for message in messages {
         let at = Evidence { time: message.time, message: Some(message.id.clone()) };
         // Time passing: an unpaged alert open long enough escalates; silence closes.
         if let Some(open) = current.as_mut() {
@@ -449,7 +449,7 @@ fn detect_channel(
                 current = None;
             }
         }
-        let text = &plain.text;
+        let text = &plain(message);
         let signals = if message.author.is_bot {
             bot_signals(&message.author.name, text)
         } else {
@@ -623,7 +623,7 @@ fn finish(
     channel: usize,
     open: Open,
     archive: &Archive,
-    texts: &[markup::Plain],
+    plain: impl Fn(&Message) -> String,
     rules: &Rules,
 ) -> Incident {
     let ch = &archive.channels[channel];
@@ -632,8 +632,9 @@ fn finish(
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
     // With each message, the plain text detection read.
+    let texts: Vec<String> = ch.messages[first..last].iter().map(plain).collect();
     let during: Vec<(&Message, &str)> =
-        ch.messages[first..last].iter().zip(&texts[first..last]).map(|(m, p)| (m, p.text.as_str())).collect();
+        ch.messages[first..last].iter().zip(&texts).map(|(m, t)| (m, t.as_str())).collect();
     // Snapshot events are pictures on the timeline, not people.
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();

@@ -279,19 +279,15 @@ impl<'a> Site<'a> {
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
-        // Incident rules and search both read messages as plain text: worked out once.
-        let texts = self
-            .timed("text", |_| crate::markup::plain_texts(&archive.channels, &archive.users, &layout.links));
-        let incidents = self.timed("incidents", |site| {
-            incidents::detect(archive, &layout, &texts, &site.config.incidents, &tz)
-        });
+        let incidents =
+            self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
         let docs = self.timed("documents", |site| {
-            index::documents::collect(archive, &layout, texts, &incidents, &site.config.time_zone())
+            index::documents::collect(archive, &layout, &incidents, &site.config.time_zone())
         });
         let (config, progress) = (self.config, self.options.progress);
         let previous_search = self.previous_search();

@@ -28,8 +28,8 @@ pub fn import(format: Format, files: Vec<(&str, &[u8])>) {
         for message in &channel.messages {
             let html = markup::to_html(&message.text, &ctx);
             assert!(!html.contains("<script"), "{html}");
+            // The plain text incident rules and search read, as the build works it out.
+            markup::plain(message, channel.source, &out.archive.users, &links);
         }
     }
-    // The plain text incident rules and search read, as the build works it out.
-    markup::plain_texts(&out.archive.channels, &out.archive.users, &links);
 }

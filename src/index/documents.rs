@@ -117,12 +117,10 @@ type AuthorKey<'a> = (&'a str, Option<&'a str>);
 /// An author's name and `from:` keys, shared by their documents.
 type Author = (Arc<str>, Arc<[String]>);
 
-/// Finds the documents and hashes each. `texts` are the messages' plain texts
-/// ([`markup::plain_texts`]); they are dropped when this returns.
+/// Finds the documents and hashes each (their text is made for the hash and dropped).
 pub fn collect<'a>(
     archive: &'a Archive,
     layout: &'a Layout<'a>,
-    texts: Vec<Vec<markup::Plain>>,
     incidents: &'a [Incident],
     tz: &TimeZone,
 ) -> Documents<'a> {
@@ -144,10 +142,9 @@ pub fn collect<'a>(
         hashes: Vec::new(),
     };
     // Channels are independent: each is hashed on a core of its own, with its authors.
-    let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = texts
+    let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = (0..layout.channels.len())
         .into_par_iter()
-        .enumerate()
-        .map(|(index, texts)| documents.channel(index, texts, &in_incident))
+        .map(|index| documents.channel(index, &in_incident))
         .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {
@@ -192,19 +189,19 @@ struct Placed {
 impl<'a> Documents<'a> {
     /// The documents of channel `index`, placed and hashed, and the authors they share
     /// (numbered from 0 in their places).
-    fn channel(
-        &self,
-        index: usize,
-        texts: Vec<markup::Plain>,
-        in_incident: &HashMap<(usize, &str), u32>,
-    ) -> (Vec<Placed>, Vec<Author>) {
-        let messages = &self.layout.channels[index].channel.messages;
+    fn channel(&self, index: usize, in_incident: &HashMap<(usize, &str), u32>) -> (Vec<Placed>, Vec<Author>) {
+        let channel = self.layout.channels[index].channel;
+        let messages = &channel.messages;
         let mut numbers: HashMap<AuthorKey<'a>, u32> = HashMap::new();
         let mut authors: Vec<Author> = Vec::new();
         let mut placed = Vec::with_capacity(messages.len());
-        for (position, (message, plain)) in messages.iter().zip(texts).enumerate() {
+        for (position, message) in messages.iter().enumerate() {
             // Joins, topic changes and the like are not what anyone searches for.
-            if message.kind.is_system() || plain.text.is_empty() {
+            if message.kind.is_system() {
+                continue;
+            }
+            let plain = markup::plain(message, channel.source, &self.archive.users, &self.layout.links);
+            if plain.text.is_empty() {
                 continue;
             }
             let author = *numbers

@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 
-use crate::model::{Channel, Markup, Message, Text, User, UserId};
+use crate::model::{Markup, Message, Text, User, UserId};
 
 /// What markup needs from the rest of the archive: names for mentions and links to channels.
 pub struct Context<'a> {
@@ -165,21 +165,7 @@ pub struct Plain {
     pub link: bool,
 }
 
-/// [`Plain`] for every message of every channel (`users` and `links` resolve mentions),
-/// channels on every core.
-pub fn plain_texts(
-    channels: &[Channel],
-    users: &BTreeMap<UserId, User>,
-    links: &BTreeMap<String, ChannelLink>,
-) -> Vec<Vec<Plain>> {
-    use rayon::prelude::*;
-    channels
-        .par_iter()
-        .map(|channel| channel.messages.iter().map(|m| plain(m, channel.source, users, links)).collect())
-        .collect()
-}
-
-/// [`Plain`] for one message from `source` (what [`plain_texts`] makes for each message).
+/// [`Plain`] for one message from `source` (`users` and `links` resolve mentions).
 pub fn plain(
     message: &Message,
     source: &str,

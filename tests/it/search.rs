@@ -35,9 +35,8 @@ fn documents() -> Vec<(String, String)> {
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
-    let texts = scrollback::markup::plain_texts(&archive.channels, &archive.users, &layout.links);
-    let incidents = scrollback::incidents::detect(archive, &layout, &texts, &config.incidents, &tz);
-    let docs = scrollback::index::documents::collect(archive, &layout, texts, &incidents, &tz);
+    let incidents = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
+    let docs = scrollback::index::documents::collect(archive, &layout, &incidents, &tz);
     (0..docs.len()).map(|ord| docs.get(ord)).map(|d| (d.id, d.text)).collect()
 }
 
