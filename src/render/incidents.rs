@@ -80,7 +80,7 @@ impl Renderer<'_> {
             ongoing: summaries.iter().filter(|s| s.status == "ongoing").count(),
             incidents: summaries,
         };
-        self.page("incidents.html", "incidents/", &view, out)?;
+        self.page("incidents.html", "incidents/", view, out)?;
         out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
         Ok(incidents.len() + 1)
     }

@@ -133,14 +133,16 @@ impl Renderer<'_> {
         Context { users: &self.archive.users, channels: self.links, source, root }
     }
 
+    /// Renders `view` (dropped as soon as the template's context is made from it: a big
+    /// page's view and context are not held together with its HTML).
     fn page(
         &self,
         template: &'static str,
         path: &str,
-        view: &impl Serialize,
+        view: impl Serialize,
         out: &Staging,
     ) -> Result<(), RenderError> {
-        let key = self.theme.page_key(template, view);
+        let key = self.theme.page_key(template, &view);
         out.write_page(&format!("{path}index.html"), key, || {
             self.theme.render(template, view).map_err(|source| RenderError::Template {
                 page: format!("/{path}"),

@@ -93,9 +93,11 @@ impl Theme {
         Some(hasher.finalize().to_hex()[..32].to_owned())
     }
 
-    /// Renders a template with a view struct as its context.
-    pub fn render(&self, template: &str, view: &impl Serialize) -> Result<String, tera::Error> {
-        let context = tera::Context::from_serialize(view)?;
+    /// Renders a template with a view struct as its context (the view is dropped once the
+    /// context is made).
+    pub fn render(&self, template: &str, view: impl Serialize) -> Result<String, tera::Error> {
+        let context = tera::Context::from_serialize(&view)?;
+        drop(view);
         self.tera.render(template, &context)
     }
 
