@@ -76,6 +76,9 @@ pub fn render_site(
     let membership = incidents::membership(found);
     let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership, media };
     let mut stats = RenderStats::default();
+    // Incidents first: their index is the biggest single page, rendered before the search
+    // index's writer has filled its budget.
+    let incident_pages = renderer.render_incidents(found, layout, out)?;
     // Day pages are most of the work: channels render on every core, each page written as soon
     // as it is rendered, so no more than one page per thread is held in memory.
     let day_pages = layout.channels.par_iter().enumerate().map(|(index, plan)| {
@@ -89,7 +92,6 @@ pub fn render_site(
         layout.channels.iter().map(|p| renderer.summary(p.channel, &p.slug, p, HOME_ROOT)).collect();
     summaries.sort_by(|a, b| a.name.cmp(&b.name));
     renderer.render_home(summaries, renderer.latest_incidents(found, layout, 5), out)?;
-    let incident_pages = renderer.render_incidents(found, layout, out)?;
     let mut channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     channels.sort();
     let view = SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &search_js, channels };
