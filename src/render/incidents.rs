@@ -228,7 +228,7 @@ impl Renderer<'_> {
             .base_url
             .as_deref()
             .map_or_else(String::new, |b| format!("{}/", b.trim_end_matches('/')));
-        let updated = incidents.iter().map(|i| self.end_of(i)).max().unwrap_or(Timestamp::UNIX_EPOCH);
+        let updated = incidents.iter().rev().take(FEED_ENTRIES).map(|i| self.end_of(i)).max().unwrap_or(Timestamp::UNIX_EPOCH);
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
         );
@@ -251,7 +251,7 @@ impl Renderer<'_> {
             if base.is_empty() { "./".to_owned() } else { escape(&id_of(None)) }
         );
         let _ = writeln!(xml, "  <updated>{}</updated>", iso(updated));
-        for incident in incidents.iter().rev() {
+        for incident in incidents.iter().rev().take(FEED_ENTRIES) {
             let summary = self.incident_summary(incident, layout, by_id[incident.channel], &base);
             xml.push_str("  <entry>\n");
             let _ = writeln!(xml, "    <title>{}</title>", escape(&incident.title));
@@ -274,6 +274,10 @@ impl Renderer<'_> {
         xml
     }
 }
+
+/// The feed lists the newest incidents only, as feeds do: readers poll it, and the index
+/// page lists them all.
+const FEED_ENTRIES: usize = 50;
 
 /// How long from one moment to another, as people say it.
 pub(super) fn duration(from: Timestamp, to: Timestamp) -> String {

@@ -353,3 +353,30 @@ fn the_incidents_command_lists_a_sites_incidents() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("has no incidents/incidents.json"));
 }
+
+#[test]
+fn the_feed_lists_the_newest_incidents_and_the_index_lists_them_all() {
+    // 60 declared incidents in April, an hour apart, before the case's own four in May.
+    let mut declarations = String::new();
+    for n in 0..60 {
+        let (day, hour) = (1 + n / 24, n % 24);
+        declarations.push_str(&format!(
+            "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-04-{day:02}T{hour:02}:00:00Z\"\nend = \"2020-04-{day:02}T{hour:02}:30:00Z\"\n"
+        ));
+    }
+    let config = tempfile::tempdir().unwrap();
+    let path = config.path().join("declared.toml");
+    fs_err::write(&path, declarations).unwrap();
+    let site = Site::build(&[case("slack/incidents")], &["--config", path.to_str().unwrap()]);
+    let feed = fs_err::read_to_string(site.out.join("incidents/feed.xml")).unwrap();
+    let entries: Vec<&str> = feed.split("<entry>").skip(1).collect();
+    assert_eq!(entries.len(), 50, "{feed}");
+    assert!(entries[0].contains("2020-05-01"), "newest first: {}", entries[0]);
+    // Four detected in May, then the declared ones from the last (2020-04-03 11:00) down.
+    assert!(feed.contains("urn:scrollback:incident:2020-04-01-ops-1400"), "the 50th newest");
+    assert!(!feed.contains("urn:scrollback:incident:2020-04-01-ops-1300"), "the 51st is left out");
+    let index = site.page("incidents/");
+    for id in ["2020-04-01-ops-0000", "2020-04-01-ops-1300", "2020-05-01-ops-0900"] {
+        assert!(index.contains(&format!("href=\"../incidents/{id}/\"")), "{id} on the index");
+    }
+}
