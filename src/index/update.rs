@@ -39,7 +39,8 @@ const MAGIC: &[u8; 8] = b"SBDOCS01";
 /// The base may be several segments (each a run of consecutive `ord`s), merged only beyond
 /// this many. The index is the base's segments and the tail's, never merged: the export and
 /// `scrollback search` read segments as they are, so merging would only rewrite them.
-const BASE_SEGMENTS: usize = 8;
+/// With the writer's 50 MB budget, 1M messages make about ten.
+const BASE_SEGMENTS: usize = 16;
 /// Beyond this many segments in the index (the base's and the tail's), they are merged.
 const INDEX_SEGMENTS: usize = BASE_SEGMENTS + 4;
 

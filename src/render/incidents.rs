@@ -228,7 +228,13 @@ impl Renderer<'_> {
             .base_url
             .as_deref()
             .map_or_else(String::new, |b| format!("{}/", b.trim_end_matches('/')));
-        let updated = incidents.iter().rev().take(FEED_ENTRIES).map(|i| self.end_of(i)).max().unwrap_or(Timestamp::UNIX_EPOCH);
+        let updated = incidents
+            .iter()
+            .rev()
+            .take(FEED_ENTRIES)
+            .map(|i| self.end_of(i))
+            .max()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
         let mut xml = String::from(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
         );
