@@ -279,8 +279,14 @@ impl<'a> Site<'a> {
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
-        let incidents =
-            self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
+        let assets = render::write_assets(&theme, &staging)?;
+        // The incident index, the biggest page, is rendered with the incidents: before the
+        // search index and the other pages take their memory.
+        let incidents = self.timed("incidents", |site| {
+            let found = incidents::detect(archive, &layout, &site.config.incidents, &tz);
+            render::render_incident_index(archive, &layout, &found, site.config, &theme, &assets, &staging)
+                .map(|()| found)
+        })?;
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
@@ -300,8 +306,15 @@ impl<'a> Site<'a> {
                     index_and_export(&docs, &layout, config, dirs, &staging, &mut search_phases)
                 })
                 .expect("the search thread starts");
-            let pages =
-                render_pages(archive, &layout, &incidents, config, &theme, &staging, &mut page_phases);
+            let pages = render_pages(
+                archive,
+                &layout,
+                &incidents,
+                config,
+                (&theme, &assets),
+                &staging,
+                &mut page_phases,
+            );
             (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
         });
         let ((outcome, export, warning), (stats, media_warnings)) = (search?, pages?);
@@ -456,13 +469,14 @@ fn render_pages(
     layout: &Layout,
     incidents: &[crate::model::Incident],
     config: &Config,
-    theme: &Theme,
+    (theme, assets): (&Theme, &render::Assets),
     staging: &Staging,
     phases: &mut Phases,
 ) -> Result<(render::RenderStats, Vec<String>), BuildError> {
     let (media, warnings) = phases.run("media", || snapshots::publish(archive, staging))?;
-    let stats = phases
-        .run("render", || render::render_site(archive, layout, incidents, &media, config, theme, staging))?;
+    let stats = phases.run("render", || {
+        render::render_site(archive, layout, incidents, &media, config, theme, assets, staging)
+    })?;
     Ok((stats, warnings))
 }
 

@@ -33,7 +33,7 @@
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -266,7 +266,7 @@ pub fn write<D: DocSource + ?Sized>(
     let segments = ordered_segments(&searcher)?;
     let norms = doc_norms(&segments, index.fields().text)?;
     let (terms, documents) = rayon::join(
-        || write_terms(&segments, &norms, index.fields(), out),
+        || write_terms(&segments, &norms, index.fields(), &index.dir, out),
         || write_documents(docs, &norms, channels, out, previous),
     );
     let (terms, postings, stats, mut export) = terms?;
@@ -303,16 +303,21 @@ fn write_terms(
     segments: &[Segment],
     norms: &[u8],
     fields: super::Fields,
+    scratch: &std::path::Path,
     out: &Staging,
 ) -> Result<(Shards, Files, Bm25Stats, ExportStats), ExportError> {
     // Entries go into dictionary shards as they are made, term by term, so the postings of
-    // only one term are held at a time.
+    // only one term are held at a time; posting files wait in a scratch file for their name.
     let mut dict = DictShards::default();
-    let (posting_files, stats) = export_terms(
+    let spill_path = scratch.join(POSTINGS_SPILL);
+    let spill =
+        fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&spill_path)?;
+    let (mut posting_files, stats) = export_terms(
         segments,
         norms,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
+        PostingFiles::spilling(spill.into_parts().0),
         |entry| dict.push(&entry),
     )?;
     let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
@@ -322,10 +327,13 @@ fn write_terms(
         export.add(out, &format!("search/{terms_dir}{n}.bin"), &gzip(bytes))?;
     }
     let postings_dir = format!("p-{}/", posting_files.hash);
-    for (n, bytes) in posting_files.gzipped.iter().enumerate() {
-        export.add(out, &format!("search/{postings_dir}{n}.bin"), bytes)?;
+    let count = posting_files.count();
+    for n in 0..count {
+        export.add(out, &format!("search/{postings_dir}{n}.bin"), &posting_files.file(n)?)?;
     }
-    let postings = Files { dir: postings_dir, count: posting_files.gzipped.len() };
+    drop(posting_files);
+    fs_err::remove_file(&spill_path)?;
+    let postings = Files { dir: postings_dir, count };
     Ok((Shards { dir: terms_dir, first }, postings, stats, export))
 }
 
@@ -503,6 +511,66 @@ impl<'a> MergedTerms<'a> {
     }
 }
 
+/// The terms of the filter fields as `name:term`, in byte order: field after field (sorted
+/// by name), each field's terms in order.
+struct FilterTerms<'a> {
+    fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)],
+    segments: &'a [Segment<'a>],
+    /// The field being read, its terms, and the current one (`None` when all are read).
+    at: usize,
+    terms: Option<MergedTerms<'a>>,
+    term: Option<String>,
+}
+
+impl<'a> FilterTerms<'a> {
+    fn new(
+        fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)],
+        segments: &'a [Segment<'a>],
+    ) -> std::io::Result<Self> {
+        let mut terms = FilterTerms { fields, segments, at: 0, terms: None, term: None };
+        if let Some((_, inverted)) = fields.first() {
+            terms.terms = Some(MergedTerms::new(inverted, segments)?);
+        }
+        terms.advance()?;
+        Ok(terms)
+    }
+
+    /// The current term.
+    fn term(&self) -> Option<&str> {
+        self.term.as_deref()
+    }
+
+    /// The current term and its postings; moves to the next.
+    fn take(&mut self) -> std::io::Result<(String, Vec<(Posting, f32)>)> {
+        let term = self.term.take().expect("take is called on a current term");
+        let mut list = Vec::new();
+        if let Some(terms) = &self.terms {
+            terms.postings(IndexRecordOption::Basic, |doc, _| {
+                list.push((Posting { doc, tf: 1, norm: 0 }, 0.0));
+            })?;
+        }
+        self.advance()?;
+        Ok((term, list))
+    }
+
+    fn advance(&mut self) -> std::io::Result<()> {
+        while let Some(terms) = &mut self.terms {
+            if terms.advance() {
+                let (name, _) = &self.fields[self.at];
+                self.term = Some(format!("{name}:{}", String::from_utf8_lossy(terms.key())));
+                return Ok(());
+            }
+            self.at += 1;
+            self.terms = match self.fields.get(self.at) {
+                Some((_, inverted)) => Some(MergedTerms::new(inverted, self.segments)?),
+                None => None,
+            };
+        }
+        self.term = None;
+        Ok(())
+    }
+}
+
 fn inverted_indexes(segments: &[Segment], field: Field) -> tantivy::Result<Vec<Arc<InvertedIndexReader>>> {
     segments.iter().map(|s| s.reader.inverted_index(field)).collect()
 }
@@ -515,6 +583,7 @@ fn export_terms(
     norms: &[u8],
     text: Field,
     filters: &[(&str, Field)],
+    mut files: PostingFiles,
     mut sink: impl FnMut(Entry),
 ) -> Result<(PostingsOut, Bm25Stats), ExportError> {
     let inverted = inverted_indexes(segments, text)?;
@@ -523,29 +592,22 @@ fn export_terms(
         tokens: inverted.iter().map(|i| i.total_num_tokens()).sum(),
     };
     let average = stats.tokens as f32 / stats.docs.max(1) as f32;
-    // Filter terms (`channel:ops`) are few next to text terms: gathered first, then merged
-    // into the text terms' order as those stream by.
-    let mut raw: Vec<(String, Vec<(Posting, f32)>)> = Vec::new();
+    // Filter terms (`channel:ops`) stream beside the text terms, merged into their order:
+    // their lists (a `from:` key per author of every document) are read one at a time.
+    let mut by_name: Vec<(&str, Vec<Arc<InvertedIndexReader>>)> = Vec::new();
     for (name, field) in filters {
-        let inverted = inverted_indexes(segments, *field)?;
-        let mut terms = MergedTerms::new(&inverted, segments)?;
-        while terms.advance() {
-            let term = format!("{name}:{}", String::from_utf8_lossy(terms.key()));
-            let mut list = Vec::new();
-            terms.postings(IndexRecordOption::Basic, |doc, _| {
-                list.push((Posting { doc, tf: 1, norm: 0 }, 0.0));
-            })?;
-            raw.push((term, list));
-        }
+        by_name.push((name, inverted_indexes(segments, *field)?));
     }
-    raw.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut filter_terms = raw.into_iter().peekable();
-    let mut files = PostingFiles::default();
+    // No `name:` is a prefix of another (names have no colon), so every term of a field
+    // sorts the way its `name:` does: the fields' terms are runs, in this order.
+    by_name.sort_by_key(|(name, _)| format!("{name}:"));
+    let mut filter_terms = FilterTerms::new(&by_name, segments)?;
     let mut terms = MergedTerms::new(&inverted, segments)?;
     while terms.advance() {
         let term = String::from_utf8_lossy(terms.key()).into_owned();
-        while let Some((filter, list)) = filter_terms.next_if(|(f, _)| f.as_bytes() < term.as_bytes()) {
-            sink(entry(filter, list, &mut files));
+        while filter_terms.term().is_some_and(|f| f.as_bytes() < term.as_bytes()) {
+            let (filter, list) = filter_terms.take()?;
+            sink(entry(filter, list, &mut files)?);
         }
         let df = terms.doc_freq();
         let weight = Bm25Weight::for_one_term(u64::from(df), stats.docs, average);
@@ -554,12 +616,13 @@ fn export_terms(
             let norm = norms[doc as usize];
             list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
         })?;
-        sink(entry(term, list, &mut files));
+        sink(entry(term, list, &mut files)?);
     }
-    for (filter, list) in filter_terms {
-        sink(entry(filter, list, &mut files));
+    while filter_terms.term().is_some() {
+        let (filter, list) = filter_terms.take()?;
+        sink(entry(filter, list, &mut files)?);
     }
-    Ok((files.finish(), stats))
+    Ok((files.finish()?, stats))
 }
 
 /// Every document's fieldnorm id, in `ord` order.
@@ -573,7 +636,7 @@ fn doc_norms(segments: &[Segment], text: Field) -> Result<Vec<u8>, ExportError> 
 }
 
 /// Sorts postings best first (ties by doc) and cuts them into blocks.
-fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> Entry {
+fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> std::io::Result<Entry> {
     list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
     let df = list.len() as u32;
     let mut blocks = Vec::new();
@@ -591,59 +654,114 @@ fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) 
             inline = postings;
             blocks.push(BlockInfo { len, max_score, at: None });
         } else {
-            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)) });
+            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)?) });
         }
         size = (size * 2).min(MAX_BLOCK);
     }
-    Entry { term, df, blocks, inline }
+    Ok(Entry { term, df, blocks, inline })
 }
 
-/// Posting files being filled in term order; each is kept gzipped once full, and hashed
-/// for the directory name.
+/// The scratch file posting files wait in, in the index directory (removed once written).
+const POSTINGS_SPILL: &str = "postings.spill";
+
+/// Posting files being filled in term order; each is gzipped once full, hashed for the
+/// directory name, and kept until that name is known: in memory, or spilled to a scratch
+/// file so that the export never holds them all.
 #[derive(Default)]
 struct PostingFiles {
-    done: Vec<Vec<u8>>,
+    done: Spill,
+    count: u32,
     current: Vec<u8>,
     hasher: blake3::Hasher,
+}
+
+/// Where finished posting files wait, gzipped.
+enum Spill {
+    Memory(Vec<Vec<u8>>),
+    /// A scratch file: the files one after another, and where each is.
+    File(std::fs::File, Vec<(u64, usize)>),
+}
+
+impl Default for Spill {
+    fn default() -> Self {
+        Spill::Memory(Vec::new())
+    }
 }
 
 /// The finished posting files.
 struct PostingsOut {
     /// 10 hex digits naming their directory (as [`content_hash`]).
     hash: String,
-    /// Each file, gzipped.
-    gzipped: Vec<Vec<u8>>,
+    files: Spill,
 }
 
 impl PostingFiles {
-    fn add(&mut self, postings: &[Posting]) -> BlockRef {
+    /// Posting files that wait in `file` (empty, opened for reading and writing).
+    fn spilling(file: std::fs::File) -> PostingFiles {
+        PostingFiles { done: Spill::File(file, Vec::new()), ..PostingFiles::default() }
+    }
+
+    fn add(&mut self, postings: &[Posting]) -> std::io::Result<BlockRef> {
         if self.current.is_empty() {
             self.current.extend_from_slice(POSTINGS_MAGIC);
         }
         let offset = self.current.len();
         write_block(&mut self.current, postings);
         let at = BlockRef {
-            file: self.done.len() as u32,
+            file: self.count,
             offset: offset as u32,
             length: (self.current.len() - offset) as u32,
         };
         if self.current.len() >= POSTING_FILE_BYTES {
-            self.close();
+            self.close()?;
         }
-        at
+        Ok(at)
     }
 
-    fn close(&mut self) {
+    fn close(&mut self) -> std::io::Result<()> {
         let file = std::mem::take(&mut self.current);
         hash_file(&mut self.hasher, &file);
-        self.done.push(gzip(&file));
+        let gzipped = gzip(&file);
+        self.count += 1;
+        match &mut self.done {
+            Spill::Memory(files) => files.push(gzipped),
+            Spill::File(spill, at) => {
+                let start = at.last().map_or(0, |&(start, len)| start + len as u64);
+                spill.write_all(&gzipped)?;
+                at.push((start, gzipped.len()));
+            }
+        }
+        Ok(())
     }
 
-    fn finish(mut self) -> PostingsOut {
+    fn finish(mut self) -> std::io::Result<PostingsOut> {
         if !self.current.is_empty() {
-            self.close();
+            self.close()?;
         }
-        PostingsOut { hash: self.hasher.finalize().to_hex()[..10].to_owned(), gzipped: self.done }
+        Ok(PostingsOut { hash: self.hasher.finalize().to_hex()[..10].to_owned(), files: self.done })
+    }
+}
+
+impl PostingsOut {
+    fn count(&self) -> usize {
+        match &self.files {
+            Spill::Memory(files) => files.len(),
+            Spill::File(_, at) => at.len(),
+        }
+    }
+
+    /// File `n`, gzipped.
+    fn file(&mut self, n: usize) -> std::io::Result<Vec<u8>> {
+        match &mut self.files {
+            Spill::Memory(files) => Ok(std::mem::take(&mut files[n])),
+            Spill::File(spill, at) => {
+                let (start, len) = at[n];
+                let mut bytes = vec![0; len];
+                spill.seek(std::io::SeekFrom::Start(start))?;
+                spill.read_exact(&mut bytes)?;
+                Ok(bytes)
+            }
+        }
     }
 }
 
@@ -907,12 +1025,12 @@ mod tests {
         let list: Vec<(Posting, f32)> =
             (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
         let mut files = PostingFiles::default();
-        let e = entry("x".into(), list, &mut files);
+        let e = entry("x".into(), list, &mut files).unwrap();
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
         assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
-        let file = decode::gunzip(&files.finish().gzipped[0]).unwrap();
+        let file = decode::gunzip(&files.finish().unwrap().file(0).unwrap()).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
     }
 
@@ -947,8 +1065,11 @@ mod tests {
         let norms = doc_norms(&segments, f.text).unwrap();
         let mut entries = Vec::new();
         let filters = [("channel", f.channel), ("has", f.has)];
-        let (files, stats) = export_terms(&segments, &norms, f.text, &filters, |e| entries.push(e)).unwrap();
-        (entries, files.gzipped, stats.docs, stats.tokens, norms)
+        let files = PostingFiles::default();
+        let (mut files, stats) =
+            export_terms(&segments, &norms, f.text, &filters, files, |e| entries.push(e)).unwrap();
+        let gzipped = (0..files.count()).map(|n| files.file(n).unwrap()).collect();
+        (entries, gzipped, stats.docs, stats.tokens, norms)
     }
 
     #[test]

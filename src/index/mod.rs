@@ -284,6 +284,7 @@ pub enum Unit {
 
 /// An opened index.
 pub struct SearchIndex {
+    dir: PathBuf,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -311,7 +312,7 @@ impl SearchIndex {
         index.tokenizers().register(TOKENIZER, OpsTokenizer::default());
         let reader = index.reader()?;
         let (_, fields) = schema();
-        Ok(SearchIndex { index, reader, fields, meta })
+        Ok(SearchIndex { dir: dir.to_owned(), index, reader, fields, meta })
     }
 
     /// The tantivy index (for the static export).

@@ -51,7 +51,8 @@ pub(super) fn mark(views: &mut [MessageView], channel: usize, membership: &Membe
 
 impl Renderer<'_> {
     /// Writes the index, one page per incident and the feed; returns the pages written.
-    pub(super) fn render_incidents(
+    /// One page per incident; returns how many.
+    pub(super) fn render_incident_pages(
         &self,
         incidents: &[Incident],
         layout: &Layout,
@@ -62,6 +63,17 @@ impl Renderer<'_> {
             let view = self.incident_page(incident, layout, by_id[incident.channel]);
             self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)
         })?;
+        Ok(incidents.len())
+    }
+
+    /// The incident index and its feed.
+    pub(super) fn render_incident_index(
+        &self,
+        incidents: &[Incident],
+        layout: &Layout,
+        out: &Staging,
+    ) -> Result<(), RenderError> {
+        let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
         let mut summaries: Vec<IncidentSummary> = incidents
             .iter()
             .map(|i| self.incident_summary(i, layout, by_id[i.channel], INCIDENTS_ROOT))
@@ -82,7 +94,7 @@ impl Renderer<'_> {
         };
         self.page("incidents.html", "incidents/", view, out)?;
         out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
-        Ok(incidents.len() + 1)
+        Ok(())
     }
 
     /// The newest incidents, for the home page.

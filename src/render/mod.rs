@@ -59,7 +59,41 @@ pub struct RenderStats {
     pub day_pages: usize,
 }
 
-/// Renders every page of the site into `out`.
+/// The theme's shared files as written into the site: their content-hashed paths.
+pub struct Assets {
+    css: String,
+    js: String,
+    search_js: String,
+}
+
+/// Writes the theme's stylesheet and scripts into `out`.
+pub fn write_assets(theme: &Theme, out: &Staging) -> Result<Assets, RenderError> {
+    Ok(Assets {
+        css: out.write_asset("style", "css", theme.asset("style.css"))?,
+        js: out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?,
+        search_js: out.write_asset("search", "js", theme.asset("search.js"))?,
+    })
+}
+
+/// Renders the incident index and its feed. The index's view holds every incident, so it
+/// is the biggest page by far: the build renders it on its own, before the search index and
+/// the other pages take their memory. It shows no media and marks no messages.
+pub fn render_incident_index(
+    archive: &Archive,
+    layout: &Layout,
+    found: &[Incident],
+    config: &Config,
+    theme: &Theme,
+    assets: &Assets,
+    out: &Staging,
+) -> Result<(), RenderError> {
+    let none = Media::default();
+    let renderer = Renderer::new(archive, layout, &[], &none, config, theme, assets);
+    renderer.render_incident_index(found, layout, out)
+}
+
+/// Renders every other page of the site into `out`.
+#[allow(clippy::too_many_arguments, reason = "the parts of one build, each borrowed for the call")]
 pub fn render_site(
     archive: &Archive,
     layout: &Layout,
@@ -67,18 +101,12 @@ pub fn render_site(
     media: &Media,
     config: &Config,
     theme: &Theme,
+    assets: &Assets,
     out: &Staging,
 ) -> Result<RenderStats, RenderError> {
-    let css = out.write_asset("style", "css", theme.asset("style.css"))?;
-    let js = out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?;
-    let search_js = out.write_asset("search", "js", theme.asset("search.js"))?;
-    let tz = config.time_zone();
-    let membership = incidents::membership(found);
-    let renderer = Renderer { config, theme, tz, css, js, archive, links: &layout.links, membership, media };
+    let renderer = Renderer::new(archive, layout, found, media, config, theme, assets);
     let mut stats = RenderStats::default();
-    // Incidents first: their index is the biggest single page, rendered before the search
-    // index's writer has filled its budget.
-    let incident_pages = renderer.render_incidents(found, layout, out)?;
+    let incident_pages = renderer.render_incident_pages(found, layout, out)?;
     // Day pages are most of the work: channels render on every core, each page written as soon
     // as it is rendered, so no more than one page per thread is held in memory.
     let day_pages = layout.channels.par_iter().enumerate().map(|(index, plan)| {
@@ -94,9 +122,11 @@ pub fn render_site(
     renderer.render_home(summaries, renderer.latest_incidents(found, layout, 5), out)?;
     let mut channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     channels.sort();
-    let view = SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &search_js, channels };
+    let view =
+        SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &assets.search_js, channels };
     renderer.page("search.html", "search/", &view, out)?;
-    stats.pages = stats.day_pages + archive.channels.len() + 2 + incident_pages;
+    // Home, search and the incident index (rendered by `render_incident_index`).
+    stats.pages = stats.day_pages + archive.channels.len() + 3 + incident_pages;
     Ok(stats)
 }
 
@@ -117,6 +147,31 @@ const HOME_ROOT: &str = "";
 const CHANNEL_ROOT: &str = "../../";
 const SEARCH_ROOT: &str = "../";
 const DAY_ROOT: &str = "../../../../../";
+
+impl<'a> Renderer<'a> {
+    /// A renderer for pages that mark the messages of `found`.
+    fn new(
+        archive: &'a Archive,
+        layout: &'a Layout,
+        found: &'a [Incident],
+        media: &'a Media,
+        config: &'a Config,
+        theme: &'a Theme,
+        assets: &Assets,
+    ) -> Renderer<'a> {
+        Renderer {
+            config,
+            theme,
+            tz: config.time_zone(),
+            css: assets.css.clone(),
+            js: assets.js.clone(),
+            archive,
+            links: &layout.links,
+            membership: incidents::membership(found),
+            media,
+        }
+    }
+}
 
 impl Renderer<'_> {
     fn site(&self, root: &str, path: &str) -> SiteView<'_> {
