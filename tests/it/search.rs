@@ -23,6 +23,34 @@ fn ids(results: &Value) -> BTreeSet<String> {
 /// Every published message's id and searchable text, read back from the library's own
 /// indexing input, as the oracle for recall.
 fn documents() -> Vec<(String, String)> {
+    with_documents(|docs| (0..docs.len()).map(|ord| docs.get(ord)).map(|d| (d.id, d.text)).collect())
+}
+
+#[test]
+fn documents_made_on_demand_are_the_ones_hashed_in_time_order() {
+    with_documents(|docs| {
+        assert!(docs.len() > 200, "{}", docs.len());
+        let made: Vec<_> = (0..docs.len()).map(|ord| docs.get(ord)).collect();
+        for (ord, doc) in made.iter().enumerate() {
+            assert_eq!(doc.ord, ord as u64);
+            assert_eq!(docs.time(ord), doc.time);
+            // The index base is reused by these hashes: the document made later must be the
+            // one hashed when collecting.
+            assert_eq!(docs.hash(ord), scrollback::index::documents::doc_hash(doc), "{}", doc.id);
+        }
+        assert!(
+            made.windows(2)
+                .all(|w| (w[0].time, &w[0].channel, &w[0].id) < (w[1].time, &w[1].channel, &w[1].id))
+        );
+        assert!(
+            made.iter().any(|d| d.is.first().is_some_and(|f| f == "incident")),
+            "incident flags are kept"
+        );
+    });
+}
+
+/// Runs `f` over the sample's search documents, made as a build makes them.
+fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) -> T) -> T {
     let config = scrollback::config::Config::default();
     let mut ingested = scrollback::ingest::ingest_all(
         &[repo().join("sample-logs")],
@@ -36,8 +64,7 @@ fn documents() -> Vec<(String, String)> {
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
     let incidents = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
-    let docs = scrollback::index::documents::collect(archive, &layout, &incidents, &tz);
-    (0..docs.len()).map(|ord| docs.get(ord)).map(|d| (d.id, d.text)).collect()
+    f(&scrollback::index::documents::collect(archive, &layout, &incidents, &tz))
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {

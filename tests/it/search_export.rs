@@ -22,6 +22,8 @@ fn every_posting_of_every_term_is_exported_best_first() {
     let manifest: Manifest =
         serde_json::from_slice(&fs_err::read(site.out.join("search/manifest.json")).unwrap()).unwrap();
     let index = SearchIndex::open(&index_dir_for(&site.out)).unwrap();
+    // The posting files waited in a scratch file there until written: it is gone.
+    assert!(!index_dir_for(&site.out).join("postings.spill").exists());
     let searcher = index.tantivy().reader().unwrap().searcher();
     // The index may be several segments (the base and the last days); a document's number in
     // the export is its `ord` field.
