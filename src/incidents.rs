@@ -631,10 +631,8 @@ fn finish(
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
-    // With each message, the plain text detection read.
-    let texts: Vec<String> = ch.messages[first..last].iter().map(plain).collect();
-    let during: Vec<(&Message, &str)> =
-        ch.messages[first..last].iter().zip(&texts).map(|(m, t)| (m, t.as_str())).collect();
+    // With each message, its plain text as detection read it.
+    let during: Vec<(&Message, String)> = ch.messages[first..last].iter().map(|m| (m, plain(m))).collect();
     // Snapshot events are pictures on the timeline, not people.
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
@@ -644,7 +642,7 @@ fn finish(
         }
     }
     let by_id: BTreeMap<&str, (&Message, &str)> =
-        during.iter().map(|&(m, text)| (m.id.as_str(), (m, text))).collect();
+        during.iter().map(|(m, text)| (m.id.as_str(), (*m, text.as_str()))).collect();
     let mut timeline: Vec<TimelineEntry> = open
         .timeline
         .iter()
@@ -654,7 +652,8 @@ fn finish(
         })
         .collect();
     let mut responded: Vec<&str> = Vec::new();
-    for &(m, text) in &during {
+    for (m, text) in &during {
+        let m = *m;
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
         // Each person's first word in the response tells who stepped in when.
         let first_response = person(m) && !responded.contains(&m.author.name.as_str());

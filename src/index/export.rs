@@ -317,7 +317,7 @@ fn write_terms(
         norms,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
-        PostingFiles::spilling(spill.into_parts().0),
+        PostingFiles::new(spill.into_parts().0),
         |entry| dict.push(&entry),
     )?;
     let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
@@ -327,9 +327,9 @@ fn write_terms(
         export.add(out, &format!("search/{terms_dir}{n}.bin"), &gzip(bytes))?;
     }
     let postings_dir = format!("p-{}/", posting_files.hash);
-    let count = posting_files.count();
+    let count = posting_files.files.len();
     for n in 0..count {
-        export.add(out, &format!("search/{postings_dir}{n}.bin"), &posting_files.file(n)?)?;
+        export.add(out, &format!("search/{postings_dir}{n}.bin"), &posting_files.files.read(n)?)?;
     }
     drop(posting_files);
     fs_err::remove_file(&spill_path)?;
@@ -665,40 +665,36 @@ fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) 
 const POSTINGS_SPILL: &str = "postings.spill";
 
 /// Posting files being filled in term order; each is gzipped once full, hashed for the
-/// directory name, and kept until that name is known: in memory, or spilled to a scratch
-/// file so that the export never holds them all.
-#[derive(Default)]
+/// directory name, and kept in a scratch file until that name is known, so that the export
+/// never holds them all.
 struct PostingFiles {
-    done: Spill,
-    count: u32,
+    done: Spilled,
     current: Vec<u8>,
     hasher: blake3::Hasher,
 }
 
-/// Where finished posting files wait, gzipped.
-enum Spill {
-    Memory(Vec<Vec<u8>>),
-    /// A scratch file: the files one after another, and where each is.
-    File(std::fs::File, Vec<(u64, usize)>),
-}
-
-impl Default for Spill {
-    fn default() -> Self {
-        Spill::Memory(Vec::new())
-    }
+/// Finished posting files, gzipped, one after another in a scratch file.
+struct Spilled {
+    file: std::fs::File,
+    /// Where each file starts, and its length.
+    at: Vec<(u64, usize)>,
 }
 
 /// The finished posting files.
 struct PostingsOut {
     /// 10 hex digits naming their directory (as [`content_hash`]).
     hash: String,
-    files: Spill,
+    files: Spilled,
 }
 
 impl PostingFiles {
-    /// Posting files that wait in `file` (empty, opened for reading and writing).
-    fn spilling(file: std::fs::File) -> PostingFiles {
-        PostingFiles { done: Spill::File(file, Vec::new()), ..PostingFiles::default() }
+    /// Posting files that wait in `file` (empty, open for reading and writing).
+    fn new(file: std::fs::File) -> PostingFiles {
+        PostingFiles {
+            done: Spilled { file, at: Vec::new() },
+            current: Vec::new(),
+            hasher: blake3::Hasher::new(),
+        }
     }
 
     fn add(&mut self, postings: &[Posting]) -> std::io::Result<BlockRef> {
@@ -708,7 +704,7 @@ impl PostingFiles {
         let offset = self.current.len();
         write_block(&mut self.current, postings);
         let at = BlockRef {
-            file: self.count,
+            file: self.done.len() as u32,
             offset: offset as u32,
             length: (self.current.len() - offset) as u32,
         };
@@ -721,17 +717,7 @@ impl PostingFiles {
     fn close(&mut self) -> std::io::Result<()> {
         let file = std::mem::take(&mut self.current);
         hash_file(&mut self.hasher, &file);
-        let gzipped = gzip(&file);
-        self.count += 1;
-        match &mut self.done {
-            Spill::Memory(files) => files.push(gzipped),
-            Spill::File(spill, at) => {
-                let start = at.last().map_or(0, |&(start, len)| start + len as u64);
-                spill.write_all(&gzipped)?;
-                at.push((start, gzipped.len()));
-            }
-        }
-        Ok(())
+        self.done.push(&gzip(&file))
     }
 
     fn finish(mut self) -> std::io::Result<PostingsOut> {
@@ -742,26 +728,25 @@ impl PostingFiles {
     }
 }
 
-impl PostingsOut {
-    fn count(&self) -> usize {
-        match &self.files {
-            Spill::Memory(files) => files.len(),
-            Spill::File(_, at) => at.len(),
-        }
+impl Spilled {
+    fn push(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let start = self.at.last().map_or(0, |&(start, len)| start + len as u64);
+        self.file.write_all(bytes)?;
+        self.at.push((start, bytes.len()));
+        Ok(())
     }
 
-    /// File `n`, gzipped.
-    fn file(&mut self, n: usize) -> std::io::Result<Vec<u8>> {
-        match &mut self.files {
-            Spill::Memory(files) => Ok(std::mem::take(&mut files[n])),
-            Spill::File(spill, at) => {
-                let (start, len) = at[n];
-                let mut bytes = vec![0; len];
-                spill.seek(std::io::SeekFrom::Start(start))?;
-                spill.read_exact(&mut bytes)?;
-                Ok(bytes)
-            }
-        }
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// File `n`.
+    fn read(&mut self, n: usize) -> std::io::Result<Vec<u8>> {
+        let (start, len) = self.at[n];
+        let mut bytes = vec![0; len];
+        self.file.seek(std::io::SeekFrom::Start(start))?;
+        self.file.read_exact(&mut bytes)?;
+        Ok(bytes)
     }
 }
 
@@ -1024,13 +1009,13 @@ mod tests {
     fn blocks_are_best_first_and_double_in_size() {
         let list: Vec<(Posting, f32)> =
             (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
-        let mut files = PostingFiles::default();
+        let mut files = PostingFiles::new(tempfile::tempfile().unwrap());
         let e = entry("x".into(), list, &mut files).unwrap();
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
         assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
-        let file = decode::gunzip(&files.finish().unwrap().file(0).unwrap()).unwrap();
+        let file = decode::gunzip(&files.finish().unwrap().files.read(0).unwrap()).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
     }
 
@@ -1065,10 +1050,10 @@ mod tests {
         let norms = doc_norms(&segments, f.text).unwrap();
         let mut entries = Vec::new();
         let filters = [("channel", f.channel), ("has", f.has)];
-        let files = PostingFiles::default();
+        let files = PostingFiles::new(tempfile::tempfile().unwrap());
         let (mut files, stats) =
             export_terms(&segments, &norms, f.text, &filters, files, |e| entries.push(e)).unwrap();
-        let gzipped = (0..files.count()).map(|n| files.file(n).unwrap()).collect();
+        let gzipped = (0..files.files.len()).map(|n| files.files.read(n).unwrap()).collect();
         (entries, gzipped, stats.docs, stats.tokens, norms)
     }
 

@@ -51,8 +51,8 @@ pub const MAX_PREFIX_SCAN: usize = 256;
 /// The most indexed identifiers an identifier query stands for (`10.0` could start many).
 pub const MAX_IDENTIFIER_TERMS: usize = 1024;
 /// The tantivy writer's memory budget: it flushes a segment when its buffers reach this.
-/// 50 MB keeps the build at 1M messages under 1 GB of RSS outside its biggest page, for
-/// about ten segments (see `update::BASE_SEGMENTS`).
+/// 50 MB is part of keeping the build at 1M messages under 1 GB of RSS; it makes about ten
+/// segments there (see `update::BASE_SEGMENTS`).
 const WRITER_BUDGET: usize = 50_000_000;
 /// The file in the index directory describing the site it belongs to.
 pub const META_FILE: &str = crate::output::SIDECAR_MARKER;

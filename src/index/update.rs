@@ -106,7 +106,11 @@ pub fn write<D: DocSource + ?Sized>(
 /// The first document of the tail: the first whose time is within [`TAIL_SECONDS`] of the
 /// newest.
 fn cutoff<D: DocSource + ?Sized>(docs: &D) -> usize {
-    let Some(newest) = (0..docs.len()).map(|ord| docs.time(ord)).max() else { return 0 };
+    if docs.is_empty() {
+        return 0;
+    }
+    // In `ord` order, so in time order: the newest is the last.
+    let newest = docs.time(docs.len() - 1);
     (0..docs.len()).position(|ord| docs.time(ord) > newest - TAIL_SECONDS).unwrap_or(docs.len())
 }
 

@@ -155,7 +155,7 @@ pub fn links(text: &Text, ctx: &Context) -> Vec<String> {
         .collect()
 }
 
-/// A message as plain text, worked out once for incident detection and search.
+/// A message as plain text, for incident rules and search.
 pub struct Plain {
     /// Everything a reader sees of the message: the message, then its cards (bot alerts,
     /// unfurls) and its file names, one per line. What search indexes and what incident

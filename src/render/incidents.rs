@@ -50,7 +50,6 @@ pub(super) fn mark(views: &mut [MessageView], channel: usize, membership: &Membe
 }
 
 impl Renderer<'_> {
-    /// Writes the index, one page per incident and the feed; returns the pages written.
     /// One page per incident; returns how many.
     pub(super) fn render_incident_pages(
         &self,
