@@ -44,6 +44,14 @@ pub struct Body {
     pub origin: String,
 }
 
+/// A body is its content: the hash stands for the bytes, and where they were read from
+/// shows on no page.
+impl std::hash::Hash for Body {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.hash.hash(state);
+    }
+}
+
 impl Body {
     /// Wraps bytes read from `origin`.
     pub fn new(bytes: Vec<u8>, origin: String) -> Body {
@@ -59,7 +67,7 @@ pub type UserId = String;
 pub type MessageId = String;
 
 /// A person or bot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct User {
     /// Source-qualified id.
     pub id: UserId,
@@ -124,7 +132,7 @@ pub struct Channel {
 }
 
 /// Text in the markup language it was written in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Text {
     /// Which parser `markup` must use.
     pub markup: Markup,
@@ -155,7 +163,7 @@ impl Text {
 }
 
 /// Markup languages that `markup` can render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Markup {
     /// Slack's `mrkdwn` with `<@U…>`-style control sequences and `&amp;`-escaping.
     SlackMrkdwn,
@@ -172,7 +180,7 @@ pub enum Markup {
 }
 
 /// One message or system event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Message {
     /// Stable id, unique within its channel; the anchor is `m-<id>`.
     pub id: MessageId,
@@ -201,7 +209,7 @@ pub struct Message {
 }
 
 /// Where a message sits in a thread.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub enum Thread {
     /// Not part of a thread, or the root of one.
     #[default]
@@ -216,7 +224,7 @@ pub enum Thread {
 }
 
 /// The author as the message names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Author {
     /// The account, when the source links one.
     pub user: Option<UserId>,
@@ -227,7 +235,7 @@ pub struct Author {
 }
 
 /// Kinds of message; system events render quietly.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// An ordinary message.
     Normal,
@@ -303,7 +311,7 @@ impl MessageKind {
 }
 
 /// An emoji reaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reaction {
     /// The emoji's short name without colons (`thumbsup`, `clap::skin-tone-3`), or the glyph.
     pub name: String,
@@ -314,7 +322,7 @@ pub struct Reaction {
 }
 
 /// A legacy rich attachment: bot alert cards, link unfurls, shared messages.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Attachment {
     /// Accent colour, normalised to `#rrggbb` when it is a hex colour.
     pub color: Option<String>,
@@ -343,7 +351,7 @@ pub struct Attachment {
 }
 
 /// One field of an [`Attachment`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AttachmentField {
     /// Label.
     pub title: String,
@@ -355,7 +363,7 @@ pub struct AttachmentField {
 
 /// A file shared in a message. Official exports carry only metadata; remote URLs are kept for
 /// matching but are never published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct File {
     /// The source's file id.
     pub id: Option<String>,

@@ -113,7 +113,7 @@ fn place(archive: &mut Archive, channel: usize, file: &File) -> bool {
 }
 
 /// A file body as stored on the site.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Stored {
     /// An image shown inline.
     Image {

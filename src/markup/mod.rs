@@ -36,7 +36,7 @@ pub struct Context<'a> {
 }
 
 /// How a channel mention renders.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChannelLink {
     /// A published channel: its name and its path from the site root (`c/ops/`).
     Published {

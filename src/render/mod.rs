@@ -4,6 +4,7 @@
 //! into HTML: home, channel calendars, channel-day pages with threads, and the assets.
 
 mod incidents;
+mod keys;
 mod theme;
 pub mod view;
 
@@ -140,6 +141,8 @@ struct Renderer<'a> {
     links: &'a BTreeMap<String, ChannelLink>,
     membership: incidents::Membership<'a>,
     media: &'a Media,
+    /// What every page is made of besides its own content (see `keys`).
+    shared: [u8; 32],
 }
 
 /// Paths from a page back to the site root.
@@ -169,6 +172,7 @@ impl<'a> Renderer<'a> {
             links: &layout.links,
             membership: incidents::membership(found),
             media,
+            shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
         }
     }
 }
@@ -200,8 +204,21 @@ impl Renderer<'_> {
         out: &Staging,
     ) -> Result<(), RenderError> {
         let key = self.theme.page_key(template, &view);
+        self.keyed_page(template, path, key, || view, out)
+    }
+
+    /// Renders the view `make` gives unless the previous site has this page from the same
+    /// `key`.
+    fn keyed_page<V: Serialize>(
+        &self,
+        template: &'static str,
+        path: &str,
+        key: Option<String>,
+        make: impl FnOnce() -> V,
+        out: &Staging,
+    ) -> Result<(), RenderError> {
         out.write_page(&format!("{path}index.html"), key, || {
-            self.theme.render(template, view).map_err(|source| RenderError::Template {
+            self.theme.render(template, make()).map_err(|source| RenderError::Template {
                 page: format!("/{path}"),
                 template,
                 source,
@@ -270,31 +287,36 @@ impl Renderer<'_> {
         plan: &ChannelLayout,
         out: &Staging,
     ) -> Result<usize, RenderError> {
-        let dates: Vec<&Date> = plan.days.keys().collect();
+        let dates: Vec<Date> = plan.days.keys().copied().collect();
         let ctx = self.context(channel.source, DAY_ROOT);
         let topic_html = channel.topic.as_ref().map(|t| markup::to_inline_html(t, &ctx)).unwrap_or_default();
-        for (i, (date, entries)) in plan.days.iter().enumerate() {
-            let day_link = |d: &Date| Link {
+        for (i, (&date, entries)) in plan.days.iter().enumerate() {
+            let day_link = |d: Date| Link {
                 label: d.strftime("%a %-d %b %Y").to_string(),
-                url: format!("{DAY_ROOT}{}", day_path(slug, *d)),
+                url: format!("{DAY_ROOT}{}", day_path(slug, d)),
             };
-            let path = day_path(slug, *date);
-            let mut messages: Vec<MessageView> =
-                entries.iter().map(|e| self.entry_view(e, plan, slug, *date, &ctx)).collect();
-            incidents::mark(&mut messages, index, &self.membership, DAY_ROOT);
-            let view = DayPage {
-                site: self.site(DAY_ROOT, &path),
-                channel: channel.name.clone(),
-                channel_url: format!("{DAY_ROOT}c/{slug}/"),
-                topic_html: topic_html.clone(),
-                date: date.to_string(),
-                date_label: date.strftime("%A, %-d %B %Y").to_string(),
-                prev: i.checked_sub(1).map(|p| day_link(dates[p])),
-                next: dates.get(i + 1).map(|d| day_link(d)),
-                messages,
-                message_count: plan.day_message_count(entries),
+            let (prev, next) = (i.checked_sub(1).map(|p| dates[p]), dates.get(i + 1).copied());
+            let path = day_path(slug, date);
+            // Keyed by its inputs: an unchanged day's view is never built.
+            let key = self.day_key(index, plan, date, (prev, next), entries);
+            let view = || {
+                let mut messages: Vec<MessageView> =
+                    entries.iter().map(|e| self.entry_view(e, plan, slug, date, &ctx)).collect();
+                incidents::mark(&mut messages, index, &self.membership, DAY_ROOT);
+                DayPage {
+                    site: self.site(DAY_ROOT, &path),
+                    channel: channel.name.clone(),
+                    channel_url: format!("{DAY_ROOT}c/{slug}/"),
+                    topic_html: topic_html.clone(),
+                    date: date.to_string(),
+                    date_label: date.strftime("%A, %-d %B %Y").to_string(),
+                    prev: prev.map(day_link),
+                    next: next.map(day_link),
+                    messages,
+                    message_count: plan.day_message_count(entries),
+                }
             };
-            self.page("day.html", &path, &view, out)?;
+            self.keyed_page("day.html", &path, key, view, out)?;
         }
         Ok(plan.days.len())
     }

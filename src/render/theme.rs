@@ -80,16 +80,31 @@ impl Theme {
     /// pages, so a page whose key is unchanged need not be rendered again. `None` if the
     /// binary cannot be read.
     pub fn page_key(&self, template: &str, view: &impl Serialize) -> Option<String> {
+        self.key(template, |hasher| {
+            // serde_json writes a token at a time; blake3 is much faster fed whole buffers.
+            let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, hasher);
+            serde_json::to_writer(&mut buffered, view).ok()?;
+            std::io::Write::flush(&mut buffered).ok()
+        })
+    }
+
+    /// Like [`Theme::page_key`], from what the view would be made of (`inputs`, see
+    /// `render::keys`) instead of the view.
+    pub fn input_key(&self, template: &str, inputs: &[u8]) -> Option<String> {
+        self.key(template, |hasher| {
+            hasher.update(b"inputs\0");
+            hasher.update(inputs);
+            Some(())
+        })
+    }
+
+    fn key(&self, template: &str, feed: impl FnOnce(&mut blake3::Hasher) -> Option<()>) -> Option<String> {
         let binary = crate::cache::binary_hash()?;
         let shape = self.shapes.iter().find(|(n, _)| n == template)?;
         let mut hasher = blake3::Hasher::new();
         hasher.update(binary.as_bytes());
         hasher.update(shape.1.as_bytes());
-        // serde_json writes a token at a time; blake3 is much faster fed whole buffers.
-        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
-        serde_json::to_writer(&mut buffered, view).ok()?;
-        std::io::Write::flush(&mut buffered).ok()?;
-        drop(buffered);
+        feed(&mut hasher)?;
         Some(hasher.finalize().to_hex()[..32].to_owned())
     }
 

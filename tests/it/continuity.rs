@@ -220,6 +220,80 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     assert_eq!(pages, ["/", "/c/eng/", "/c/eng/2020/03/01/", "/c/eng/2020/03/03/"]);
 }
 
+/// Day pages are kept by a key made from what they show, without rendering them (see
+/// `render::keys`): each kind of change a day page shows from outside its own messages must
+/// render it again, so that the rebuilt site is still a clean build of the same inputs.
+#[test]
+fn a_day_page_is_rendered_again_whenever_anything_it_shows_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (export, out) = built(tmp.path());
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "").unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = export.join(rel);
+        let text = fs_err::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has {from:?}");
+        fs_err::write(&path, text.replace(from, to)).unwrap();
+    };
+    let (general, eng) = ("c/general/2020/03/01/index.html", "c/eng/2020/03/01/index.html");
+    let changes: [(&str, &dyn Fn(), &str, &str); 6] = [
+        (
+            "a reply from another day, shown under its root",
+            &|| edit("general/2020-03-02.json", "A reply on the next day", "An edited reply"),
+            general,
+            "An edited reply",
+        ),
+        (
+            "a message mentioning someone who does not write on that day",
+            &|| edit("eng/2020-03-01.json", "eng message", "eng message for <@U3>"),
+            eng,
+            "Gone Person",
+        ),
+        (
+            "that person's name",
+            &|| edit("users.json", "Gone Person", "Gone Elsewhere"),
+            eng,
+            "Gone Elsewhere",
+        ),
+        ("the channel's topic", &|| edit("channels.json", "Welcome <@U1>", "Hello <@U1>"), general, "Hello"),
+        (
+            "a mentioned channel's name",
+            &|| rename_channel(&export, "eng", "engineering"),
+            general,
+            "#engineering",
+        ),
+        (
+            "an incident badge",
+            &|| {
+                let declared = "[[incidents.declare]]\nchannel = \"general\"\ntitle = \"Declared by hand\"\n\
+                                start = \"2020-03-01T10:00:00Z\"\nend = \"2020-03-01T10:05:00Z\"\n";
+                fs_err::write(&config, declared).unwrap();
+            },
+            general,
+            "Declared by hand",
+        ),
+    ];
+    for (n, (what, change, page, shown)) in changes.into_iter().enumerate() {
+        // The clean build is told the previous manifest too, so that it writes the same
+        // redirects for a renamed channel.
+        let previous = tmp.path().join(format!("manifest-{n}.json"));
+        fs_err::copy(out.join("manifest.json"), &previous).unwrap();
+        change();
+        let (ok, stderr) = build(&export, &out, &args);
+        assert!(ok, "{what}: {stderr}");
+        assert!(stderr.contains("pages not rendered again"), "{what}: pages were kept: {stderr}");
+        assert!(fs_err::read_to_string(out.join(page)).unwrap().contains(shown), "{what}: {page} shows it");
+        let fresh = tmp.path().join(format!("fresh-{n}"));
+        let clean_args = [&args[..], &["--previous-manifest", previous.to_str().unwrap()]].concat();
+        assert!(build(&export, &fresh, &clean_args).0);
+        let (rebuilt, clean) = (tree(&out), tree(&fresh));
+        let differ: Vec<&String> =
+            rebuilt.keys().chain(clean.keys()).filter(|f| rebuilt.get(*f) != clean.get(*f)).collect();
+        assert!(differ.is_empty(), "{what}: the rebuilt site is a clean build, but these differ: {differ:?}");
+    }
+}
+
 #[test]
 fn a_template_change_changes_exactly_the_pages_it_renders() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,0 +1,108 @@
+//! Day-page keys from what a day page is made of, so that an unchanged day is known without
+//! building its view: turning every message's markup into HTML is most of rendering.
+//!
+//! A day page shows its messages with their threads, files (as stored on the site),
+//! incident badges and the messages they reply to; the channel's name, slug and topic; the
+//! days before and after. Mentions and reactions name users and channels, and every page
+//! carries the site's settings. The key hashes all of it through the model's `Hash`, and
+//! [`super::Theme::input_key`] adds the binary and the template. Whatever a day page reads
+//! must be hashed here, or a page would be kept after it changed: the continuity tests
+//! rebuild after each kind of change and compare with a clean build.
+
+use std::hash::{Hash, Hasher};
+
+use jiff::civil::Date;
+
+use super::Renderer;
+use crate::config::Config;
+use crate::layout::{ChannelLayout, Entry, Layout};
+use crate::model::{Archive, Message, Thread};
+
+/// Values fed through `Hash`, one after another, hashed once when the key is made.
+#[derive(Default)]
+pub(super) struct Inputs(pub(super) Vec<u8>);
+
+impl Hasher for Inputs {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let hash = blake3::hash(&self.0);
+        u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 of 32 bytes"))
+    }
+}
+
+/// What every page shares: the site's settings and assets, and the users and channels that
+/// mentions and reactions name.
+pub(super) fn site_inputs(
+    config: &Config,
+    assets: (&str, &str),
+    archive: &Archive,
+    layout: &Layout,
+) -> [u8; 32] {
+    let mut inputs = Inputs::default();
+    (&config.title, &config.display_timezone, &config.base_url, assets).hash(&mut inputs);
+    archive.users.hash(&mut inputs);
+    layout.links.hash(&mut inputs);
+    *blake3::hash(&inputs.0).as_bytes()
+}
+
+impl Renderer<'_> {
+    /// The key of the day page of `plan` at `date`, between the days `around`.
+    pub(super) fn day_key(
+        &self,
+        index: usize,
+        plan: &ChannelLayout,
+        date: Date,
+        around: (Option<Date>, Option<Date>),
+        entries: &[Entry],
+    ) -> Option<String> {
+        let mut inputs = Inputs::default();
+        self.shared.hash(&mut inputs);
+        let channel = plan.channel;
+        (channel.source, &channel.name, &channel.topic, &plan.slug, date, around).hash(&mut inputs);
+        for entry in entries {
+            match entry {
+                Entry::Message(m) => {
+                    0u8.hash(&mut inputs);
+                    self.message_inputs(index, plan, m, &mut inputs);
+                    match &m.thread {
+                        // A broadcast reply links to the day its thread is on.
+                        Thread::Reply { parent, .. } => {
+                            plan.thread_day.get(parent.as_str()).hash(&mut inputs);
+                        }
+                        Thread::None => self.replies_inputs(index, plan, &m.id, &mut inputs),
+                    }
+                }
+                Entry::MissingRoot { id, first_reply } => {
+                    (1u8, id, self.membership.get(&(index, *id))).hash(&mut inputs);
+                    self.message_inputs(index, plan, first_reply, &mut inputs);
+                    self.replies_inputs(index, plan, id, &mut inputs);
+                }
+            }
+        }
+        self.theme.input_key("day.html", &inputs.0)
+    }
+
+    fn replies_inputs(&self, index: usize, plan: &ChannelLayout, root: &str, inputs: &mut Inputs) {
+        let replies = plan.replies.get(root).map_or(&[][..], Vec::as_slice);
+        replies.len().hash(inputs);
+        for reply in replies {
+            self.message_inputs(index, plan, reply, inputs);
+        }
+    }
+
+    /// A message, its files as stored, its incident badge and what it replies to.
+    fn message_inputs(&self, index: usize, plan: &ChannelLayout, m: &Message, inputs: &mut Inputs) {
+        m.hash(inputs);
+        for file in &m.files {
+            self.media.get(file).hash(inputs);
+        }
+        self.membership.get(&(index, m.id.as_str())).hash(inputs);
+        if let Some(id) = &m.reply_to {
+            let target = plan.by_id.get(id.as_str());
+            target.map(|t| (&t.text, &t.author.name, plan.permalink(t, &self.tz))).hash(inputs);
+        }
+    }
+}
