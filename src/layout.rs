@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 
 use crate::markup::ChannelLink;
 use crate::model::{Archive, Channel, Message, Thread};
@@ -30,14 +31,14 @@ impl<'a> Layout<'a> {
         let slugs = channel_slugs(&archive.channels);
         let mut links: BTreeMap<String, ChannelLink> =
             hidden_channels.iter().map(|id| (id.clone(), ChannelLink::Hidden)).collect();
-        let mut channels = Vec::with_capacity(slugs.len());
-        for (channel, slug) in archive.channels.iter().zip(slugs) {
+        for (channel, slug) in archive.channels.iter().zip(&slugs) {
             links.insert(
                 channel_key(channel),
-                ChannelLink::Published { name: channel.name.clone(), path: channel_path(&slug) },
+                ChannelLink::Published { name: channel.name.clone(), path: channel_path(slug) },
             );
-            channels.push(ChannelLayout::new(channel, slug, tz));
         }
+        let channels =
+            archive.channels.par_iter().zip(slugs).map(|(c, slug)| ChannelLayout::new(c, slug, tz)).collect();
         Layout { channels, links }
     }
 }

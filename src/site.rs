@@ -280,21 +280,25 @@ impl<'a> Site<'a> {
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
         let assets = render::write_assets(&theme, &staging)?;
-        // The incident index, the biggest page, is rendered with the incidents: before the
-        // search index and the other pages take their memory.
-        let incidents = self.timed("incidents", |site| {
-            let found = incidents::detect(archive, &layout, &site.config.incidents, &tz);
-            render::render_incident_index(archive, &layout, &found, site.config, &theme, &assets, &staging)
-                .map(|()| found)
-        })?;
+        let incidents =
+            self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
+        // The incident index, the biggest page (one page, one core), renders beside the
+        // documents: before the search index and the other pages take their memory.
+        let docs = self.timed("documents", |site| {
+            let (docs, index_page) = rayon::join(
+                || index::documents::collect(archive, &layout, &incidents, &tz),
+                || {
+                    let (config, theme) = (site.config, &theme);
+                    render::render_incident_index(archive, &layout, &incidents, config, theme, &assets, &staging)
+                },
+            );
+            index_page.map(|()| docs)
+        })?;
         // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
-        let docs = self.timed("documents", |site| {
-            index::documents::collect(archive, &layout, &incidents, &site.config.time_zone())
-        });
         let (config, progress) = (self.config, self.options.progress);
         let previous_search = self.previous_search();
         let (mut search_phases, mut page_phases) = (Phases::new(progress), Phases::new(progress));

@@ -607,7 +607,7 @@ fn export_terms(
         let term = String::from_utf8_lossy(terms.key()).into_owned();
         while filter_terms.term().is_some_and(|f| f.as_bytes() < term.as_bytes()) {
             let (filter, list) = filter_terms.take()?;
-            sink(entry(filter, list, &mut files)?);
+            sink(entry(filter, list, &mut files));
         }
         let df = terms.doc_freq();
         let weight = Bm25Weight::for_one_term(u64::from(df), stats.docs, average);
@@ -616,11 +616,11 @@ fn export_terms(
             let norm = norms[doc as usize];
             list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
         })?;
-        sink(entry(term, list, &mut files)?);
+        sink(entry(term, list, &mut files));
     }
     while filter_terms.term().is_some() {
         let (filter, list) = filter_terms.take()?;
-        sink(entry(filter, list, &mut files)?);
+        sink(entry(filter, list, &mut files));
     }
     Ok((files.finish()?, stats))
 }
@@ -636,8 +636,8 @@ fn doc_norms(segments: &[Segment], text: Field) -> Result<Vec<u8>, ExportError> 
 }
 
 /// Sorts postings best first (ties by doc) and cuts them into blocks.
-fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> std::io::Result<Entry> {
-    list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+fn entry(term: String, list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> Entry {
+    let list = best_first(list);
     let df = list.len() as u32;
     let mut blocks = Vec::new();
     let mut inline = Vec::new();
@@ -654,23 +654,72 @@ fn entry(term: String, mut list: Vec<(Posting, f32)>, files: &mut PostingFiles) 
             inline = postings;
             blocks.push(BlockInfo { len, max_score, at: None });
         } else {
-            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)?) });
+            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)) });
         }
         size = (size * 2).min(MAX_BLOCK);
     }
-    Ok(Entry { term, df, blocks, inline })
+    Entry { term, df, blocks, inline }
+}
+
+/// Lists this long are bucketed rather than sorted (see [`best_first`]).
+const BUCKETED: usize = 4096;
+/// Term frequencies below this are bucket keys, with the fieldnorm id.
+const TF_KEYS: u32 = 64;
+
+/// Postings best first, ties by doc. A term in many documents has few distinct scores (a
+/// score is a function of tf and fieldnorm) and its postings come in doc order, so its list
+/// is put into one bucket per score, each keeping doc order: linear time, where sorting the
+/// longest lists was most of the export's work.
+fn best_first(mut list: Vec<(Posting, f32)>) -> Vec<(Posting, f32)> {
+    let keyed = list.len() >= BUCKETED
+        && list.iter().all(|(p, _)| p.tf < TF_KEYS)
+        && list.is_sorted_by_key(|(p, _)| p.doc);
+    if !keyed {
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+        return list;
+    }
+    let key = |p: &Posting| ((p.tf as usize) << 8) | usize::from(p.norm);
+    let (mut count, mut score) = (vec![0u32; TF_KEYS as usize * 256], vec![0f32; TF_KEYS as usize * 256]);
+    for (p, s) in &list {
+        count[key(p)] += 1;
+        score[key(p)] = *s;
+    }
+    let mut keys: Vec<usize> = (0..count.len()).filter(|&k| count[k] > 0).collect();
+    keys.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+    // Keys of equal score share a bucket; `next` is where each bucket fills next.
+    let (mut bucket, mut next) = (vec![0u32; count.len()], Vec::new());
+    let mut at = 0;
+    for (i, &k) in keys.iter().enumerate() {
+        if i == 0 || score[keys[i - 1]].to_bits() != score[k].to_bits() {
+            next.push(at);
+        }
+        bucket[k] = (next.len() - 1) as u32;
+        at += count[k] as usize;
+    }
+    let mut out = vec![(Posting { doc: 0, tf: 0, norm: 0 }, 0.0); list.len()];
+    for item in list {
+        let b = bucket[key(&item.0)] as usize;
+        out[next[b]] = item;
+        next[b] += 1;
+    }
+    out
 }
 
 /// The scratch file posting files wait in, in the index directory (removed once written).
 const POSTINGS_SPILL: &str = "postings.spill";
 
-/// Posting files being filled in term order; each is gzipped once full, hashed for the
-/// directory name, and kept in a scratch file until that name is known, so that the export
-/// never holds them all.
+/// Posting files being filled in term order; each is hashed for the directory name once
+/// full, then gzipped on a thread of its own (beside the terms still being read) into a
+/// scratch file where it waits until that name is known, so that the export never holds
+/// them all.
 struct PostingFiles {
-    done: Spilled,
     current: Vec<u8>,
+    /// Files finished so far.
+    closed: usize,
     hasher: blake3::Hasher,
+    /// Finished files, to the gzip thread.
+    queue: std::sync::mpsc::SyncSender<Vec<u8>>,
+    spilling: std::thread::JoinHandle<std::io::Result<Spilled>>,
 }
 
 /// Finished posting files, gzipped, one after another in a scratch file.
@@ -687,44 +736,59 @@ struct PostingsOut {
     files: Spilled,
 }
 
+/// Files waiting to be gzipped: enough to keep the gzip thread busy, few enough to hold.
+const GZIP_QUEUE: usize = 64;
+
 impl PostingFiles {
     /// Posting files that wait in `file` (empty, open for reading and writing).
     fn new(file: std::fs::File) -> PostingFiles {
-        PostingFiles {
-            done: Spilled { file, at: Vec::new() },
-            current: Vec::new(),
-            hasher: blake3::Hasher::new(),
-        }
+        let (queue, finished) = std::sync::mpsc::sync_channel::<Vec<u8>>(GZIP_QUEUE);
+        let spilling = std::thread::Builder::new()
+            .name("gzip".into())
+            .spawn(move || {
+                let mut done = Spilled { file, at: Vec::new() };
+                for file in finished {
+                    done.push(&gzip(&file))?;
+                }
+                Ok(done)
+            })
+            .expect("the gzip thread starts");
+        PostingFiles { current: Vec::new(), closed: 0, hasher: blake3::Hasher::new(), queue, spilling }
     }
 
-    fn add(&mut self, postings: &[Posting]) -> std::io::Result<BlockRef> {
+    fn add(&mut self, postings: &[Posting]) -> BlockRef {
         if self.current.is_empty() {
             self.current.extend_from_slice(POSTINGS_MAGIC);
         }
         let offset = self.current.len();
         write_block(&mut self.current, postings);
         let at = BlockRef {
-            file: self.done.len() as u32,
+            file: self.closed as u32,
             offset: offset as u32,
             length: (self.current.len() - offset) as u32,
         };
         if self.current.len() >= POSTING_FILE_BYTES {
-            self.close()?;
+            self.close();
         }
-        Ok(at)
+        at
     }
 
-    fn close(&mut self) -> std::io::Result<()> {
+    fn close(&mut self) {
         let file = std::mem::take(&mut self.current);
         hash_file(&mut self.hasher, &file);
-        self.done.push(&gzip(&file))
+        self.closed += 1;
+        // The queue is closed only if the gzip thread stopped on an error: `finish` says it.
+        let _ = self.queue.send(file);
     }
 
     fn finish(mut self) -> std::io::Result<PostingsOut> {
         if !self.current.is_empty() {
-            self.close()?;
+            self.close();
         }
-        Ok(PostingsOut { hash: self.hasher.finalize().to_hex()[..10].to_owned(), files: self.done })
+        let hash = self.hasher.finalize().to_hex()[..10].to_owned();
+        drop(self.queue);
+        let files = self.spilling.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok(PostingsOut { hash, files })
     }
 }
 
@@ -1010,13 +1074,39 @@ mod tests {
         let list: Vec<(Posting, f32)> =
             (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
         let mut files = PostingFiles::new(tempfile::tempfile().unwrap());
-        let e = entry("x".into(), list, &mut files).unwrap();
+        let e = entry("x".into(), list, &mut files);
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
         assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
         let file = decode::gunzip(&files.finish().unwrap().files.read(0).unwrap()).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn long_lists_are_bucketed_into_the_order_a_sort_gives() {
+        // Scores from (tf, norm) as BM25 gives them, with ties across keys; doc order in.
+        let weight = Bm25Weight::for_one_term(30_000, 100_000, 12.0);
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as u32
+        };
+        for (len, tie) in [(5000, false), (9000, true)] {
+            let list: Vec<(Posting, f32)> = (0..len)
+                .map(|doc| {
+                    let (tf, norm) = (1 + next() % 5, (next() % 40) as u8);
+                    // Ties: every posting of tf 1 or 2 with the same norm scores the same.
+                    let score = if tie && tf <= 2 { weight.score(norm, 1) } else { weight.score(norm, tf) };
+                    (Posting { doc: doc * 3, tf, norm }, score)
+                })
+                .collect();
+            let mut sorted = list.clone();
+            sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+            let bucketed = best_first(list);
+            assert_eq!(bucketed.len(), sorted.len());
+            assert!(bucketed.iter().zip(&sorted).all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits()));
+        }
     }
 
     fn docs(count: u64) -> Vec<SearchDoc> {
