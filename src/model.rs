@@ -415,7 +415,7 @@ impl Archive {
 }
 
 /// An incident: detected from the chat or declared in the config.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Incident {
     /// Stable id and URL slug: `<YYYY-MM-DD>-<channel>-<HHMM>` of the start in the display zone.
     pub id: String,
@@ -454,7 +454,7 @@ pub struct Incident {
 }
 
 /// A moment and the message it comes from (none for config declarations).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Evidence {
     /// When.
     pub time: Timestamp,
@@ -463,7 +463,7 @@ pub struct Evidence {
 }
 
 /// Alerts of one kind about one thing (one `PagerDuty` incident, one Alertmanager group…).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AlertGroup {
     /// `pagerduty`, `alertmanager`, `threshold`, `logs`…
     pub source: String,
@@ -480,7 +480,7 @@ pub struct AlertGroup {
 }
 
 /// One line of an incident's timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TimelineEntry {
     /// When.
     pub time: Timestamp,

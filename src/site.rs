@@ -195,7 +195,7 @@ impl<'a> Site<'a> {
             self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         }
         self.normalize(&mut ingested);
-        self.render(&ingested, fingerprint)?;
+        self.render(ingested, fingerprint)?;
         Ok(self.report)
     }
 
@@ -263,7 +263,7 @@ impl<'a> Site<'a> {
         self.report.messages = ingested.archive.message_count();
     }
 
-    fn render(&mut self, ingested: &Ingested, fingerprint: Option<String>) -> Result<(), BuildError> {
+    fn render(&mut self, ingested: Ingested, fingerprint: Option<String>) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
         let previous = self.previous_ledger();
         let mut staging = Staging::begin(&self.options.out)?;
@@ -292,7 +292,9 @@ impl<'a> Site<'a> {
                 || index::documents::collect(archive, &layout, &incidents, &tz),
                 || {
                     let (config, theme) = (site.config, &theme);
-                    render::render_incident_index(archive, &layout, &incidents, config, theme, &assets, &staging)
+                    render::render_incident_index(
+                        archive, &layout, &incidents, config, theme, &assets, &staging,
+                    )
                 },
             );
             index_page.map(|()| docs)
@@ -340,6 +342,11 @@ impl<'a> Site<'a> {
                 if changed == 1 { "" } else { "s" }
             ));
         }
+        // The archive is not needed to publish: its memory goes before the files record is made.
+        drop(docs);
+        drop(layout);
+        drop(incidents);
+        drop(ingested);
         self.timed("write", |_| staging.commit())?;
         let index = dir_bytes(&crate::output::sidecar_path(&self.options.out));
         self.report.index_bytes = (export.bytes as u64, index);

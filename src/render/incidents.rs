@@ -59,8 +59,10 @@ impl Renderer<'_> {
     ) -> Result<usize, RenderError> {
         let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
         incidents.par_iter().try_for_each(|incident| {
-            let view = self.incident_page(incident, layout, by_id[incident.channel]);
-            self.page("incident.html", &format!("incidents/{}/", incident.id), &view, out)
+            // Keyed by its inputs: an unchanged incident's view is never built.
+            let key = self.incident_key(incident, layout);
+            let view = || self.incident_page(incident, layout, by_id[incident.channel]);
+            self.keyed_page("incident.html", &format!("incidents/{}/", incident.id), key, view, out)
         })?;
         Ok(incidents.len())
     }
@@ -122,7 +124,7 @@ impl Renderer<'_> {
         Moment { iso: iso(at.time), label: self.label(at.time), url }
     }
 
-    fn end_of(&self, incident: &Incident) -> Timestamp {
+    pub(super) fn end_of(&self, incident: &Incident) -> Timestamp {
         crate::incidents::end_of(incident, self.archive)
     }
 

@@ -1,13 +1,15 @@
-//! Day-page keys from what a day page is made of, so that an unchanged day is known without
-//! building its view: turning every message's markup into HTML is most of rendering.
+//! Keys of day and incident pages from what they are made of, so that an unchanged page is
+//! known without building its view: turning every message's markup into HTML is most of
+//! rendering.
 //!
 //! A day page shows its messages with their threads, files (as stored on the site),
 //! incident badges and the messages they reply to; the channel's name, slug and topic; the
 //! days before and after. Mentions and reactions name users and channels, and every page
-//! carries the site's settings. The key hashes all of it through the model's `Hash`, and
-//! [`super::Theme::input_key`] adds the binary and the template. Whatever a day page reads
-//! must be hashed here, or a page would be kept after it changed: the continuity tests
-//! rebuild after each kind of change and compare with a clean build.
+//! carries the site's settings. An incident page shows the incident, its messages the same
+//! way, and links each moment to its message. The key hashes all of it through the model's
+//! `Hash`, and [`super::Theme::input_key`] adds the binary and the template. Whatever such a
+//! page reads must be hashed here, or a page would be kept after it changed: the continuity
+//! tests rebuild after each kind of change and compare with a clean build.
 
 use std::hash::{Hash, Hasher};
 
@@ -16,7 +18,7 @@ use jiff::civil::Date;
 use super::Renderer;
 use crate::config::Config;
 use crate::layout::{ChannelLayout, Entry, Layout};
-use crate::model::{Archive, Message, Thread};
+use crate::model::{Archive, Incident, Message, Thread};
 
 /// Values fed through `Hash`, one after another, hashed once when the key is made.
 #[derive(Default)]
@@ -83,6 +85,42 @@ impl Renderer<'_> {
             }
         }
         self.theme.input_key("day.html", &inputs.0)
+    }
+
+    /// The key of an incident's page: the incident, when it ends, its channel, the messages
+    /// it shows and the permalinks its moments link to.
+    pub(super) fn incident_key(&self, incident: &Incident, layout: &Layout) -> Option<String> {
+        let plan = &layout.channels[incident.channel];
+        let mut inputs = Inputs::default();
+        self.shared.hash(&mut inputs);
+        (incident, self.end_of(incident)).hash(&mut inputs);
+        (plan.channel.source, &plan.channel.name, &plan.slug).hash(&mut inputs);
+        let permalink = |id: &str| plan.by_id.get(id).map(|m| plan.permalink(m, &self.tz));
+        let moments = [&incident.acknowledged, &incident.mitigated, &incident.resolved]
+            .into_iter()
+            .flatten()
+            .chain(
+                incident
+                    .alerts
+                    .iter()
+                    .flat_map(|a| [Some(&a.first), Some(&a.last), a.resolved.as_ref()])
+                    .flatten(),
+            )
+            .chain([&incident.start]);
+        for moment in moments {
+            moment.message.as_deref().map(permalink).hash(&mut inputs);
+        }
+        for entry in &incident.timeline {
+            permalink(&entry.message).hash(&mut inputs);
+        }
+        for id in &incident.messages {
+            let message = plan.by_id.get(id.as_str());
+            message.map(|m| plan.permalink(m, &self.tz)).hash(&mut inputs);
+            if let Some(m) = message {
+                self.message_inputs(incident.channel, plan, m, &mut inputs);
+            }
+        }
+        self.theme.input_key("incident.html", &inputs.0)
     }
 
     fn replies_inputs(&self, index: usize, plan: &ChannelLayout, root: &str, inputs: &mut Inputs) {

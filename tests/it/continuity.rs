@@ -220,11 +220,11 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     assert_eq!(pages, ["/", "/c/eng/", "/c/eng/2020/03/01/", "/c/eng/2020/03/03/"]);
 }
 
-/// Day pages are kept by a key made from what they show, without rendering them (see
-/// `render::keys`): each kind of change a day page shows from outside its own messages must
-/// render it again, so that the rebuilt site is still a clean build of the same inputs.
+/// Day and incident pages are kept by a key made from what they show, without rendering
+/// them (see `render::keys`): each kind of change a page shows from outside its own messages
+/// must render it again, so that the rebuilt site is still a clean build of the same inputs.
 #[test]
-fn a_day_page_is_rendered_again_whenever_anything_it_shows_changes() {
+fn a_page_is_rendered_again_whenever_anything_it_shows_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let (export, out) = built(tmp.path());
     let config = tmp.path().join("scrollback.toml");
@@ -237,7 +237,7 @@ fn a_day_page_is_rendered_again_whenever_anything_it_shows_changes() {
         fs_err::write(&path, text.replace(from, to)).unwrap();
     };
     let (general, eng) = ("c/general/2020/03/01/index.html", "c/eng/2020/03/01/index.html");
-    let changes: [(&str, &dyn Fn(), &str, &str); 6] = [
+    let changes: [(&str, &dyn Fn(), &str, &str); 8] = [
         (
             "a reply from another day, shown under its root",
             &|| edit("general/2020-03-02.json", "A reply on the next day", "An edited reply"),
@@ -272,6 +272,18 @@ fn a_day_page_is_rendered_again_whenever_anything_it_shows_changes() {
             },
             general,
             "Declared by hand",
+        ),
+        (
+            "a message an incident shows",
+            &|| edit("general/2020-03-01.json", "First reply", "First *reply*, edited"),
+            "incidents/2020-03-01-general-1000/index.html",
+            "<strong>reply</strong>, edited",
+        ),
+        (
+            "the name of someone in an incident",
+            &|| edit("users.json", "Bob Builder", "Robert Builder"),
+            "incidents/2020-03-01-general-1000/index.html",
+            "Robert Builder",
         ),
     ];
     for (n, (what, change, page, shown)) in changes.into_iter().enumerate() {
