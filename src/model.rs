@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use thin_vec::ThinVec;
 
 /// Everything ingested from all inputs.
 #[derive(Debug, Default)]
@@ -194,12 +195,13 @@ pub struct Message {
     pub text: Text,
     /// When it was last edited, if it was (`Some(None)`: edited at an unknown time).
     pub edited: Option<Option<Timestamp>>,
-    /// Reactions, in source order.
-    pub reactions: Vec<Reaction>,
+    /// Reactions, in source order. (The three lists are thin, one pointer each while empty,
+    /// as most are: a message is held for the whole build.)
+    pub reactions: ThinVec<Reaction>,
     /// Rich attachments (bot cards, link unfurls, shared messages).
-    pub attachments: Vec<Attachment>,
+    pub attachments: ThinVec<Attachment>,
     /// Files shared with the message.
-    pub files: Vec<File>,
+    pub files: ThinVec<File>,
     /// Thread membership.
     pub thread: Thread,
     /// The message this one answers (Discord-style replies, outside threads).

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use thin_vec::ThinVec;
 
 use crate::markup::{self, Context};
 use crate::model::{Archive, Author, Body, File, Message, MessageKind, Text, Thread};
@@ -67,9 +68,9 @@ pub fn attach(archive: &mut Archive, hidden_channels: &[String]) -> Vec<String> 
             kind: MessageKind::Snapshot,
             text: Text::plain(text),
             edited: None,
-            reactions: Vec::new(),
-            attachments: Vec::new(),
-            files: vec![snapshot.file],
+            reactions: ThinVec::new(),
+            attachments: ThinVec::new(),
+            files: thin_vec::thin_vec![snapshot.file],
             thread: Thread::None,
             pinned: false,
             reply_to: None,

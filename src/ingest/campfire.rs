@@ -9,6 +9,7 @@
 //! are left out.
 
 use std::collections::BTreeMap;
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -247,9 +248,9 @@ fn message(raw: &Raw, time: Timestamp, users: &BTreeMap<String, String>) -> Opti
         kind,
         text,
         edited: None,
-        reactions: Vec::new(),
+        reactions: ThinVec::new(),
         attachments,
-        files: Vec::new(),
+        files: ThinVec::new(),
         thread: Thread::None,
         pinned: matches!(&raw.starred, Some(Value::Bool(true)))
             || matches!(&raw.starred, Some(Value::String(s)) if s == "true"),

@@ -312,8 +312,8 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
                 users: r.users.iter().map(|u| user_id(&u.id)).collect(),
             })
             .collect(),
-        attachments,
-        files,
+        attachments: attachments.into(),
+        files: files.into(),
         thread: Thread::None,
         pinned: raw.is_pinned,
         reply_to,

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
@@ -157,9 +158,9 @@ pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
                 kind: event.kind,
                 text: Text::plain(event.text),
                 edited: None,
-                reactions: Vec::new(),
-                attachments: Vec::new(),
-                files: Vec::new(),
+                reactions: ThinVec::new(),
+                attachments: ThinVec::new(),
+                files: ThinVec::new(),
                 thread: Thread::None,
                 pinned: false,
                 reply_to: None,

@@ -14,6 +14,7 @@
 //! that millisecond. Attachment paths are relative to the JSON Lines file.
 
 use std::collections::BTreeMap;
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
@@ -134,7 +135,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
                         name: r.emoji.trim_matches(':').to_owned(),
                     })
                     .collect(),
-                attachments: Vec::new(),
+                attachments: ThinVec::new(),
                 files,
                 thread: raw.thread.map_or(Thread::None, |parent| Thread::Reply { parent, broadcast: false }),
                 pinned: raw.pinned,

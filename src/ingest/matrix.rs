@@ -10,6 +10,7 @@
 //! join rules say public; otherwise they must be named in `[publish] private`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -348,9 +349,9 @@ fn message(
         kind: message_kind,
         text,
         edited: None,
-        reactions: Vec::new(),
-        attachments: Vec::new(),
-        files,
+        reactions: ThinVec::new(),
+        attachments: ThinVec::new(),
+        files: files.into(),
         thread,
         pinned: false,
         reply_to,

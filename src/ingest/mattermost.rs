@@ -229,7 +229,7 @@ impl Importer {
             kind,
             text,
             edited: raw.edit_at.filter(|&t| t > 0).map(|t| Timestamp::from_millisecond(t).ok()),
-            reactions: reactions(raw.reactions.unwrap_or_default()),
+            reactions: reactions(raw.reactions.unwrap_or_default()).into(),
             attachments: props.attachments.unwrap_or_default().iter().map(card).collect(),
             files: raw
                 .attachments

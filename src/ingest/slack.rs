@@ -292,7 +292,7 @@ impl Importer<'_> {
                 })
                 .collect(),
             attachments: raw.attachments.unwrap_or_default().iter().map(attachment).collect(),
-            files,
+            files: files.into(),
             thread,
             pinned: false,
             reply_to: None,
