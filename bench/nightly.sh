@@ -26,8 +26,8 @@ print(sum(1 for u, h in b.items() if a.get(u) != h))
 PY
 }
 
-printf '| messages | full build | peak RSS | no-change rebuild | +1 day rebuild | files changed by +1 day |\n'
-printf '| --- | --- | --- | --- | --- | --- |\n'
+printf '| messages | full build | peak RSS | no-change rebuild | +1 day rebuild | +1 day peak RSS | files changed by +1 day |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- |\n'
 for n in "${@:-100000}"; do
   days=$(( (n + 999) / 1000 )) # 20 channels x about 50 messages a day
   target/release/examples/synth_export --days "$days" --out "$work/export-$n" 2>/dev/null
@@ -38,9 +38,10 @@ for n in "${@:-100000}"; do
   read -r full rss < <(timed "$bin" build "$work/export-$n" --out "$out")
   cp "$out/manifest.json" "$work/before.json"
   read -r same _ < <(timed "$bin" build "$work/export-$n" --out "$out")
-  read -r plus _ < <(timed "$bin" build "$work/export-$n-plus" --out "$out")
+  read -r plus plus_rss < <(timed "$bin" build "$work/export-$n-plus" --out "$out")
   files=$(changed "$work/before.json" "$out/manifest.json")
   total=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['urls']))" "$out/manifest.json")
   messages=$(python3 -c "import json,glob; print(sum(len(json.load(open(f))) for f in glob.glob('$work/export-$n/*/*.json')))")
-  printf '| %s | %s s | %s MB | %s s | %s s | %s of %s |\n' "$messages" "$full" "$((rss / 1024))" "$same" "$plus" "$files" "$total"
+  printf '| %s | %s s | %s MB | %s s | %s s | %s MB | %s of %s |\n' "$messages" "$full" "$((rss / 1024))" "$same" "$plus" \
+    "$((plus_rss / 1024))" "$files" "$total"
 done
