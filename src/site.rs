@@ -291,9 +291,9 @@ impl<'a> Site<'a> {
             let (docs, index_page) = rayon::join(
                 || index::documents::collect(archive, &layout, &incidents, &tz),
                 || {
-                    let (config, theme) = (site.config, &theme);
+                    let config = site.config;
                     render::render_incident_index(
-                        archive, &layout, &incidents, config, theme, &assets, &staging,
+                        archive, &layout, &incidents, config, &theme, &assets, &staging,
                     )
                 },
             );

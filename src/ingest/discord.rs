@@ -9,6 +9,7 @@
 //! remote `cdn.discordapp.com` URLs are signed and expire, so they are never published.
 
 use std::collections::BTreeMap;
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
@@ -268,7 +269,7 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
         _ => reference.and_then(|r| r.message_id.clone()),
     };
     // Link previews with nothing but a thumbnail add nothing to the link in the text.
-    let mut attachments: Vec<Attachment> = raw.embeds.iter().map(embed).filter(shows_something).collect();
+    let mut attachments: ThinVec<Attachment> = raw.embeds.iter().map(embed).filter(shows_something).collect();
     if let Some(forwarded) = raw.forwarded_message.as_ref().filter(|f| !f.content.trim().is_empty()) {
         attachments.push(Attachment {
             pretext: Some(Text::plain("Forwarded")),
@@ -276,7 +277,7 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
             ..Attachment::default()
         });
     }
-    let mut files: Vec<File> = raw
+    let mut files: ThinVec<File> = raw
         .attachments
         .iter()
         .map(|a| File {
@@ -312,8 +313,8 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
                 users: r.users.iter().map(|u| user_id(&u.id)).collect(),
             })
             .collect(),
-        attachments: attachments.into(),
-        files: files.into(),
+        attachments,
+        files,
         thread: Thread::None,
         pinned: raw.is_pinned,
         reply_to,

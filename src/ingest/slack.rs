@@ -7,6 +7,7 @@
 //! day files and re-attached by `thread_ts`; file URLs carry tokens and are never kept.
 
 use std::collections::{BTreeMap, BTreeSet};
+use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -259,7 +260,7 @@ impl Importer<'_> {
             },
             _ => Thread::None,
         };
-        let mut files: Vec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
+        let mut files: ThinVec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
         files.extend(raw.file.map(file));
         for f in &mut files {
             f.body = self.file_body(f, folder);
@@ -292,7 +293,7 @@ impl Importer<'_> {
                 })
                 .collect(),
             attachments: raw.attachments.unwrap_or_default().iter().map(attachment).collect(),
-            files: files.into(),
+            files,
             thread,
             pinned: false,
             reply_to: None,

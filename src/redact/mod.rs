@@ -230,6 +230,14 @@ pub struct Hit {
 }
 
 impl Redactions {
+    /// Adds `other`'s counts and hits after these.
+    fn append(&mut self, other: Redactions) {
+        for (rule, count) in other.counts {
+            *self.counts.entry(rule).or_default() += count;
+        }
+        self.hits.extend(other.hits);
+    }
+
     fn record(&mut self, channel: Option<usize>, message: Option<&str>, tally: Tally) {
         for (rule, count) in tally {
             *self.counts.entry(rule.clone()).or_default() += count;
@@ -266,10 +274,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions 
         })
         .collect();
     for found in channels {
-        for (rule, count) in found.counts {
-            *redactions.counts.entry(rule).or_default() += count;
-        }
-        redactions.hits.extend(found.hits);
+        redactions.append(found);
     }
     for snapshot in &mut archive.snapshots {
         for s in [Some(&mut snapshot.file.name), snapshot.file.title.as_mut()].into_iter().flatten() {

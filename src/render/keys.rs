@@ -95,7 +95,9 @@ impl Renderer<'_> {
         self.shared.hash(&mut inputs);
         (incident, self.end_of(incident)).hash(&mut inputs);
         (plan.channel.source, &plan.channel.name, &plan.slug).hash(&mut inputs);
-        let permalink = |id: &str| plan.by_id.get(id).map(|m| plan.permalink(m, &self.tz));
+        // A permalink is the slug, the message's page day and its id, the last already
+        // hashed with the incident: the day stands for it, without formatting it.
+        let permalink = |id: &str| plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz));
         let moments = [&incident.acknowledged, &incident.mitigated, &incident.resolved]
             .into_iter()
             .flatten()
@@ -115,7 +117,7 @@ impl Renderer<'_> {
         }
         for id in &incident.messages {
             let message = plan.by_id.get(id.as_str());
-            message.map(|m| plan.permalink(m, &self.tz)).hash(&mut inputs);
+            message.map(|m| plan.page_day(m, &self.tz)).hash(&mut inputs);
             if let Some(m) = message {
                 self.message_inputs(incident.channel, plan, m, &mut inputs);
             }
@@ -140,7 +142,8 @@ impl Renderer<'_> {
         self.membership.get(&(index, m.id.as_str())).hash(inputs);
         if let Some(id) = &m.reply_to {
             let target = plan.by_id.get(id.as_str());
-            target.map(|t| (&t.text, &t.author.name, plan.permalink(t, &self.tz))).hash(inputs);
+            // Its permalink is its page day with the id `reply_to` already gave.
+            target.map(|t| (&t.text, &t.author.name, plan.page_day(t, &self.tz))).hash(inputs);
         }
     }
 }
