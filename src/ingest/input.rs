@@ -197,10 +197,12 @@ impl Input {
                 format!("larger than the {} MiB limit for one file", limit >> 20),
             )
         };
-        if self.declared_size(rel).is_some_and(|size| size > limit) {
+        let size = self.declared_size(rel).unwrap_or(0);
+        if size > limit {
             return Err(too_big());
         }
-        let mut bytes = Vec::new();
+        // Room for the whole file and the read that finds its end: no regrowing and copying.
+        let mut bytes = Vec::with_capacity(usize::try_from(size).map_or(0, |n| n + 1));
         self.open_entry(rel)?
             .take(limit + 1)
             .read_to_end(&mut bytes)

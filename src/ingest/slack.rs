@@ -178,37 +178,21 @@ impl Importer<'_> {
             .filter_map(|f| f.strip_prefix(&prefix).filter(|n| is_day_file(n)).map(|_| f.to_owned()))
             .collect();
         let pins: BTreeSet<String> = raw.pins.iter().map(|p| p.id.replace('.', "")).collect();
-        // Day files are read in order, parsed on every core, then turned into messages in
-        // order, a batch at a time so that only a batch is ever held parsed.
+        // Day files are read in order and parsed on every core a batch at a time, while the
+        // batch before is turned into messages in order: only two batches are ever held parsed.
         let mut messages = Vec::new();
+        let mut parsed = Vec::new();
         for batch in day_files.chunks(PARSE_BATCH) {
             let read: Vec<(String, Vec<u8>)> = batch
                 .iter()
                 .filter_map(|f| self.out.read(self.input, f).map(|bytes| (self.input.display(f), bytes)))
                 .collect();
             self.out.files_read += read.len();
-            let parsed: Vec<Result<Vec<RawMessage>, IngestError>> = read
-                .par_iter()
-                .map(|(shown, bytes)| {
-                    parse_json(shown, bytes, "a day file must be a JSON array of message objects")
-                })
-                .collect();
-            drop(read);
-            for day in parsed {
-                let day = match day {
-                    Ok(day) => day,
-                    Err(e) => {
-                        self.out.problems.push(e);
-                        continue;
-                    }
-                };
-                for raw_message in day {
-                    let mut message = self.message(raw_message, &folder);
-                    message.pinned = pins.contains(&message.id);
-                    messages.push(message);
-                }
-            }
+            let done = std::mem::take(&mut parsed);
+            (parsed, ()) =
+                rayon::join(|| parse_days(&read), || self.add_days(done, &folder, &pins, &mut messages));
         }
+        self.add_days(parsed, &folder, &pins, &mut messages);
         let name = if raw.name.is_empty() { raw.id.clone() } else { raw.name.clone() };
         let name = match visibility {
             Visibility::Direct => self.dm_name(&raw),
@@ -225,6 +209,30 @@ impl Importer<'_> {
             created: raw.created.and_then(|c| Timestamp::from_second(c.0).ok()),
             archived: raw.is_archived,
             messages,
+        }
+    }
+
+    /// Turns parsed day files into messages, in order.
+    fn add_days(
+        &mut self,
+        days: Vec<Result<Vec<RawMessage>, IngestError>>,
+        folder: &str,
+        pins: &BTreeSet<String>,
+        messages: &mut Vec<Message>,
+    ) {
+        for day in days {
+            let day = match day {
+                Ok(day) => day,
+                Err(e) => {
+                    self.out.problems.push(e);
+                    continue;
+                }
+            };
+            for raw_message in day {
+                let mut message = self.message(raw_message, folder);
+                message.pinned = pins.contains(&message.id);
+                messages.push(message);
+            }
         }
     }
 
@@ -345,6 +353,13 @@ impl Importer<'_> {
         };
         self.users.insert(id.to_owned(), User { id: id.to_owned(), name, handle, is_bot, deleted: false });
     }
+}
+
+/// Parses day files (display path, bytes) on every core.
+fn parse_days(read: &[(String, Vec<u8>)]) -> Vec<Result<Vec<RawMessage>, IngestError>> {
+    read.par_iter()
+        .map(|(shown, bytes)| parse_json(shown, bytes, "a day file must be a JSON array of message objects"))
+        .collect()
 }
 
 /// Drops a leading `<@USER>` or `<@USER|name>` and the space after it.
