@@ -30,7 +30,7 @@ use regex::Regex;
 
 use crate::config::{Declared, Incidents as Rules};
 use crate::layout::Layout;
-use crate::markup;
+use crate::markup::{self, PlainDigest};
 use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
 
 /// What a message says about incidents.
@@ -374,10 +374,16 @@ pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
 
 /// Detects incidents in every published channel and applies the config's declarations.
 /// Rules read each message as plain text ([`markup::plain`]), worked out as it is read and
-/// not kept: the archive's text is never held twice.
-pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) -> Vec<Incident> {
+/// not kept: the archive's text is never held twice. What search needs of each text is kept
+/// instead, per channel and message ([`PlainDigest`]), so no later phase reads it again.
+pub fn detect(
+    archive: &Archive,
+    layout: &Layout,
+    rules: &Rules,
+    tz: &TimeZone,
+) -> (Vec<Incident>, Vec<Vec<PlainDigest>>) {
     let plain = |channel: &Channel, message: &Message| {
-        markup::plain(message, channel.source, &archive.users, &layout.links).text
+        markup::plain(message, channel.source, &archive.users, &layout.links)
     };
     let end_of_archive = archive
         .channels
@@ -387,20 +393,32 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
         .max()
         .unwrap_or(Timestamp::UNIX_EPOCH);
     // Channels are independent: detect on every core.
-    let mut found: Vec<(usize, Open)> = if rules.detect {
-        archive
-            .channels
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(index, channel)| {
-                detect_channel(&channel.messages, |m| plain(channel, m), rules, end_of_archive)
-                    .into_iter()
-                    .map(move |o| (index, o))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let per_channel: Vec<(Vec<Open>, Vec<PlainDigest>)> = archive
+        .channels
+        .par_iter()
+        .map(|channel| {
+            let mut digests = Vec::with_capacity(channel.messages.len());
+            let mut read = |m: &Message| {
+                let plain = plain(channel, m);
+                digests.push(plain.digest());
+                plain.text
+            };
+            let found = if rules.detect {
+                detect_channel(&channel.messages, &mut read, rules, end_of_archive)
+            } else {
+                channel.messages.iter().for_each(|m| drop(read(m)));
+                Vec::new()
+            };
+            debug_assert_eq!(digests.len(), channel.messages.len(), "every message is read once");
+            (found, digests)
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut digests = Vec::with_capacity(per_channel.len());
+    for (index, (opens, channel)) in per_channel.into_iter().enumerate() {
+        found.extend(opens.into_iter().map(|o| (index, o)));
+        digests.push(channel);
+    }
     for declared in &rules.declare {
         apply_declaration(declared, archive, &mut found);
     }
@@ -418,17 +436,18 @@ pub fn detect(archive: &Archive, layout: &Layout, rules: &Rules, tz: &TimeZone) 
             (id, channel, open)
         })
         .collect();
-    named
+    let incidents = named
         .into_par_iter()
         .map(|(id, channel, open)| {
-            finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m), rules)
+            finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m).text, rules)
         })
-        .collect()
+        .collect();
+    (incidents, digests)
 }
 
 fn detect_channel(
     messages: &[Message],
-    plain: impl Fn(&Message) -> String,
+    mut plain: impl FnMut(&Message) -> String,
     rules: &Rules,
     end_of_archive: Timestamp,
 ) -> Vec<Open> {

@@ -280,7 +280,7 @@ impl<'a> Site<'a> {
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
         let assets = render::write_assets(&theme, &staging)?;
-        let incidents =
+        let (incidents, digests) =
             self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
@@ -289,7 +289,7 @@ impl<'a> Site<'a> {
         // documents: before the search index and the other pages take their memory.
         let docs = self.timed("documents", |site| {
             let (docs, index_page) = rayon::join(
-                || index::documents::collect(archive, &layout, &incidents, &tz),
+                || index::documents::collect(archive, &layout, (&incidents, &digests), &tz),
                 || {
                     let config = site.config;
                     render::render_incident_index(
@@ -299,6 +299,7 @@ impl<'a> Site<'a> {
             );
             index_page.map(|()| docs)
         })?;
+        drop(digests);
         // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
         let (config, progress) = (self.config, self.options.progress);

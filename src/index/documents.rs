@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
-use crate::markup;
+use crate::markup::{self, PlainDigest};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -117,11 +117,12 @@ type AuthorKey<'a> = (&'a str, Option<&'a str>);
 /// An author's name and `from:` keys, shared by their documents.
 type Author = (Arc<str>, Arc<[String]>);
 
-/// Finds the documents and hashes each (their text is made for the hash and dropped).
+/// Finds the documents and hashes each, from what incident detection read of their text
+/// (`digests`, per channel and message): no text is made here.
 pub fn collect<'a>(
     archive: &'a Archive,
     layout: &'a Layout<'a>,
-    incidents: &'a [Incident],
+    (incidents, digests): (&'a [Incident], &[Vec<PlainDigest>]),
     tz: &TimeZone,
 ) -> Documents<'a> {
     let mut in_incident: HashMap<(usize, &str), u32> = HashMap::new();
@@ -144,7 +145,7 @@ pub fn collect<'a>(
     // Channels are independent: each is hashed on a core of its own, with its authors.
     let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = (0..layout.channels.len())
         .into_par_iter()
-        .map(|index| documents.channel(index, &in_incident))
+        .map(|index| documents.channel(index, &digests[index], &in_incident))
         .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {
@@ -189,7 +190,12 @@ struct Placed {
 impl<'a> Documents<'a> {
     /// The documents of channel `index`, placed and hashed, and the authors they share
     /// (numbered from 0 in their places).
-    fn channel(&self, index: usize, in_incident: &HashMap<(usize, &str), u32>) -> (Vec<Placed>, Vec<Author>) {
+    fn channel(
+        &self,
+        index: usize,
+        digests: &[PlainDigest],
+        in_incident: &HashMap<(usize, &str), u32>,
+    ) -> (Vec<Placed>, Vec<Author>) {
         let channel = self.layout.channels[index].channel;
         let messages = &channel.messages;
         let mut numbers: HashMap<AuthorKey<'a>, u32> = HashMap::new();
@@ -200,8 +206,8 @@ impl<'a> Documents<'a> {
             if message.kind.is_system() {
                 continue;
             }
-            let plain = markup::plain(message, channel.source, &self.archive.users, &self.layout.links);
-            if plain.text.is_empty() {
+            let digest = digests[position];
+            if digest.empty {
                 continue;
             }
             let author = *numbers
@@ -217,8 +223,9 @@ impl<'a> Documents<'a> {
                 author,
                 incident: in_incident.get(&(index, message.id.as_str())).copied().unwrap_or(NO_INCIDENT),
             };
+            let plain = markup::Plain { text: String::new(), link: digest.link };
             let doc = self.make(0, place, message, plain, &authors[author as usize]);
-            placed.push(Placed { time: doc.time, place, hash: doc_hash(&doc) });
+            placed.push(Placed { time: doc.time, place, hash: hash_with_text(&doc, &digest.hash) });
         }
         (placed, authors)
     }
@@ -282,16 +289,23 @@ impl DocSource for Documents<'_> {
 /// A hash of everything the index and the export take from a document but its `ord`
 /// (documents are compared in `ord` order).
 pub fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
+    hash_with_text(doc, &markup::text_digest(&doc.text))
+}
+
+/// [`doc_hash`] with its text given by its digest: the text (`doc.text` is not read) stands
+/// in the hash by its [`markup::text_digest`].
+fn hash_with_text(doc: &SearchDoc, text: &[u8; 16]) -> [u8; HASH] {
     // Gathered first and hashed in one call: blake3 is slow fed a few bytes at a time.
-    let mut bytes = Vec::with_capacity(256 + doc.text.len() + doc.url.len());
+    let mut bytes = Vec::with_capacity(256 + doc.url.len());
     let mut field = |field: &[u8]| {
         bytes.extend_from_slice(&(field.len() as u64).to_le_bytes());
         bytes.extend_from_slice(field);
     };
     field(&doc.time.to_le_bytes());
-    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author, &doc.text] {
+    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author] {
         field(text.as_bytes());
     }
+    field(text);
     field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
     for list in [&*doc.from, &doc.is] {
         field(&(list.len() as u64).to_le_bytes());

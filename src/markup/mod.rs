@@ -165,6 +165,33 @@ pub struct Plain {
     pub link: bool,
 }
 
+impl Plain {
+    /// What the search documents keep of it.
+    pub fn digest(&self) -> PlainDigest {
+        PlainDigest { hash: text_digest(&self.text), empty: self.text.is_empty(), link: self.link }
+    }
+}
+
+/// What the search documents need of a message's [`Plain`] text without keeping the text:
+/// made where the text is first read (incident detection), so each message is read once a
+/// build, not once per use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainDigest {
+    /// [`text_digest`] of the text.
+    pub hash: [u8; 16],
+    /// Whether the text is empty (no document).
+    pub empty: bool,
+    /// [`Plain::link`].
+    pub link: bool,
+}
+
+/// A 128-bit digest of a text, standing for it in hashes of what contains it.
+pub fn text_digest(text: &str) -> [u8; 16] {
+    let mut hash = [0; 16];
+    hash.copy_from_slice(&blake3::hash(text.as_bytes()).as_bytes()[..16]);
+    hash
+}
+
 /// [`Plain`] for one message from `source` (`users` and `links` resolve mentions).
 pub fn plain(
     message: &Message,

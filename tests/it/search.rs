@@ -63,8 +63,8 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
-    let incidents = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
-    f(&scrollback::index::documents::collect(archive, &layout, &incidents, &tz))
+    let (incidents, digests) = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
+    f(&scrollback::index::documents::collect(archive, &layout, (&incidents, &digests), &tz))
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {
