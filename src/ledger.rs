@@ -215,17 +215,21 @@ fn fallback(layout: &Layout, channel: &str, start: Timestamp, tz: &TimeZone) -> 
     if plan.days.contains_key(&day) { day_path(channel, day) } else { channel_path(channel) }
 }
 
-/// Writes the ledger and a redirect page for each retired id.
-pub fn write(ledger: &Ledger, out: &mut Staging) -> Result<usize, OutputError> {
+/// Writes the ledger at [`PATH`].
+pub fn publish(ledger: &Ledger, out: &Staging) -> Result<(), OutputError> {
     let mut json = serde_json::to_string_pretty(ledger).expect("the ledger serialises");
     json.push('\n');
-    out.write(PATH, json.as_bytes())?;
-    for retired in &ledger.retired {
+    out.write(PATH, json.as_bytes())
+}
+
+/// Writes a redirect page for each retired id; returns how many.
+pub fn write_redirects(retired: &[Retired], out: &mut Staging) -> Result<usize, OutputError> {
+    for retired in retired {
         let (from, to) = (format!("/incidents/{}/", retired.id), format!("/{}", retired.to));
         let title = format!("Incident {} moved", retired.id);
         out.write_redirect(&from, &to, &title, &format!("Incident {} is now part of", retired.id))?;
     }
-    Ok(ledger.retired.len())
+    Ok(retired.len())
 }
 
 /// "45 s", "12 min", "1 h 35 min", "2 d 3 h".

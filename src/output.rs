@@ -55,6 +55,9 @@ pub struct Staging {
     dirs: Mutex<HashSet<String>>,
     /// The files of the site being replaced, for reuse.
     previous: Option<Previous>,
+    /// Everything in `out` (the previous site), listed while the build runs: `commit` removes
+    /// what the new site does not have.
+    found: Option<Listing>,
     /// Files kept from the previous site instead of written.
     kept: AtomicUsize,
     /// Pages among them that were not rendered at all (their key matched).
@@ -93,6 +96,7 @@ impl Staging {
             files: Mutex::new(BTreeMap::new()),
             dirs: Mutex::new(HashSet::new()),
             previous: None,
+            found: None,
             kept: AtomicUsize::new(0),
             unrendered: AtomicUsize::new(0),
             tampered: AtomicUsize::new(0),
@@ -126,6 +130,7 @@ impl Staging {
     /// their bytes and their modification time.
     pub fn reuse_from(&mut self, previous: Previous) {
         self.previous = Some(previous);
+        self.found = Some(Listing::start(&self.out));
     }
 
     /// Writes one file at `rel` (a `/`-separated path inside the site); safe from several
@@ -320,7 +325,8 @@ impl Staging {
             ensure_replaceable(&sidecar_target, SIDECAR_MARKER)?;
         }
         if self.previous.is_some() {
-            self.update_in_place(manifest.as_bytes())?;
+            let found = self.found.take().unwrap_or_else(|| Listing::start(&self.out));
+            self.update_in_place(found.finish()?, manifest.as_bytes())?;
         } else {
             fs_err::write(self.dir.join(MANIFEST), &manifest)?;
             swap_in(&self.dir, &self.out)?;
@@ -336,27 +342,28 @@ impl Staging {
     /// what the new site does not have, moves the staged files in, and writes the manifest
     /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
     /// files that changed (size and modification time), so the next build writes them again.
-    fn update_in_place(&self, manifest: &[u8]) -> Result<(), OutputError> {
+    fn update_in_place(&self, found: Vec<(PathBuf, bool)>, manifest: &[u8]) -> Result<(), OutputError> {
         let files = self.files.lock().expect("no writer panics holding the lock");
         // Children come before their directory, so a directory none of whose files are kept
         // is empty by the time it comes, and goes too.
         let mut occupied: HashSet<PathBuf> = HashSet::new();
-        for entry in walkdir::WalkDir::new(&self.out).min_depth(1).contents_first(true) {
-            let entry = entry.map_err(std::io::Error::from)?;
-            let path = entry.path();
-            let rel = path.strip_prefix(&self.out).unwrap_or(path).to_string_lossy().replace('\\', "/");
-            if entry.file_type().is_dir() {
-                if !occupied.contains(path) {
-                    fs_err::remove_dir(path)?;
+        for (path, is_dir) in found {
+            if is_dir {
+                if !occupied.contains(&path) {
+                    fs_err::remove_dir(&path)?;
                 }
-            } else if rel == MANIFEST || files.contains_key(&rel) {
+                continue;
+            }
+            let rel = path.strip_prefix(&self.out).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            if rel == MANIFEST || files.contains_key(&rel) {
                 for dir in path.ancestors().skip(1).take_while(|d| *d != self.out) {
-                    if !occupied.insert(dir.to_path_buf()) {
+                    if occupied.contains(dir) {
                         break;
                     }
+                    occupied.insert(dir.to_path_buf());
                 }
             } else {
-                fs_err::remove_file(path)?;
+                fs_err::remove_file(&path)?;
             }
         }
         for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
@@ -413,6 +420,37 @@ fn swap_in(staging: &Path, target: &Path) -> Result<(), OutputError> {
     }
     fs_err::remove_dir_all(&previous)?;
     Ok(())
+}
+
+/// The entries under a directory (path, whether a directory), children before their
+/// directory, listed on a thread of its own.
+struct Listing(std::thread::JoinHandle<std::io::Result<Vec<(PathBuf, bool)>>>);
+
+impl Listing {
+    fn start(dir: &Path) -> Listing {
+        let dir = dir.to_path_buf();
+        Listing(
+            std::thread::Builder::new()
+                .name("listing".into())
+                .spawn(move || {
+                    walkdir::WalkDir::new(&dir)
+                        .min_depth(1)
+                        .contents_first(true)
+                        .into_iter()
+                        .map(|entry| {
+                            let entry = entry.map_err(std::io::Error::from)?;
+                            let is_dir = entry.file_type().is_dir();
+                            Ok((entry.into_path(), is_dir))
+                        })
+                        .collect()
+                })
+                .expect("the listing thread starts"),
+        )
+    }
+
+    fn finish(self) -> std::io::Result<Vec<(PathBuf, bool)>> {
+        self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 /// The file that marks a sidecar directory as scrollback's (the search index's metadata).

@@ -285,19 +285,29 @@ impl<'a> Site<'a> {
         self.report.incidents = incidents.len();
         let index_dir = staging.sidecar()?;
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
-        // The incident index, the biggest page (one page, one core), renders beside the
-        // documents: before the search index and the other pages take their memory.
-        let docs = self.timed("documents", |site| {
-            let (docs, index_page) = rayon::join(
+        // The incident index, the biggest page (one page, one core), and the incident ledger
+        // are written beside the documents: before the search index and the other pages take
+        // their memory.
+        let (docs, retired) = self.timed("documents", |site| {
+            let (docs, incident_files) = rayon::join(
                 || index::documents::collect(archive, &layout, (&incidents, &digests), &tz),
                 || {
                     let config = site.config;
                     render::render_incident_index(
                         archive, &layout, &incidents, config, &theme, &assets, &staging,
-                    )
+                    )?;
+                    let ledger = ledger::compile(
+                        archive,
+                        &layout,
+                        &incidents,
+                        &config.display_timezone,
+                        previous.as_ref(),
+                    );
+                    ledger::publish(&ledger, &staging)?;
+                    Ok::<_, BuildError>(ledger.retired)
                 },
             );
-            index_page.map(|()| docs)
+            incident_files.map(|retired| (docs, retired))
         })?;
         drop(digests);
         // The search index takes one core (tantivy, one writer in time order) while the pages
@@ -330,9 +340,7 @@ impl<'a> Site<'a> {
         self.report.phases.extend(search_phases.times);
         self.report.phases.extend(page_phases.times);
         self.report.warnings.extend(media_warnings);
-        let ledger =
-            ledger::compile(archive, &layout, &incidents, &self.config.display_timezone, previous.as_ref());
-        let redirects = ledger::write(&ledger, &mut staging)?;
+        let redirects = ledger::write_redirects(&retired, &mut staging)?;
         self.report.pages = stats.pages + redirects;
         self.keep_urls(&layout, &mut staging)?;
         self.report.reused = staging.reused();
@@ -347,8 +355,11 @@ impl<'a> Site<'a> {
         drop(docs);
         drop(layout);
         drop(incidents);
-        drop(ingested);
+        // The archive's memory is given back on a thread of its own while the site is
+        // committed.
+        let freeing = std::thread::spawn(move || drop(ingested));
         self.timed("write", |_| staging.commit())?;
+        freeing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let index = dir_bytes(&crate::output::sidecar_path(&self.options.out));
         self.report.index_bytes = (export.bytes as u64, index);
         Ok(())
