@@ -187,6 +187,7 @@ impl<'a> Site<'a> {
                 Err(warning) => self.report.warnings.push(warning),
             }
         }
+        let earlier = Earlier::read(&self.options);
         let mut ingested = self.ingest()?;
         if !ingested.problems.is_empty() {
             if !self.options.keep_going {
@@ -195,7 +196,7 @@ impl<'a> Site<'a> {
             self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         }
         self.normalize(&mut ingested);
-        self.render(ingested, fingerprint)?;
+        self.render(ingested, fingerprint, earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))?;
         Ok(self.report)
     }
 
@@ -263,18 +264,23 @@ impl<'a> Site<'a> {
         self.report.messages = ingested.archive.message_count();
     }
 
-    fn render(&mut self, ingested: Ingested, fingerprint: Option<String>) -> Result<(), BuildError> {
+    fn render(
+        &mut self,
+        ingested: Ingested,
+        fingerprint: Option<String>,
+        earlier: Earlier,
+    ) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
-        let previous = self.previous_ledger();
+        let previous = earlier.ledger.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
         let mut staging = Staging::begin(&self.options.out)?;
         staging.set_fingerprint(fingerprint);
-        if !self.options.force {
-            let out = &self.options.out;
-            match cache::Previous::load(out, &crate::output::sidecar_path(out)) {
-                Ok(Some(previous)) => staging.reuse_from(previous),
-                Ok(None) => {}
-                Err(warning) => self.report.warnings.push(warning),
-            }
+        match earlier.files {
+            Ok(Some(previous)) => staging.reuse_from(previous),
+            Ok(None) => {}
+            Err(warning) => self.report.warnings.push(warning),
         }
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
@@ -342,7 +348,7 @@ impl<'a> Site<'a> {
         self.report.warnings.extend(media_warnings);
         let redirects = ledger::write_redirects(&retired, &mut staging)?;
         self.report.pages = stats.pages + redirects;
-        self.keep_urls(&layout, &mut staging)?;
+        self.keep_urls(&layout, earlier.manifest, &mut staging)?;
         self.report.reused = staging.reused();
         let changed = self.report.reused.changed;
         if changed > 0 {
@@ -367,11 +373,16 @@ impl<'a> Site<'a> {
 
     /// Records the channels' slugs, redirects renamed channels, and refuses to drop a URL the
     /// previous build published unless `--allow-removals`.
-    fn keep_urls(&mut self, layout: &Layout, staging: &mut Staging) -> Result<(), BuildError> {
+    fn keep_urls(
+        &mut self,
+        layout: &Layout,
+        previous: Option<Result<Manifest, ManifestError>>,
+        staging: &mut Staging,
+    ) -> Result<(), BuildError> {
         let slugs: BTreeMap<String, String> =
             layout.channels.iter().map(|c| (channel_key(c.channel), c.slug.clone())).collect();
         staging.set_channels(slugs.clone());
-        let Some(previous) = self.previous_manifest()? else { return Ok(()) };
+        let Some(previous) = self.previous_manifest(previous)? else { return Ok(()) };
         let kept = continuity::keep_urls(&previous, &slugs, staging)?;
         self.report.redirects = kept.redirects;
         self.report.pages += kept.redirects;
@@ -384,18 +395,16 @@ impl<'a> Site<'a> {
     }
 
     /// `--previous-manifest` (an error if unreadable), else the manifest of the site being
-    /// replaced (a warning if unreadable: it is only a guard).
-    fn previous_manifest(&mut self) -> Result<Option<Manifest>, BuildError> {
-        if let Some(path) = &self.options.previous_manifest {
-            return Ok(Some(read_manifest(path)?));
-        }
-        let path = self.options.out.join(MANIFEST);
-        if !path.is_file() {
-            return Ok(None);
-        }
-        match read_manifest(&path) {
-            Ok(manifest) => Ok(Some(manifest)),
-            Err(e) => {
+    /// replaced (a warning if unreadable: it is only a guard), as [`Earlier`] read them.
+    fn previous_manifest(
+        &mut self,
+        read: Option<Result<Manifest, ManifestError>>,
+    ) -> Result<Option<Manifest>, BuildError> {
+        match read {
+            None => Ok(None),
+            Some(Ok(manifest)) => Ok(Some(manifest)),
+            Some(Err(e)) if self.options.previous_manifest.is_some() => Err(e.into()),
+            Some(Err(e)) => {
                 self.report.warnings.push(format!("{e}; removed URLs are not checked"));
                 Ok(None)
             }
@@ -413,17 +422,42 @@ impl<'a> Site<'a> {
         let index = Some(crate::output::sidecar_path(out)).filter(|p| p.is_dir());
         PreviousSearch { index, manifest }
     }
+}
 
-    /// The incident ledger of the site being replaced, whose ids must keep resolving.
-    fn previous_ledger(&mut self) -> Option<Ledger> {
-        if !self.options.out.join(ledger::PATH).is_file() {
-            return None;
-        }
-        ledger::read(&self.options.out)
-            .inspect_err(|e| {
-                self.report.warnings.push(format!("{e}; ids of the previous site's incidents are not kept"));
+/// What the site being replaced lends this build. It does not depend on the inputs, so it
+/// is read on a thread of its own while they are.
+struct Earlier {
+    /// The record of its files, to keep those that are still what the new site has (`Err`
+    /// is a warning); none under `--force`.
+    files: Result<Option<cache::Previous>, String>,
+    /// Its incident ledger, whose ids must keep resolving (`Err` is a warning).
+    ledger: Result<Option<Ledger>, String>,
+    /// `--previous-manifest`, else its manifest, if there is one.
+    manifest: Option<Result<Manifest, ManifestError>>,
+}
+
+impl Earlier {
+    fn read(options: &BuildOptions) -> std::thread::JoinHandle<Earlier> {
+        let (out, force, named) = (options.out.clone(), options.force, options.previous_manifest.clone());
+        std::thread::Builder::new()
+            .name("earlier".into())
+            .spawn(move || {
+                let files = if force {
+                    Ok(None)
+                } else {
+                    cache::Previous::load(&out, &crate::output::sidecar_path(&out))
+                };
+                let ledger = if out.join(ledger::PATH).is_file() {
+                    ledger::read(&out)
+                        .map(Some)
+                        .map_err(|e| format!("{e}; ids of the previous site's incidents are not kept"))
+                } else {
+                    Ok(None)
+                };
+                let manifest = named.or_else(|| Some(out.join(MANIFEST)).filter(|p| p.is_file()));
+                Earlier { files, ledger, manifest: manifest.map(|path| read_manifest(&path)) }
             })
-            .ok()
+            .expect("the thread reading the previous site starts")
     }
 }
 
