@@ -93,6 +93,7 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
     };
     let report = Site::new(&config, options).build().context("build failed")?;
     if report.up_to_date {
+        print_notes(&report, "skipped");
         if !cli.quiet {
             eprintln!(
                 "Up to date: {} was built from these inputs, config, theme and binary; nothing written (--force rebuilds).",
@@ -127,7 +128,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
             default.is_file().then_some(default)
         }));
         watched.extend(config.theme.clone());
-        let ignore = [out.clone(), index::index_dir_for(&out)];
+        let ignore = [out.clone(), index::index_dir_for(&out), scrollback::output::lock_path(&out)];
         let (cli, args) = (cli.clone(), args.build.clone());
         scrollback::serve::watch(&watched, &ignore, move || {
             if let Err(err) = build_site(&cli, &args) {

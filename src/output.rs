@@ -8,6 +8,12 @@
 //! previous, staging → out; the previous tree is removed only after the new one is in place.
 //! A rebuild that reuses the previous site stages only new and changed files and moves them
 //! in (see [`Staging`]).
+//!
+//! A build holds a lock beside `--out` (`.<name>.lock`, removed when it ends): a second build
+//! into the same directory is refused instead of mixed in. Holding it, a build knows that
+//! staging directories beside `--out` are left by a build that was killed, and removes them;
+//! one killed between the two renames of the swap left the site renamed aside, which is put
+//! back.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,6 +39,9 @@ pub enum OutputError {
     /// `--out` is not usable as a directory path.
     #[error("{0}: expected a directory path for --out")]
     BadPath(String),
+    /// Another build holds the lock on `--out`.
+    #[error("{0}: another scrollback build is writing this site; wait for it to finish (its lock is {1})")]
+    Busy(String, String),
 }
 
 /// A site being written. Dropping it without [`Staging::commit`] discards it.
@@ -71,26 +80,27 @@ pub struct Staging {
     /// What the build was made from, recorded beside the site (see [`crate::cache`]).
     fingerprint: Option<String>,
     done: bool,
+    /// Dropped last: the directories are cleaned up before another build may start.
+    _lock: BuildLock,
 }
 
 impl Staging {
-    /// Creates an empty staging directory next to `out`.
+    /// Creates an empty staging directory next to `out`, claiming `out` first.
     pub fn begin(out: &Path) -> Result<Staging, OutputError> {
-        let name = out
-            .file_name()
-            .ok_or_else(|| OutputError::BadPath(out.display().to_string()))?
-            .to_string_lossy()
-            .into_owned();
-        ensure_replaceable(out, MANIFEST)?;
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs_err::create_dir_all(parent)?;
+        Staging::begin_claimed(claim(out)?)
+    }
+
+    /// Creates an empty staging directory next to the directory `claim` holds.
+    pub fn begin_claimed(claim: Claim) -> Result<Staging, OutputError> {
+        let Claim { out, parent, name, lock, recovered: _ } = claim;
+        ensure_replaceable(&out, MANIFEST)?;
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
         if dir.exists() {
             fs_err::remove_dir_all(&dir)?;
         }
         fs_err::create_dir_all(&dir)?;
         Ok(Staging {
-            out: out.to_path_buf(),
+            out,
             dir,
             sidecar: None,
             files: Mutex::new(BTreeMap::new()),
@@ -104,6 +114,7 @@ impl Staging {
             redirects: BTreeMap::new(),
             fingerprint: None,
             done: false,
+            _lock: lock,
         })
     }
 
@@ -451,6 +462,130 @@ impl Listing {
     fn finish(self) -> std::io::Result<Vec<(PathBuf, bool)>> {
         self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
+}
+
+/// `--out` held for one build: locked, with what killed builds left beside it cleaned up.
+pub struct Claim {
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    lock: BuildLock,
+    recovered: Vec<String>,
+}
+
+impl Claim {
+    /// What was left beside `out` by builds that were killed, and what became of it (one
+    /// line each, for the build's warnings).
+    pub fn recovered(&self) -> &[String] {
+        &self.recovered
+    }
+}
+
+/// Claims `out` for a build: takes its lock (or fails, naming it, if another build holds
+/// it) and cleans up after builds that were killed.
+pub fn claim(out: &Path) -> Result<Claim, OutputError> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| OutputError::BadPath(out.display().to_string()))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    fs_err::create_dir_all(&parent)?;
+    let lock = BuildLock::take(out)?;
+    let recovered = recover_interrupted(out, &parent, &name)?;
+    Ok(Claim { out: out.to_path_buf(), parent, name, lock, recovered })
+}
+
+/// Where the lock of a build into `out` is: `.<name>.lock` beside it (not part of the site,
+/// nor an input when `out` sits inside one).
+pub fn lock_path(out: &Path) -> PathBuf {
+    let name = out.file_name().map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.lock"))
+}
+
+/// An exclusive lock on [`lock_path`], removed when dropped.
+struct BuildLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl BuildLock {
+    fn take(out: &Path) -> Result<BuildLock, OutputError> {
+        let path = lock_path(out);
+        loop {
+            let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+            let file = file.into_parts().0;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(OutputError::Busy(out.display().to_string(), path.display().to_string()));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+            }
+            // The build that held it may have removed the file after it was opened here:
+            // then this lock is on a file nobody else will look at.
+            if still_at(&file, &path) {
+                return Ok(BuildLock { path, _file: file });
+            }
+        }
+    }
+}
+
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `file` is still the file at `path`.
+#[cfg(unix)]
+fn still_at(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_file: &std::fs::File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes the staging directories that killed builds left beside `out` (this build holds
+/// the lock, so no build is writing them), and puts back a site (or its sidecar) that a
+/// build killed mid-swap left renamed aside.
+fn recover_interrupted(out: &Path, parent: &Path, name: &str) -> Result<Vec<String>, OutputError> {
+    let mut recovered = Vec::new();
+    let sidecar = sidecar_path(out);
+    let mut entries: Vec<(String, PathBuf)> = fs_err::read_dir(parent)?
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    entries.sort();
+    for (file_name, path) in entries {
+        let Some(rest) = file_name.strip_prefix(&format!(".{name}.")) else { continue };
+        let (aside, target) = if rest.starts_with("previous-") {
+            (true, out)
+        } else if rest.starts_with("index.previous-") {
+            (true, sidecar.as_path())
+        } else if rest.starts_with("staging-") || rest.starts_with("index.staging-") {
+            (false, out)
+        } else {
+            continue;
+        };
+        if aside && !target.exists() {
+            fs_err::rename(&path, target)?;
+            recovered.push(format!(
+                "{}: put back from {file_name}, where a build that was killed had moved it",
+                target.display()
+            ));
+        } else {
+            fs_err::remove_dir_all(&path)?;
+            recovered.push(format!("{}: removed, left by a build that was killed", path.display()));
+        }
+    }
+    Ok(recovered)
 }
 
 /// The file that marks a sidecar directory as scrollback's (the search index's metadata).

@@ -173,6 +173,9 @@ impl<'a> Site<'a> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
+        // Held to the end: no other build writes the site meanwhile.
+        let claim = crate::output::claim(&self.options.out)?;
+        self.report.warnings.extend(claim.recovered().iter().cloned());
         let fingerprint = self.timed("fingerprint", Site::fingerprint);
         if let Some(fingerprint) = &fingerprint
             && !self.options.force
@@ -196,7 +199,8 @@ impl<'a> Site<'a> {
             self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         }
         self.normalize(&mut ingested);
-        self.render(ingested, fingerprint, earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))?;
+        let earlier = earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        self.render(ingested, (claim, fingerprint), earlier)?;
         Ok(self.report)
     }
 
@@ -213,7 +217,7 @@ impl<'a> Site<'a> {
         );
         let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
         let out = absolute(&self.options.out);
-        let skip = [crate::output::sidecar_path(&out), out];
+        let skip = [crate::output::sidecar_path(&out), crate::output::lock_path(&out), out];
         let inputs: Vec<PathBuf> = self.options.inputs.iter().map(absolute).collect();
         cache::fingerprint(&inputs, &settings, self.config.theme.as_deref(), &skip).ok()
     }
@@ -267,7 +271,7 @@ impl<'a> Site<'a> {
     fn render(
         &mut self,
         ingested: Ingested,
-        fingerprint: Option<String>,
+        (claim, fingerprint): (crate::output::Claim, Option<String>),
         earlier: Earlier,
     ) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
@@ -275,7 +279,7 @@ impl<'a> Site<'a> {
             self.report.warnings.push(warning);
             None
         });
-        let mut staging = Staging::begin(&self.options.out)?;
+        let mut staging = Staging::begin_claimed(claim)?;
         staging.set_fingerprint(fingerprint);
         match earlier.files {
             Ok(Some(previous)) => staging.reuse_from(previous),

@@ -64,6 +64,76 @@ fn a_failed_build_leaves_the_previous_site_untouched() {
     assert_eq!(entries, ["public", "public.index"], "no staging or previous directories left");
 }
 
+/// The entries beside the site, sorted.
+fn beside(site: &Site) -> Vec<String> {
+    let mut entries: Vec<_> = fs_err::read_dir(site.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn a_build_cleans_up_after_one_that_was_killed() {
+    let inputs = [repo().join("tests/cases/slack/everything")];
+    let mut site = Site::build(&inputs, &[]);
+    let before = tree(&site.out);
+    // Killed while staging, and killed mid-swap: the site renamed aside, the new one not in.
+    let dir = site.tmp.path();
+    for staging in [".public.staging-999999", ".public.index.staging-999999"] {
+        fs_err::create_dir_all(dir.join(staging).join("c")).unwrap();
+        fs_err::write(dir.join(staging).join("c/index.html"), "half").unwrap();
+    }
+    fs_err::rename(&site.out, dir.join(".public.previous-999998")).unwrap();
+    site.rebuild(&inputs, &[]);
+    assert_eq!(beside(&site), ["public", "public.index"], "{}", site.stderr);
+    assert_eq!(tree(&site.out), before);
+    assert!(
+        site.stderr.contains(
+            "public: put back from .public.previous-999998, where a build that was killed had moved it"
+        ),
+        "{}",
+        site.stderr
+    );
+    for staging in [".public.staging-999999", ".public.index.staging-999999"] {
+        assert!(
+            site.stderr.contains(&format!("{staging}: removed, left by a build that was killed")),
+            "{}",
+            site.stderr
+        );
+    }
+    // The site put back is known for the build it is: nothing to do.
+    assert!(site.stderr.contains("Up to date: "), "{}", site.stderr);
+}
+
+#[test]
+fn a_second_build_into_the_same_site_is_refused_while_one_runs() {
+    let inputs = [repo().join("tests/cases/slack/everything")];
+    let mut site = Site::build(&inputs, &[]);
+    let before = tree(&site.out);
+    let lock_path = site.tmp.path().join(".public.lock");
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let output =
+        scrollback(site.tmp.path()).arg("build").args(&inputs).arg("--out").arg(&site.out).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: another scrollback build is writing this site; wait for it to finish (its lock is {})",
+            site.out.display(),
+            lock_path.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(tree(&site.out), before);
+    drop(lock);
+    std::fs::remove_file(&lock_path).unwrap();
+    site.rebuild(&inputs, &["--force"]);
+    assert_eq!(beside(&site), ["public", "public.index"], "the lock goes with the build");
+}
+
 #[test]
 fn a_rebuild_replaces_the_previous_site_completely() {
     let site = Site::build(&[repo().join("tests/cases/slack/everything")], &[]);
