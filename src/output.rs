@@ -353,20 +353,20 @@ impl Staging {
     /// what the new site does not have, moves the staged files in, and writes the manifest
     /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
     /// files that changed (size and modification time), so the next build writes them again.
-    fn update_in_place(&self, found: Vec<(PathBuf, bool)>, manifest: &[u8]) -> Result<(), OutputError> {
+    fn update_in_place(&self, found: Entries, manifest: &[u8]) -> Result<(), OutputError> {
         let files = self.files.lock().expect("no writer panics holding the lock");
         // Children come before their directory, so a directory none of whose files are kept
         // is empty by the time it comes, and goes too.
         let mut occupied: HashSet<PathBuf> = HashSet::new();
-        for (path, is_dir) in found {
+        for (rel, is_dir) in found {
+            let path = self.out.join(&*rel);
             if is_dir {
                 if !occupied.contains(&path) {
                     fs_err::remove_dir(&path)?;
                 }
                 continue;
             }
-            let rel = path.strip_prefix(&self.out).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            if rel == MANIFEST || files.contains_key(&rel) {
+            if &*rel == MANIFEST || files.contains_key(&*rel) {
                 for dir in path.ancestors().skip(1).take_while(|d| *d != self.out) {
                     if occupied.contains(dir) {
                         break;
@@ -433,9 +433,12 @@ fn swap_in(staging: &Path, target: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// The entries under a directory (path, whether a directory), children before their
-/// directory, listed on a thread of its own.
-struct Listing(std::thread::JoinHandle<std::io::Result<Vec<(PathBuf, bool)>>>);
+/// The entries under a directory (path from it with `/` between names, whether a directory),
+/// children before their directory.
+type Entries = Vec<(Box<str>, bool)>;
+
+/// [`Entries`] listed on a thread of its own.
+struct Listing(std::thread::JoinHandle<std::io::Result<Entries>>);
 
 impl Listing {
     fn start(dir: &Path) -> Listing {
@@ -450,8 +453,9 @@ impl Listing {
                         .into_iter()
                         .map(|entry| {
                             let entry = entry.map_err(std::io::Error::from)?;
-                            let is_dir = entry.file_type().is_dir();
-                            Ok((entry.into_path(), is_dir))
+                            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+                            let rel = rel.to_string_lossy().replace('\\', "/").into_boxed_str();
+                            Ok((rel, entry.file_type().is_dir()))
                         })
                         .collect()
                 })
@@ -459,7 +463,7 @@ impl Listing {
         )
     }
 
-    fn finish(self) -> std::io::Result<Vec<(PathBuf, bool)>> {
+    fn finish(self) -> std::io::Result<Entries> {
         self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }

@@ -342,9 +342,12 @@ impl<'a> Site<'a> {
                 &staging,
                 &mut page_phases,
             );
-            (search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), pages)
+            // The pages are done before the search files: the manifest is read meanwhile.
+            let manifest = earlier.manifest.as_deref().map(read_manifest);
+            let search = search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (search, pages.map(|pages| (pages, manifest)))
         });
-        let ((outcome, export, warning), (stats, media_warnings)) = (search?, pages?);
+        let ((outcome, export, warning), ((stats, media_warnings), manifest)) = (search?, pages?);
         self.report.index_update = Some(outcome);
         self.report.warnings.extend(warning);
         self.report.phases.extend(search_phases.times);
@@ -352,7 +355,7 @@ impl<'a> Site<'a> {
         self.report.warnings.extend(media_warnings);
         let redirects = ledger::write_redirects(&retired, &mut staging)?;
         self.report.pages = stats.pages + redirects;
-        self.keep_urls(&layout, earlier.manifest, &mut staging)?;
+        self.keep_urls(&layout, manifest, &mut staging)?;
         self.report.reused = staging.reused();
         let changed = self.report.reused.changed;
         if changed > 0 {
@@ -436,8 +439,9 @@ struct Earlier {
     files: Result<Option<cache::Previous>, String>,
     /// Its incident ledger, whose ids must keep resolving (`Err` is a warning).
     ledger: Result<Option<Ledger>, String>,
-    /// `--previous-manifest`, else its manifest, if there is one.
-    manifest: Option<Result<Manifest, ManifestError>>,
+    /// `--previous-manifest`, else its manifest, if there is one: read once the pages are
+    /// done, so that its URLs are not held through the build.
+    manifest: Option<PathBuf>,
 }
 
 impl Earlier {
@@ -459,7 +463,7 @@ impl Earlier {
                     Ok(None)
                 };
                 let manifest = named.or_else(|| Some(out.join(MANIFEST)).filter(|p| p.is_file()));
-                Earlier { files, ledger, manifest: manifest.map(|path| read_manifest(&path)) }
+                Earlier { files, ledger, manifest }
             })
             .expect("the thread reading the previous site starts")
     }
