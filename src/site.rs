@@ -300,7 +300,7 @@ impl<'a> Site<'a> {
         // their memory.
         let (docs, retired) = self.timed("documents", |site| {
             let (docs, incident_files) = rayon::join(
-                || index::documents::collect(archive, &layout, (&incidents, &digests), &tz),
+                || index::documents::collect(archive, &layout, (&incidents, digests), &tz),
                 || {
                     let config = site.config;
                     render::render_incident_index(
@@ -319,7 +319,6 @@ impl<'a> Site<'a> {
             );
             incident_files.map(|retired| (docs, retired))
         })?;
-        drop(digests);
         // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
         let (config, progress) = (self.config, self.options.progress);

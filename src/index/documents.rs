@@ -118,14 +118,16 @@ type AuthorKey<'a> = (&'a str, Option<&'a str>);
 type Author = (Arc<str>, Arc<[String]>);
 
 /// Finds the documents and hashes each, from what incident detection read of their text
-/// (`digests`, per channel and message): no text is made here.
+/// (`digests`, per channel and message, each channel's freed once read): no text is made
+/// here.
 pub fn collect<'a>(
     archive: &'a Archive,
     layout: &'a Layout<'a>,
-    (incidents, digests): (&'a [Incident], &[Vec<PlainDigest>]),
+    (incidents, digests): (&'a [Incident], Vec<Vec<PlainDigest>>),
     tz: &TimeZone,
 ) -> Documents<'a> {
-    let mut in_incident: HashMap<(usize, &str), u32> = HashMap::new();
+    let members = incidents.iter().map(|i| i.messages.len()).sum();
+    let mut in_incident: HashMap<(usize, &str), u32> = HashMap::with_capacity(members);
     for (n, incident) in incidents.iter().enumerate() {
         let n = u32::try_from(n).expect("fewer than 2^32 incidents");
         for message in &incident.messages {
@@ -145,7 +147,8 @@ pub fn collect<'a>(
     // Channels are independent: each is hashed on a core of its own, with its authors.
     let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = (0..layout.channels.len())
         .into_par_iter()
-        .map(|index| documents.channel(index, &digests[index], &in_incident))
+        .zip(digests)
+        .map(|(index, digests)| documents.channel(index, &digests, &in_incident))
         .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {

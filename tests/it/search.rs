@@ -64,7 +64,7 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
     let (incidents, digests) = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
-    f(&scrollback::index::documents::collect(archive, &layout, (&incidents, &digests), &tz))
+    f(&scrollback::index::documents::collect(archive, &layout, (&incidents, digests), &tz))
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {
