@@ -319,6 +319,8 @@ impl<'a> Site<'a> {
             );
             incident_files.map(|retired| (docs, retired))
         })?;
+        // The previous ledger has given its ids to the new one.
+        drop(previous);
         // The search index takes one core (tantivy, one writer in time order) while the pages
         // render on the others: neither reads what the other writes.
         let (config, progress) = (self.config, self.options.progress);
