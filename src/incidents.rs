@@ -20,7 +20,7 @@
 //! - Every time comes with the message that set it. Ids are the start in the display zone:
 //!   `2014-01-17-ops-1711`, so they survive rebuilds with more messages before or after.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
@@ -392,6 +392,21 @@ impl Open {
         }
         any
     }
+}
+
+/// Indexes incidents by their messages: `(channel index, message id)` → `value(n, incident)`
+/// of the first incident (in `incidents` order, `n` its place) that shows the message.
+pub fn by_message<'a, T>(
+    incidents: &'a [Incident],
+    value: impl Fn(usize, &'a Incident) -> T,
+) -> HashMap<(usize, &'a str), T> {
+    let mut map = HashMap::with_capacity(incidents.iter().map(|i| i.messages.len()).sum());
+    for (n, incident) in incidents.iter().enumerate() {
+        for message in &incident.messages {
+            map.entry((incident.channel, message.as_str())).or_insert_with(|| value(n, incident));
+        }
+    }
+    map
 }
 
 /// When an incident ended: its resolve time, or for an ongoing one the archive's last message

@@ -335,8 +335,8 @@ impl Staging {
         if self.sidecar.is_some() {
             ensure_replaceable(&sidecar_target, SIDECAR_MARKER)?;
         }
-        if self.previous.is_some() {
-            let found = self.found.take().unwrap_or_else(|| Listing::start(&self.out));
+        // The listing is started with the reuse of a previous site, and only then.
+        if let Some(found) = self.found.take() {
             self.update_in_place(found.finish()?, manifest.as_bytes())?;
         } else {
             fs_err::write(self.dir.join(MANIFEST), &manifest)?;
@@ -567,8 +567,9 @@ fn recover_interrupted(out: &Path, parent: &Path, name: &str) -> Result<Vec<Stri
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     entries.sort();
+    let ours = format!(".{name}.");
     for (file_name, path) in entries {
-        let Some(rest) = file_name.strip_prefix(&format!(".{name}.")) else { continue };
+        let Some(rest) = file_name.strip_prefix(&ours) else { continue };
         let (aside, target) = if rest.starts_with("previous-") {
             (true, out)
         } else if rest.starts_with("index.previous-") {

@@ -126,14 +126,8 @@ pub fn collect<'a>(
     (incidents, digests): (&'a [Incident], Vec<Vec<PlainDigest>>),
     tz: &TimeZone,
 ) -> Documents<'a> {
-    let members = incidents.iter().map(|i| i.messages.len()).sum();
-    let mut in_incident: HashMap<(usize, &str), u32> = HashMap::with_capacity(members);
-    for (n, incident) in incidents.iter().enumerate() {
-        let n = u32::try_from(n).expect("fewer than 2^32 incidents");
-        for message in &incident.messages {
-            in_incident.entry((incident.channel, message.as_str())).or_insert(n);
-        }
-    }
+    let in_incident =
+        crate::incidents::by_message(incidents, |n, _| u32::try_from(n).expect("fewer than 2^32 incidents"));
     let mut documents = Documents {
         archive,
         layout,

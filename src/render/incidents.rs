@@ -27,14 +27,7 @@ pub(super) type Membership<'a> = HashMap<(usize, &'a str), (&'a str, &'a str)>;
 
 /// Indexes incidents by their messages, for the badges on channel-day pages.
 pub(super) fn membership(incidents: &[Incident]) -> Membership<'_> {
-    let mut map = HashMap::with_capacity(incidents.iter().map(|i| i.messages.len()).sum());
-    for incident in incidents {
-        for message in &incident.messages {
-            map.entry((incident.channel, message.as_str()))
-                .or_insert((incident.id.as_str(), incident.title.as_str()));
-        }
-    }
-    map
+    crate::incidents::by_message(incidents, |_, i| (i.id.as_str(), i.title.as_str()))
 }
 
 /// Puts an incident badge on every view (and reply) of a message that belongs to one.
