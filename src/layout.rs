@@ -7,6 +7,7 @@
 //! to the channel (broadcast) appears at its own time too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -175,7 +176,17 @@ impl ChannelLayout<'_> {
 
 /// `c/<slug>/<YYYY>/<MM>/<DD>/`.
 pub fn day_path(slug: &str, d: Date) -> String {
-    format!("c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
+    DayPath(slug, d).to_string()
+}
+
+/// [`day_path`], written where it is displayed.
+struct DayPath<'a>(&'a str, Date);
+
+impl fmt::Display for DayPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DayPath(slug, d) = self;
+        write!(f, "c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
+    }
 }
 
 /// `c/<slug>/`.
@@ -196,7 +207,20 @@ impl ChannelLayout<'_> {
 
     /// `c/<slug>/<YYYY>/<MM>/<DD>/#m-<id>`: the message's permalink from the site root.
     pub fn permalink(&self, message: &Message, tz: &TimeZone) -> String {
-        format!("{}#m-{}", day_path(&self.slug, self.page_day(message, tz)), message.id)
+        let mut link = String::with_capacity(32 + self.slug.len() + message.id.len());
+        self.write_permalink(&mut link, message, tz).expect("a String takes any text");
+        link
+    }
+
+    /// [`ChannelLayout::permalink`] written into `out`, for callers that hash it rather than
+    /// keep it.
+    pub fn write_permalink(
+        &self,
+        out: &mut impl fmt::Write,
+        message: &Message,
+        tz: &TimeZone,
+    ) -> fmt::Result {
+        write!(out, "{}#m-{}", DayPath(&self.slug, self.page_day(message, tz)), message.id)
     }
 }
 

@@ -12,6 +12,7 @@ use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
 use std::collections::HashMap;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use crate::model::{Archive, Incident, Message, Thread};
@@ -193,8 +194,8 @@ impl<'a> Documents<'a> {
         digests: &[PlainDigest],
         in_incident: &HashMap<(usize, &str), u32>,
     ) -> (Vec<Placed>, Vec<Author>) {
-        let channel = self.layout.channels[index].channel;
-        let messages = &channel.messages;
+        let plan = &self.layout.channels[index];
+        let messages = &plan.channel.messages;
         let mut numbers: HashMap<AuthorKey<'a>, u32> = HashMap::new();
         let mut authors: Vec<Author> = Vec::new();
         let mut placed = Vec::with_capacity(messages.len());
@@ -220,9 +221,23 @@ impl<'a> Documents<'a> {
                 author,
                 incident: in_incident.get(&(index, message.id.as_str())).copied().unwrap_or(NO_INCIDENT),
             };
-            let plain = markup::Plain { text: String::new(), link: digest.link };
-            let doc = self.make(0, place, message, plain, &authors[author as usize]);
-            placed.push(Placed { time: doc.time, place, hash: hash_with_text(&doc, &digest.hash) });
+            // Hashed as `make` would build it, without building it: no text, no copies.
+            let incident = self.incidents.get(place.incident as usize).map(|i| ["incident", i.id.as_str()]);
+            let (name, from) = &authors[author as usize];
+            let time = message.time.as_second();
+            let hash = hash_fields(&Hashed {
+                time,
+                id: &message.id,
+                url: |out: &mut Gathered| plan.write_permalink(out, message, &self.tz),
+                channel: &self.slugs[index],
+                author: name,
+                text: &digest.hash,
+                thread: thread_root(message),
+                from,
+                is: incident.as_ref().map_or(&[], |is| is.as_slice()),
+                has: &has_flags(message, digest.link),
+            });
+            placed.push(Placed { time, place, hash });
         }
         (placed, authors)
     }
@@ -248,10 +263,7 @@ impl<'a> Documents<'a> {
             time: message.time.as_second(),
             has: has_flags(message, plain.link),
             text: plain.text,
-            thread: match &message.thread {
-                Thread::Reply { parent, .. } => Some(parent.clone()),
-                Thread::None => None,
-            },
+            thread: thread_root(message).map(str::to_owned),
             is: incident.map(|i| vec!["incident".to_owned(), i.id.clone()]).unwrap_or_default(),
         }
     }
@@ -286,37 +298,87 @@ impl DocSource for Documents<'_> {
 /// A hash of everything the index and the export take from a document but its `ord`
 /// (documents are compared in `ord` order).
 pub fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
-    hash_with_text(doc, &markup::text_digest(&doc.text))
+    let is: Vec<&str> = doc.is.iter().map(String::as_str).collect();
+    hash_fields(&Hashed {
+        time: doc.time,
+        id: &doc.id,
+        url: |out: &mut Gathered| out.write_str(&doc.url),
+        channel: &doc.channel,
+        author: &doc.author,
+        text: &markup::text_digest(&doc.text),
+        thread: doc.thread.as_deref(),
+        from: &doc.from,
+        is: &is,
+        has: &doc.has,
+    })
 }
 
-/// [`doc_hash`] with its text given by its digest: the text (`doc.text` is not read) stands
-/// in the hash by its [`markup::text_digest`].
-fn hash_with_text(doc: &SearchDoc, text: &[u8; 16]) -> [u8; HASH] {
+/// What [`doc_hash`] covers, borrowed from wherever it is: a document's text stands in by
+/// its [`markup::text_digest`], its permalink is written by `url`.
+struct Hashed<'x, U> {
+    time: i64,
+    id: &'x str,
+    url: U,
+    channel: &'x str,
+    author: &'x str,
+    text: &'x [u8; 16],
+    thread: Option<&'x str>,
+    from: &'x [String],
+    is: &'x [&'x str],
+    has: &'x [&'static str],
+}
+
+/// The hash of a document's fields, each length-prefixed.
+fn hash_fields<U: Fn(&mut Gathered) -> fmt::Result>(doc: &Hashed<U>) -> [u8; HASH] {
     // Gathered first and hashed in one call: blake3 is slow fed a few bytes at a time.
-    let mut bytes = Vec::with_capacity(256 + doc.url.len());
-    let mut field = |field: &[u8]| {
-        bytes.extend_from_slice(&(field.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(field);
-    };
-    field(&doc.time.to_le_bytes());
-    for text in [&*doc.id, &doc.url, &doc.channel, &doc.author] {
-        field(text.as_bytes());
+    let mut bytes = Gathered(Vec::with_capacity(256));
+    bytes.field(&doc.time.to_le_bytes());
+    bytes.field(doc.id.as_bytes());
+    bytes.written(&doc.url);
+    for text in [doc.channel, doc.author] {
+        bytes.field(text.as_bytes());
     }
-    field(text);
-    field(doc.thread.as_deref().unwrap_or("\0none").as_bytes());
-    for list in [&*doc.from, &doc.is] {
-        field(&(list.len() as u64).to_le_bytes());
-        for item in list {
-            field(item.as_bytes());
+    bytes.field(doc.text);
+    bytes.field(doc.thread.unwrap_or("\0none").as_bytes());
+    bytes.list(doc.from.iter().map(String::as_str));
+    bytes.list(doc.is.iter().copied());
+    bytes.list(doc.has.iter().copied());
+    let mut hash = [0; HASH];
+    hash.copy_from_slice(&blake3::hash(&bytes.0).as_bytes()[..HASH]);
+    hash
+}
+
+/// The bytes a document's hash is taken of.
+struct Gathered(Vec<u8>);
+
+impl Gathered {
+    fn field(&mut self, field: &[u8]) {
+        self.0.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        self.0.extend_from_slice(field);
+    }
+
+    /// A field written in place by `write`, its length filled in after.
+    fn written(&mut self, write: impl Fn(&mut Gathered) -> fmt::Result) {
+        let at = self.0.len();
+        self.0.extend_from_slice(&[0; 8]);
+        write(self).expect("writing to memory");
+        let len = (self.0.len() - at - 8) as u64;
+        self.0[at..at + 8].copy_from_slice(&len.to_le_bytes());
+    }
+
+    fn list<'x>(&mut self, items: impl ExactSizeIterator<Item = &'x str>) {
+        self.field(&(items.len() as u64).to_le_bytes());
+        for item in items {
+            self.field(item.as_bytes());
         }
     }
-    field(&(doc.has.len() as u64).to_le_bytes());
-    for item in &doc.has {
-        field(item.as_bytes());
+}
+
+impl fmt::Write for Gathered {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
-    let mut hash = [0; HASH];
-    hash.copy_from_slice(&blake3::hash(&bytes).as_bytes()[..HASH]);
-    hash
 }
 
 fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
@@ -329,6 +391,14 @@ fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The thread a reply belongs to.
+fn thread_root(message: &Message) -> Option<&str> {
+    match &message.thread {
+        Thread::Reply { parent, .. } => Some(parent),
+        Thread::None => None,
+    }
 }
 
 /// What `has:` matches; `link` is whether the message's own text links anywhere.
