@@ -259,17 +259,15 @@ fn pager(text: &str) -> Vec<Signal> {
     }]
 }
 
+/// The all-clear: phrases (lowercase) and emoji names.
+pub type AllClear<'r> = (&'r [String], &'r [String]);
+
 /// What a person's message says: commands, declarations, the all-clear (phrases, or emoji
-/// given as `:name:` in the message's source text).
-pub fn human_signals(
-    text: &str,
-    source: &str,
-    all_clear: &[String],
-    all_clear_emoji: &[String],
-) -> Vec<Signal> {
+/// given as `:name:` in the message's source text), if `all_clear` is listened for.
+pub fn human_signals(text: &str, source: &str, all_clear: Option<AllClear>) -> Vec<Signal> {
     let first = text.lines().next().unwrap_or("");
     if !HUMAN_PATTERNS.is_match(first) {
-        return all_clear_signal(text, source, all_clear, all_clear_emoji);
+        return all_clear_signal(text, source, all_clear);
     }
     if let Some(c) = COMMAND.captures(first) {
         let rest = c["rest"].trim().to_owned();
@@ -288,7 +286,7 @@ pub fn human_signals(
     if let Some(c) = DECLARING.captures(first) {
         return vec![Signal::Declare { title: Some(c["rest"].trim().to_owned()).filter(|r| !r.is_empty()) }];
     }
-    all_clear_signal(text, source, all_clear, all_clear_emoji)
+    all_clear_signal(text, source, all_clear)
 }
 
 /// [`COMMAND`] and [`DECLARING`], told apart from everything else in one pass.
@@ -296,21 +294,15 @@ static HUMAN_PATTERNS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSet::new([COMMAND.as_str(), DECLARING.as_str()]).expect("built-in incident patterns compile")
 });
 
-/// The all-clear: one of the phrases as whole words, or one of the emoji as `:name:` in the
-/// source text.
-fn all_clear_signal(
-    text: &str,
-    source: &str,
-    all_clear: &[String],
-    all_clear_emoji: &[String],
-) -> Vec<Signal> {
-    let emoji =
-        all_clear_emoji.iter().any(|e| source.contains(e.as_str()) && source.contains(&format!(":{e}:")));
-    let lower = text.to_lowercase();
-    if emoji || all_clear.iter().any(|phrase| contains_phrase(&lower, &phrase.to_lowercase())) {
-        return vec![Signal::Resolve { key: None }];
-    }
-    Vec::new()
+/// The all-clear: one of the (lowercase) phrases as whole words, or one of the emoji as
+/// `:name:` in the source text.
+fn all_clear_signal(text: &str, source: &str, all_clear: Option<AllClear>) -> Vec<Signal> {
+    let Some((phrases, emoji)) = all_clear else { return Vec::new() };
+    let said = emoji.iter().any(|e| source.contains(e.as_str()) && source.contains(&format!(":{e}:"))) || {
+        let lower = text.to_lowercase();
+        phrases.iter().any(|phrase| contains_phrase(&lower, phrase))
+    };
+    if said { vec![Signal::Resolve { key: None }] } else { Vec::new() }
 }
 
 /// `phrase` as whole words in `text`.
@@ -500,6 +492,7 @@ fn detect_channel(
     let mut done = Vec::new();
     let mut current: Option<Open> = None;
     let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
+    let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
     for message in messages {
         let at = Evidence { time: message.time, message: Some(message.id.clone()) };
         // Time passing: an unpaged alert open long enough escalates; silence closes.
@@ -518,7 +511,9 @@ fn detect_channel(
         let signals = if message.author.is_bot {
             bot_signals(&message.author.name, text)
         } else {
-            human_signals(text, &message.text.source, &rules.all_clear, &rules.all_clear_emoji)
+            // The all-clear closes an open incident; with none open there is nothing to hear.
+            let all_clear = current.is_some().then_some((&phrases[..], &rules.all_clear_emoji[..]));
+            human_signals(text, &message.text.source, all_clear)
         };
         for signal in signals {
             apply(signal, &at, &mut current, &mut done, rules);
@@ -884,7 +879,7 @@ mod tests {
     fn people_declare_and_give_the_all_clear_but_cannot_fake_alerts() {
         let phrases = vec!["all clear".to_owned()];
         let emoji = vec!["white_check_mark".to_owned()];
-        let says = |text: &str| human_signals(text, text, &phrases, &emoji);
+        let says = |text: &str| human_signals(text, text, Some((&phrases, &emoji)));
         assert_eq!(
             says("@incident declare Checkout is down"),
             vec![Signal::Declare { title: Some("Checkout is down".into()) }]

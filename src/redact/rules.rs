@@ -157,7 +157,8 @@ pub fn builtins() -> Vec<Builtin> {
         prefixed(
             "jwt",
             r"ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/\\_-]{17,}\.(?:[a-zA-Z0-9/\\_-]{10,}={0,2})?",
-            &["ey"],
+            // Every match holds `.ey`; `ey` alone is in most English text.
+            &[".ey"],
         )
         .entropy(3.0),
         assigned("datadog-access-token", "datadog", r"[a-z0-9]{40}", &["datadog"]),
