@@ -552,7 +552,13 @@ impl SlackTs {
         self.raw.replace('.', "")
     }
 
+    #[cfg(test)]
     fn parse(raw: &str) -> Option<SlackTs> {
+        Some(SlackTs { time: SlackTs::time(raw)?, raw: raw.to_owned() })
+    }
+
+    /// The instant a ts stands for, if it is one.
+    fn time(raw: &str) -> Option<Timestamp> {
         let (secs, frac) = raw.split_once('.').unwrap_or((raw, ""));
         if secs.is_empty()
             || !secs.bytes().all(|b| b.is_ascii_digit())
@@ -562,20 +568,22 @@ impl SlackTs {
             return None;
         }
         let seconds: i64 = secs.parse().ok()?;
-        let nanos: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
-        let time = Timestamp::new(seconds, nanos).ok()?;
-        Some(SlackTs { raw: raw.to_owned(), time })
+        // The fraction's digits, right-padded to nanoseconds (9 digits fit an i32).
+        let nanos =
+            frac.bytes().chain(std::iter::repeat(b'0')).take(9).fold(0, |n, b| n * 10 + i32::from(b - b'0'));
+        Timestamp::new(seconds, nanos).ok()
     }
 }
 
 impl<'de> Deserialize<'de> for SlackTs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = StrOrNum::deserialize(d)?.0;
-        SlackTs::parse(&raw).ok_or_else(|| {
-            de::Error::custom(format!(
+        match SlackTs::time(&raw) {
+            Some(time) => Ok(SlackTs { raw, time }),
+            None => Err(de::Error::custom(format!(
                 "invalid timestamp {raw:?}, expected Slack's \"<seconds>.<microseconds>\" like \"1389978699.000123\""
-            ))
-        })
+            ))),
+        }
     }
 }
 
@@ -816,6 +824,10 @@ mod tests {
         assert_eq!(ts.id(), "1458980525000012");
         assert_eq!(ts.time.as_second(), 1_458_980_525);
         assert_eq!(ts.time.subsec_microsecond(), 12);
+        assert_eq!(SlackTs::parse("1.5").unwrap().time.subsec_nanosecond(), 500_000_000);
+        assert_eq!(SlackTs::parse("1.123456789").unwrap().time.subsec_nanosecond(), 123_456_789);
+        assert_eq!(SlackTs::parse("7.").unwrap().time.as_second(), 7);
+        assert!(SlackTs::parse("1.1234567890").is_none());
         assert!(SlackTs::parse("14589x0525.1").is_none());
         assert!(SlackTs::parse("").is_none());
     }
