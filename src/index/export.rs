@@ -648,7 +648,8 @@ fn entry(term: String, list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> E
         rest = tail;
         let max_score = block[0].1;
         let mut postings: Vec<Posting> = block.iter().map(|(p, _)| *p).collect();
-        postings.sort_by_key(|p| p.doc);
+        // Docs are unique in a list: an unstable sort gives the one order, with no buffer.
+        postings.sort_unstable_by_key(|p| p.doc);
         let len = postings.len() as u32;
         if blocks.is_empty() {
             inline = postings;
@@ -675,7 +676,8 @@ fn best_first(mut list: Vec<(Posting, f32)>) -> Vec<(Posting, f32)> {
         && list.iter().all(|(p, _)| p.tf < TF_KEYS)
         && list.is_sorted_by_key(|(p, _)| p.doc);
     if !keyed {
-        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
+        // A total order (docs are unique): unstable sorting gives the same list.
+        list.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.doc.cmp(&b.0.doc)));
         return list;
     }
     let key = |p: &Posting| ((p.tf as usize) << 8) | usize::from(p.norm);
