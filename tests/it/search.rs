@@ -46,6 +46,9 @@ fn documents_made_on_demand_are_the_ones_hashed_in_time_order() {
             made.iter().any(|d| d.is.first().is_some_and(|f| f == "incident")),
             "incident flags are kept"
         );
+        // Every field the hash takes is exercised: replies, and `has:` flags.
+        assert!(made.iter().any(|d| d.thread.is_some()), "replies are among them");
+        assert!(made.iter().any(|d| !d.has.is_empty()), "has: flags are among them");
     });
 }
 
