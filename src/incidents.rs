@@ -697,8 +697,8 @@ fn finish(
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
     for &(m, _) in &during {
-        if person(m) && !participants.contains(&m.author.name) {
-            participants.push(m.author.name.clone());
+        if person(m) && !participants.iter().any(|p| **p == *m.author.name) {
+            participants.push(m.author.name.to_string());
         }
     }
     let by_id: BTreeMap<&str, (&Message, &str)> =
@@ -716,7 +716,7 @@ fn finish(
         let m = *m;
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
         // Each person's first word in the response tells who stepped in when.
-        let first_response = person(m) && !responded.contains(&m.author.name.as_str());
+        let first_response = person(m) && !responded.contains(&&*m.author.name);
         if first_response {
             responded.push(&m.author.name);
         }
@@ -774,7 +774,7 @@ fn entry(message: &Message, text: &str, kind: &'static str) -> TimelineEntry {
         time: message.time,
         message: message.id.clone(),
         kind,
-        author: message.author.name.clone(),
+        author: message.author.name.to_string(),
         text: short,
     }
 }

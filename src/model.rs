@@ -5,7 +5,8 @@
 //! markup ([`Markup`]) until `markup` turns it into safe HTML, because mention resolution needs
 //! the whole archive. Collections that reach output are sorted or `BTreeMap`s (determinism).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use thin_vec::ThinVec;
@@ -228,10 +229,10 @@ pub enum Thread {
 /// The author as the message names them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Author {
-    /// The account, when the source links one.
-    pub user: Option<UserId>,
-    /// The name to show (bots may override their account's name per message).
-    pub name: String,
+    /// The account, when the source links one (shared by the author's messages).
+    pub user: Option<Arc<str>>,
+    /// The name to show (bots may override their account's name per message; shared).
+    pub name: Arc<str>,
     /// Whether a bot or integration posted it.
     pub is_bot: bool,
 }
@@ -410,9 +411,39 @@ impl Archive {
         }
     }
 
+    /// Gives every message of an author the one shared copy of their account id and name: a
+    /// million messages name a few thousand authors. (Normalising may rename them, so this
+    /// comes after it.)
+    pub fn share_names(&mut self) {
+        let mut names = Names::default();
+        for author in self.channels.iter_mut().flat_map(|c| &mut c.messages).map(|m| &mut m.author) {
+            if let Some(user) = &mut author.user {
+                *user = names.get(user);
+            }
+            author.name = names.get(&author.name);
+        }
+    }
+
     /// Total number of messages in all channels.
     pub fn message_count(&self) -> usize {
         self.channels.iter().map(|c| c.messages.len()).sum()
+    }
+}
+
+/// One shared copy of each author id and name. An importer that makes its authors' names
+/// through this never holds a copy per message.
+#[derive(Debug, Default)]
+pub struct Names(HashSet<Arc<str>>);
+
+impl Names {
+    /// The shared copy of `name`.
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = name.into();
+        self.0.insert(Arc::clone(&shared));
+        shared
     }
 }
 

@@ -45,8 +45,8 @@ pub fn unify(archive: &mut Archive, people: &[Person]) -> Unified {
         }
     }
     for message in archive.channels.iter_mut().flat_map(|c| c.messages.iter_mut()) {
-        if let Some(name) = message.author.user.as_ref().and_then(|u| renamed.get(u)) {
-            message.author.name.clone_from(name);
+        if let Some(name) = message.author.user.as_deref().and_then(|u| renamed.get(u)) {
+            message.author.name = name.as_str().into();
         }
     }
     let accounts = people.iter().flat_map(|p| p.accounts.iter());
@@ -141,7 +141,7 @@ pub mod pseudonyms {
 
     /// Who a name belongs to: a person from the config, an account, or a bare name from a source
     /// without accounts.
-    fn identity(user: Option<&UserId>, persons: &BTreeMap<UserId, String>, name: &str) -> String {
+    fn identity(user: Option<&str>, persons: &BTreeMap<UserId, String>, name: &str) -> String {
         match user {
             Some(id) => persons.get(id).map_or_else(|| format!("user:{id}"), |p| format!("person:{p}")),
             None => format!("name:{name}"),
@@ -161,7 +161,7 @@ pub mod pseudonyms {
             identities.insert(who);
         }
         for m in archive.channels.iter().flat_map(|c| &c.messages).filter(|m| !m.author.is_bot) {
-            identities.insert(identity(m.author.user.as_ref(), persons, &m.author.name));
+            identities.insert(identity(m.author.user.as_deref(), persons, &m.author.name));
         }
         let snapshot_authors = archive.snapshots.iter().filter_map(|s| s.author.as_ref());
         for author in snapshot_authors.filter(|a| !of_name.contains_key(*a)) {
@@ -184,11 +184,11 @@ pub mod pseudonyms {
         for channel in &mut archive.channels {
             let mut renamed = BTreeMap::new();
             for m in channel.messages.iter_mut().filter(|m| !m.author.is_bot) {
-                let name = pseudonym(&identity(m.author.user.as_ref(), persons, &m.author.name));
+                let name = pseudonym(&identity(m.author.user.as_deref(), persons, &m.author.name));
                 if m.kind.is_system() {
                     // The platform wrote these from the names ("carol joined the channel.").
-                    let local = m.author.user.as_ref().and_then(|u| slugs.get(u)).map(|(l, _)| l.as_str());
-                    for old in [Some(m.author.name.as_str()), local].into_iter().flatten() {
+                    let local = m.author.user.as_deref().and_then(|u| slugs.get(u)).map(|(l, _)| l.as_str());
+                    for old in [Some(&*m.author.name), local].into_iter().flatten() {
                         let word = words.entry(old.to_owned()).or_insert_with(|| whole_word(old));
                         m.text.source = word
                             .replace_all(&m.text.source, |c: &regex::Captures| {
@@ -197,8 +197,8 @@ pub mod pseudonyms {
                             .into_owned();
                     }
                 }
-                m.author.name = name;
-                if let Some((local, slug)) = m.author.user.as_ref().and_then(|u| slugs.get(u))
+                m.author.name = name.into();
+                if let Some((local, slug)) = m.author.user.as_deref().and_then(|u| slugs.get(u))
                     && let Some(id) = replace_segment(&m.id, local, slug)
                 {
                     renamed.insert(std::mem::replace(&mut m.id, id.clone()), id);

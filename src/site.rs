@@ -260,6 +260,7 @@ impl<'a> Site<'a> {
             site.report.warnings.extend(placed);
             let redactor = Redactor::new(&site.config.redaction).expect("validated with the config");
             site.report.redactions = redact::redact_archive(&mut ingested.archive, &redactor);
+            ingested.archive.share_names();
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));

@@ -64,7 +64,7 @@ pub fn attach(archive: &mut Archive, hidden_channels: &[String]) -> Vec<String> 
         let message = Message {
             id,
             time,
-            author: Author { user: None, name: author, is_bot: false },
+            author: Author { user: None, name: author.into(), is_bot: false },
             kind: MessageKind::Snapshot,
             text: Text::plain(text),
             edited: None,

@@ -208,11 +208,9 @@ impl<'a> Documents<'a> {
             if digest.empty {
                 continue;
             }
-            let author = *numbers
-                .entry((message.author.name.as_str(), message.author.user.as_deref()))
-                .or_insert_with(|| {
-                    authors
-                        .push((message.author.name.as_str().into(), from_keys(message, self.archive).into()));
+            let author =
+                *numbers.entry((&message.author.name, message.author.user.as_deref())).or_insert_with(|| {
+                    authors.push((Arc::clone(&message.author.name), from_keys(message, self.archive).into()));
                     u32::try_from(authors.len() - 1).expect("fewer than 2^32 authors")
                 });
             let place = Place {
@@ -384,7 +382,7 @@ impl fmt::Write for Gathered {
 fn from_keys(message: &Message, archive: &Archive) -> Vec<String> {
     let mut keys = vec![normalize(&message.author.name)];
     keys.extend(tokenize(&message.author.name).into_iter().map(|t| t.text));
-    let user = message.author.user.as_ref().and_then(|u| archive.users.get(u));
+    let user = message.author.user.as_deref().and_then(|u| archive.users.get(u));
     if let Some(handle) = user.and_then(|u| u.handle.as_ref()) {
         keys.push(normalize(handle));
     }

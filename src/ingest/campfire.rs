@@ -157,7 +157,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
                 let id = user_id(user);
                 out.archive.users.entry(id.clone()).or_insert_with(|| User {
                     id,
-                    name: message.author.name.clone(),
+                    name: message.author.name.to_string(),
                     handle: None,
                     is_bot: false,
                     deleted: false,
@@ -244,7 +244,11 @@ fn message(raw: &Raw, time: Timestamp, users: &BTreeMap<String, String>) -> Opti
     Some(Message {
         id: raw.id.clone(),
         time,
-        author: Author { user: raw.user_id.as_deref().map(user_id), name: who, is_bot: false },
+        author: Author {
+            user: raw.user_id.as_deref().map(|u| user_id(u).into()),
+            name: who.into(),
+            is_bot: false,
+        },
         kind,
         text,
         edited: None,

@@ -296,8 +296,8 @@ fn message(raw: RawMessage, mut media: Media) -> Message {
         id: raw.id,
         time,
         author: Author {
-            user: Some(user_id(&raw.author.id)),
-            name: raw.author.shown_name().to_owned(),
+            user: Some(user_id(&raw.author.id).into()),
+            name: raw.author.shown_name().into(),
             is_bot: raw.author.is_bot,
         },
         text: if system { Text::plain(raw.content) } else { Text::markdown(raw.content) },

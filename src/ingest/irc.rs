@@ -151,8 +151,8 @@ pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
                 id,
                 time,
                 author: Author {
-                    user: Some(user_id(&event.nick)),
-                    name: event.nick,
+                    user: Some(user_id(&event.nick).into()),
+                    name: event.nick.into(),
                     is_bot: event.kind == MessageKind::Bot,
                 },
                 kind: event.kind,

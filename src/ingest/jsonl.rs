@@ -115,8 +115,8 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
                 id,
                 time: raw.time.0,
                 author: Author {
-                    user: Some(user_id(&raw.author)),
-                    name: raw.author.clone(),
+                    user: Some(user_id(&raw.author).into()),
+                    name: raw.author.as_str().into(),
                     is_bot: raw.bot,
                 },
                 kind: if raw.bot { MessageKind::Bot } else { MessageKind::Normal },

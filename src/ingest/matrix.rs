@@ -267,7 +267,7 @@ fn fold(found: Vec<Found>, input: &mut Input, bodies: &mut Bodies, out: &mut Ing
                 if let Some(name) =
                     m.author.user.as_ref().and_then(|u| names.get(u.trim_start_matches("matrix:")))
                 {
-                    m.author.name.clone_from(name);
+                    m.author.name = name.as_str().into();
                 }
             }
             room.channel
@@ -342,8 +342,8 @@ fn message(
         id: message_id(event["event_id"].as_str().unwrap_or("")),
         time,
         author: Author {
-            user: Some(user_id(sender)),
-            name: localpart,
+            user: Some(user_id(sender).into()),
+            name: localpart.into(),
             is_bot: message_kind == MessageKind::Bot,
         },
         kind: message_kind,

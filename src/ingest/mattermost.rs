@@ -225,7 +225,7 @@ impl Importer {
         Message {
             id,
             time,
-            author: Author { user: Some(user_id(&raw.user)), name, is_bot },
+            author: Author { user: Some(user_id(&raw.user).into()), name: name.into(), is_bot },
             kind,
             text,
             edited: raw.edit_at.filter(|&t| t > 0).map(|t| Timestamp::from_millisecond(t).ok()),

@@ -16,8 +16,8 @@ use serde::de::{self, Deserializer};
 
 use super::{Bodies, IngestError, Ingested, Input, parse_json};
 use crate::model::{
-    Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Reaction, Text, Thread,
-    User, Visibility,
+    Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
+    Thread, User, Visibility,
 };
 
 /// Day files parsed at once (on every core) before they become messages.
@@ -44,8 +44,14 @@ const MANIFESTS: &[(&str, Visibility)] = &[
 
 /// Imports a Slack export into `out`, recording problems instead of stopping.
 pub fn import(input: &mut Input, out: &mut Ingested) {
-    let mut importer =
-        Importer { input, out, users: BTreeMap::new(), bots: BTreeMap::new(), bodies: Bodies::default() };
+    let mut importer = Importer {
+        input,
+        out,
+        users: BTreeMap::new(),
+        bots: BTreeMap::new(),
+        bodies: Bodies::default(),
+        names: Names::default(),
+    };
     importer.read_users();
     let conversations = importer.read_manifests();
     importer.warn_unlisted_folders(&conversations);
@@ -68,6 +74,8 @@ struct Importer<'a> {
     bots: BTreeMap<String, String>,
     /// Bundled file bodies already read.
     bodies: Bodies,
+    /// Authors' ids and names, one copy each.
+    names: Names,
 }
 
 /// A conversation from a manifest, and the folder its day files are in.
@@ -336,7 +344,7 @@ impl Importer<'_> {
             .or_else(|| (raw.user.as_deref() == Some("USLACKBOT")).then(|| "Slackbot".to_owned()))
             .or_else(|| account.as_ref().map(|id| id.trim_start_matches("slack:").to_owned()))
             .unwrap_or_else(|| if is_bot { "bot".to_owned() } else { "unknown".to_owned() });
-        Author { user: account, name, is_bot }
+        Author { user: account.map(|a| self.names.get(&a)), name: self.names.get(&name), is_bot }
     }
 
     /// Users missing from users.json (shared channels, deleted accounts) are known by the

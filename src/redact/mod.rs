@@ -306,7 +306,12 @@ fn redact_text(text: &mut Text, redactor: &Redactor, tally: &mut Tally) {
 /// The message's text, its author's name, its cards (bot payloads, unfurls) and its files.
 fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally) {
     redact_text(&mut message.text, redactor, tally);
-    redactor.redact(&mut message.author.name, Scope::Names, tally);
+    // Names are shared between messages: one is copied out only if redaction changes it.
+    let mut name = String::from(&*message.author.name);
+    redactor.redact(&mut name, Scope::Names, tally);
+    if *name != *message.author.name {
+        message.author.name = name.into();
+    }
     for attachment in &mut message.attachments {
         for text in [&mut attachment.pretext, &mut attachment.text].into_iter().flatten() {
             redact_text(text, redactor, tally);

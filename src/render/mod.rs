@@ -379,10 +379,10 @@ impl Renderer<'_> {
         ctx: &Context,
     ) {
         let Some(replies) = replies else { return };
-        let mut authors = Vec::new();
+        let mut authors: Vec<&str> = Vec::new();
         for reply in replies {
-            if !authors.contains(&reply.author.name) {
-                authors.push(reply.author.name.clone());
+            if !authors.contains(&&*reply.author.name) {
+                authors.push(&reply.author.name);
             }
             let mut reply_view = self.message_view(reply, day, plan, ctx);
             reply_view.broadcast = matches!(reply.thread, Thread::Reply { broadcast: true, .. });
@@ -405,7 +405,7 @@ impl Renderer<'_> {
             time_iso: iso(m.time),
             time_label,
             // A deleted message's "author" is whoever Slack credits the tombstone to.
-            author: if m.kind == MessageKind::Deleted { String::new() } else { m.author.name.clone() },
+            author: if m.kind == MessageKind::Deleted { String::new() } else { m.author.name.to_string() },
             author_kind: if system {
                 "system"
             } else if m.author.is_bot {
@@ -444,7 +444,7 @@ impl Renderer<'_> {
                 }
                 ReplyView {
                     url: Some(format!("{}{}", ctx.root, plan.permalink(target, &self.tz))),
-                    author: target.author.name.clone(),
+                    author: target.author.name.to_string(),
                     excerpt,
                 }
             }
@@ -486,11 +486,14 @@ impl Renderer<'_> {
 }
 
 /// "a", "a and b", "a, b and c".
-fn sentence(items: &[String]) -> String {
+fn sentence(items: &[impl AsRef<str>]) -> String {
     match items {
         [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
     }
 }
 
@@ -698,6 +701,6 @@ mod tests {
     fn sizes_and_sentences() {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(1_234_567), "1.2 MB");
-        assert_eq!(sentence(&["a".into(), "b".into(), "c".into()]), "a, b and c");
+        assert_eq!(sentence(&["a", "b", "c"]), "a, b and c");
     }
 }
