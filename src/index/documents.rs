@@ -210,7 +210,9 @@ impl<'a> Documents<'a> {
             }
             let author =
                 *numbers.entry((&message.author.name, message.author.user.as_deref())).or_insert_with(|| {
-                    authors.push((Arc::clone(&message.author.name), from_keys(message, self.archive).into()));
+                    // A copy of the archive's shared name: the search thread counts references to
+                    // its documents' names, and leaves the line the pages read on other cores.
+                    authors.push((Arc::from(&*message.author.name), from_keys(message, self.archive).into()));
                     u32::try_from(authors.len() - 1).expect("fewer than 2^32 authors")
                 });
             let place = Place {
