@@ -3,6 +3,7 @@
 //! and `from:` finds them all.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::Person;
 use crate::model::{Archive, UserId};
@@ -44,9 +45,12 @@ pub fn unify(archive: &mut Archive, people: &[Person]) -> Unified {
             user.name.clone_from(name);
         }
     }
+    // One shared name per person for all their messages.
+    let shared: BTreeMap<&str, Arc<str>> =
+        renamed.iter().map(|(id, name)| (id.as_str(), name.as_str().into())).collect();
     for message in archive.channels.iter_mut().flat_map(|c| c.messages.iter_mut()) {
-        if let Some(name) = message.author.user.as_deref().and_then(|u| renamed.get(u)) {
-            message.author.name = name.as_str().into();
+        if let Some(name) = message.author.user.as_deref().and_then(|u| shared.get(u)) {
+            message.author.name = Arc::clone(name);
         }
     }
     let accounts = people.iter().flat_map(|p| p.accounts.iter());
@@ -62,7 +66,7 @@ pub fn unify(archive: &mut Archive, people: &[Person]) -> Unified {
 pub mod pseudonyms {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use crate::model::{Archive, Message, MessageId, Thread, UserId};
+    use crate::model::{Archive, Message, MessageId, Names, Thread, UserId};
 
     const ADJECTIVES: [&str; 64] = [
         "Amber", "Azure", "Bold", "Brave", "Bright", "Brisk", "Calm", "Clever", "Coral", "Cosmic", "Crimson",
@@ -179,6 +183,8 @@ pub mod pseudonyms {
             user.name = name;
         }
         let by_card_name = |name: &str| of_name.get(name).map(|who| pseudonym(who));
+        // One shared copy of each pseudonym for the messages' authors.
+        let mut shared = Names::default();
         // One pattern per name, however many join and leave messages carry it.
         let mut words: BTreeMap<String, regex::Regex> = BTreeMap::new();
         for channel in &mut archive.channels {
@@ -197,7 +203,7 @@ pub mod pseudonyms {
                             .into_owned();
                     }
                 }
-                m.author.name = name.into();
+                m.author.name = shared.get(&name);
                 if let Some((local, slug)) = m.author.user.as_deref().and_then(|u| slugs.get(u))
                     && let Some(id) = replace_segment(&m.id, local, slug)
                 {
