@@ -70,6 +70,24 @@ pub struct Config {
     pub people: Vec<Person>,
     /// Secret and personal-data redaction: built-in rules to turn off, rules of your own.
     pub redaction: Redaction,
+    /// How the search files are laid out.
+    pub search: Search,
+}
+
+/// `[search]`: the layout of the static search files.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Search {
+    /// Sizes (in messages, largest first) at whose multiples the terms are cut into
+    /// segments: a nightly append rewrites only the segment after the last multiple, and
+    /// every segment costs a query one more dictionary file per word.
+    pub segments: Vec<usize>,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search { segments: crate::index::export::SEGMENT_SIZES.to_vec() }
+    }
 }
 
 /// `[redaction]`.
@@ -250,6 +268,7 @@ impl Default for Config {
             irc: Irc::default(),
             people: Vec::new(),
             redaction: Redaction::default(),
+            search: Search::default(),
         }
     }
 }
@@ -385,6 +404,14 @@ impl Config {
         if let Err(message) = crate::redact::Redactor::check(&self.redaction) {
             return Err(ConfigError::Invalid { origin: origin.to_owned(), key: "redaction", message });
         }
+        let sizes = &self.search.segments;
+        if sizes.contains(&0) || sizes.windows(2).any(|w| w[0] <= w[1]) {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "search.segments",
+                message: format!("expected sizes above 0, largest first, found {sizes:?}"),
+            });
+        }
         Ok(())
     }
 
@@ -501,6 +528,12 @@ disable = []
 # pattern = 'CUST-\d{6}'
 # replacement = "[customer redacted]"
 # scope = ["text", "files"]   # text, names, files, links or all
+
+[search]
+# The search files' terms are cut into segments at multiples of these message counts
+# (largest first): a nightly build rewrites only the segment after the last multiple, and
+# each segment costs a search one more small dictionary file per word.
+segments = [16777216, 1048576, 65536]
 "#;
 
 #[cfg(test)]
@@ -513,6 +546,16 @@ mod tests {
         assert_eq!(config.title, Config::default().title);
         assert_eq!(config.inputs, vec![PathBuf::from("sample-logs")]);
         assert_eq!(config.publish, Publish::default());
+        assert_eq!(config.search, Search::default());
+    }
+
+    #[test]
+    fn search_segments_are_sizes_largest_first() {
+        let c = Config::parse("[search]\nsegments = [4096, 256]\n", "s").unwrap();
+        assert_eq!(c.search.segments, [4096, 256]);
+        let c = Config::parse("[search]\nsegments = [256, 4096]\n", "s.toml").unwrap();
+        let err = c.validate("s.toml").unwrap_err().to_string();
+        assert_eq!(err, "s.toml: search.segments: expected sizes above 0, largest first, found [256, 4096]");
     }
 
     #[test]

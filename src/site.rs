@@ -520,12 +520,16 @@ fn index_and_export(
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     let export = phases.run("export", || {
         let index = index::SearchIndex::open(index_dir)?;
-        let unchanged = match outcome {
-            index::update::Outcome::Appended { kept, .. } => kept,
-            index::update::Outcome::Fresh => 0,
+        // Only an index appended to was written by the same binary and settings: nothing of
+        // the previous export is kept otherwise.
+        let previous = match outcome {
+            index::update::Outcome::Appended { kept, .. } => previous
+                .manifest
+                .map(|manifest| index::export::Previous { manifest, unchanged: kept }),
+            index::update::Outcome::Fresh => None,
         };
-        let previous = previous.manifest.map(|manifest| index::export::Previous { manifest, unchanged });
-        index::export::write(&index, docs, &channels, staging, previous.as_ref())
+        let layout = (channels.as_slice(), config.search.segments.as_slice());
+        index::export::write(&index, docs, layout, staging, previous.as_ref())
     })?;
     Ok((outcome, export, warning))
 }

@@ -53,7 +53,10 @@ use super::{DocSource, IndexError, SearchIndex};
 use crate::output::{OutputError, Staging};
 
 /// Format version written to the manifest; the client refuses others.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
+/// Where the terms are cut into segments by default (`[search] segments`): at the largest
+/// multiple of each size, so every segment but the last holds a whole multiple of one.
+pub const SEGMENT_SIZES: [usize; 3] = [1 << 24, 1 << 20, 1 << 16];
 /// Postings in a term's first (inline) block.
 pub const FIRST_BLOCK: usize = 32;
 /// The largest block.
@@ -88,10 +91,8 @@ pub struct Manifest {
     pub timezone: String,
     /// Query limits shared with the Rust side.
     pub limits: Limits,
-    /// Term dictionary shards.
-    pub terms: Shards,
-    /// Posting files: directory and count.
-    pub postings: Files,
+    /// The terms, in segments of consecutive documents, oldest first.
+    pub segments: Vec<TermSegment>,
     /// Document files: directory, count and messages per file.
     pub documents: DocFiles,
     /// Channel slugs, indexed by the `c` field of document records.
@@ -107,6 +108,25 @@ pub struct Limits {
     pub prefix_scan: usize,
     /// Identifier terms per identifier query.
     pub identifier_terms: usize,
+}
+
+/// The terms of the documents `first .. first + docs`: their own dictionary and posting
+/// files, named by their content. A document's term frequency and fieldnorm, and so its
+/// score under the whole index's statistics, are the same in any segment; a term's document
+/// frequency is the sum over the segments.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct TermSegment {
+    /// The `ord` of its first document.
+    pub first: usize,
+    /// Its documents.
+    pub docs: usize,
+    /// 10 hex digits of a hash of its documents: a build that finds the same key in the
+    /// previous build's manifest keeps the segment's files.
+    pub key: String,
+    /// Dictionary shards.
+    pub terms: Shards,
+    /// Posting files: directory and count.
+    pub postings: Files,
 }
 
 /// Dictionary shards: file `i` holds the terms from `first[i]` up to `first[i + 1]`.
@@ -195,14 +215,24 @@ pub struct BlockRef {
 }
 
 /// A block's header in the dictionary.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockInfo {
     /// Postings in the block.
     pub len: u32,
-    /// The best BM25 score in the block (0 for filter terms).
-    pub max_score: f32,
+    /// The block's best `(tf, fieldnorm id)` pairs, tf descending: every posting of the
+    /// block has a lower tf or a higher norm than one of them. BM25 rises with tf and falls
+    /// with the norm, so the block's best score under any statistics is one of theirs.
+    /// Empty for filter terms, which are not scored.
+    pub best: Vec<(u32, u8)>,
     /// `None` for the inline first block.
     pub at: Option<BlockRef>,
+}
+
+impl BlockInfo {
+    /// The best score in the block for a term of `weight` (0 for filter terms).
+    pub fn max_score(&self, weight: &Bm25Weight) -> f32 {
+        self.best.iter().map(|&(tf, norm)| weight.score(norm, tf)).fold(0.0, f32::max)
+    }
 }
 
 /// A dictionary entry.
@@ -221,8 +251,6 @@ pub struct Entry {
 /// What the export wrote.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ExportStats {
-    /// Terms in the dictionary.
-    pub terms: usize,
     /// Files written under `search/`.
     pub files: usize,
     /// Their total (compressed) bytes.
@@ -233,7 +261,8 @@ pub struct ExportStats {
 pub struct Previous {
     /// Its manifest.
     pub manifest: Manifest,
-    /// How many of the first documents are unchanged since it (same ord, same content).
+    /// How many of the first documents are unchanged since it (same ord, same content),
+    /// under the same binary and index settings.
     pub unchanged: usize,
 }
 
@@ -242,7 +271,7 @@ impl Previous {
     /// records this build would write there.
     fn documents_dir(&self, n: usize, channels: &[String]) -> Option<&str> {
         let docs = &self.manifest.documents;
-        let same_layout = self.manifest.format == FORMAT
+        let same_layout = self.same_format()
             && docs.per_dir == FILES_PER_DIR
             && docs.per_file == DOCS_PER_CHUNK
             && self.manifest.channels == channels;
@@ -250,29 +279,93 @@ impl Previous {
         let unchanged = (n + 1) * FILES_PER_DIR * DOCS_PER_CHUNK <= self.unchanged;
         if same_layout && full && unchanged { docs.dirs.get(n).map(String::as_str) } else { None }
     }
+
+    /// The previous build's segment of the same documents, if it has one.
+    fn segment(&self, docs: &Range<usize>, key: &str) -> Option<&TermSegment> {
+        let same = |s: &&TermSegment| s.first == docs.start && s.docs == docs.len() && s.key == key;
+        self.manifest.segments.iter().find(same).filter(|_| self.same_format())
+    }
+
+    fn same_format(&self) -> bool {
+        self.manifest.format == FORMAT
+    }
 }
 
-/// Writes the export into `staging` under `search/`; document directories the `previous`
+/// The segments `0..docs` is cut into: at the largest multiple of each of `sizes` (largest
+/// first) below `docs`, so a segment never changes until documents before its end do, or
+/// a multiple of a larger size is passed. Appending documents rewrites the last segment;
+/// the others are kept, and merged into a larger one only at the next multiple.
+pub fn segment_ranges(docs: usize, sizes: &[usize]) -> Vec<Range<usize>> {
+    let mut cuts = vec![0];
+    for &size in sizes {
+        let cut = docs / size.max(1) * size.max(1);
+        if cut > *cuts.last().expect("cuts start with 0") {
+            cuts.push(cut);
+        }
+    }
+    if docs > *cuts.last().expect("cuts start with 0") {
+        cuts.push(docs);
+    }
+    cuts.windows(2).map(|w| w[0]..w[1]).collect()
+}
+
+/// 10 hex digits of a hash of the documents `range`.
+fn segment_key<D: DocSource + ?Sized>(docs: &D, range: &Range<usize>) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&(range.start as u64).to_le_bytes());
+    for ord in range.clone() {
+        hasher.update(&docs.hash(ord));
+    }
+    hasher.finalize().to_hex()[..10].to_owned()
+}
+
+/// Writes the export into `staging` under `search/`, the terms cut into segments at
+/// `sizes` (see [`segment_ranges`]); segments and document directories the `previous`
 /// export already holds unchanged are kept from it instead of written again. The terms
 /// and the document records are written side by side (they share nothing but the norms).
 pub fn write<D: DocSource + ?Sized>(
     index: &SearchIndex,
     docs: &D,
-    channels: &[String],
+    (channels, sizes): (&[String], &[usize]),
     out: &Staging,
     previous: Option<&Previous>,
 ) -> Result<ExportStats, ExportError> {
     let searcher = index.reader.searcher();
     let segments = ordered_segments(&searcher)?;
     let norms = doc_norms(&segments, index.fields().text)?;
+    let ranges = segment_ranges(docs.len(), sizes);
     let (terms, documents) = rayon::join(
-        || write_terms(&segments, &norms, index.fields(), &index.dir, out),
+        || {
+            let mut export = ExportStats::default();
+            let mut written = Vec::new();
+            for range in ranges {
+                let key = segment_key(docs, &range);
+                let kept = previous.and_then(|p| p.segment(&range, &key)).and_then(|s| keep_segment(s, out));
+                let segment = match kept {
+                    Some((segment, bytes)) => {
+                        export.add_kept(&segment, bytes);
+                        segment
+                    }
+                    None => {
+                        let part = Part { segments: &segments, norms: &norms, docs: range };
+                        write_terms(&part, key, index.fields(), &index.dir, out, &mut export)?
+                    }
+                };
+                written.push(segment);
+            }
+            Ok::<_, ExportError>((written, export))
+        },
         || write_documents(docs, &norms, channels, out, previous),
     );
-    let (terms, postings, stats, mut export) = terms?;
+    let (segments_written, mut export) = terms?;
     let (documents, written) = documents?;
     export.files += written.files;
     export.bytes += written.bytes;
+    let text = index.fields().text;
+    let stats = Bm25Stats {
+        docs: segments.iter().map(|s| u64::from(s.reader.max_doc())).sum(),
+        tokens: inverted_indexes(&segments, text)?.iter().map(|i| i.total_num_tokens()).sum(),
+    };
     let manifest = Manifest {
         format: FORMAT,
         generator: format!("scrollback {}", env!("CARGO_PKG_VERSION")),
@@ -285,8 +378,7 @@ pub fn write<D: DocSource + ?Sized>(
             prefix_scan: super::MAX_PREFIX_SCAN,
             identifier_terms: super::MAX_IDENTIFIER_TERMS,
         },
-        terms,
-        postings,
+        segments: segments_written,
         documents,
         channels: channels.to_vec(),
     };
@@ -298,29 +390,44 @@ pub fn write<D: DocSource + ?Sized>(
     Ok(export)
 }
 
-/// Writes the dictionary shards and posting files.
+/// Links the previous build's files of `segment` into the new site, if each is still what
+/// it wrote; returns the segment and their bytes.
+fn keep_segment(segment: &TermSegment, out: &Staging) -> Option<(TermSegment, u64)> {
+    let shards = (0..segment.terms.first.len()).map(|n| format!("search/{}{n}.bin", segment.terms.dir));
+    let postings = (0..segment.postings.count).map(|n| format!("search/{}{n}.bin", segment.postings.dir));
+    let rels: Vec<String> = shards.chain(postings).collect();
+    out.reuse_all(&rels).map(|bytes| (segment.clone(), bytes))
+}
+
+/// The documents of one segment, in the index.
+struct Part<'a> {
+    segments: &'a [Segment<'a>],
+    norms: &'a [u8],
+    docs: Range<usize>,
+}
+
+/// Writes one segment's dictionary shards and posting files.
 fn write_terms(
-    segments: &[Segment],
-    norms: &[u8],
+    part: &Part,
+    key: String,
     fields: super::Fields,
     scratch: &std::path::Path,
     out: &Staging,
-) -> Result<(Shards, Files, Bm25Stats, ExportStats), ExportError> {
+    export: &mut ExportStats,
+) -> Result<TermSegment, ExportError> {
     // Entries go into dictionary shards as they are made, term by term, so the postings of
     // only one term are held at a time; posting files wait in a scratch file for their name.
     let mut dict = DictShards::default();
     let spill_path = scratch.join(POSTINGS_SPILL);
     let spill =
         fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&spill_path)?;
-    let (mut posting_files, stats) = export_terms(
-        segments,
-        norms,
+    let mut posting_files = export_terms(
+        part,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
         PostingFiles::new(spill.into_parts().0),
         |entry| dict.push(&entry),
     )?;
-    let mut export = ExportStats { terms: dict.terms, ..ExportStats::default() };
     let (shard_files, first) = dict.finish();
     let terms_dir = hashed_dir("t", &shard_files);
     for (n, bytes) in shard_files.iter().enumerate() {
@@ -333,8 +440,13 @@ fn write_terms(
     }
     drop(posting_files);
     fs_err::remove_file(&spill_path)?;
-    let postings = Files { dir: postings_dir, count };
-    Ok((Shards { dir: terms_dir, first }, postings, stats, export))
+    Ok(TermSegment {
+        first: part.docs.start,
+        docs: part.docs.len(),
+        key,
+        terms: Shards { dir: terms_dir, first },
+        postings: Files { dir: postings_dir, count },
+    })
 }
 
 /// Writes the document records, one directory at a time, each directory's files made on
@@ -403,6 +515,12 @@ fn write_documents<D: DocSource + ?Sized>(
 }
 
 impl ExportStats {
+    /// Counts the files of a segment kept from the previous build.
+    fn add_kept(&mut self, segment: &TermSegment, bytes: u64) {
+        self.files += segment.terms.first.len() + segment.postings.count;
+        self.bytes += usize::try_from(bytes).unwrap_or(usize::MAX);
+    }
+
     /// Writes one file and counts it.
     fn add(&mut self, out: &Staging, rel: &str, bytes: &[u8]) -> Result<(), ExportError> {
         out.write(rel, bytes)?;
@@ -468,19 +586,20 @@ fn ordered_segments(searcher: &tantivy::Searcher) -> Result<Vec<Segment<'_>>, Ex
     Ok(ordered)
 }
 
-/// The terms of one field over every segment, in byte order, each with its postings
-/// gathered from the segments that hold it.
+/// The terms of one field over the index segments that hold documents of a part, in
+/// byte order, each with its postings in the part.
 struct MergedTerms<'a> {
     merger: TermMerger<'a>,
     inverted: &'a [Arc<InvertedIndexReader>],
-    segments: &'a [Segment<'a>],
+    part: &'a Part<'a>,
 }
 
 impl<'a> MergedTerms<'a> {
-    /// `inverted` holds the field's index of each of `segments`, in the same order.
-    fn new(inverted: &'a [Arc<InvertedIndexReader>], segments: &'a [Segment<'a>]) -> std::io::Result<Self> {
+    /// `inverted` holds the field's index of each of the part's index segments (see
+    /// [`Part::segments`]), in the same order.
+    fn new(inverted: &'a [Arc<InvertedIndexReader>], part: &'a Part<'a>) -> std::io::Result<Self> {
         let streams = inverted.iter().map(|i| i.terms().stream()).collect::<std::io::Result<Vec<_>>>()?;
-        Ok(MergedTerms { merger: TermMerger::new(streams), inverted, segments })
+        Ok(MergedTerms { merger: TermMerger::new(streams), inverted, part })
     }
 
     fn advance(&mut self) -> bool {
@@ -491,18 +610,19 @@ impl<'a> MergedTerms<'a> {
         self.merger.key()
     }
 
-    /// The current term's document frequency over all segments.
-    fn doc_freq(&self) -> u32 {
-        self.merger.current_segment_ords_and_term_infos().map(|(_, info)| info.doc_freq).sum()
-    }
-
-    /// Calls `each(ord, tf)` for the current term's postings, in `ord` order.
+    /// Calls `each(ord, tf)` for the current term's postings in the part, in `ord` order.
     fn postings(&self, option: IndexRecordOption, mut each: impl FnMut(DocId, u32)) -> std::io::Result<()> {
+        let (start, end) = (self.part.docs.start as DocId, self.part.docs.end as DocId);
+        let segments = self.part.segments();
         for (segment, info) in self.merger.current_segment_ords_and_term_infos() {
-            let first = self.segments[segment].first;
+            let first = segments[segment].first;
             let mut postings = self.inverted[segment].read_postings_from_terminfo(&info, option)?;
             let mut doc = postings.doc();
-            while doc != TERMINATED {
+            // `seek` wants a target not before the current document.
+            if first + doc < start {
+                doc = postings.seek(start - first);
+            }
+            while doc != TERMINATED && first + doc < end {
                 each(first + doc, postings.term_freq());
                 doc = postings.advance();
             }
@@ -511,11 +631,26 @@ impl<'a> MergedTerms<'a> {
     }
 }
 
+impl Part<'_> {
+    /// The index segments holding documents of the part.
+    fn segments(&self) -> &[Segment<'_>] {
+        let (start, end) = (self.docs.start as DocId, self.docs.end as DocId);
+        let from = self.segments.partition_point(|s| s.first + s.reader.max_doc() <= start);
+        let to = self.segments.partition_point(|s| s.first < end);
+        &self.segments[from..to.max(from)]
+    }
+
+    /// The field's index in each of [`Part::segments`].
+    fn inverted(&self, field: Field) -> tantivy::Result<Vec<Arc<InvertedIndexReader>>> {
+        inverted_indexes(self.segments(), field)
+    }
+}
+
 /// The terms of the filter fields as `name:term`, in byte order: field after field (sorted
 /// by name), each field's terms in order.
 struct FilterTerms<'a> {
     fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)],
-    segments: &'a [Segment<'a>],
+    part: &'a Part<'a>,
     /// The field being read, its terms, and the current one (`None` when all are read).
     at: usize,
     terms: Option<MergedTerms<'a>>,
@@ -523,13 +658,10 @@ struct FilterTerms<'a> {
 }
 
 impl<'a> FilterTerms<'a> {
-    fn new(
-        fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)],
-        segments: &'a [Segment<'a>],
-    ) -> std::io::Result<Self> {
-        let mut terms = FilterTerms { fields, segments, at: 0, terms: None, term: None };
+    fn new(fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)], part: &'a Part<'a>) -> std::io::Result<Self> {
+        let mut terms = FilterTerms { fields, part, at: 0, terms: None, term: None };
         if let Some((_, inverted)) = fields.first() {
-            terms.terms = Some(MergedTerms::new(inverted, segments)?);
+            terms.terms = Some(MergedTerms::new(inverted, part)?);
         }
         terms.advance()?;
         Ok(terms)
@@ -562,7 +694,7 @@ impl<'a> FilterTerms<'a> {
             }
             self.at += 1;
             self.terms = match self.fields.get(self.at) {
-                Some((_, inverted)) => Some(MergedTerms::new(inverted, self.segments)?),
+                Some((_, inverted)) => Some(MergedTerms::new(inverted, self.part)?),
                 None => None,
             };
         }
@@ -575,54 +707,61 @@ fn inverted_indexes(segments: &[Segment], field: Field) -> tantivy::Result<Vec<A
     segments.iter().map(|s| s.reader.inverted_index(field)).collect()
 }
 
-/// Every term of the text field and of the filter fields, as dictionary entries given to
-/// `sink` in byte order of the term, plus the posting files holding blocks after the first,
-/// and the BM25 statistics.
+/// Every term of the text field and of the filter fields in a part, as dictionary entries
+/// given to `sink` in byte order of the term, plus the posting files holding blocks after
+/// the first. Postings are ordered by their score under the part's own statistics, which
+/// do not change as documents are appended after it (the blocks' `best` pairs bound their
+/// scores under any).
 fn export_terms(
-    segments: &[Segment],
-    norms: &[u8],
+    part: &Part,
     text: Field,
     filters: &[(&str, Field)],
     mut files: PostingFiles,
     mut sink: impl FnMut(Entry),
-) -> Result<(PostingsOut, Bm25Stats), ExportError> {
-    let inverted = inverted_indexes(segments, text)?;
-    let stats = Bm25Stats {
-        docs: segments.iter().map(|s| u64::from(s.reader.max_doc())).sum(),
-        tokens: inverted.iter().map(|i| i.total_num_tokens()).sum(),
-    };
-    let average = stats.tokens as f32 / stats.docs.max(1) as f32;
+) -> Result<PostingsOut, ExportError> {
+    let inverted = part.inverted(text)?;
+    let docs = part.docs.len();
+    // The part's token count, from the norms (the index counts tokens per segment only).
+    let tokens: u64 =
+        part.docs.clone().map(|ord| u64::from(FieldNormReader::id_to_fieldnorm(part.norms[ord]))).sum();
+    let average = tokens as f32 / docs.max(1) as f32;
     // Filter terms (`channel:ops`) stream beside the text terms, merged into their order:
     // their lists (a `from:` key per author of every document) are read one at a time.
     let mut by_name: Vec<(&str, Vec<Arc<InvertedIndexReader>>)> = Vec::new();
     for (name, field) in filters {
-        by_name.push((name, inverted_indexes(segments, *field)?));
+        by_name.push((name, part.inverted(*field)?));
     }
     // No `name:` is a prefix of another (names have no colon), so every term of a field
     // sorts the way its `name:` does: the fields' terms are runs, in this order.
     by_name.sort_by_key(|(name, _)| format!("{name}:"));
-    let mut filter_terms = FilterTerms::new(&by_name, segments)?;
-    let mut terms = MergedTerms::new(&inverted, segments)?;
+    let mut filter_terms = FilterTerms::new(&by_name, part)?;
+    let mut terms = MergedTerms::new(&inverted, part)?;
+    let mut emit = |term: String, list: Vec<(Posting, f32)>, scored: bool| {
+        // A term of an index segment that reaches into the part may have no document in it.
+        if !list.is_empty() {
+            sink(entry(term, list, scored, &mut files));
+        }
+    };
+    let mut list = Vec::new();
     while terms.advance() {
         let term = String::from_utf8_lossy(terms.key()).into_owned();
         while filter_terms.term().is_some_and(|f| f.as_bytes() < term.as_bytes()) {
             let (filter, list) = filter_terms.take()?;
-            sink(entry(filter, list, &mut files));
+            emit(filter, list, false);
         }
-        let df = terms.doc_freq();
-        let weight = Bm25Weight::for_one_term(u64::from(df), stats.docs, average);
-        let mut list = Vec::with_capacity(df as usize);
+        // Scores need the part's document frequency: the postings are counted first.
+        list.clear();
         terms.postings(IndexRecordOption::WithFreqs, |doc, tf| {
-            let norm = norms[doc as usize];
-            list.push((Posting { doc, tf, norm }, weight.score(norm, tf)));
+            list.push(Posting { doc, tf, norm: part.norms[doc as usize] });
         })?;
-        sink(entry(term, list, &mut files));
+        let weight = Bm25Weight::for_one_term(list.len() as u64, docs as u64, average);
+        emit(term, list.iter().map(|&p| (p, weight.score(p.norm, p.tf))).collect(), true);
     }
     while filter_terms.term().is_some() {
         let (filter, list) = filter_terms.take()?;
-        sink(entry(filter, list, &mut files));
+        emit(filter, list, false);
     }
-    Ok((files.finish()?, stats))
+    Ok(files.finish()?)
 }
 
 /// Every document's fieldnorm id, in `ord` order.
@@ -635,8 +774,9 @@ fn doc_norms(segments: &[Segment], text: Field) -> Result<Vec<u8>, ExportError> 
     Ok(ids)
 }
 
-/// Sorts postings best first (ties by doc) and cuts them into blocks.
-fn entry(term: String, list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> Entry {
+/// Sorts postings best first (ties by doc) and cuts them into blocks; a `scored` term's
+/// blocks record their best `(tf, norm)` pairs.
+fn entry(term: String, list: Vec<(Posting, f32)>, scored: bool, files: &mut PostingFiles) -> Entry {
     let list = best_first(list);
     let df = list.len() as u32;
     let mut blocks = Vec::new();
@@ -646,20 +786,33 @@ fn entry(term: String, list: Vec<(Posting, f32)>, files: &mut PostingFiles) -> E
     while !rest.is_empty() {
         let (block, tail) = rest.split_at(size.min(rest.len()));
         rest = tail;
-        let max_score = block[0].1;
         let mut postings: Vec<Posting> = block.iter().map(|(p, _)| *p).collect();
+        let best = if scored { best_pairs(&mut postings) } else { Vec::new() };
         // Docs are unique in a list: an unstable sort gives the one order, with no buffer.
         postings.sort_unstable_by_key(|p| p.doc);
         let len = postings.len() as u32;
         if blocks.is_empty() {
             inline = postings;
-            blocks.push(BlockInfo { len, max_score, at: None });
+            blocks.push(BlockInfo { len, best, at: None });
         } else {
-            blocks.push(BlockInfo { len, max_score, at: Some(files.add(&postings)) });
+            blocks.push(BlockInfo { len, best, at: Some(files.add(&postings)) });
         }
         size = (size * 2).min(MAX_BLOCK);
     }
     Entry { term, df, blocks, inline }
+}
+
+/// The `(tf, norm)` pairs no other posting beats in both, tf descending (see
+/// [`BlockInfo::best`]); reorders `postings`.
+fn best_pairs(postings: &mut [Posting]) -> Vec<(u32, u8)> {
+    postings.sort_unstable_by(|a, b| b.tf.cmp(&a.tf).then(a.norm.cmp(&b.norm)));
+    let mut best: Vec<(u32, u8)> = Vec::new();
+    for p in postings.iter() {
+        if best.last().is_none_or(|&(_, norm)| p.norm < norm) {
+            best.push((p.tf, p.norm));
+        }
+    }
+    best
 }
 
 /// Lists this long are bucketed rather than sorted (see [`best_first`]).
@@ -835,7 +988,8 @@ pub fn write_block(out: &mut Vec<u8>, postings: &[Posting]) {
 /// varint n, n bytes  the rest of the term (UTF-8)
 /// varint df
 /// varint blocks
-/// per block:  varint len, f32 max_score (little endian), then
+/// per block:  varint len, varint pairs, per pair varint tf and u8 norm (BlockInfo::best),
+///             then
 ///             block 0: its postings inline (see write_block)
 ///             others:  varint file, varint offset, varint length
 /// ```
@@ -851,7 +1005,11 @@ pub fn write_dict_entry(out: &mut Vec<u8>, previous: &str, entry: &Entry) {
     varint(out, entry.blocks.len() as u64);
     for block in &entry.blocks {
         varint(out, u64::from(block.len));
-        out.extend_from_slice(&block.max_score.to_le_bytes());
+        varint(out, block.best.len() as u64);
+        for &(tf, norm) in &block.best {
+            varint(out, u64::from(tf));
+            out.push(norm);
+        }
         match block.at {
             None => write_block(out, &entry.inline),
             Some(at) => {
@@ -1009,10 +1167,6 @@ pub mod decode {
             Some(slice)
         }
 
-        fn f32(&mut self) -> Option<f32> {
-            Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
-        }
-
         /// `n` postings (see `write_block`).
         pub fn postings(&mut self, n: u32) -> Option<Vec<Posting>> {
             let mut doc = 0u32;
@@ -1047,7 +1201,10 @@ pub mod decode {
             let mut inline = Vec::new();
             for i in 0..nblocks {
                 let len = u32::try_from(r.varint()?).ok()?;
-                let max_score = r.f32()?;
+                let pairs = r.varint()?;
+                let best = (0..pairs)
+                    .map(|_| Some((u32::try_from(r.varint()?).ok()?, r.byte()?)))
+                    .collect::<Option<Vec<_>>>()?;
                 let at = if i == 0 {
                     inline = r.postings(len)?;
                     None
@@ -1058,7 +1215,7 @@ pub mod decode {
                         length: u32::try_from(r.varint()?).ok()?,
                     })
                 };
-                blocks.push(BlockInfo { len, max_score, at });
+                blocks.push(BlockInfo { len, best, at });
             }
             previous.clone_from(&term);
             entries.push(Entry { term, df, blocks, inline });
@@ -1087,10 +1244,10 @@ mod tests {
         let list: Vec<(Posting, f32)> =
             (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
         let mut files = PostingFiles::new(tempfile::tempfile().unwrap());
-        let e = entry("x".into(), list, &mut files);
+        let e = entry("x".into(), list, true, &mut files);
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
-        assert!((e.blocks[0].max_score - 99.0).abs() < f32::EPSILON);
+        assert_eq!(e.blocks[0].best, [(1, 0)], "one pair: every posting has tf 1 and norm 0");
         assert_eq!(e.inline.first().map(|p| p.doc), Some(68), "the inline block holds the 32 best, by doc");
         let file = decode::gunzip(&files.finish().unwrap().files.read(0).unwrap()).unwrap();
         assert_eq!(decode::block(&file, &e.blocks[1]).unwrap().len(), 64);
@@ -1145,19 +1302,39 @@ mod tests {
             .collect()
     }
 
-    fn exported(dir: &std::path::Path) -> (Vec<Entry>, Vec<Vec<u8>>, u64, u64, Vec<u8>) {
+    /// The entries and gzipped posting files of each part of the index in `dir`, and its
+    /// norms.
+    fn exported(dir: &std::path::Path, parts: &[Range<usize>]) -> (Vec<(Vec<Entry>, Vec<Vec<u8>>)>, Vec<u8>) {
         let index = tantivy::Index::open_in_dir(dir).unwrap();
         let searcher = index.reader().unwrap().searcher();
         let segments = ordered_segments(&searcher).unwrap();
         let (_, f) = super::super::schema();
         let norms = doc_norms(&segments, f.text).unwrap();
-        let mut entries = Vec::new();
         let filters = [("channel", f.channel), ("has", f.has)];
-        let files = PostingFiles::new(tempfile::tempfile().unwrap());
-        let (mut files, stats) =
-            export_terms(&segments, &norms, f.text, &filters, files, |e| entries.push(e)).unwrap();
-        let gzipped = (0..files.files.len()).map(|n| files.files.read(n).unwrap()).collect();
-        (entries, gzipped, stats.docs, stats.tokens, norms)
+        let exports = parts
+            .iter()
+            .map(|docs| {
+                let mut entries = Vec::new();
+                let part = Part { segments: &segments, norms: &norms, docs: docs.clone() };
+                let files = PostingFiles::new(tempfile::tempfile().unwrap());
+                let mut files = export_terms(&part, f.text, &filters, files, |e| entries.push(e)).unwrap();
+                let gzipped = (0..files.files.len()).map(|n| files.files.read(n).unwrap()).collect();
+                (entries, gzipped)
+            })
+            .collect();
+        (exports, norms)
+    }
+
+    /// Every posting of `term` in `entries`, with the posting files they point into.
+    fn postings_of(term: &str, (entries, files): &(Vec<Entry>, Vec<Vec<u8>>)) -> Vec<Posting> {
+        let Some(e) = entries.iter().find(|e| e.term == term) else { return Vec::new() };
+        let mut all = e.inline.clone();
+        for block in &e.blocks[1..] {
+            let file = decode::gunzip(&files[block.at.unwrap().file as usize]).unwrap();
+            all.extend(decode::block(&file, block).unwrap());
+        }
+        all.sort_by_key(|p| p.doc);
+        all
     }
 
     #[test]
@@ -1174,10 +1351,53 @@ mod tests {
         super::super::add_documents(&index, &docs[..], 1000..2200, 8).unwrap();
         super::super::add_documents(&index, &docs[..], 2200..3000, 8).unwrap();
         assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
-        let (a, b) = (exported(&one), exported(&three));
-        assert_eq!(a.2, 3000);
-        assert!(a.0.iter().any(|e| e.term == "kafka" && e.blocks.len() > 2), "long lists are blocked");
-        assert_eq!(a, b, "three segments export exactly as their merge");
+        let parts = segment_ranges(3000, &[1024, 512]);
+        assert_eq!(parts, [0..2048, 2048..2560, 2560..3000]);
+        let (a, b) = (exported(&one, &parts), exported(&three, &parts));
+        assert_eq!(a, b, "three index segments export exactly as their merge");
+        let (whole, _) = exported(&one, &[0..3000]);
+        let whole = &whole[0];
+        assert!(whole.0.iter().any(|e| e.term == "kafka" && e.blocks.len() > 2), "long lists are blocked");
+        for e in &whole.0 {
+            let mut parted: Vec<Posting> = a.0.iter().flat_map(|part| postings_of(&e.term, part)).collect();
+            parted.sort_by_key(|p| p.doc);
+            assert_eq!(parted, postings_of(&e.term, whole), "{}: the parts hold the whole list", e.term);
+        }
+        for (part, range) in a.0.iter().zip(&parts) {
+            for e in &part.0 {
+                let postings = postings_of(&e.term, part);
+                assert_eq!(e.df as usize, postings.len(), "{}: df is the part's", e.term);
+                assert!(postings.iter().all(|p| range.contains(&(p.doc as usize))), "{}", e.term);
+            }
+        }
+    }
+
+    #[test]
+    fn block_pairs_bound_every_posting_of_the_block() {
+        let mut postings: Vec<Posting> = [(3, 20), (1, 2), (3, 9), (2, 5), (1, 1), (2, 30)]
+            .iter()
+            .enumerate()
+            .map(|(doc, &(tf, norm))| Posting { doc: doc as u32, tf, norm })
+            .collect();
+        assert_eq!(best_pairs(&mut postings), [(3, 9), (2, 5), (1, 1)]);
+        let block = BlockInfo { len: 6, best: vec![(3, 9), (2, 5), (1, 1)], at: None };
+        for (docs, average) in [(10u64, 3.0f32), (1_000_000, 40.0), (50, 0.5)] {
+            let weight = Bm25Weight::for_one_term(5, docs, average);
+            let best = postings.iter().map(|p| weight.score(p.norm, p.tf)).fold(0.0, f32::max);
+            assert_eq!(block.max_score(&weight).to_bits(), best.to_bits());
+        }
+    }
+
+    #[test]
+    fn segments_are_cut_at_multiples_of_each_size() {
+        let sizes = [1 << 20, 1 << 16];
+        assert!(segment_ranges(0, &sizes).is_empty());
+        assert_eq!(segment_ranges(1000, &sizes), [0..1000]);
+        assert_eq!(segment_ranges(65_536, &sizes), [0..65_536]);
+        assert_eq!(segment_ranges(1_003_895, &sizes), [0..983_040, 983_040..1_003_895]);
+        assert_eq!(segment_ranges(2_200_000, &sizes), [0..2_097_152, 2_097_152..2_162_688, 2_162_688..2_200_000]);
+        // An append changes only the last segment until a multiple is passed.
+        assert_eq!(segment_ranges(1_010_000, &sizes)[0], 0..983_040);
     }
 
     #[test]
@@ -1188,7 +1408,7 @@ mod tests {
             .map(|(i, t)| Entry {
                 term: (*t).to_owned(),
                 df: 1,
-                blocks: vec![BlockInfo { len: 1, max_score: 1.5, at: None }],
+                blocks: vec![BlockInfo { len: 1, best: vec![(2, 7)], at: None }],
                 inline: vec![Posting { doc: i as u32 * 300, tf: 2, norm: 7 }],
             })
             .collect();

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use scrollback::index::export::{self, DocRecord, Manifest, Posting, decode};
+use scrollback::index::export::{self, DocRecord, Manifest, Posting, TermSegment, decode};
 use scrollback::index::{SearchIndex, index_dir_for};
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::{DocSet, TERMINATED};
 
 use crate::harness::{Site, repo};
@@ -18,7 +19,15 @@ fn read(site: &Site, rel: &str) -> Vec<u8> {
 
 #[test]
 fn every_posting_of_every_term_is_exported_best_first() {
-    let site = Site::build(&[repo().join("sample-logs")], &[]);
+    let whole = Site::build(&[repo().join("sample-logs")], &[]);
+    let one = check_export(&whole);
+    assert_eq!(one, 1, "the sample is far below the smallest default segment");
+    let cut = Site::with_config(&[repo().join("sample-logs")], "[search]\nsegments = [128, 32]\n");
+    assert!(check_export(&cut) >= 3, "small sizes cut the sample into segments");
+}
+
+/// Decodes `site`'s export and checks it against its tantivy index; returns its segments.
+fn check_export(site: &Site) -> usize {
     let manifest: Manifest =
         serde_json::from_slice(&fs_err::read(site.out.join("search/manifest.json")).unwrap()).unwrap();
     let index = SearchIndex::open(&index_dir_for(&site.out)).unwrap();
@@ -42,39 +51,36 @@ fn every_posting_of_every_term_is_exported_best_first() {
         segments.iter().map(|(inverted, _)| inverted.total_num_tokens()).sum::<u64>()
     );
     let average = manifest.tokens as f32 / manifest.docs as f32;
-
-    // Decode the whole dictionary.
-    let mut entries = Vec::new();
-    for (n, first) in manifest.terms.first.iter().enumerate() {
-        let shard = read(&site, &format!("{}{n}.bin", manifest.terms.dir));
-        let decoded = decode::dict_shard(&shard).expect("shard decodes");
-        assert_eq!(&decoded[0].term, first, "manifest names each shard's first term");
-        if n + 1 < manifest.terms.first.len() {
-            assert!(shard.len() >= export::DICT_SHARD_BYTES, "shards are cut by bytes");
-        }
-        entries.extend(decoded);
-    }
-    assert!(entries.windows(2).all(|w| w[0].term.as_bytes() < w[1].term.as_bytes()), "sorted by bytes");
-    let posting_files: Vec<Vec<u8>> = (0..manifest.postings.count)
-        .map(|n| read(&site, &format!("{}{n}.bin", manifest.postings.dir)))
+    let records: Vec<DocRecord> = (0..manifest.documents.count)
+        .flat_map(|n| {
+            serde_json::from_slice::<Vec<DocRecord>>(&read(site, &manifest.documents.file(n))).unwrap()
+        })
         .collect();
+    assert_eq!(records.len() as u64, manifest.docs);
+
+    // Every segment's postings, by term, each checked on its own.
+    let mut by_term: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+    let mut next = 0;
+    for segment in &manifest.segments {
+        assert_eq!(segment.first, next, "segments follow one another");
+        next += segment.docs;
+        for (term, postings) in check_segment(site, segment, &records) {
+            by_term.entry(term).or_default().extend(postings);
+        }
+    }
+    assert_eq!(next as u64, manifest.docs, "segments cover every document");
 
     let mut text_terms = 0;
-    for entry in &entries {
-        let mut all: Vec<Posting> = entry.inline.clone();
-        for block in &entry.blocks[1..] {
-            let at = block.at.expect("later blocks live in posting files");
-            all.extend(decode::block(&posting_files[at.file as usize], block).expect("block decodes"));
-        }
-        assert_eq!(all.len() as u32, entry.df, "{}", entry.term);
-        if entry.term.contains(':') {
+    for (term, all) in &by_term {
+        let df = all.len() as u64;
+        if term.contains(':') {
             continue; // filter fields (channel:, from:, has:) are checked below
         }
         text_terms += 1;
         // Same postings as tantivy's...
         let mut expected = BTreeMap::new();
         for (inverted, ords) in &segments {
-            let Some(info) = inverted.terms().get(entry.term.as_bytes()).unwrap() else { continue };
+            let Some(info) = inverted.terms().get(term.as_bytes()).unwrap() else { continue };
             let mut postings =
                 inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs).unwrap();
             let mut doc = postings.doc();
@@ -83,21 +89,14 @@ fn every_posting_of_every_term_is_exported_best_first() {
                 doc = postings.advance();
             }
         }
-        assert!(!expected.is_empty(), "{} exists in tantivy", entry.term);
         let got: BTreeMap<u32, u32> = all.iter().map(|p| (p.doc, p.tf)).collect();
-        assert_eq!(got, expected, "{}", entry.term);
-        // ...in blocks whose maxima are tantivy's scores, best block first.
-        let weight = Bm25Weight::for_one_term(u64::from(entry.df), manifest.docs, average);
-        let mut offset = 0;
-        let mut previous_max = f32::INFINITY;
-        for block in &entry.blocks {
-            let postings = &all[offset..offset + block.len as usize];
-            offset += block.len as usize;
-            let best = postings.iter().map(|p| weight.score(p.norm, p.tf)).fold(f32::MIN, f32::max);
-            assert!((best - block.max_score).abs() < 1e-6, "{}: {best} vs {}", entry.term, block.max_score);
-            assert!(block.max_score <= previous_max, "{}: blocks best first", entry.term);
-            previous_max = block.max_score;
-            assert!(postings.windows(2).all(|w| w[0].doc < w[1].doc), "docs ascending inside a block");
+        assert_eq!(got, expected, "{term}");
+        // ...with tantivy's scores, under the whole index's statistics, which a block's best
+        // pairs bound exactly (checked per block in check_segment).
+        let weight = Bm25Weight::for_one_term(df, manifest.docs, average);
+        for p in all {
+            assert_eq!(p.norm, records[p.doc as usize].n, "{term}: the norm is the document's");
+            assert!(weight.score(p.norm, p.tf) > 0.0);
         }
     }
     let mut tantivy_terms = std::collections::BTreeSet::new();
@@ -110,15 +109,8 @@ fn every_posting_of_every_term_is_exported_best_first() {
     assert_eq!(text_terms, tantivy_terms.len());
 
     // Filter terms list the documents of their channel.
-    let records: Vec<DocRecord> = (0..manifest.documents.count)
-        .flat_map(|n| {
-            serde_json::from_slice::<Vec<DocRecord>>(&read(&site, &manifest.documents.file(n))).unwrap()
-        })
-        .collect();
-    assert_eq!(records.len() as u64, manifest.docs);
-    let ops = entries.iter().find(|e| e.term == "channel:ops").unwrap();
     let in_ops = records.iter().filter(|r| manifest.channels[r.c] == "ops").count();
-    assert_eq!(ops.df as usize, in_ops);
+    assert_eq!(by_term["channel:ops"].len(), in_ops);
     // Records are in time order, so date filters and sort:newest follow the ord.
     assert!(records.windows(2).all(|w| w[0].t <= w[1].t));
     // And each record's link is a real permalink.
@@ -126,6 +118,57 @@ fn every_posting_of_every_term_is_exported_best_first() {
         let (page, anchor) = record.u.split_once('#').unwrap();
         assert!(site.page(page).contains(&format!("id=\"{anchor}\"")), "{}", record.u);
     }
+    manifest.segments.len()
+}
+
+/// One segment's dictionary and posting files: every term's postings, checked to be in
+/// the segment, blocked best first under the segment's own statistics, with exact pairs.
+fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> Vec<(String, Vec<Posting>)> {
+    let mut entries = Vec::new();
+    for (n, first) in segment.terms.first.iter().enumerate() {
+        let shard = read(site, &format!("{}{n}.bin", segment.terms.dir));
+        let decoded = decode::dict_shard(&shard).expect("shard decodes");
+        assert_eq!(&decoded[0].term, first, "manifest names each shard's first term");
+        if n + 1 < segment.terms.first.len() {
+            assert!(shard.len() >= export::DICT_SHARD_BYTES, "shards are cut by bytes");
+        }
+        entries.extend(decoded);
+    }
+    assert!(entries.windows(2).all(|w| w[0].term.as_bytes() < w[1].term.as_bytes()), "sorted by bytes");
+    let posting_files: Vec<Vec<u8>> = (0..segment.postings.count)
+        .map(|n| read(site, &format!("{}{n}.bin", segment.postings.dir)))
+        .collect();
+    let docs = segment.first..segment.first + segment.docs;
+    let lengths: u64 = records[docs.clone()].iter().map(|r| u64::from(FieldNormReader::id_to_fieldnorm(r.n))).sum();
+    let average = lengths as f32 / segment.docs as f32;
+    let mut lists = Vec::new();
+    for entry in entries {
+        let mut all: Vec<Posting> = entry.inline.clone();
+        for block in &entry.blocks[1..] {
+            let at = block.at.expect("later blocks live in posting files");
+            all.extend(decode::block(&posting_files[at.file as usize], block).expect("block decodes"));
+        }
+        assert_eq!(all.len() as u32, entry.df, "{}", entry.term);
+        assert!(all.iter().all(|p| docs.contains(&(p.doc as usize))), "{}: in the segment", entry.term);
+        let weight = Bm25Weight::for_one_term(u64::from(entry.df), segment.docs as u64, average);
+        let mut offset = 0;
+        let mut previous_max = f32::INFINITY;
+        for block in &entry.blocks {
+            let postings = &all[offset..offset + block.len as usize];
+            offset += block.len as usize;
+            assert!(postings.windows(2).all(|w| w[0].doc < w[1].doc), "docs ascending inside a block");
+            if entry.term.contains(':') {
+                assert!(block.best.is_empty(), "{}: filter terms are not scored", entry.term);
+                continue;
+            }
+            let best = postings.iter().map(|p| weight.score(p.norm, p.tf)).fold(f32::MIN, f32::max);
+            assert_eq!(block.max_score(&weight).to_bits(), best.to_bits(), "{}: exact pairs", entry.term);
+            assert!(best <= previous_max, "{}: blocks best first", entry.term);
+            previous_max = best;
+        }
+        lists.push((entry.term, all));
+    }
+    lists
 }
 
 #[test]
@@ -135,8 +178,10 @@ fn the_manifest_is_small_and_every_file_is_content_addressed() {
     assert!(manifest_bytes.len() < 4096, "{} bytes", manifest_bytes.len());
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes).unwrap();
     let re = regex::Regex::new(r"^[tpd]-[0-9a-f]{10}/$").unwrap();
-    for dir in [&manifest.terms.dir, &manifest.postings.dir] {
-        assert!(re.is_match(dir), "{dir}");
+    for segment in &manifest.segments {
+        for dir in [&segment.terms.dir, &segment.postings.dir] {
+            assert!(re.is_match(dir), "{dir}");
+        }
     }
     let doc_file = regex::Regex::new(r"^d-[0-9a-f]{10}/\d+\.bin$").unwrap();
     assert!(doc_file.is_match(&manifest.documents.file(0)), "{}", manifest.documents.file(0));
