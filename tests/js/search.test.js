@@ -14,12 +14,18 @@ const repo = path.resolve(__dirname, "../..");
 const engineApi = require(path.join(repo, "themes/default/search.js"));
 const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, "vectors.json"), "utf8"));
 
-function buildSample() {
+// The sample site; with `config`, built with that scrollback.toml.
+function buildSample(config) {
   const bin = process.env.SCROLLBACK_BIN || path.join(repo, "target/debug/scrollback");
   assert.ok(fs.existsSync(bin), `${bin} not found: run cargo build first (or set SCROLLBACK_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scrollback-js-"));
   const out = path.join(dir, "public");
-  execFileSync(bin, ["-q", "build", path.join(repo, "sample-logs"), "--out", out], { stdio: "inherit" });
+  const args = ["-q", "build", path.join(repo, "sample-logs"), "--out", out];
+  if (config) {
+    fs.writeFileSync(path.join(dir, "scrollback.toml"), config);
+    args.push("--config", path.join(dir, "scrollback.toml"));
+  }
+  execFileSync(bin, args, { stdio: "inherit" });
   return out;
 }
 
@@ -35,6 +41,8 @@ function diskEngine(site, options) {
 }
 
 const site = buildSample();
+// The same archive with its terms cut into three segments: the same hits and scores.
+const segmented = buildSample("[search]\nsegments = [128, 32]\n");
 
 test("tokens match the Rust tokenizer", () => {
   for (const { text, tokens } of vectors.tokenize) {
@@ -46,9 +54,9 @@ test("tokens match the Rust tokenizer", () => {
 // Scores are f32 sums; tantivy adds clauses in its own order, so allow one ulp-ish.
 const close = (a, b) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
-for (const { query, prefix, total, hits } of vectors.queries) {
-  test(`query ${JSON.stringify(query)}${prefix ? " (typing)" : ""}`, async () => {
-    const { engine } = diskEngine(site);
+for (const [layout, at] of [["", site], [" in segments", segmented]]) for (const { query, prefix, total, hits } of vectors.queries) {
+  test(`query ${JSON.stringify(query)}${prefix ? " (typing)" : ""}${layout}`, async () => {
+    const { engine } = diskEngine(at);
     const results = await engine.search(query, { limit: 10, prefix });
     const got = results.hits.map((h) => [h.id, h.score]);
     assert.equal(got.length, hits.length, `hit count for ${query}`);
@@ -111,13 +119,17 @@ test("a common word reads only its best postings, with the same results", async 
   }
   const fresh = diskEngine(site, { fullPostings: 8 });
   await fresh.engine.search("the", { limit: 5 });
-  assert.ok(!fresh.reads.some((p) => p.startsWith(fresh.engine.manifest.postings.dir)), `read ${fresh.reads.join(", ")}`);
+  const postingDirs = fresh.engine.manifest.segments.map((s) => s.postings.dir);
+  assert.ok(!fresh.reads.some((p) => postingDirs.some((d) => p.startsWith(d))), `read ${fresh.reads.join(", ")}`);
 });
 
 test("streamed and whole lists agree on every parity query", async () => {
-  const streamed = diskEngine(site, { fullPostings: 4 }).engine;
-  for (const { query, prefix, hits } of vectors.queries) {
-    const results = await streamed.search(query, { limit: 10, prefix });
-    assert.deepEqual(results.hits.map((h) => h.id).sort(), hits.map((h) => h[0]).sort(), query);
+  for (const at of [site, segmented]) {
+    const streamed = diskEngine(at, { fullPostings: 4 }).engine;
+    for (const { query, prefix, hits } of vectors.queries) {
+      const results = await streamed.search(query, { limit: 10, prefix });
+      assert.deepEqual(results.hits.map((h) => h.id).sort(), hits.map((h) => h[0]).sort(), query);
+    }
+    assert.equal(streamed.manifest.segments.length, at === site ? 1 : 3);
   }
 });

@@ -245,11 +245,6 @@
     } while (byte >= 0x80);
     return value;
   };
-  Reader.prototype.f32 = function () {
-    var v = new DataView(this.b.buffer, this.b.byteOffset + this.at, 4).getFloat32(0, true);
-    this.at += 4;
-    return v;
-  };
   Reader.prototype.postings = function (n) {
     var out = new Array(n), doc = 0;
     for (var i = 0; i < n; i++) {
@@ -278,7 +273,8 @@
       var entry = { term: decoder.decode(term), df: r.varint(), blocks: [], inline: null };
       var nblocks = r.varint();
       for (var b = 0; b < nblocks; b++) {
-        var block = { len: r.varint(), max: r.f32() };
+        var block = { len: r.varint(), best: [] };
+        for (var pairs = r.varint(); pairs > 0; pairs--) block.best.push([r.varint(), r.b[r.at++]]);
         if (b === 0) {
           entry.inline = r.postings(block.len);
         } else {
@@ -331,7 +327,7 @@
     if (!this.ready) {
       this.ready = this.fetchBytes("manifest.json").then(function (bytes) {
         var m = JSON.parse(decoder.decode(bytes));
-        if (m.format !== 2) throw new Error("unsupported search format " + m.format);
+        if (m.format !== 3) throw new Error("unsupported search format " + m.format);
         self.manifest = m;
         self.bm25 = new Bm25(m.docs, m.tokens, m.fieldnorms);
       });
@@ -339,8 +335,9 @@
     return this.ready;
   };
 
-  Engine.prototype.shardIndex = function (term) {
-    var first = this.manifest.terms.first;
+  // The shard of a segment's dictionary that would hold `term` (-1 if none).
+  function shardIndex(segment, term) {
+    var first = segment.terms.first;
     var lo = 0, hi = first.length - 1;
     if (hi < 0) return -1;
     while (lo < hi) {
@@ -348,37 +345,85 @@
       if (compareBytes(first[mid], term) <= 0) lo = mid; else hi = mid - 1;
     }
     return lo;
+  }
+
+  Engine.prototype.shard = function (segment, i) {
+    var path = segment.terms.dir + i + ".bin";
+    if (!this.shards.has(path)) this.shards.set(path, this.fetchBytes(path).then(decodeShard));
+    return this.shards.get(path);
   };
 
-  Engine.prototype.shard = function (i) {
+  // A term's entries in each segment made one: document frequencies add up, the first
+  // blocks of all segments are one inline block, and the other blocks follow best first by
+  // their bound under the whole index's statistics (the best of their (tf, norm) pairs).
+  Engine.prototype.merge = function (parts) {
     var self = this;
-    if (!this.shards.has(i)) {
-      this.shards.set(i, this.fetchBytes(this.manifest.terms.dir + i + ".bin").then(decodeShard));
-    }
-    return this.shards.get(i);
+    var df = parts.reduce(function (n, p) { return n + p.entry.df; }, 0);
+    var weight = this.bm25.weight(df);
+    var bound = function (block) {
+      return block.best.reduce(function (m, pair) { return Math.max(m, self.bm25.score(weight, pair[0], pair[1])); }, 0);
+    };
+    var inline = [], rest = [], best = 0;
+    parts.forEach(function (part) {
+      inline = inline.concat(part.entry.inline);
+      part.entry.blocks.forEach(function (block, i) {
+        var max = bound(block);
+        best = Math.max(best, max);
+        if (i > 0) rest.push({ len: block.len, max: max, path: part.segment.postings.dir + block.file + ".bin", offset: block.offset });
+      });
+    });
+    // Stable: equal bounds keep segment order, then block order.
+    rest.sort(function (a, b) { return b.max - a.max; });
+    return { term: parts[0].entry.term, df: df, inline: inline, blocks: [{ len: inline.length, max: best }].concat(rest) };
   };
 
-  Engine.prototype.entry = function (term) {
-    var i = this.shardIndex(term);
-    if (i < 0) return Promise.resolve(null);
-    return this.shard(i).then(function (entries) { return entries.get(term) || null; });
+  Engine.prototype.entry = async function (term) {
+    var self = this;
+    var found = await Promise.all(this.manifest.segments.map(function (segment) {
+      var i = shardIndex(segment, term);
+      if (i < 0) return null;
+      return self.shard(segment, i).then(function (entries) {
+        var entry = entries.get(term);
+        return entry ? { segment: segment, entry: entry } : null;
+      });
+    }));
+    var parts = found.filter(function (p) { return p; });
+    return parts.length ? this.merge(parts) : null;
   };
 
-  // Terms starting with `prefix`, in byte order, up to `limit` accepted by `keep`.
-  Engine.prototype.termsWithPrefix = async function (prefix, limit, keep) {
+  // A segment's terms starting with `prefix`, in byte order, up to `limit` accepted by `keep`.
+  Engine.prototype.segmentTerms = async function (segment, prefix, limit, keep) {
     var found = [];
-    var i = Math.max(0, this.shardIndex(prefix));
-    for (; i < this.manifest.terms.first.length && found.length < limit; i++) {
-      var entries = await this.shard(i);
-      var sorted = Array.from(entries.values());
-      for (var e of sorted) {
+    var i = Math.max(0, shardIndex(segment, prefix));
+    for (; i < segment.terms.first.length && found.length < limit; i++) {
+      var entries = await this.shard(segment, i);
+      for (var e of entries.values()) {
         if (found.length >= limit) break;
         if (compareBytes(e.term, prefix) < 0) continue;
         if (!e.term.startsWith(prefix)) return found;
-        if (keep(e.term)) found.push(e);
+        if (keep(e.term)) found.push({ segment: segment, entry: e });
       }
     }
     return found;
+  };
+
+  // Terms starting with `prefix`, in byte order, up to `limit` accepted by `keep`. The
+  // first `limit` of the whole index are among the first `limit` of each segment that
+  // holds them, so each segment is scanned as far and the union cut again.
+  Engine.prototype.termsWithPrefix = async function (prefix, limit, keep) {
+    var self = this;
+    var scans = await Promise.all(this.manifest.segments.map(function (segment) {
+      return self.segmentTerms(segment, prefix, limit, keep);
+    }));
+    var byTerm = new Map();
+    scans.forEach(function (scan) {
+      scan.forEach(function (part) {
+        if (!byTerm.has(part.entry.term)) byTerm.set(part.entry.term, []);
+        byTerm.get(part.entry.term).push(part);
+      });
+    });
+    var terms = Array.from(byTerm.keys()).sort(compareBytes).slice(0, limit);
+    return terms.map(function (t) { return self.merge(byTerm.get(t)); });
   };
 
   Engine.prototype.resolve = async function (clause) {
@@ -402,16 +447,16 @@
     return { scored: expansions, anyOf: expansions, optionalScores: true };
   };
 
-  // Posting file `n`, fetched once.
-  Engine.prototype.postingFile = function (n) {
-    if (!this.files.has(n)) this.files.set(n, this.fetchBytes(this.manifest.postings.dir + n + ".bin"));
-    return this.files.get(n);
+  // The posting file at `path`, fetched once.
+  Engine.prototype.postingFile = function (path) {
+    if (!this.files.has(path)) this.files.set(path, this.fetchBytes(path));
+    return this.files.get(path);
   };
 
   Engine.prototype.block = async function (entry, i) {
     if (i === 0) return entry.inline;
     var b = entry.blocks[i];
-    var file = await this.postingFile(b.file);
+    var file = await this.postingFile(b.path);
     return new Reader(file, b.offset).postings(b.len);
   };
 
@@ -580,13 +625,13 @@
     // Several long lists will have to be read further: start fetching their next blocks now,
     // in parallel, rather than one round trip after another.
     if (big.length > 1 && !timeOrder) {
-      big.forEach(function (t) { self.postingFile(lists.get(t).entry.blocks[lists.get(t).next].file); });
+      big.forEach(function (t) { self.postingFile(lists.get(t).entry.blocks[lists.get(t).next].path); });
       // The candidates come from the best blocks of the rarer lists; whether they are in the
       // longest list is told by its deeper blocks, so its second file is needed too.
       var longest = big.reduce(function (a, b) { return lists.get(b).entry.df > lists.get(a).entry.df ? b : a; });
       var rest = lists.get(longest).entry.blocks.slice(lists.get(longest).next);
-      var second = rest.find(function (b) { return b.file !== rest[0].file; });
-      if (second) self.postingFile(second.file);
+      var second = rest.find(function (b) { return b.path !== rest[0].path; });
+      if (second) self.postingFile(second.path);
     }
 
     // The rarest requirement drives: a document must be in its list.
@@ -687,7 +732,7 @@
         var readable = big.filter(function (t) { return !lists.get(t).complete; });
         var over = function (cost) { return self.spent - spentBefore + cost > self.budget; };
         // Blocks in posting files already fetched cost nothing: read them first.
-        var free = readable.filter(function (t) { return self.files.has(lists.get(t).entry.blocks[lists.get(t).next].file); });
+        var free = readable.filter(function (t) { return self.files.has(lists.get(t).entry.blocks[lists.get(t).next].path); });
         if (free.length) {
           for (var ft of free) {
             await readNext(ft);
