@@ -53,12 +53,17 @@ fn main() -> anyhow::Result<()> {
 fn print_entry(entry: &Entry) {
     println!("{:?} df={} blocks={}", entry.term, entry.df, entry.blocks.len());
     for (i, block) in entry.blocks.iter().enumerate() {
-        let at =
-            block.at.map_or_else(|| "inline".to_owned(), |a| format!("file {} @{}+{}", a.file, a.offset, a.length));
+        let at = block
+            .at
+            .map_or_else(|| "inline".to_owned(), |a| format!("file {} @{}+{}", a.file, a.offset, a.length));
         let best: Vec<String> = block.best.iter().map(|(tf, norm)| format!("tf {tf} norm {norm}")).collect();
         println!("  block {i}: {} postings, best ({}), {at}", block.len, best.join(", "));
     }
-    let first: Vec<String> =
-        entry.inline.iter().take(8).map(|p| format!("(doc {}, tf {}, norm {})", p.doc, p.tf, p.norm)).collect();
+    let first: Vec<String> = entry
+        .inline
+        .iter()
+        .take(8)
+        .map(|p| format!("(doc {}, tf {}, norm {})", p.doc, p.tf, p.norm))
+        .collect();
     println!("  first postings: {}", first.join(" "));
 }

@@ -523,9 +523,9 @@ fn index_and_export(
         // Only an index appended to was written by the same binary and settings: nothing of
         // the previous export is kept otherwise.
         let previous = match outcome {
-            index::update::Outcome::Appended { kept, .. } => previous
-                .manifest
-                .map(|manifest| index::export::Previous { manifest, unchanged: kept }),
+            index::update::Outcome::Appended { kept, .. } => {
+                previous.manifest.map(|manifest| index::export::Previous { manifest, unchanged: kept })
+            }
             index::update::Outcome::Fresh => None,
         };
         let layout = (channels.as_slice(), config.search.segments.as_slice());

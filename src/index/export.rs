@@ -658,7 +658,10 @@ struct FilterTerms<'a> {
 }
 
 impl<'a> FilterTerms<'a> {
-    fn new(fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)], part: &'a Part<'a>) -> std::io::Result<Self> {
+    fn new(
+        fields: &'a [(&'a str, Vec<Arc<InvertedIndexReader>>)],
+        part: &'a Part<'a>,
+    ) -> std::io::Result<Self> {
         let mut terms = FilterTerms { fields, part, at: 0, terms: None, term: None };
         if let Some((_, inverted)) = fields.first() {
             terms.terms = Some(MergedTerms::new(inverted, part)?);
@@ -1395,7 +1398,10 @@ mod tests {
         assert_eq!(segment_ranges(1000, &sizes), [0..1000]);
         assert_eq!(segment_ranges(65_536, &sizes), [0..65_536]);
         assert_eq!(segment_ranges(1_003_895, &sizes), [0..983_040, 983_040..1_003_895]);
-        assert_eq!(segment_ranges(2_200_000, &sizes), [0..2_097_152, 2_097_152..2_162_688, 2_162_688..2_200_000]);
+        assert_eq!(
+            segment_ranges(2_200_000, &sizes),
+            [0..2_097_152, 2_097_152..2_162_688, 2_162_688..2_200_000]
+        );
         // An append changes only the last segment until a multiple is passed.
         assert_eq!(segment_ranges(1_010_000, &sizes)[0], 0..983_040);
     }

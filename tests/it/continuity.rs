@@ -444,17 +444,21 @@ fn long_export(dir: &Path, days: u32, per_day: u32) -> PathBuf {
 }
 
 #[test]
-fn appending_messages_renames_only_the_last_search_document_files() {
+fn appending_messages_renames_only_the_last_search_files() {
     let tmp = tempfile::tempdir().unwrap();
-    // 9,000 messages: three directories of document files (4,096 messages each).
+    // 9,000 messages: three directories of document files (4,096 messages each), and the
+    // terms in two segments, of 8,192 messages and the rest.
     let export = long_export(tmp.path(), 10, 900);
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "[search]\nsegments = [4096]\n").unwrap();
+    let args = ["--config", config.to_str().unwrap()];
     let out = tmp.path().join("public");
-    assert!(build(&export, &out, &[]).0);
+    assert!(build(&export, &out, &args).0);
     let before = manifest_urls(&out);
     let times = mtimes(&out);
     let day = long_export(&tmp.path().join("plus"), 11, 900).join("ops/2020-03-11.json");
     fs_err::copy(day, export.join("ops/2020-03-11.json")).unwrap();
-    let (ok, stderr) = build(&export, &out, &[]);
+    let (ok, stderr) = build(&export, &out, &args);
     assert!(ok, "{stderr}");
     // The first directory's records (messages older than the index's base) were kept from
     // the previous build, not made again: they keep their modification times.
@@ -465,9 +469,29 @@ fn appending_messages_renames_only_the_last_search_document_files() {
     assert_eq!(first_dir.len(), 128);
     assert!(first_dir.iter().all(|entry| times.contains(entry)));
     let clean = tmp.path().join("clean");
-    assert!(build(&export, &clean, &[]).0);
+    assert!(build(&export, &clean, &args).0);
     assert_eq!(tree(&out), tree(&clean), "the rebuilt site is the clean build, byte for byte");
     let after = manifest_urls(&out);
+    // The first term segment (messages 0–8,191) keeps its files, the second is written again.
+    let search: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(out.join("search/manifest.json")).unwrap()).unwrap();
+    let segments = search["segments"].as_array().unwrap();
+    let bounds: Vec<(u64, u64)> =
+        segments.iter().map(|s| (s["first"].as_u64().unwrap(), s["docs"].as_u64().unwrap())).collect();
+    assert_eq!(bounds, [(0, 8192), (8192, 1708)]);
+    let dirs = |s: &serde_json::Value| [s["terms"]["dir"].clone(), s["postings"]["dir"].clone()];
+    for (segment, kept) in segments.iter().zip([true, false]) {
+        for dir in dirs(segment) {
+            let prefix = format!("/search/{}", dir.as_str().unwrap());
+            let files: Vec<&String> = after.keys().filter(|u| u.starts_with(&prefix)).collect();
+            assert!(!files.is_empty(), "{prefix}");
+            assert!(files.iter().all(|u| before.contains_key(*u) == kept), "{prefix}: kept {kept}");
+            let written: Vec<_> =
+                now.iter().filter(|(p, _)| p.to_string_lossy().contains(&prefix[1..])).collect();
+            assert_eq!(written.len(), files.len(), "{prefix}");
+            assert!(written.iter().all(|e| times.contains(e) == kept), "{prefix}: mtimes kept {kept}");
+        }
+    }
     let documents = |urls: &serde_json::Map<String, serde_json::Value>| -> Vec<String> {
         urls.keys().filter(|u| u.starts_with("/search/d-")).cloned().collect()
     };

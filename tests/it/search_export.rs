@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use scrollback::index::export::{self, DocRecord, Manifest, Posting, TermSegment, decode};
 use scrollback::index::{SearchIndex, index_dir_for};
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
-use tantivy::fieldnorm::FieldNormReader;
 use tantivy::{DocSet, TERMINATED};
 
 use crate::harness::{Site, repo};
@@ -139,7 +139,8 @@ fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> V
         .map(|n| read(site, &format!("{}{n}.bin", segment.postings.dir)))
         .collect();
     let docs = segment.first..segment.first + segment.docs;
-    let lengths: u64 = records[docs.clone()].iter().map(|r| u64::from(FieldNormReader::id_to_fieldnorm(r.n))).sum();
+    let lengths: u64 =
+        records[docs.clone()].iter().map(|r| u64::from(FieldNormReader::id_to_fieldnorm(r.n))).sum();
     let average = lengths as f32 / segment.docs as f32;
     let mut lists = Vec::new();
     for entry in entries {
