@@ -65,6 +65,13 @@ pub const MAX_BLOCK: usize = 4096;
 pub const DICT_SHARD_BYTES: usize = 12 * 1024;
 /// Posting files are cut once they reach this many (uncompressed) bytes.
 pub const POSTING_FILE_BYTES: usize = 16 * 1024;
+
+/// Where a segment of `docs` documents cuts its dictionary shards and posting files. A small
+/// segment (the newest messages) has few terms and short lists, and every query looks each
+/// word up in it too: its files are cut smaller, down to 2 and 4 KiB, so that costs little.
+pub fn file_bytes(docs: usize) -> (usize, usize) {
+    ((docs / 8).clamp(2048, DICT_SHARD_BYTES), (docs / 4).clamp(4096, POSTING_FILE_BYTES))
+}
 /// Messages per document file.
 pub const DOCS_PER_CHUNK: usize = 32;
 /// Document files per directory (4096 messages).
@@ -341,17 +348,13 @@ pub fn write<D: DocSource + ?Sized>(
             for range in ranges {
                 let key = segment_key(docs, &range);
                 let kept = previous.and_then(|p| p.segment(&range, &key)).and_then(|s| keep_segment(s, out));
-                let segment = match kept {
-                    Some((segment, bytes)) => {
-                        export.add_kept(&segment, bytes);
-                        segment
-                    }
-                    None => {
-                        let part = Part { segments: &segments, norms: &norms, docs: range };
-                        write_terms(&part, key, index.fields(), &index.dir, out, &mut export)?
-                    }
-                };
-                written.push(segment);
+                if let Some((segment, bytes)) = kept {
+                    export.add_kept(&segment, bytes);
+                    written.push(segment);
+                } else {
+                    let part = Part { segments: &segments, norms: &norms, docs: range };
+                    written.push(write_terms(&part, key, index.fields(), &index.dir, out, &mut export)?);
+                }
             }
             Ok::<_, ExportError>((written, export))
         },
@@ -417,7 +420,8 @@ fn write_terms(
 ) -> Result<TermSegment, ExportError> {
     // Entries go into dictionary shards as they are made, term by term, so the postings of
     // only one term are held at a time; posting files wait in a scratch file for their name.
-    let mut dict = DictShards::default();
+    let (dict_bytes, posting_bytes) = file_bytes(part.docs.len());
+    let mut dict = DictShards::new(dict_bytes);
     let spill_path = scratch.join(POSTINGS_SPILL);
     let spill =
         fs_err::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&spill_path)?;
@@ -425,7 +429,7 @@ fn write_terms(
         part,
         fields.text,
         &[("channel", fields.channel), ("from", fields.from), ("has", fields.has), ("is", fields.is)],
-        PostingFiles::new(spill.into_parts().0),
+        PostingFiles::new(spill.into_parts().0, posting_bytes),
         |entry| dict.push(&entry),
     )?;
     let (shard_files, first) = dict.finish();
@@ -872,6 +876,8 @@ const POSTINGS_SPILL: &str = "postings.spill";
 /// them all.
 struct PostingFiles {
     current: Vec<u8>,
+    /// A file is cut once it has this many bytes.
+    limit: usize,
     /// Files finished so far.
     closed: usize,
     hasher: blake3::Hasher,
@@ -899,7 +905,7 @@ const GZIP_QUEUE: usize = 64;
 
 impl PostingFiles {
     /// Posting files that wait in `file` (empty, open for reading and writing).
-    fn new(file: std::fs::File) -> PostingFiles {
+    fn new(file: std::fs::File, limit: usize) -> PostingFiles {
         let (queue, finished) = std::sync::mpsc::sync_channel::<Vec<u8>>(GZIP_QUEUE);
         let spilling = std::thread::Builder::new()
             .name("gzip".into())
@@ -911,7 +917,7 @@ impl PostingFiles {
                 Ok(done)
             })
             .expect("the gzip thread starts");
-        PostingFiles { current: Vec::new(), closed: 0, hasher: blake3::Hasher::new(), queue, spilling }
+        PostingFiles { current: Vec::new(), limit, closed: 0, hasher: blake3::Hasher::new(), queue, spilling }
     }
 
     fn add(&mut self, postings: &[Posting]) -> BlockRef {
@@ -925,7 +931,7 @@ impl PostingFiles {
             offset: offset as u32,
             length: (self.current.len() - offset) as u32,
         };
-        if self.current.len() >= POSTING_FILE_BYTES {
+        if self.current.len() >= self.limit {
             self.close();
         }
         at
@@ -1024,20 +1030,24 @@ pub fn write_dict_entry(out: &mut Vec<u8>, previous: &str, entry: &Entry) {
     }
 }
 
-/// Cuts the dictionary into shards of about [`DICT_SHARD_BYTES`]; returns the shard bytes
-/// (each: magic, `varint count`, entries) and each shard's first term.
-/// Dictionary shards being filled with entries in term order, cut by bytes.
+/// Dictionary shards being filled with entries in term order, cut by bytes; each is magic,
+/// `varint count`, entries.
 #[derive(Default)]
 struct DictShards {
+    /// A shard is cut once it has this many bytes.
+    limit: usize,
     shards: Vec<Vec<u8>>,
     first: Vec<String>,
     body: Vec<u8>,
     count: u64,
     previous: String,
-    terms: usize,
 }
 
 impl DictShards {
+    fn new(limit: usize) -> DictShards {
+        DictShards { limit, ..DictShards::default() }
+    }
+
     fn push(&mut self, entry: &Entry) {
         if self.count == 0 {
             self.first.push(entry.term.clone());
@@ -1046,8 +1056,7 @@ impl DictShards {
         write_dict_entry(&mut self.body, &self.previous, entry);
         self.previous.clone_from(&entry.term);
         self.count += 1;
-        self.terms += 1;
-        if self.body.len() >= DICT_SHARD_BYTES {
+        if self.body.len() >= self.limit {
             self.cut();
         }
     }
@@ -1246,7 +1255,7 @@ mod tests {
     fn blocks_are_best_first_and_double_in_size() {
         let list: Vec<(Posting, f32)> =
             (0..100u32).map(|d| (Posting { doc: d, tf: 1, norm: 0 }, d as f32)).collect();
-        let mut files = PostingFiles::new(tempfile::tempfile().unwrap());
+        let mut files = PostingFiles::new(tempfile::tempfile().unwrap(), POSTING_FILE_BYTES);
         let e = entry("x".into(), list, true, &mut files);
         let lens: Vec<u32> = e.blocks.iter().map(|b| b.len).collect();
         assert_eq!(lens, [32, 64, 4]);
@@ -1305,9 +1314,11 @@ mod tests {
             .collect()
     }
 
-    /// The entries and gzipped posting files of each part of the index in `dir`, and its
-    /// norms.
-    fn exported(dir: &std::path::Path, parts: &[Range<usize>]) -> (Vec<(Vec<Entry>, Vec<Vec<u8>>)>, Vec<u8>) {
+    /// A part's entries and gzipped posting files.
+    type Exported = (Vec<Entry>, Vec<Vec<u8>>);
+
+    /// The export of each part of the index in `dir`, and its norms.
+    fn exported(dir: &std::path::Path, parts: &[Range<usize>]) -> (Vec<Exported>, Vec<u8>) {
         let index = tantivy::Index::open_in_dir(dir).unwrap();
         let searcher = index.reader().unwrap().searcher();
         let segments = ordered_segments(&searcher).unwrap();
@@ -1319,7 +1330,7 @@ mod tests {
             .map(|docs| {
                 let mut entries = Vec::new();
                 let part = Part { segments: &segments, norms: &norms, docs: docs.clone() };
-                let files = PostingFiles::new(tempfile::tempfile().unwrap());
+                let files = PostingFiles::new(tempfile::tempfile().unwrap(), POSTING_FILE_BYTES);
                 let mut files = export_terms(&part, f.text, &filters, files, |e| entries.push(e)).unwrap();
                 let gzipped = (0..files.files.len()).map(|n| files.files.read(n).unwrap()).collect();
                 (entries, gzipped)
@@ -1329,7 +1340,7 @@ mod tests {
     }
 
     /// Every posting of `term` in `entries`, with the posting files they point into.
-    fn postings_of(term: &str, (entries, files): &(Vec<Entry>, Vec<Vec<u8>>)) -> Vec<Posting> {
+    fn postings_of(term: &str, (entries, files): &Exported) -> Vec<Posting> {
         let Some(e) = entries.iter().find(|e| e.term == term) else { return Vec::new() };
         let mut all = e.inline.clone();
         for block in &e.blocks[1..] {
@@ -1358,7 +1369,7 @@ mod tests {
         assert_eq!(parts, [0..2048, 2048..2560, 2560..3000]);
         let (a, b) = (exported(&one, &parts), exported(&three, &parts));
         assert_eq!(a, b, "three index segments export exactly as their merge");
-        let (whole, _) = exported(&one, &[0..3000]);
+        let (whole, _) = exported(&one, &segment_ranges(3000, &[]));
         let whole = &whole[0];
         assert!(whole.0.iter().any(|e| e.term == "kafka" && e.blocks.len() > 2), "long lists are blocked");
         for e in &whole.0 {
@@ -1395,8 +1406,8 @@ mod tests {
     fn segments_are_cut_at_multiples_of_each_size() {
         let sizes = [1 << 20, 1 << 16];
         assert!(segment_ranges(0, &sizes).is_empty());
-        assert_eq!(segment_ranges(1000, &sizes), [0..1000]);
-        assert_eq!(segment_ranges(65_536, &sizes), [0..65_536]);
+        assert_eq!(segment_ranges(1000, &sizes), vec![0..1000]);
+        assert_eq!(segment_ranges(65_536, &sizes), vec![0..65_536]);
         assert_eq!(segment_ranges(1_003_895, &sizes), [0..983_040, 983_040..1_003_895]);
         assert_eq!(
             segment_ranges(2_200_000, &sizes),
@@ -1418,7 +1429,7 @@ mod tests {
                 inline: vec![Posting { doc: i as u32 * 300, tf: 2, norm: 7 }],
             })
             .collect();
-        let mut dict = DictShards::default();
+        let mut dict = DictShards::new(DICT_SHARD_BYTES);
         for entry in &entries {
             dict.push(entry);
         }
