@@ -4,19 +4,25 @@
 //! Design goals (issue 3, `docs/search-format.md`): bytes per query stay bounded as the
 //! archive grows, and the client ranks exactly like `scrollback search`.
 //!
-//! - **Term dictionary** (`t-<hash>/<n>.bin`): all terms, sorted by UTF-8 bytes, cut into
-//!   shards by *bytes* ([`DICT_SHARD_BYTES`]). The manifest lists each shard's first term,
-//!   so one lookup is one small fetch. Each entry carries the term's doc frequency and its
-//!   first postings block *inline*, so a query usually needs no other index file.
+//! - **Segments**: the terms are cut into segments of consecutive documents at multiples
+//!   of fixed sizes ([`segment_ranges`]), each with its own dictionary and posting files,
+//!   holding nothing that moves when documents are appended after it: a nightly append
+//!   rewrites the last segment only, and a clean build cuts at the same places.
+//! - **Term dictionary** (`t-<hash>/<n>.bin`): a segment's terms, sorted by UTF-8 bytes, cut
+//!   into shards by *bytes* ([`file_bytes`]). The manifest lists each shard's first term, so
+//!   one lookup is one small fetch per segment. Each entry carries the term's doc frequency
+//!   in the segment and its first postings block *inline*, so a query usually needs no other
+//!   index file.
 //! - **Postings** are *impact-ordered*: a term's postings are sorted by their BM25 score
-//!   (best first) and cut into blocks of [`FIRST_BLOCK`], then doubling, up to [`MAX_BLOCK`]
-//!   postings. Each block records its best score. The client reads blocks best-first and
-//!   stops once no unread posting can enter the top results, so even `the` costs a few KB.
-//!   Blocks after the first live in posting files (`p-<hash>/<n>.bin`, cut at
-//!   [`POSTING_FILE_BYTES`]).
+//!   under the segment's statistics (best first) and cut into blocks of [`FIRST_BLOCK`],
+//!   then doubling, up to [`MAX_BLOCK`] postings. Each block records its best `(tf, norm)`
+//!   pairs, from which the client computes its best score under the whole index's
+//!   statistics. The client reads blocks best-first and stops once no unread posting can
+//!   enter the top results, so even `the` costs a few KB. Blocks after the first live in
+//!   posting files (`p-<hash>/<n>.bin`, cut by [`file_bytes`]).
 //! - **Documents** (`d-<hash>/<n>.bin`): per message its permalink, channel, author, time,
 //!   flags, fieldnorm and text (for snippets, phrase checks and exact scoring of candidates),
-//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*32 ..`. Files are grouped
+//!   [`DOCS_PER_CHUNK`] messages per file, file `n` holding ords `n*16 ..`. Files are grouped
 //!   [`FILES_PER_DIR`] to a directory, each named by its own content, so appending messages
 //!   (new ords come last) renames only the last directory's files, not every file.
 //! - **Manifest** (`search/manifest.json`): format version, BM25 statistics, the fieldnorm
@@ -68,14 +74,14 @@ pub const POSTING_FILE_BYTES: usize = 16 * 1024;
 
 /// Where a segment of `docs` documents cuts its dictionary shards and posting files. A small
 /// segment (the newest messages) has few terms and short lists, and every query looks each
-/// word up in it too: its files are cut smaller, down to 2 and 4 KiB, so that costs little.
+/// word up in it too: its files are cut smaller, down to 4 KiB, so that costs little.
 pub fn file_bytes(docs: usize) -> (usize, usize) {
-    ((docs / 8).clamp(2048, DICT_SHARD_BYTES), (docs / 4).clamp(4096, POSTING_FILE_BYTES))
+    ((docs / 8).clamp(4096, DICT_SHARD_BYTES), (docs / 4).clamp(4096, POSTING_FILE_BYTES))
 }
 /// Messages per document file.
-pub const DOCS_PER_CHUNK: usize = 32;
+pub const DOCS_PER_CHUNK: usize = 16;
 /// Document files per directory (4096 messages).
-pub const FILES_PER_DIR: usize = 128;
+pub const FILES_PER_DIR: usize = 256;
 /// Magic bytes at the start of a dictionary shard.
 pub const DICT_MAGIC: &[u8; 4] = b"SBT1";
 /// Magic bytes at the start of a posting file.

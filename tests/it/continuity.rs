@@ -446,8 +446,8 @@ fn long_export(dir: &Path, days: u32, per_day: u32) -> PathBuf {
 #[test]
 fn appending_messages_renames_only_the_last_search_files() {
     let tmp = tempfile::tempdir().unwrap();
-    // 9,000 messages: three directories of document files (4,096 messages each), and the
-    // terms in two segments, of 8,192 messages and the rest.
+    // 9,000 messages: three directories of document files (4,096 messages each, 16 to a
+    // file), and the terms in two segments, of 8,192 messages and the rest.
     let export = long_export(tmp.path(), 10, 900);
     let config = tmp.path().join("scrollback.toml");
     fs_err::write(&config, "[search]\nsegments = [4096]\n").unwrap();
@@ -466,7 +466,7 @@ fn appending_messages_renames_only_the_last_search_files() {
     let file_0 =
         now.iter().find(|(p, _)| p.ends_with("0.bin") && p.to_string_lossy().contains("/d-")).unwrap();
     let first_dir: Vec<_> = now.iter().filter(|(p, _)| p.parent() == file_0.0.parent()).collect();
-    assert_eq!(first_dir.len(), 128);
+    assert_eq!(first_dir.len(), 256);
     assert!(first_dir.iter().all(|entry| times.contains(entry)));
     let clean = tmp.path().join("clean");
     assert!(build(&export, &clean, &args).0);
@@ -496,12 +496,12 @@ fn appending_messages_renames_only_the_last_search_files() {
         urls.keys().filter(|u| u.starts_with("/search/d-")).cloned().collect()
     };
     let (old, new) = (documents(&before), documents(&after));
-    assert_eq!((old.len(), new.len()), (282, 310), "9,000 and 9,900 messages, 32 to a file");
-    // Files 0–255 (the first two directories) keep their URLs; the third directory changes.
+    assert_eq!((old.len(), new.len()), (563, 619), "9,000 and 9,900 messages, 16 to a file");
+    // Files 0–511 (the first two directories) keep their URLs; the third directory changes.
     let kept: Vec<&String> = new.iter().filter(|u| old.contains(u)).collect();
-    assert_eq!(kept.len(), 256, "{kept:?}");
+    assert_eq!(kept.len(), 512, "{kept:?}");
     assert!(
         kept.iter()
-            .all(|u| u.rsplit('/').next().unwrap().trim_end_matches(".bin").parse::<usize>().unwrap() < 256)
+            .all(|u| u.rsplit('/').next().unwrap().trim_end_matches(".bin").parse::<usize>().unwrap() < 512)
     );
 }

@@ -369,7 +369,8 @@
       part.entry.blocks.forEach(function (block, i) {
         var max = bound(block);
         best = Math.max(best, max);
-        if (i > 0) rest.push({ len: block.len, max: max, path: part.segment.postings.dir + block.file + ".bin", offset: block.offset });
+        var dir = part.segment.postings.dir;
+        if (i > 0) rest.push({ len: block.len, max: max, dir: dir, path: dir + block.file + ".bin", offset: block.offset });
       });
     });
     // Stable: equal bounds keep segment order, then block order.
@@ -549,7 +550,7 @@
     if (isEmptyQuery(q) || m.docs === 0) return EMPTY();
     var spentBefore = this.spent;
     var approximate = false;
-    var CHUNK_BYTES = 2500; // about one gzipped document file
+    var CHUNK_BYTES = 1300; // about one gzipped document file
 
     // Resolve text clauses against the dictionary.
     var units = [];
@@ -625,12 +626,21 @@
     // Several long lists will have to be read further: start fetching their next blocks now,
     // in parallel, rather than one round trip after another.
     if (big.length > 1 && !timeOrder) {
-      big.forEach(function (t) { self.postingFile(lists.get(t).entry.blocks[lists.get(t).next].path); });
+      // Each list's next two blocks (a block may end a file and the next begin another),
+      // and its next block in every other segment (their blocks interleave by bound).
+      big.forEach(function (t) {
+        var unread = lists.get(t).entry.blocks.slice(lists.get(t).next);
+        var dirs = new Set();
+        unread.forEach(function (b, i) {
+          if (i < 2 || !dirs.has(b.dir)) self.postingFile(b.path);
+          dirs.add(b.dir);
+        });
+      });
       // The candidates come from the best blocks of the rarer lists; whether they are in the
       // longest list is told by its deeper blocks, so its second file is needed too.
       var longest = big.reduce(function (a, b) { return lists.get(b).entry.df > lists.get(a).entry.df ? b : a; });
       var rest = lists.get(longest).entry.blocks.slice(lists.get(longest).next);
-      var second = rest.find(function (b) { return b.path !== rest[0].path; });
+      var second = rest.find(function (b) { return b.dir === rest[0].dir && b.path !== rest[0].path; });
       if (second) self.postingFile(second.path);
     }
 
