@@ -69,8 +69,10 @@ pub const FIRST_BLOCK: usize = 32;
 pub const MAX_BLOCK: usize = 4096;
 /// Dictionary shards are cut once they reach this many (uncompressed) bytes.
 pub const DICT_SHARD_BYTES: usize = 12 * 1024;
-/// Posting files are cut once they reach this many (uncompressed) bytes.
-pub const POSTING_FILE_BYTES: usize = 16 * 1024;
+/// Posting files are cut once they reach this many (uncompressed) bytes: a query fetches a
+/// long list by the file, so smaller files fetch less of what it does not need (at 1M
+/// messages, `kafka latency` 107 KB at 16 KiB, 87 KB at 8 KiB, the same 3 round trips).
+pub const POSTING_FILE_BYTES: usize = 8 * 1024;
 
 /// Where a segment of `docs` documents cuts its dictionary shards and posting files. A small
 /// segment (the newest messages) has few terms and short lists, and every query looks each

@@ -301,6 +301,9 @@
   // A posting list this long or shorter is read whole (about 14 KB); longer lists are
   // streamed best block first, or checked against candidates' text.
   var FULL_POSTINGS = 4096;
+  // Posting files of each long list fetched up front in an AND of long lists (one more for
+  // the longest): a block may end one file and the next begin another.
+  var AHEAD_FILES = 2;
   // Proving the top hits of an AND of long lists whose scores barely differ (or that an
   // intersection is empty) can need most of both lists. Past this many bytes for one query
   // the client stops and says so (approximate: true); `scrollback search` stays exact.
@@ -626,22 +629,21 @@
     // Several long lists will have to be read further: start fetching their next blocks now,
     // in parallel, rather than one round trip after another.
     if (big.length > 1 && !timeOrder) {
-      // Each list's next two blocks (a block may end a file and the next begin another),
-      // and its next block in every other segment (their blocks interleave by bound).
-      big.forEach(function (t) {
+      // Each list's next files: the first `files` in the segment of its next block, and its
+      // next block's in every other segment (the segments' blocks interleave by bound).
+      var ahead = function (t, files) {
         var unread = lists.get(t).entry.blocks.slice(lists.get(t).next);
-        var dirs = new Set();
-        unread.forEach(function (b, i) {
-          if (i < 2 || !dirs.has(b.dir)) self.postingFile(b.path);
+        var mine = new Set(), dirs = new Set();
+        unread.forEach(function (b) {
+          if (b.dir === unread[0].dir ? mine.size < files || mine.has(b.path) : !dirs.has(b.dir)) self.postingFile(b.path);
+          if (b.dir === unread[0].dir) mine.add(b.path);
           dirs.add(b.dir);
         });
-      });
+      };
       // The candidates come from the best blocks of the rarer lists; whether they are in the
-      // longest list is told by its deeper blocks, so its second file is needed too.
+      // longest list is told by its deeper blocks, so it is read a file further.
       var longest = big.reduce(function (a, b) { return lists.get(b).entry.df > lists.get(a).entry.df ? b : a; });
-      var rest = lists.get(longest).entry.blocks.slice(lists.get(longest).next);
-      var second = rest.find(function (b) { return b.dir === rest[0].dir && b.path !== rest[0].path; });
-      if (second) self.postingFile(second.path);
+      big.forEach(function (t) { ahead(t, t === longest ? AHEAD_FILES + 1 : AHEAD_FILES); });
     }
 
     // The rarest requirement drives: a document must be in its list.
