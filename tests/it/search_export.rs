@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use scrollback::index::export::{self, DocRecord, Manifest, Posting, TermSegment, decode};
+use scrollback::index::export::{self, BlockInfo, DocRecord, Manifest, Posting, TermSegment, decode};
 use scrollback::index::{SearchIndex, index_dir_for};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
@@ -58,20 +58,21 @@ fn check_export(site: &Site) -> usize {
         .collect();
     assert_eq!(records.len() as u64, manifest.docs);
 
-    // Every segment's postings, by term, each checked on its own.
-    let mut by_term: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+    // Every segment's blocks, by term, each segment checked on its own.
+    let mut by_term: BTreeMap<String, Vec<Block>> = BTreeMap::new();
     let mut next = 0;
     for segment in &manifest.segments {
         assert_eq!(segment.first, next, "segments follow one another");
         next += segment.docs;
-        for (term, postings) in check_segment(site, segment, &records) {
-            by_term.entry(term).or_default().extend(postings);
+        for (term, blocks) in check_segment(site, segment, &records) {
+            by_term.entry(term).or_default().extend(blocks);
         }
     }
     assert_eq!(next as u64, manifest.docs, "segments cover every document");
 
     let mut text_terms = 0;
-    for (term, all) in &by_term {
+    for (term, blocks) in &by_term {
+        let all: Vec<Posting> = blocks.iter().flat_map(|(_, postings)| postings.iter().copied()).collect();
         let df = all.len() as u64;
         if term.contains(':') {
             continue; // filter fields (channel:, from:, has:) are checked below
@@ -91,12 +92,15 @@ fn check_export(site: &Site) -> usize {
         }
         let got: BTreeMap<u32, u32> = all.iter().map(|p| (p.doc, p.tf)).collect();
         assert_eq!(got, expected, "{term}");
-        // ...with tantivy's scores, under the whole index's statistics, which a block's best
-        // pairs bound exactly (checked per block in check_segment).
+        // ...whose best score in each block, under the whole index's statistics (the client's
+        // bound), is exactly what the block's pairs give.
         let weight = Bm25Weight::for_one_term(df, manifest.docs, average);
-        for p in all {
+        for (block, postings) in blocks {
+            let best = postings.iter().map(|p| weight.score(p.norm, p.tf)).fold(f32::MIN, f32::max);
+            assert_eq!(block.max_score(&weight).to_bits(), best.to_bits(), "{term}: exact bound");
+        }
+        for p in &all {
             assert_eq!(p.norm, records[p.doc as usize].n, "{term}: the norm is the document's");
-            assert!(weight.score(p.norm, p.tf) > 0.0);
         }
     }
     let mut tantivy_terms = std::collections::BTreeSet::new();
@@ -110,7 +114,7 @@ fn check_export(site: &Site) -> usize {
 
     // Filter terms list the documents of their channel.
     let in_ops = records.iter().filter(|r| manifest.channels[r.c] == "ops").count();
-    assert_eq!(by_term["channel:ops"].len(), in_ops);
+    assert_eq!(by_term["channel:ops"].iter().map(|(_, postings)| postings.len()).sum::<usize>(), in_ops);
     // Records are in time order, so date filters and sort:newest follow the ord.
     assert!(records.windows(2).all(|w| w[0].t <= w[1].t));
     // And each record's link is a real permalink.
@@ -121,9 +125,12 @@ fn check_export(site: &Site) -> usize {
     manifest.segments.len()
 }
 
-/// One segment's dictionary and posting files: every term's postings, checked to be in
-/// the segment, blocked best first under the segment's own statistics, with exact pairs.
-fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> Vec<(String, Vec<Posting>)> {
+/// A block and its postings.
+type Block = (BlockInfo, Vec<Posting>);
+
+/// One segment's dictionary and posting files: every term's blocks, checked to be in the
+/// segment, best first under the segment's own statistics, with exact pairs.
+fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> Vec<(String, Vec<Block>)> {
     let mut entries = Vec::new();
     for (n, first) in segment.terms.first.iter().enumerate() {
         let shard = read(site, &format!("{}{n}.bin", segment.terms.dir));
@@ -154,9 +161,11 @@ fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> V
         let weight = Bm25Weight::for_one_term(u64::from(entry.df), segment.docs as u64, average);
         let mut offset = 0;
         let mut previous_max = f32::INFINITY;
+        let mut blocks = Vec::new();
         for block in &entry.blocks {
             let postings = &all[offset..offset + block.len as usize];
             offset += block.len as usize;
+            blocks.push((block.clone(), postings.to_vec()));
             assert!(postings.windows(2).all(|w| w[0].doc < w[1].doc), "docs ascending inside a block");
             if entry.term.contains(':') {
                 assert!(block.best.is_empty(), "{}: filter terms are not scored", entry.term);
@@ -167,7 +176,7 @@ fn check_segment(site: &Site, segment: &TermSegment, records: &[DocRecord]) -> V
             assert!(best <= previous_max, "{}: blocks best first", entry.term);
             previous_max = best;
         }
-        lists.push((entry.term, all));
+        lists.push((entry.term, blocks));
     }
     lists
 }

@@ -553,7 +553,7 @@
     if (isEmptyQuery(q) || m.docs === 0) return EMPTY();
     var spentBefore = this.spent;
     var approximate = false;
-    var CHUNK_BYTES = 1300; // about one gzipped document file
+    var CHUNK_BYTES = 80 * m.documents.per_file; // about one gzipped document file (80 bytes a record)
 
     // Resolve text clauses against the dictionary.
     var units = [];
