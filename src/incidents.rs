@@ -20,6 +20,8 @@
 //! - Every time comes with the message that set it. Ids are the start in the display zone:
 //!   `2014-01-17-ops-1711`, so they survive rebuilds with more messages before or after.
 
+pub mod readings;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
@@ -29,9 +31,10 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{Declared, Incidents as Rules};
-use crate::layout::Layout;
+use crate::layout::{Layout, channel_key};
 use crate::markup::{self, PlainDigest};
 use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
+use readings::{Filed, Reading, Readings, Recall};
 
 /// What a message says about incidents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,9 +268,18 @@ pub type AllClear<'r> = (&'r [String], &'r [String]);
 /// What a person's message says: commands, declarations, the all-clear (phrases, or emoji
 /// given as `:name:` in the message's source text), if `all_clear` is listened for.
 pub fn human_signals(text: &str, source: &str, all_clear: Option<AllClear>) -> Vec<Signal> {
+    let commands = human_commands(text);
+    if commands.is_empty() && all_clear.is_some_and(|all_clear| says_all_clear(text, source, all_clear)) {
+        return vec![Signal::Resolve { key: None }];
+    }
+    commands
+}
+
+/// The commands and declarations in the first line of a person's message.
+fn human_commands(text: &str) -> Vec<Signal> {
     let first = text.lines().next().unwrap_or("");
     if !HUMAN_PATTERNS.is_match(first) {
-        return all_clear_signal(text, source, all_clear);
+        return Vec::new();
     }
     if let Some(c) = COMMAND.captures(first) {
         let rest = c["rest"].trim().to_owned();
@@ -286,7 +298,7 @@ pub fn human_signals(text: &str, source: &str, all_clear: Option<AllClear>) -> V
     if let Some(c) = DECLARING.captures(first) {
         return vec![Signal::Declare { title: Some(c["rest"].trim().to_owned()).filter(|r| !r.is_empty()) }];
     }
-    all_clear_signal(text, source, all_clear)
+    Vec::new()
 }
 
 /// [`COMMAND`] and [`DECLARING`], told apart from everything else in one pass.
@@ -296,13 +308,11 @@ static HUMAN_PATTERNS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
 
 /// The all-clear: one of the (lowercase) phrases as whole words, or one of the emoji as
 /// `:name:` in the source text.
-fn all_clear_signal(text: &str, source: &str, all_clear: Option<AllClear>) -> Vec<Signal> {
-    let Some((phrases, emoji)) = all_clear else { return Vec::new() };
-    let said = emoji.iter().any(|e| source.contains(e.as_str()) && source.contains(&format!(":{e}:"))) || {
+fn says_all_clear(text: &str, source: &str, (phrases, emoji): AllClear) -> bool {
+    emoji.iter().any(|e| source.contains(e.as_str()) && source.contains(&format!(":{e}:"))) || {
         let lower = text.to_lowercase();
         phrases.iter().any(|phrase| contains_phrase(&lower, phrase))
-    };
-    if said { vec![Signal::Resolve { key: None }] } else { Vec::new() }
+    }
 }
 
 /// `phrase` as whole words in `text`.
@@ -410,16 +420,31 @@ pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
     )
 }
 
+/// What [`detect`] found, and what it read on the way.
+pub struct Detected {
+    /// The incidents, oldest first.
+    pub incidents: Vec<Incident>,
+    /// What search needs of each message's text, per channel and message.
+    pub digests: Vec<Vec<PlainDigest>>,
+    /// What the next build can take from this one's reading ([`readings`]); none if the
+    /// binary could not be hashed.
+    pub readings: Option<Filed>,
+    /// Messages whose reading came from the previous build's file.
+    pub remembered: usize,
+}
+
 /// Detects incidents in every published channel and applies the config's declarations.
 /// Rules read each message as plain text ([`markup::plain`]), worked out as it is read and
-/// not kept: the archive's text is never held twice. What search needs of each text is kept
-/// instead, per channel and message ([`PlainDigest`]), so no later phase reads it again.
+/// not kept: the archive's text is never held twice. What detection and search take of
+/// each text is kept instead, as a [`Reading`]; messages the `previous` build read are not
+/// read again.
 pub fn detect(
     archive: &Archive,
     layout: &Layout,
     rules: &Rules,
     tz: &TimeZone,
-) -> (Vec<Incident>, Vec<Vec<PlainDigest>>) {
+    previous: Option<&Readings>,
+) -> Detected {
     let plain = |channel: &Channel, message: &Message| {
         markup::plain(message, channel.source, &archive.users, &layout.links)
     };
@@ -430,16 +455,33 @@ pub fn detect(
         .map(|m| m.time)
         .max()
         .unwrap_or(Timestamp::UNIX_EPOCH);
+    let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
+    let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);
+    let context = crate::cache::binary_hash().map(|binary| {
+        let names = format!("{:?}", archive.users);
+        let links = format!("{:?}", layout.links);
+        let rules = format!("{}\0{all_clear:?}", rules.detect);
+        readings::context(&[binary.as_bytes(), names.as_bytes(), links.as_bytes(), rules.as_bytes()])
+    });
+    let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
     // Channels are independent: detect on every core.
-    let per_channel: Vec<(Vec<Open>, Vec<PlainDigest>)> = archive
+    let per_channel: Vec<(Vec<Open>, Vec<PlainDigest>, Recall)> = archive
         .channels
         .par_iter()
         .map(|channel| {
             let mut digests = Vec::with_capacity(channel.messages.len());
+            let mut recall = previous.map_or_else(|| Recall::new(&[]), |p| p.recall(&channel_key(channel)));
+            let mut scratch = Vec::new();
             let mut read = |m: &Message| {
-                let plain = plain(channel, m);
-                digests.push(plain.digest());
-                plain.text
+                let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
+                let reading = match &context {
+                    Some(context) => {
+                        recall.read(&readings::key(context, channel.source, m, &mut scratch), make)
+                    }
+                    None => make(),
+                };
+                digests.push(reading.digest);
+                reading
             };
             let found = if rules.detect {
                 detect_channel(&channel.messages, &mut read, rules, end_of_archive)
@@ -448,15 +490,20 @@ pub fn detect(
                 Vec::new()
             };
             debug_assert_eq!(digests.len(), channel.messages.len(), "every message is read once");
-            (found, digests)
+            (found, digests, recall)
         })
         .collect();
     let mut found = Vec::new();
     let mut digests = Vec::with_capacity(per_channel.len());
-    for (index, (opens, channel)) in per_channel.into_iter().enumerate() {
+    let mut filed = Vec::with_capacity(per_channel.len());
+    let mut remembered = 0;
+    for (index, (opens, channel, recall)) in per_channel.into_iter().enumerate() {
         found.extend(opens.into_iter().map(|o| (index, o)));
         digests.push(channel);
+        remembered += recall.remembered;
+        filed.push((channel_key(&archive.channels[index]), recall.into_filed()));
     }
+    let readings = context.map(|context| Filed { context, channels: filed });
     for declared in &rules.declare {
         apply_declaration(declared, archive, &mut found);
     }
@@ -480,19 +527,33 @@ pub fn detect(
             finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m).text, rules)
         })
         .collect();
-    (incidents, digests)
+    Detected { incidents, digests, readings, remembered }
+}
+
+/// What detection and search take from `message`, whose plain text is `plain`; its signals
+/// only if detecting (`all_clear`, the phrases and emoji that give the all-clear).
+fn read_message(message: &Message, plain: &markup::Plain, all_clear: Option<AllClear>) -> Reading {
+    let digest = plain.digest();
+    let text = &plain.text;
+    let Some(all_clear) = all_clear else { return Reading { digest, signals: Vec::new(), all_clear: false } };
+    if message.author.is_bot {
+        return Reading { digest, signals: bot_signals(&message.author.name, text), all_clear: false };
+    }
+    let signals = human_commands(text);
+    // Heard only when no command is given.
+    let all_clear = signals.is_empty() && says_all_clear(text, &message.text.source, all_clear);
+    Reading { digest, signals, all_clear }
 }
 
 fn detect_channel(
     messages: &[Message],
-    mut plain: impl FnMut(&Message) -> String,
+    mut read: impl FnMut(&Message) -> Reading,
     rules: &Rules,
     end_of_archive: Timestamp,
 ) -> Vec<Open> {
     let mut done = Vec::new();
     let mut current: Option<Open> = None;
     let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
-    let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
     for message in messages {
         let at = Evidence { time: message.time, message: Some(message.id.clone()) };
         // Time passing: an unpaged alert open long enough escalates; silence closes.
@@ -507,14 +568,8 @@ fn detect_channel(
                 current = None;
             }
         }
-        let text = &plain(message);
-        let signals = if message.author.is_bot {
-            bot_signals(&message.author.name, text)
-        } else {
-            // The all-clear closes an open incident; with none open there is nothing to hear.
-            let all_clear = current.is_some().then_some((&phrases[..], &rules.all_clear_emoji[..]));
-            human_signals(text, &message.text.source, all_clear)
-        };
+        // The all-clear closes an open incident; with none open there is nothing to hear.
+        let signals = read(message).signals(current.is_some());
         for signal in signals {
             apply(signal, &at, &mut current, &mut done, rules);
         }

@@ -336,6 +336,13 @@ fn print_summary(report: &Report) {
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
+    if report.remembered > 0 {
+        let read = report.messages.saturating_sub(report.remembered);
+        eprintln!(
+            "  messages read: {read} new or changed, {} remembered from the previous build",
+            report.remembered
+        );
+    }
     if let Some(scrollback::index::update::Outcome::Appended { kept, added }) = report.index_update {
         eprintln!("  index: {kept} messages kept from the previous build's index, {added} indexed");
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::cache;
 use crate::config::Config;
 use crate::continuity;
-use crate::incidents;
+use crate::incidents::{self, Detected, readings::Readings};
 use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
@@ -135,6 +135,9 @@ pub struct Report {
     pub up_to_date: bool,
     /// Incidents found or declared.
     pub incidents: usize,
+    /// Messages whose text detection did not read again: the previous build had read them
+    /// ([`incidents::readings`]).
+    pub remembered: usize,
     /// Channels kept out, and why.
     pub withheld: Withheld,
     /// What was redacted, per rule and where.
@@ -291,10 +294,21 @@ impl<'a> Site<'a> {
         let archive = &ingested.archive;
         let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
         let assets = render::write_assets(&theme, &staging)?;
-        let (incidents, digests) =
-            self.timed("incidents", |site| incidents::detect(archive, &layout, &site.config.incidents, &tz));
+        let readings = earlier.readings.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
+        let detected = self.timed("incidents", |site| {
+            incidents::detect(archive, &layout, &site.config.incidents, &tz, readings.as_ref())
+        });
+        drop(readings);
+        let Detected { incidents, digests, readings, remembered } = detected;
         self.report.incidents = incidents.len();
+        self.report.remembered = remembered;
         let index_dir = staging.sidecar()?;
+        if let Some(readings) = readings {
+            readings.write(&index_dir).map_err(OutputError::from)?;
+        }
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         // The incident index, the biggest page (one page, one core), and the incident ledger
         // are written beside the documents: before the search index and the other pages take
@@ -444,6 +458,8 @@ struct Earlier {
     /// `--previous-manifest`, else its manifest, if there is one: read once the pages are
     /// done, so that its URLs are not held through the build.
     manifest: Option<PathBuf>,
+    /// What its build read of each message (`Err` is a warning); none under `--force`.
+    readings: Result<Option<Readings>, String>,
 }
 
 impl Earlier {
@@ -465,7 +481,9 @@ impl Earlier {
                     Ok(None)
                 };
                 let manifest = named.or_else(|| Some(out.join(MANIFEST)).filter(|p| p.is_file()));
-                Earlier { files, ledger, manifest }
+                let readings =
+                    if force { Ok(None) } else { Readings::load(&crate::output::sidecar_path(&out)) };
+                Earlier { files, ledger, manifest, readings }
             })
             .expect("the thread reading the previous site starts")
     }

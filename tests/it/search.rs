@@ -66,8 +66,9 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
-    let (incidents, digests) = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz);
-    f(&scrollback::index::documents::collect(archive, &layout, (&incidents, digests), &tz))
+    let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, None);
+    let incidents = &detected.incidents;
+    f(&scrollback::index::documents::collect(archive, &layout, (incidents, detected.digests), &tz))
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {
