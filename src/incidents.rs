@@ -411,6 +411,28 @@ pub fn by_message<'a, T>(
     map
 }
 
+/// For each channel and message, the first incident (its place in `incidents`) that shows
+/// the message, or `u32::MAX`: [`by_message`] by position, with no id looked up.
+pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Vec<Vec<u32>> {
+    let mut places: Vec<Vec<u32>> =
+        archive.channels.iter().map(|c| vec![u32::MAX; c.messages.len()]).collect();
+    for (n, incident) in incidents.iter().enumerate() {
+        let messages = &archive.channels[incident.channel].messages;
+        // An incident shows the run of its channel's messages from its start (`finish`).
+        let first = messages.partition_point(|m| m.time < incident.start.time);
+        let run = messages.get(first..first + incident.messages.len()).unwrap_or_default();
+        debug_assert!(run.iter().map(|m| &m.id).eq(&incident.messages), "{} shows a run", incident.id);
+        let n = u32::try_from(n).expect("fewer than 2^32 incidents");
+        for ((place, m), id) in places[incident.channel][first..].iter_mut().zip(run).zip(&incident.messages)
+        {
+            if *place == u32::MAX && m.id == *id {
+                *place = n;
+            }
+        }
+    }
+    places
+}
+
 /// When an incident ended: its resolve time, or for an ongoing one the archive's last message
 /// in its channel.
 pub fn end_of(incident: &Incident, archive: &Archive) -> Timestamp {
@@ -493,7 +515,7 @@ pub fn detect(
             (found, digests, recall)
         })
         .collect();
-    let mut found = Vec::new();
+    let mut found = Vec::with_capacity(per_channel.iter().map(|(opens, ..)| opens.len()).sum());
     let mut digests = Vec::with_capacity(per_channel.len());
     let mut filed = Vec::with_capacity(per_channel.len());
     let mut remembered = 0;

@@ -306,9 +306,12 @@ impl<'a> Site<'a> {
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
         let index_dir = staging.sidecar()?;
-        if let Some(readings) = readings {
-            readings.write(&index_dir).map_err(OutputError::from)?;
-        }
+        // Written on a thread of its own while the pages are made: it only has to be there
+        // before the site is committed.
+        let filing = readings.map(|readings| {
+            let dir = index_dir.clone();
+            std::thread::spawn(move || readings.write(&dir))
+        });
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         // The incident index, the biggest page (one page, one core), and the incident ledger
         // are written beside the documents: before the search index and the other pages take
@@ -383,10 +386,15 @@ impl<'a> Site<'a> {
         // The archive is not needed to publish: its memory goes before the files record is made.
         drop(docs);
         drop(layout);
-        drop(incidents);
+        if let Some(filing) = filing {
+            filing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map_err(OutputError::from)?;
+        }
         // The archive's memory is given back on a thread of its own while the site is
         // committed.
-        let freeing = std::thread::spawn(move || drop(ingested));
+        let freeing = std::thread::spawn(move || drop((ingested, incidents)));
         self.timed("write", |_| staging.commit())?;
         freeing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let index = dir_bytes(&crate::output::sidecar_path(&self.options.out));

@@ -106,11 +106,9 @@ struct Place {
     channel: u32,
     message: u32,
     author: u32,
-    /// The incident it is part of, or `NO_INCIDENT`.
+    /// The incident it is part of, or `u32::MAX` ([`crate::incidents::by_position`]).
     incident: u32,
 }
-
-const NO_INCIDENT: u32 = u32::MAX;
 
 /// What an author's documents share is keyed by: name and user id.
 type AuthorKey<'a> = (&'a str, Option<&'a str>);
@@ -127,8 +125,7 @@ pub fn collect<'a>(
     (incidents, digests): (&'a [Incident], Vec<Vec<PlainDigest>>),
     tz: &TimeZone,
 ) -> Documents<'a> {
-    let in_incident =
-        crate::incidents::by_message(incidents, |n, _| u32::try_from(n).expect("fewer than 2^32 incidents"));
+    let in_incident = crate::incidents::by_position(archive, incidents);
     let mut documents = Documents {
         archive,
         layout,
@@ -143,7 +140,7 @@ pub fn collect<'a>(
     let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = (0..layout.channels.len())
         .into_par_iter()
         .zip(digests)
-        .map(|(index, digests)| documents.channel(index, &digests, &in_incident))
+        .map(|(index, digests)| documents.channel(index, &digests, &in_incident[index]))
         .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {
@@ -157,7 +154,9 @@ pub fn collect<'a>(
         documents.authors.extend(authors);
     }
     // (time, slug, id) order. Slugs are unique, so a channel's rank among them stands for
-    // its slug. Unstable: no merge buffer, and std's sort is deterministic.
+    // its slug; a channel's messages are in (time, id) order, so within one channel and
+    // second a message's position stands for its id. Unstable: no merge buffer, and the keys
+    // are unique.
     let channels = &layout.channels;
     let mut by_slug: Vec<usize> = (0..channels.len()).collect();
     by_slug.sort_by_key(|&c| channels[c].slug.as_str());
@@ -165,14 +164,7 @@ pub fn collect<'a>(
     for (r, c) in by_slug.into_iter().enumerate() {
         rank[c] = r;
     }
-    let id = |p: &Placed| {
-        channels[p.place.channel as usize].channel.messages[p.place.message as usize].id.as_str()
-    };
-    placed.sort_unstable_by(|a, b| {
-        (a.time, rank[a.place.channel as usize])
-            .cmp(&(b.time, rank[b.place.channel as usize]))
-            .then_with(|| id(a).cmp(id(b)))
-    });
+    placed.sort_unstable_by_key(|p| (p.time, rank[p.place.channel as usize], p.place.message));
     documents.places = placed.iter().map(|p| p.place).collect();
     documents.hashes = placed.iter().map(|p| p.hash).collect();
     documents
@@ -192,7 +184,7 @@ impl<'a> Documents<'a> {
         &self,
         index: usize,
         digests: &[PlainDigest],
-        in_incident: &HashMap<(usize, &str), u32>,
+        in_incident: &[u32],
     ) -> (Vec<Placed>, Vec<Author>) {
         let plan = &self.layout.channels[index];
         let messages = &plan.channel.messages;
@@ -219,7 +211,7 @@ impl<'a> Documents<'a> {
                 channel: u32::try_from(index).expect("fewer than 2^32 channels"),
                 message: u32::try_from(position).expect("fewer than 2^32 messages a channel"),
                 author,
-                incident: in_incident.get(&(index, message.id.as_str())).copied().unwrap_or(NO_INCIDENT),
+                incident: in_incident[position],
             };
             // Hashed as `make` would build it, without building it: no text, no copies.
             let incident = self.incidents.get(place.incident as usize).map(|i| ["incident", i.id.as_str()]);
