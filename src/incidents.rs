@@ -768,29 +768,27 @@ fn finish(
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
-    // With each message, its plain text as detection read it.
-    let during: Vec<(&Message, String)> = ch.messages[first..last].iter().map(|m| (m, plain(m))).collect();
+    let during = &ch.messages[first..last];
     // Snapshot events are pictures on the timeline, not people.
     let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
     let mut participants: Vec<String> = Vec::new();
-    for &(m, _) in &during {
+    for m in during {
         if person(m) && !participants.iter().any(|p| **p == *m.author.name) {
             participants.push(m.author.name.to_string());
         }
     }
-    let by_id: BTreeMap<&str, (&Message, &str)> =
-        during.iter().map(|(m, text)| (m.id.as_str(), (*m, text.as_str()))).collect();
+    // Only the messages on the timeline are read as text (again: detection kept none).
+    let by_id: BTreeMap<&str, &Message> = during.iter().map(|m| (m.id.as_str(), m)).collect();
     let mut timeline: Vec<TimelineEntry> = open
         .timeline
         .iter()
         .filter_map(|(at, kind)| {
-            let &(message, text) = by_id.get(at.message.as_deref()?)?;
-            Some(entry(message, text, kind))
+            let message = by_id.get(at.message.as_deref()?)?;
+            Some(entry(message, &plain(message), kind))
         })
         .collect();
     let mut responded: Vec<&str> = Vec::new();
-    for (m, text) in &during {
-        let m = *m;
+    for m in during {
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));
         // Each person's first word in the response tells who stepped in when.
         let first_response = person(m) && !responded.contains(&&*m.author.name);
@@ -805,7 +803,7 @@ fn finish(
             } else {
                 "response"
             };
-            timeline.push(entry(m, text, kind));
+            timeline.push(entry(m, &plain(m), kind));
         }
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
@@ -835,7 +833,7 @@ fn finish(
         summary: open.summary,
         postmortem: declared_here.and_then(|d| d.postmortem.clone()),
         declared: declared_here.is_some(),
-        messages: during.iter().map(|(m, _)| m.id.clone()).collect(),
+        messages: during.iter().map(|m| m.id.clone()).collect(),
     }
 }
 

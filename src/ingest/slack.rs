@@ -186,19 +186,22 @@ impl Importer<'_> {
             .filter_map(|f| f.strip_prefix(&prefix).filter(|n| is_day_file(n)).map(|_| f.to_owned()))
             .collect();
         let pins: BTreeSet<String> = raw.pins.iter().map(|p| p.id.replace('.', "")).collect();
-        // Day files are read in order and parsed on every core a batch at a time, while the
-        // batch before is turned into messages in order: only two batches are ever held parsed.
+        // Day files are parsed on every core a batch at a time, while the batch before is
+        // turned into messages in order and the batch after is read: only two batches are
+        // ever held parsed.
         let mut messages = Vec::new();
         let mut parsed = Vec::new();
-        for batch in day_files.chunks(PARSE_BATCH) {
-            let read: Vec<(String, Vec<u8>)> = batch
-                .iter()
-                .filter_map(|f| self.out.read(self.input, f).map(|bytes| (self.input.display(f), bytes)))
-                .collect();
-            self.out.files_read += read.len();
+        let mut batches = day_files.chunks(PARSE_BATCH);
+        let mut next = batches.next().map(|batch| self.read_days(batch));
+        while let Some(read) = next.take() {
             let done = std::mem::take(&mut parsed);
-            (parsed, ()) =
-                rayon::join(|| parse_days(&read), || self.add_days(done, &folder, &pins, &mut messages));
+            (parsed, next) = rayon::join(
+                || parse_days(&read),
+                || {
+                    self.add_days(done, &folder, &pins, &mut messages);
+                    batches.next().map(|batch| self.read_days(batch))
+                },
+            );
         }
         self.add_days(parsed, &folder, &pins, &mut messages);
         let name = if raw.name.is_empty() { raw.id.clone() } else { raw.name.clone() };
@@ -218,6 +221,16 @@ impl Importer<'_> {
             archived: raw.is_archived,
             messages,
         }
+    }
+
+    /// The bytes of the day files in `batch` that can be read, with their display paths.
+    fn read_days(&mut self, batch: &[String]) -> Vec<(String, Vec<u8>)> {
+        let read: Vec<(String, Vec<u8>)> = batch
+            .iter()
+            .filter_map(|f| self.out.read(self.input, f).map(|bytes| (self.input.display(f), bytes)))
+            .collect();
+        self.out.files_read += read.len();
+        read
     }
 
     /// Turns parsed day files into messages, in order.
