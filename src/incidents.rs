@@ -448,6 +448,8 @@ pub struct Detected {
     pub incidents: Vec<Incident>,
     /// What search needs of each message's text, per channel and message.
     pub digests: Vec<Vec<PlainDigest>>,
+    /// Each message's [`Message::digest`], per channel and message: what page keys hash.
+    pub contents: Vec<Vec<[u8; 16]>>,
     /// What the next build can take from this one's reading ([`readings`]); none if the
     /// binary could not be hashed.
     pub readings: Option<Filed>,
@@ -487,19 +489,20 @@ pub fn detect(
     });
     let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
     // Channels are independent: detect on every core.
-    let per_channel: Vec<(Vec<Open>, Vec<PlainDigest>, Recall)> = archive
+    let per_channel: Vec<ChannelRead> = archive
         .channels
         .par_iter()
         .map(|channel| {
             let mut digests = Vec::with_capacity(channel.messages.len());
+            let mut contents = Vec::with_capacity(channel.messages.len());
             let mut recall = previous.map_or_else(|| Recall::new(&[]), |p| p.recall(&channel_key(channel)));
             let mut scratch = Vec::new();
             let mut read = |m: &Message| {
+                let whole = m.digest(&mut scratch);
+                contents.push(whole);
                 let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
                 let reading = match &context {
-                    Some(context) => {
-                        recall.read(&readings::key(context, channel.source, m, &mut scratch), make)
-                    }
+                    Some(context) => recall.read(&readings::key(context, channel.source, &whole), make),
                     None => make(),
                 };
                 digests.push(reading.digest);
@@ -512,16 +515,19 @@ pub fn detect(
                 Vec::new()
             };
             debug_assert_eq!(digests.len(), channel.messages.len(), "every message is read once");
-            (found, digests, recall)
+            ChannelRead { found, digests, contents, recall }
         })
         .collect();
-    let mut found = Vec::with_capacity(per_channel.iter().map(|(opens, ..)| opens.len()).sum());
+    let mut found = Vec::with_capacity(per_channel.iter().map(|c| c.found.len()).sum());
     let mut digests = Vec::with_capacity(per_channel.len());
+    let mut contents = Vec::with_capacity(per_channel.len());
     let mut filed = Vec::with_capacity(per_channel.len());
     let mut remembered = 0;
-    for (index, (opens, channel, recall)) in per_channel.into_iter().enumerate() {
-        found.extend(opens.into_iter().map(|o| (index, o)));
-        digests.push(channel);
+    for (index, channel) in per_channel.into_iter().enumerate() {
+        found.extend(channel.found.into_iter().map(|o| (index, o)));
+        digests.push(channel.digests);
+        contents.push(channel.contents);
+        let recall = channel.recall;
         remembered += recall.remembered;
         filed.push((channel_key(&archive.channels[index]), recall.into_filed()));
     }
@@ -549,7 +555,15 @@ pub fn detect(
             finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m).text, rules)
         })
         .collect();
-    Detected { incidents, digests, readings, remembered }
+    Detected { incidents, digests, contents, readings, remembered }
+}
+
+/// What [`detect`] found and read in one channel.
+struct ChannelRead<'p> {
+    found: Vec<Open>,
+    digests: Vec<PlainDigest>,
+    contents: Vec<[u8; 16]>,
+    recall: Recall<'p>,
 }
 
 /// What detection and search take from `message`, whose plain text is `plain`; its signals

@@ -211,6 +211,29 @@ pub struct Message {
     pub pinned: bool,
 }
 
+impl Message {
+    /// A digest of everything the message is (its `Hash`), standing for it in the keys of
+    /// what is made from it: hashing a million messages' text once a build, not once per
+    /// key. `scratch` is reused between calls.
+    pub fn digest(&self, scratch: &mut Vec<u8>) -> [u8; 16] {
+        /// Feeds `Hash` into a buffer, hashed once: blake3 is slow fed a few bytes at a time.
+        struct Gather<'s>(&'s mut Vec<u8>);
+        impl std::hash::Hasher for Gather<'_> {
+            fn write(&mut self, bytes: &[u8]) {
+                self.0.extend_from_slice(bytes);
+            }
+            fn finish(&self) -> u64 {
+                unreachable!("only gathered")
+            }
+        }
+        scratch.clear();
+        std::hash::Hash::hash(self, &mut Gather(scratch));
+        let mut digest = [0; 16];
+        digest.copy_from_slice(&blake3::hash(scratch).as_bytes()[..16]);
+        digest
+    }
+}
+
 /// Where a message sits in a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub enum Thread {

@@ -302,7 +302,7 @@ impl<'a> Site<'a> {
             incidents::detect(archive, &layout, &site.config.incidents, &tz, readings.as_ref())
         });
         drop(readings);
-        let Detected { incidents, digests, readings, remembered } = detected;
+        let Detected { incidents, digests, contents, readings, remembered } = detected;
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
         let index_dir = staging.sidecar()?;
@@ -355,7 +355,7 @@ impl<'a> Site<'a> {
             let pages = render_pages(
                 archive,
                 &layout,
-                &incidents,
+                (&incidents, &contents),
                 config,
                 (&theme, &assets),
                 &staging,
@@ -564,7 +564,7 @@ fn index_and_export(
 fn render_pages(
     archive: &crate::model::Archive,
     layout: &Layout,
-    incidents: &[crate::model::Incident],
+    incidents: (&[crate::model::Incident], &[Vec<[u8; 16]>]),
     config: &Config,
     (theme, assets): (&Theme, &render::Assets),
     staging: &Staging,

@@ -6,8 +6,8 @@
 //! cost of a build before anything is written. A [`Reading`] keeps what detection and search
 //! take from it: the text's [`PlainDigest`], the signals it gives, and whether it says the
 //! all-clear. It is filed under a [`Key`]: a hash of everything the reading is made from, that
-//! is the message's text, cards, files, author name and kind, its source, and a *context*
-//! (every user's name, every channel link, the all-clear rules, and the binary). So an
+//! is the whole message ([`crate::model::Message::digest`]), its source, and a *context* (every user's
+//! name, every channel link, the all-clear rules, and the binary). So an
 //! entry can only be found by a message that would be read the same way; any other change
 //! makes new keys, and the old entries are simply not found.
 //!
@@ -28,7 +28,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::markup::PlainDigest;
-use crate::model::{Message, Text};
 
 use super::Signal;
 
@@ -241,66 +240,14 @@ pub fn context(parts: &[&[u8]]) -> Context {
     *hasher.finalize().as_bytes()
 }
 
-/// The key of `message` from `source` in `context`: its fields that [`crate::markup::plain`]
-/// and the signal rules read. `buf` is scratch space, reused so that no message allocates.
-pub fn key(context: &Context, source: &str, message: &Message, buf: &mut Vec<u8>) -> Key {
-    buf.clear();
-    let mut fields = Fields(buf);
-    fields.str(Some(source));
-    fields.str(Some(&message.author.name));
-    fields.bytes(&[u8::from(message.author.is_bot)]);
-    fields.text(Some(&message.text));
-    fields.count(message.attachments.len());
-    for a in &message.attachments {
-        fields.text(a.pretext.as_ref());
-        fields.text(a.text.as_ref());
-        for s in [&a.author_name, &a.title, &a.fallback] {
-            fields.str(s.as_deref());
-        }
-        fields.count(a.fields.len());
-        for f in &a.fields {
-            fields.str(Some(&f.title));
-            fields.text(Some(&f.value));
-        }
-    }
-    fields.count(message.files.len());
-    for f in &message.files {
-        fields.str(f.title.as_deref());
-        fields.str(Some(&f.name));
-    }
+/// The key of a message from `source` whose [`crate::model::Message::digest`] is `digest`, in
+/// `context`.
+pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
+    let mut hasher = blake3::Hasher::new_keyed(context);
+    hasher.update(source.as_bytes()).update(&[0]).update(digest);
     let mut key = [0; 16];
-    key.copy_from_slice(&blake3::keyed_hash(context, buf).as_bytes()[..16]);
+    key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
     key
-}
-
-/// Fields gathered for a [`key`], each length-prefixed: no two messages gather the same bytes.
-struct Fields<'b>(&'b mut Vec<u8>);
-
-impl Fields<'_> {
-    fn bytes(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(&u32::try_from(bytes.len()).expect("a field under 4 GiB").to_le_bytes());
-        self.0.extend_from_slice(bytes);
-    }
-
-    fn count(&mut self, n: usize) {
-        self.bytes(&u32::try_from(n).expect("fewer than 2^32 parts").to_le_bytes());
-    }
-
-    /// A missing string is told from an empty one by a leading marker.
-    fn str(&mut self, s: Option<&str>) {
-        self.0.push(u8::from(s.is_some()));
-        if let Some(s) = s {
-            self.bytes(s.as_bytes());
-        }
-    }
-
-    fn text(&mut self, text: Option<&Text>) {
-        self.0.push(u8::from(text.is_some()));
-        if let Some(t) = text {
-            self.bytes(&[t.markup as u8]);
-            self.bytes(t.source.as_bytes());
-        }
-    }
 }
 
 /// Signal sources and fields as the file numbers them: a reading naming any other is not

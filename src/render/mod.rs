@@ -89,7 +89,7 @@ pub fn render_incident_index(
     out: &Staging,
 ) -> Result<(), RenderError> {
     let none = Media::default();
-    let renderer = Renderer::new(archive, layout, &[], &none, config, theme, assets);
+    let renderer = Renderer::new(archive, layout, (&[], &[]), &none, config, theme, assets);
     renderer.render_incident_index(found, layout, out)
 }
 
@@ -98,14 +98,14 @@ pub fn render_incident_index(
 pub fn render_site(
     archive: &Archive,
     layout: &Layout,
-    found: &[Incident],
+    (found, contents): (&[Incident], &[Vec<[u8; 16]>]),
     media: &Media,
     config: &Config,
     theme: &Theme,
     assets: &Assets,
     out: &Staging,
 ) -> Result<RenderStats, RenderError> {
-    let renderer = Renderer::new(archive, layout, found, media, config, theme, assets);
+    let renderer = Renderer::new(archive, layout, (found, contents), media, config, theme, assets);
     let mut stats = RenderStats::default();
     let incident_pages = renderer.render_incident_pages(found, layout, out)?;
     // Day pages are most of the work: channels render on every core, each page written as soon
@@ -143,6 +143,9 @@ struct Renderer<'a> {
     media: &'a Media,
     /// What every page is made of besides its own content (see `keys`).
     shared: [u8; 32],
+    /// Each message's digest, per channel and message, standing for it in page keys (none:
+    /// pages without keys).
+    contents: &'a [Vec<[u8; 16]>],
 }
 
 /// Paths from a page back to the site root.
@@ -152,11 +155,12 @@ const SEARCH_ROOT: &str = "../";
 const DAY_ROOT: &str = "../../../../../";
 
 impl<'a> Renderer<'a> {
-    /// A renderer for pages that mark the messages of `found`.
+    /// A renderer for pages that mark the messages of `found`, whose messages have the
+    /// digests `contents` ([`crate::model::Message::digest`]).
     fn new(
         archive: &'a Archive,
         layout: &'a Layout,
-        found: &'a [Incident],
+        (found, contents): (&'a [Incident], &'a [Vec<[u8; 16]>]),
         media: &'a Media,
         config: &'a Config,
         theme: &'a Theme,
@@ -173,6 +177,7 @@ impl<'a> Renderer<'a> {
             membership: incidents::membership(found),
             media,
             shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
+            contents,
         }
     }
 }
