@@ -33,8 +33,9 @@ use regex::Regex;
 use crate::config::{Declared, Incidents as Rules};
 use crate::layout::{Layout, channel_key};
 use crate::markup::{self, PlainDigest};
+use crate::memo::{self, Filed, Memo, Walk};
 use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
-use readings::{Filed, Reading, Readings, Recall};
+use readings::Reading;
 
 /// What a message says about incidents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,7 +468,7 @@ pub fn detect(
     layout: &Layout,
     rules: &Rules,
     tz: &TimeZone,
-    previous: Option<&Readings>,
+    previous: Option<&Memo>,
 ) -> Detected {
     let plain = |channel: &Channel, message: &Message| {
         markup::plain(message, channel.source, &archive.users, &layout.links)
@@ -485,7 +486,7 @@ pub fn detect(
         let names = format!("{:?}", archive.users);
         let links = format!("{:?}", layout.links);
         let rules = format!("{}\0{all_clear:?}", rules.detect);
-        readings::context(&[binary.as_bytes(), names.as_bytes(), links.as_bytes(), rules.as_bytes()])
+        memo::context(&[b"readings", binary.as_bytes(), names.as_bytes(), links.as_bytes(), rules.as_bytes()])
     });
     let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
     // Channels are independent: detect on every core.
@@ -495,14 +496,16 @@ pub fn detect(
         .map(|channel| {
             let mut digests = Vec::with_capacity(channel.messages.len());
             let mut contents = Vec::with_capacity(channel.messages.len());
-            let mut recall = previous.map_or_else(|| Recall::new(&[]), |p| p.recall(&channel_key(channel)));
+            let mut walk = previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key(channel)));
             let mut scratch = Vec::new();
             let mut read = |m: &Message| {
                 let whole = m.digest(&mut scratch);
                 contents.push(whole);
                 let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
                 let reading = match &context {
-                    Some(context) => recall.read(&readings::key(context, channel.source, &whole), make),
+                    Some(context) => {
+                        readings::read(&mut walk, &memo::key(context, channel.source, &whole), make)
+                    }
                     None => make(),
                 };
                 digests.push(reading.digest);
@@ -515,7 +518,7 @@ pub fn detect(
                 Vec::new()
             };
             debug_assert_eq!(digests.len(), channel.messages.len(), "every message is read once");
-            ChannelRead { found, digests, contents, recall }
+            ChannelRead { found, digests, contents, walk }
         })
         .collect();
     let mut found = Vec::with_capacity(per_channel.iter().map(|c| c.found.len()).sum());
@@ -527,9 +530,8 @@ pub fn detect(
         found.extend(channel.found.into_iter().map(|o| (index, o)));
         digests.push(channel.digests);
         contents.push(channel.contents);
-        let recall = channel.recall;
-        remembered += recall.remembered;
-        filed.push((channel_key(&archive.channels[index]), recall.into_filed()));
+        remembered += channel.walk.found;
+        filed.push((channel_key(&archive.channels[index]), channel.walk.into_filed()));
     }
     let readings = context.map(|context| Filed { context, channels: filed });
     for declared in &rules.declare {
@@ -563,7 +565,7 @@ struct ChannelRead<'p> {
     found: Vec<Open>,
     digests: Vec<PlainDigest>,
     contents: Vec<[u8; 16]>,
-    recall: Recall<'p>,
+    walk: Walk<'p>,
 }
 
 /// What detection and search take from `message`, whose plain text is `plain`; its signals

@@ -19,6 +19,7 @@ pub mod layout;
 pub mod ledger;
 pub mod linkcheck;
 pub mod markup;
+pub mod memo;
 pub mod model;
 pub mod output;
 pub mod people;

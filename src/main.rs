@@ -336,11 +336,11 @@ fn print_summary(report: &Report) {
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
-    if report.remembered > 0 {
+    if report.remembered > 0 || report.known_clean > 0 {
         let read = report.messages.saturating_sub(report.remembered);
         eprintln!(
-            "  messages read: {read} new or changed, {} remembered from the previous build",
-            report.remembered
+            "  messages read: {read} new or changed, {} remembered from the previous build; redaction skipped {} found clean before",
+            report.remembered, report.known_clean
         );
     }
     if let Some(scrollback::index::update::Outcome::Appended { kept, added }) = report.index_update {

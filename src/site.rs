@@ -12,11 +12,12 @@ use std::time::Duration;
 use crate::cache;
 use crate::config::Config;
 use crate::continuity;
-use crate::incidents::{self, Detected, readings::Readings};
+use crate::incidents::{self, Detected};
 use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger::{self, Ledger};
+use crate::memo::{self, Filed, Memo};
 use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
 use crate::privacy::{self, Withheld};
@@ -138,6 +139,8 @@ pub struct Report {
     /// Messages whose text detection did not read again: the previous build had read them
     /// ([`incidents::readings`]).
     pub remembered: usize,
+    /// Messages redaction did not look at again: the previous build had found nothing in them.
+    pub known_clean: usize,
     /// Channels kept out, and why.
     pub withheld: Withheld,
     /// What was redacted, per rule and where.
@@ -167,7 +170,7 @@ impl<'a> Site<'a> {
     pub fn check(mut self) -> Result<Report, BuildError> {
         let mut ingested = self.ingest()?;
         self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
-        self.normalize(&mut ingested);
+        self.normalize(&mut ingested, None);
         Ok(self.report)
     }
 
@@ -201,9 +204,14 @@ impl<'a> Site<'a> {
             }
             self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         }
-        self.normalize(&mut ingested);
-        let earlier = earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        self.render(ingested, (claim, fingerprint), earlier)?;
+        let mut earlier = earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let clean = std::mem::replace(&mut earlier.clean, Ok(None)).unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
+        let found_clean = self.normalize(&mut ingested, clean.as_ref());
+        drop(clean);
+        self.render(ingested, (claim, fingerprint), earlier, found_clean)?;
         Ok(self.report)
     }
 
@@ -243,8 +251,16 @@ impl<'a> Site<'a> {
         Ok(ingested)
     }
 
-    fn normalize(&mut self, ingested: &mut Ingested) {
-        self.timed("normalize", |site| {
+    /// Filters, unifies and redacts the archive; returns what redaction found clean, for the
+    /// next build (redaction skips what the `clean` records of the previous one name).
+    fn normalize(&mut self, ingested: &mut Ingested, clean: Option<&Memo>) -> Option<Filed> {
+        let context = cache::binary_hash().map(|binary| {
+            let settings = format!("{:?}", self.config.redaction);
+            memo::context(&[b"clean", binary.as_bytes(), settings.as_bytes()])
+        });
+        let known =
+            redact::Known { previous: clean.filter(|c| context.is_some_and(|x| c.made_in(&x))), context };
+        let clean = self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
             let unified = people::unify(&mut ingested.archive, &site.config.people);
             site.report.warnings.extend(unified.warnings);
@@ -262,14 +278,18 @@ impl<'a> Site<'a> {
             let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
             site.report.warnings.extend(placed);
             let redactor = Redactor::new(&site.config.redaction).expect("validated with the config");
-            site.report.redactions = redact::redact_archive(&mut ingested.archive, &redactor);
+            let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
+            site.report.redactions = redacted.redactions;
+            site.report.known_clean = redacted.known_clean;
             ingested.archive.share_names();
+            redacted.clean
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
         }
         self.report.channels = ingested.archive.channels.len();
         self.report.messages = ingested.archive.message_count();
+        clean
     }
 
     fn render(
@@ -277,6 +297,7 @@ impl<'a> Site<'a> {
         ingested: Ingested,
         (claim, fingerprint): (crate::output::Claim, Option<String>),
         earlier: Earlier,
+        clean: Option<Filed>,
     ) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
         let previous = earlier.ledger.unwrap_or_else(|warning| {
@@ -308,10 +329,12 @@ impl<'a> Site<'a> {
         let index_dir = staging.sidecar()?;
         // Written on a thread of its own while the pages are made: it only has to be there
         // before the site is committed.
-        let filing = readings.map(|readings| {
-            let dir = index_dir.clone();
-            std::thread::spawn(move || readings.write(&dir))
-        });
+        let filing = {
+            let memos = [(incidents::readings::FILE, readings), (redact::CLEAN, clean)];
+            let memos: Vec<_> =
+                memos.into_iter().filter_map(|(name, filed)| Some((index_dir.join(name), filed?))).collect();
+            std::thread::spawn(move || memos.iter().try_for_each(|(path, filed)| filed.write(path)))
+        };
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
         // The incident index, the biggest page (one page, one core), and the incident ledger
         // are written beside the documents: before the search index and the other pages take
@@ -386,12 +409,7 @@ impl<'a> Site<'a> {
         // The archive is not needed to publish: its memory goes before the files record is made.
         drop(docs);
         drop(layout);
-        if let Some(filing) = filing {
-            filing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                .map_err(OutputError::from)?;
-        }
+        filing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).map_err(OutputError::from)?;
         // The archive's memory is given back on a thread of its own while the site is
         // committed.
         let freeing = std::thread::spawn(move || drop((ingested, incidents)));
@@ -467,7 +485,10 @@ struct Earlier {
     /// done, so that its URLs are not held through the build.
     manifest: Option<PathBuf>,
     /// What its build read of each message (`Err` is a warning); none under `--force`.
-    readings: Result<Option<Readings>, String>,
+    readings: Result<Option<Memo>, String>,
+    /// The messages its build's redaction found nothing in (`Err` is a warning); none under
+    /// `--force`.
+    clean: Result<Option<Memo>, String>,
 }
 
 impl Earlier {
@@ -489,9 +510,11 @@ impl Earlier {
                     Ok(None)
                 };
                 let manifest = named.or_else(|| Some(out.join(MANIFEST)).filter(|p| p.is_file()));
-                let readings =
-                    if force { Ok(None) } else { Readings::load(&crate::output::sidecar_path(&out)) };
-                Earlier { files, ledger, manifest, readings }
+                let memo = |name: &str| {
+                    if force { Ok(None) } else { Memo::load(&crate::output::sidecar_path(&out).join(name)) }
+                };
+                let (readings, clean) = (memo(incidents::readings::FILE), memo(redact::CLEAN));
+                Earlier { files, ledger, manifest, readings, clean }
             })
             .expect("the thread reading the previous site starts")
     }

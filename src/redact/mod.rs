@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
 use crate::config::{Redaction, Scope};
+use crate::memo::{self, Filed, Memo, Walk};
 use crate::model::{Archive, Channel, Message, Text};
 
 /// Names of the built-in rules, in the order they run.
@@ -251,8 +252,33 @@ impl Redactions {
     }
 }
 
-/// Redacts every piece of text in `archive` that can reach the output.
-pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions {
+/// The file in the sidecar directory that records the messages redaction found nothing in
+/// (a [`memo`] file).
+pub const CLEAN: &str = "clean.bin";
+
+/// What an earlier build knew of the messages redaction found nothing in: its records, and
+/// the context of this build's redaction (its settings and the binary; `None`: nothing is
+/// known or recorded).
+pub struct Known<'a> {
+    /// The previous build's records.
+    pub previous: Option<&'a Memo>,
+    /// This build's context.
+    pub context: Option<memo::Context>,
+}
+
+/// What [`redact_archive`] did.
+pub struct Redacted {
+    /// What was redacted where.
+    pub redactions: Redactions,
+    /// The messages found clean, for the next build.
+    pub clean: Option<Filed>,
+    /// Messages the previous build had found clean, not looked at again.
+    pub known_clean: usize,
+}
+
+/// Redacts every piece of text in `archive` that can reach the output. A message that the
+/// previous build found nothing in, unchanged and under the same settings, is left as it is.
+pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known) -> Redacted {
     let mut redactions = Redactions::default();
     let mut tally = Tally::new();
     for user in archive.users.values_mut() {
@@ -263,7 +289,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions 
     }
     redactions.record(None, None, std::mem::take(&mut tally));
     // Channels on every core; their hits go in in archive order.
-    let channels: Vec<Redactions> = archive
+    let channels: Vec<(Redactions, String, Walk)> = archive
         .channels
         .par_iter_mut()
         .enumerate()
@@ -271,15 +297,34 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions 
             let (mut found, mut tally) = (Redactions::default(), Tally::new());
             redact_channel(channel, redactor, &mut tally);
             found.record(Some(index), None, std::mem::take(&mut tally));
+            let channel_key = crate::layout::channel_key(channel);
+            let mut walk = known.previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key));
+            let mut scratch = Vec::new();
             for message in &mut channel.messages {
+                let key = known.context.map(|c| memo::key(&c, channel.source, &message.digest(&mut scratch)));
+                if let Some(key) = &key
+                    && walk.find(key, |value| value.is_empty().then_some(())).is_some()
+                {
+                    continue;
+                }
                 redact_message(message, redactor, &mut tally);
+                // Nothing found: nothing changed, and next time it need not be looked at.
+                if let Some(key) = &key
+                    && tally.is_empty()
+                {
+                    walk.file(key, &[]);
+                }
                 found.record(Some(index), Some(&message.id), std::mem::take(&mut tally));
             }
-            found
+            (found, channel_key, walk)
         })
         .collect();
-    for found in channels {
+    let mut known_clean = 0;
+    let mut clean = Vec::with_capacity(channels.len());
+    for (found, channel_key, walk) in channels {
         redactions.append(found);
+        known_clean += walk.found;
+        clean.push((channel_key, walk.into_filed()));
     }
     for snapshot in &mut archive.snapshots {
         for s in [Some(&mut snapshot.file.name), snapshot.file.title.as_mut()].into_iter().flatten() {
@@ -290,7 +335,11 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor) -> Redactions 
         }
     }
     redactions.record(None, None, tally);
-    redactions
+    Redacted {
+        redactions,
+        clean: known.context.map(|context| Filed { context, channels: clean }),
+        known_clean,
+    }
 }
 
 fn redact_channel(channel: &mut Channel, redactor: &Redactor, tally: &mut Tally) {

@@ -198,12 +198,23 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
         regex::Regex::new(r"index: [1-9]\d* messages kept from the previous build's index, \d+ indexed")
             .unwrap();
     assert!(reused.is_match(&site.stderr), "the index was updated, not rewritten: {}", site.stderr);
-    let remembered = regex::Regex::new(r"messages read: 1 new or changed, [1-9]\d* remembered").unwrap();
-    assert!(remembered.is_match(&site.stderr), "only the new message's text was read: {}", site.stderr);
+    let remembered = regex::Regex::new(
+        r"messages read: 1 new or changed, (\d+) remembered from the previous build; redaction skipped (\d+) found clean",
+    )
+    .unwrap();
+    let counts = remembered.captures(&site.stderr).unwrap_or_else(|| panic!("{}", site.stderr));
+    assert!(
+        counts[1].parse::<u32>().unwrap() > 0 && counts[2].parse::<u32>().unwrap() > 0,
+        "{}",
+        site.stderr
+    );
     let clean = Site::build(std::slice::from_ref(&export), &[]);
     assert_eq!(site.files(), clean.files(), "the rebuilt site is the clean build, byte for byte");
-    let readings = |out: &Path| fs_err::read(out.with_file_name("public.index/readings.bin")).unwrap();
-    assert_eq!(readings(&site.out), readings(&clean.out), "and so is what it read, for the next build");
+    // And so is what it knows for the next build, and its redaction report.
+    for file in ["readings.bin", "clean.bin", "redactions.json"] {
+        let read = |out: &Path| fs_err::read(out.with_file_name("public.index").join(file)).unwrap();
+        assert_eq!(read(&site.out), read(&clean.out), "{file}");
+    }
     // A file whose content did not change was not written again: it keeps its mtime.
     let new_files = site.files();
     for (path, time) in mtimes(&site.out) {
@@ -386,19 +397,25 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     assert!(stderr.contains("messages read: 1 new or changed"), "only the edited message is read: {stderr}");
     expect_clean(&stderr);
 
-    // A damaged record of what the last build read of each message: every message is read.
-    let readings = tmp.path().join("public.index/readings.bin");
-    let mut bytes = fs_err::read(&readings).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 1;
-    fs_err::write(&readings, bytes).unwrap();
-    edit("five");
-    let (ok, stderr) = build(&export, &out, &[]);
-    assert!(
-        ok && stderr.contains("readings.bin: damaged or not from this version; reading every message again")
-    );
-    assert!(!stderr.contains("messages read:"), "nothing was remembered: {stderr}");
-    expect_clean(&stderr);
+    // A damaged record of what the last build read of each message, or of what redaction
+    // found clean: that work is done again for every message.
+    for (file, edit_text, nothing) in [
+        ("readings.bin", "five", ", 0 remembered from the previous build"),
+        ("clean.bin", "six", "redaction skipped 0 found clean"),
+    ] {
+        let memo = tmp.path().join("public.index").join(file);
+        let mut bytes = fs_err::read(&memo).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        fs_err::write(&memo, bytes).unwrap();
+        edit(edit_text);
+        let (ok, stderr) = build(&export, &out, &[]);
+        let warning =
+            format!("{file}: damaged or not from this version; doing its work again for every message");
+        assert!(ok && stderr.contains(&warning), "{stderr}");
+        assert!(stderr.contains(nothing), "{stderr}");
+        expect_clean(&stderr);
+    }
 
     // A record from another build of the site (here: the site's manifest was replaced).
     let text = fs_err::read_to_string(out.join("manifest.json")).unwrap();

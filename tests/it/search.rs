@@ -62,7 +62,8 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
     scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
     let redactor = scrollback::redact::Redactor::new(&config.redaction).unwrap();
-    scrollback::redact::redact_archive(&mut ingested.archive, &redactor);
+    let known = scrollback::redact::Known { previous: None, context: None };
+    scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known);
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;

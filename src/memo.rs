@@ -1,0 +1,311 @@
+//! Per-message records kept beside the site (`<out>.index/`) from one build to the next, so
+//! that work done on a message is not done again while the message stays the same: what
+//! incident detection read of it (`readings.bin`), whether redaction found anything in it
+//! (`clean.bin`).
+//!
+//! Each record is filed under a [`Key`]: a hash of the message and of a *context*, everything
+//! outside the message the work depends on (settings, the binary). So a record can only be
+//! found by a message that would give the same result; any other change makes new keys, and
+//! the old records are simply not found.
+//!
+//! Messages come in the same order every build, and a nightly build mostly adds to the end
+//! of each channel, so a channel's records are found by walking the previous file's section
+//! for it alongside the messages ([`Walk`]): no table of a million keys is built or held. A
+//! message edited, inserted or removed costs a short search ahead; a record not found only
+//! means the work is done again.
+//!
+//! A file: [`MAGIC`], the context (32 bytes), then per channel `key length (u32 LE) | channel
+//! key | records length (u64 LE) | records`, each record `key (16) | value length (u32 LE) |
+//! value`; last, the BLAKE3 hash of everything before it. A file whose hash or framing is
+//! wrong is ignored with a warning, never half trusted.
+
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::Path;
+
+/// The first bytes of a file, with the format's version.
+const MAGIC: &[u8] = b"scrollback memo 1\n";
+
+/// How far past where it expects it a channel's walk looks for a message's record (when
+/// messages before it were edited, inserted or removed).
+const LOOK_AHEAD: usize = 64;
+
+/// What a record is filed under: see the module docs.
+pub type Key = [u8; 16];
+
+/// A hash of everything outside the message that a record depends on.
+pub type Context = [u8; 32];
+
+/// The context made of `parts` (hashed in order; the first names what the records are).
+pub fn context(parts: &[&[u8]]) -> Context {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(MAGIC);
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    *hasher.finalize().as_bytes()
+}
+
+/// The key of a message from `source` whose [`crate::model::Message::digest`] is `digest`,
+/// in `context`.
+pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
+    let mut hasher = blake3::Hasher::new_keyed(context);
+    hasher.update(source.as_bytes()).update(&[0]).update(digest);
+    let mut key = [0; 16];
+    key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    key
+}
+
+/// A previous build's records, per channel.
+pub struct Memo {
+    context: Context,
+    bytes: Vec<u8>,
+    /// Each channel's records in `bytes`, by channel key.
+    sections: Vec<(String, Range<usize>)>,
+}
+
+impl Memo {
+    /// Reads the file at `path`. `Ok(None)` when there is none; `Err` is a warning.
+    pub fn load(path: &Path) -> Result<Option<Memo>, String> {
+        let bytes = match fs_err::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{e}; doing its work again for every message")),
+        };
+        Memo::parse(bytes).map(Some).ok_or_else(|| {
+            format!(
+                "{}: damaged or not from this version; doing its work again for every message",
+                path.display()
+            )
+        })
+    }
+
+    /// Checks the hash and the sections' framing; `None` if either is wrong.
+    fn parse(bytes: Vec<u8>) -> Option<Memo> {
+        let body = bytes.len().checked_sub(32)?;
+        if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
+            return None;
+        }
+        let context: Context = bytes.strip_prefix(MAGIC)?.get(..32)?.try_into().ok()?;
+        let mut input = Input(bytes.get(MAGIC.len() + 32..body)?);
+        let mut sections = Vec::new();
+        while !input.0.is_empty() {
+            let channel = input.string()?;
+            let len = usize::try_from(u64::from_le_bytes(input.take(8)?.try_into().ok()?)).ok()?;
+            let start = body - input.0.len();
+            input.take(len)?;
+            sections.push((channel, start..start + len));
+        }
+        Some(Memo { context, bytes, sections })
+    }
+
+    /// Whether these records were made in `context`: if not, none of them can be used.
+    pub fn made_in(&self, context: &Context) -> bool {
+        self.context == *context
+    }
+
+    /// The walk through the records of the channel keyed `channel`
+    /// ([`channel_key`](crate::layout::channel_key)).
+    pub fn walk(&self, channel: &str) -> Walk<'_> {
+        let section = self.sections.iter().find(|(c, _)| c == channel);
+        Walk::new(section.map_or(&[][..], |(_, range)| &self.bytes[range.clone()]))
+    }
+}
+
+/// One channel's records, taken in message order: each message's record comes from the
+/// previous build's section where it is found there, else it is made and filed; either way
+/// it is carried into the next build's file.
+pub struct Walk<'p> {
+    /// The previous build's records for the channel.
+    section: &'p [u8],
+    /// Where the next message's record is expected in `section`.
+    at: usize,
+    /// Records of `section` found one after another, not yet copied to `filed`.
+    run: Range<usize>,
+    /// This build's records.
+    filed: Vec<u8>,
+    /// Records found.
+    pub found: usize,
+}
+
+impl<'p> Walk<'p> {
+    /// A walk through `section` (empty: nothing is found).
+    pub fn new(section: &'p [u8]) -> Walk<'p> {
+        Walk { section, at: 0, run: 0..0, filed: Vec::with_capacity(section.len()), found: 0 }
+    }
+
+    /// The record filed under `key`, where it is expected or a little after, as `decode`
+    /// reads its value; it is carried into the next build's file.
+    pub fn find<T>(&mut self, key: &Key, decode: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
+        let mut at = self.at;
+        for _ in 0..LOOK_AHEAD {
+            let record = self.section.get(at..)?;
+            let len = u32::from_le_bytes(record.get(16..20)?.try_into().ok()?) as usize;
+            let end = at + 20 + len;
+            if record[..16] == *key {
+                let value = decode(self.section.get(at + 20..end)?)?;
+                if self.run.end != at {
+                    self.flush();
+                    self.run = at..at;
+                }
+                self.run.end = end;
+                self.at = end;
+                self.found += 1;
+                return Some(value);
+            }
+            at = end;
+        }
+        None
+    }
+
+    /// Files a new record.
+    pub fn file(&mut self, key: &Key, value: &[u8]) {
+        self.flush();
+        self.filed.extend_from_slice(key);
+        let len = u32::try_from(value.len()).expect("a record under 4 GiB");
+        self.filed.extend_from_slice(&len.to_le_bytes());
+        self.filed.extend_from_slice(value);
+    }
+
+    fn flush(&mut self) {
+        self.filed.extend_from_slice(&self.section[self.run.clone()]);
+        self.run = 0..0;
+    }
+
+    /// This build's records for the channel.
+    pub fn into_filed(mut self) -> Vec<u8> {
+        self.flush();
+        self.filed
+    }
+}
+
+/// What a build filed, for the next: each channel's key and its [`Walk`]'s records.
+pub struct Filed {
+    /// What the records were made in.
+    pub context: Context,
+    /// Channel keys and their records.
+    pub channels: Vec<(String, Vec<u8>)>,
+}
+
+impl Filed {
+    /// Writes the file at `path`.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut file = fs_err::File::create(path)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut put = |bytes: &[u8]| {
+            hasher.update(bytes);
+            file.write_all(bytes)
+        };
+        put(MAGIC)?;
+        put(&self.context)?;
+        for (channel, records) in &self.channels {
+            put(&u32::try_from(channel.len()).expect("a channel key under 4 GiB").to_le_bytes())?;
+            put(channel.as_bytes())?;
+            put(&(records.len() as u64).to_le_bytes())?;
+            put(records)?;
+        }
+        let hash = hasher.finalize();
+        file.write_all(hash.as_bytes())
+    }
+}
+
+/// The rest of a value being decoded.
+pub struct Input<'a>(pub &'a [u8]);
+
+impl Input<'_> {
+    /// The next `n` bytes.
+    pub fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (taken, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(taken)
+    }
+
+    /// The next byte.
+    pub fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    /// A string: length (u32 LE), then UTF-8.
+    pub fn string(&mut self) -> Option<String> {
+        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a walk of `keys` through `section` files, and how many records it found: each
+    /// key's value is the key's first byte, twice.
+    fn walk(section: &[u8], keys: &[u8]) -> (Vec<u8>, usize) {
+        let mut walk = Walk::new(section);
+        for &k in keys {
+            let key = [k; 16];
+            match walk.find(&key, |v| Some(v.to_vec())) {
+                Some(value) => assert_eq!(value, [k, k], "the value filed under {k}"),
+                None => walk.file(&key, &[k, k]),
+            }
+        }
+        let found = walk.found;
+        (walk.into_filed(), found)
+    }
+
+    #[test]
+    fn an_append_or_an_edit_finds_every_other_record_and_files_what_a_fresh_walk_would() {
+        let (section, found) = walk(&[], &[1, 2, 3, 4, 5]);
+        assert_eq!(found, 0);
+        for (keys, expected) in [
+            (&[1, 2, 3, 4, 5, 6][..], 5), // a message appended
+            (&[1, 9, 3, 4, 5], 4),        // one edited
+            (&[1, 3, 4, 5], 4),           // one removed
+            (&[1, 2, 8, 3, 4, 5], 5),     // one inserted
+            (&[5, 4, 3, 2, 1], 1),        // reordered: found only ahead of the walk
+            (&[], 0),
+        ] {
+            let (filed, found) = walk(&section, keys);
+            assert_eq!(found, expected, "{keys:?}");
+            assert_eq!(filed, walk(&[], keys).0, "{keys:?} files what a walk from nothing files");
+        }
+        let mut undecodable = Walk::new(&section);
+        assert_eq!(
+            undecodable.find(&[1; 16], |_| None::<()>),
+            None,
+            "a value that does not decode is not found"
+        );
+        assert_eq!(undecodable.found, 0);
+    }
+
+    #[test]
+    fn a_file_is_used_only_whole_and_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.bin");
+        let context = [7; 32];
+        let (one, _) = walk(&[], &[1, 2, 3]);
+        let filed =
+            Filed { context, channels: vec![("slack:C1".into(), one), ("slack:C2".into(), Vec::new())] };
+        filed.write(&path).unwrap();
+        let memo = Memo::load(&path).unwrap().unwrap();
+        assert!(memo.made_in(&context) && !memo.made_in(&[8; 32]));
+        assert_eq!(walk(memo.walk("slack:C1").section, &[1, 2, 3]).1, 3);
+        assert_eq!(walk(memo.walk("slack:C9").section, &[1, 2, 3]).1, 0, "an unknown channel has none");
+
+        let bytes = fs_err::read(&path).unwrap();
+        for at in [0, MAGIC.len() + 3, bytes.len() / 2, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1;
+            assert!(Memo::parse(damaged).is_none(), "a flipped bit at {at}");
+        }
+        assert!(Memo::parse(bytes[..bytes.len() - 1].to_vec()).is_none(), "truncated");
+        fs_err::write(&path, b"scrollback memo 0\n").unwrap();
+        let warning = Memo::load(&path).err().unwrap();
+        assert!(
+            warning.ends_with(
+                "test.bin: damaged or not from this version; doing its work again for every message"
+            ),
+            "{warning}"
+        );
+        assert!(Memo::load(&dir.path().join("none")).unwrap().is_none(), "no file is no warning");
+    }
+}
