@@ -449,8 +449,6 @@ pub struct Detected {
     pub incidents: Vec<Incident>,
     /// What search needs of each message's text, per channel and message.
     pub digests: Vec<Vec<PlainDigest>>,
-    /// Each message's [`Message::digest`], per channel and message: what page keys hash.
-    pub contents: Vec<Vec<[u8; 16]>>,
     /// What the next build can take from this one's reading ([`readings`]); none if the
     /// binary could not be hashed.
     pub readings: Option<Filed>,
@@ -458,7 +456,8 @@ pub struct Detected {
     pub remembered: usize,
 }
 
-/// Detects incidents in every published channel and applies the config's declarations.
+/// Detects incidents in every published channel and applies the config's declarations;
+/// `contents` are the messages' [`Message::digest`]s, per channel and message.
 /// Rules read each message as plain text ([`markup::plain`]), worked out as it is read and
 /// not kept: the archive's text is never held twice. What detection and search take of
 /// each text is kept instead, as a [`Reading`]; messages the `previous` build read are not
@@ -468,7 +467,7 @@ pub fn detect(
     layout: &Layout,
     rules: &Rules,
     tz: &TimeZone,
-    previous: Option<&Memo>,
+    (contents, previous): (&[Vec<[u8; 16]>], Option<&Memo>),
 ) -> Detected {
     let plain = |channel: &Channel, message: &Message| {
         markup::plain(message, channel.source, &archive.users, &layout.links)
@@ -493,18 +492,17 @@ pub fn detect(
     let per_channel: Vec<ChannelRead> = archive
         .channels
         .par_iter()
-        .map(|channel| {
+        .zip(contents)
+        .map(|(channel, contents)| {
             let mut digests = Vec::with_capacity(channel.messages.len());
-            let mut contents = Vec::with_capacity(channel.messages.len());
             let mut walk = previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key(channel)));
-            let mut scratch = Vec::new();
+            let mut contents = contents.iter();
             let mut read = |m: &Message| {
-                let whole = m.digest(&mut scratch);
-                contents.push(whole);
+                let whole = contents.next().expect("a digest for every message");
                 let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
                 let reading = match &context {
                     Some(context) => {
-                        readings::read(&mut walk, &memo::key(context, channel.source, &whole), make)
+                        readings::read(&mut walk, &memo::key(context, channel.source, whole), make)
                     }
                     None => make(),
                 };
@@ -518,18 +516,16 @@ pub fn detect(
                 Vec::new()
             };
             debug_assert_eq!(digests.len(), channel.messages.len(), "every message is read once");
-            ChannelRead { found, digests, contents, walk }
+            ChannelRead { found, digests, walk }
         })
         .collect();
     let mut found = Vec::with_capacity(per_channel.iter().map(|c| c.found.len()).sum());
     let mut digests = Vec::with_capacity(per_channel.len());
-    let mut contents = Vec::with_capacity(per_channel.len());
     let mut filed = Vec::with_capacity(per_channel.len());
     let mut remembered = 0;
     for (index, channel) in per_channel.into_iter().enumerate() {
         found.extend(channel.found.into_iter().map(|o| (index, o)));
         digests.push(channel.digests);
-        contents.push(channel.contents);
         remembered += channel.walk.found;
         filed.push((channel_key(&archive.channels[index]), channel.walk.into_filed()));
     }
@@ -557,14 +553,13 @@ pub fn detect(
             finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m).text, rules)
         })
         .collect();
-    Detected { incidents, digests, contents, readings, remembered }
+    Detected { incidents, digests, readings, remembered }
 }
 
 /// What [`detect`] found and read in one channel.
 struct ChannelRead<'p> {
     found: Vec<Open>,
     digests: Vec<PlainDigest>,
-    contents: Vec<[u8; 16]>,
     walk: Walk<'p>,
 }
 

@@ -209,9 +209,9 @@ impl<'a> Site<'a> {
             self.report.warnings.push(warning);
             None
         });
-        let found_clean = self.normalize(&mut ingested, clean.as_ref());
+        let normalized = self.normalize(&mut ingested, clean.as_ref());
         drop(clean);
-        self.render(ingested, (claim, fingerprint), earlier, found_clean)?;
+        self.render(ingested, (claim, fingerprint), earlier, normalized)?;
         Ok(self.report)
     }
 
@@ -252,8 +252,9 @@ impl<'a> Site<'a> {
     }
 
     /// Filters, unifies and redacts the archive; returns what redaction found clean, for the
-    /// next build (redaction skips what the `clean` records of the previous one name).
-    fn normalize(&mut self, ingested: &mut Ingested, clean: Option<&Memo>) -> Option<Filed> {
+    /// next build (redaction skips what the `clean` records of the previous one name), and
+    /// each message's digest as it is published.
+    fn normalize(&mut self, ingested: &mut Ingested, clean: Option<&Memo>) -> Normalized {
         let context = cache::binary_hash().map(|binary| {
             let settings = format!("{:?}", self.config.redaction);
             memo::context(&[b"clean", binary.as_bytes(), settings.as_bytes()])
@@ -282,7 +283,7 @@ impl<'a> Site<'a> {
             site.report.redactions = redacted.redactions;
             site.report.known_clean = redacted.known_clean;
             ingested.archive.share_names();
-            redacted.clean
+            Normalized { clean: redacted.clean, contents: redacted.contents }
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
@@ -297,7 +298,7 @@ impl<'a> Site<'a> {
         ingested: Ingested,
         (claim, fingerprint): (crate::output::Claim, Option<String>),
         earlier: Earlier,
-        clean: Option<Filed>,
+        Normalized { clean, contents }: Normalized,
     ) -> Result<(), BuildError> {
         let theme = Theme::load(self.config.theme.as_deref())?;
         let previous = earlier.ledger.unwrap_or_else(|warning| {
@@ -320,10 +321,10 @@ impl<'a> Site<'a> {
             None
         });
         let detected = self.timed("incidents", |site| {
-            incidents::detect(archive, &layout, &site.config.incidents, &tz, readings.as_ref())
+            incidents::detect(archive, &layout, &site.config.incidents, &tz, (&contents, readings.as_ref()))
         });
         drop(readings);
-        let Detected { incidents, digests, contents, readings, remembered } = detected;
+        let Detected { incidents, digests, readings, remembered } = detected;
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
         let index_dir = staging.sidecar()?;
@@ -471,6 +472,14 @@ impl<'a> Site<'a> {
         let index = Some(crate::output::sidecar_path(out)).filter(|p| p.is_dir());
         PreviousSearch { index, manifest }
     }
+}
+
+/// What normalising leaves besides the archive.
+struct Normalized {
+    /// The messages redaction found nothing in, for the next build.
+    clean: Option<Filed>,
+    /// Each message's [`crate::model::Message::digest`], per channel and message.
+    contents: Vec<Vec<[u8; 16]>>,
 }
 
 /// What the site being replaced lends this build. It does not depend on the inputs, so it

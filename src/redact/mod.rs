@@ -274,6 +274,8 @@ pub struct Redacted {
     pub clean: Option<Filed>,
     /// Messages the previous build had found clean, not looked at again.
     pub known_clean: usize,
+    /// Each message's [`Message::digest`] as redaction left it, per channel and message.
+    pub contents: Vec<Vec<[u8; 16]>>,
 }
 
 /// Redacts every piece of text in `archive` that can reach the output. A message that the
@@ -289,7 +291,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
     }
     redactions.record(None, None, std::mem::take(&mut tally));
     // Channels on every core; their hits go in in archive order.
-    let channels: Vec<(Redactions, String, Walk)> = archive
+    let channels: Vec<(Redactions, String, Walk, Vec<[u8; 16]>)> = archive
         .channels
         .par_iter_mut()
         .enumerate()
@@ -299,32 +301,39 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
             found.record(Some(index), None, std::mem::take(&mut tally));
             let channel_key = crate::layout::channel_key(channel);
             let mut walk = known.previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key));
-            let mut scratch = Vec::new();
+            let (mut scratch, mut digests) = (Vec::new(), Vec::with_capacity(channel.messages.len()));
             for message in &mut channel.messages {
-                let key = known.context.map(|c| memo::key(&c, channel.source, &message.digest(&mut scratch)));
+                let digest = message.digest(&mut scratch);
+                let key = known.context.map(|c| memo::key(&c, channel.source, &digest));
                 if let Some(key) = &key
                     && walk.find(key, |value| value.is_empty().then_some(())).is_some()
                 {
+                    digests.push(digest);
                     continue;
                 }
                 redact_message(message, redactor, &mut tally);
-                // Nothing found: nothing changed, and next time it need not be looked at.
-                if let Some(key) = &key
-                    && tally.is_empty()
-                {
-                    walk.file(key, &[]);
+                if tally.is_empty() {
+                    // Nothing found: nothing changed, and next time it need not be looked at.
+                    if let Some(key) = &key {
+                        walk.file(key, &[]);
+                    }
+                    digests.push(digest);
+                } else {
+                    digests.push(message.digest(&mut scratch));
                 }
                 found.record(Some(index), Some(&message.id), std::mem::take(&mut tally));
             }
-            (found, channel_key, walk)
+            (found, channel_key, walk, digests)
         })
         .collect();
     let mut known_clean = 0;
     let mut clean = Vec::with_capacity(channels.len());
-    for (found, channel_key, walk) in channels {
+    let mut contents = Vec::with_capacity(channels.len());
+    for (found, channel_key, walk, digests) in channels {
         redactions.append(found);
         known_clean += walk.found;
         clean.push((channel_key, walk.into_filed()));
+        contents.push(digests);
     }
     for snapshot in &mut archive.snapshots {
         for s in [Some(&mut snapshot.file.name), snapshot.file.title.as_mut()].into_iter().flatten() {
@@ -339,6 +348,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
         redactions,
         clean: known.context.map(|context| Filed { context, channels: clean }),
         known_clean,
+        contents,
     }
 }
 

@@ -63,11 +63,11 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
     let redactor = scrollback::redact::Redactor::new(&config.redaction).unwrap();
     let known = scrollback::redact::Known { previous: None, context: None };
-    scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known);
+    let contents = scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known).contents;
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
     let archive = &ingested.archive;
-    let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, None);
+    let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, (&contents, None));
     let incidents = &detected.incidents;
     f(&scrollback::index::documents::collect(archive, &layout, (incidents, detected.digests), &tz))
 }
