@@ -7,7 +7,8 @@
 //! days before and after. Mentions and reactions name users and channels, and every page
 //! carries the site's settings. An incident page shows the incident, its messages the same
 //! way, and links each moment to its message. The key hashes all of it through the model's
-//! `Hash`, and [`super::Theme::input_key`] adds the binary and the template. Whatever such a
+//! `Hash`, each message by its [`crate::model::Message::digest`] (made once a build), and
+//! [`super::Theme::input_key`] adds the binary and the template. Whatever such a
 //! page reads must be hashed here, or a page would be kept after it changed: the continuity
 //! tests rebuild after each kind of change and compare with a clean build.
 

@@ -235,6 +235,24 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     assert_eq!(pages, ["/", "/c/eng/", "/c/eng/2020/03/01/", "/c/eng/2020/03/03/"]);
 }
 
+#[test]
+fn a_new_redaction_rule_reaches_messages_an_earlier_build_found_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (export, out) = built(tmp.path());
+    assert!(tree(&out).iter().any(|(_, bytes)| String::from_utf8_lossy(bytes).contains("eng message")));
+    let config = tmp.path().join("scrollback.toml");
+    let rule =
+        "[[redaction.rules]]\nname = \"eng\"\npattern = 'eng message'\nreplacement = \"[eng redacted]\"\n";
+    fs_err::write(&config, rule).unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let (ok, stderr) = build(&export, &out, &args);
+    assert!(ok && stderr.contains("redaction skipped 0 found clean before"), "{stderr}");
+    let fresh = tmp.path().join("fresh");
+    assert!(build(&export, &fresh, &args).0);
+    assert_eq!(tree(&out), tree(&fresh), "the rebuild redacts as a clean build does");
+    assert!(!tree(&out).iter().any(|(_, bytes)| String::from_utf8_lossy(bytes).contains("eng message")));
+}
+
 /// Day and incident pages are kept by a key made from what they show, without rendering
 /// them (see `render::keys`): each kind of change a page shows from outside its own messages
 /// must render it again, so that the rebuilt site is still a clean build of the same inputs.
