@@ -957,7 +957,12 @@ mod tests {
             ("Grafana OnCall", "Acknowledged by alice", Signal::Ack { key: None }),
         ];
         for (author, text, expected) in cases {
-            assert_eq!(bot_signals(author, text).first(), Some(expected), "{author}: {text}");
+            let signals = bot_signals(author, text);
+            assert_eq!(signals.first(), Some(expected), "{author}: {text}");
+            // Every source is one the readings file can name, so the reading is kept.
+            let digest = PlainDigest { hash: [0; 16], empty: false, link: false };
+            let reading = Reading { digest, signals, all_clear: false };
+            assert!(readings::encode(&reading).is_some(), "{author}: {text}");
         }
     }
 
