@@ -340,12 +340,12 @@ impl<'a> Site<'a> {
         // The incident index, the biggest page (one page, one core), and the incident ledger
         // are written beside the documents: before the search index and the other pages take
         // their memory.
-        let (docs, retired) = self.timed("documents", |site| {
+        let (docs, (index_pages, retired)) = self.timed("documents", |site| {
             let (docs, incident_files) = rayon::join(
                 || index::documents::collect(archive, &layout, (&incidents, digests), &tz),
                 || {
                     let config = site.config;
-                    render::render_incident_index(
+                    let pages = render::render_incident_index(
                         archive, &layout, &incidents, config, &theme, &assets, &staging,
                     )?;
                     let ledger = ledger::compile(
@@ -356,10 +356,10 @@ impl<'a> Site<'a> {
                         previous.as_ref(),
                     );
                     ledger::publish(&ledger, &staging)?;
-                    Ok::<_, BuildError>(ledger.retired)
+                    Ok::<_, BuildError>((pages, ledger.retired))
                 },
             );
-            incident_files.map(|retired| (docs, retired))
+            incident_files.map(|incident_index| (docs, incident_index))
         })?;
         // The previous ledger has given its ids to the new one.
         drop(previous);
@@ -397,7 +397,7 @@ impl<'a> Site<'a> {
         self.report.phases.extend(page_phases.times);
         self.report.warnings.extend(media_warnings);
         let redirects = ledger::write_redirects(&retired, &mut staging)?;
-        self.report.pages = stats.pages + redirects;
+        self.report.pages = stats.pages + index_pages + redirects;
         self.keep_urls(&layout, manifest, &mut staging)?;
         self.report.reused = staging.reused();
         let changed = self.report.reused.changed;

@@ -1,15 +1,16 @@
-//! Incident pages: `/incidents/` (filterable index), `/incidents/<id>/` (the story, with every
-//! time linking to the message that set it), and `/incidents/feed.xml` (Atom).
+//! Incident pages: `/incidents/` (the newest, and every month with incidents),
+//! `/incidents/<YYYY>/<MM>/` (a month's, filterable), `/incidents/<id>/` (the story, with
+//! every time linking to the message that set it), and `/incidents/feed.xml` (Atom).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
 
 use super::view::{
-    AlertView, FileView, IncidentPage, IncidentSummary, IncidentsPage, Link, MessageView, Moment,
-    TimelineView,
+    AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentYear,
+    IncidentsPage, Link, MessageView, Moment, TimelineView,
 };
 use super::{RenderError, Renderer, iso};
 use crate::layout::{ChannelLayout, Layout, local_date};
@@ -21,6 +22,33 @@ use crate::output::Staging;
 pub(super) const INCIDENT_ROOT: &str = "../../";
 /// From `/incidents/` back to the site root.
 const INCIDENTS_ROOT: &str = "../";
+/// From `/incidents/<YYYY>/<MM>/` back to the site root.
+const MONTH_ROOT: &str = "../../../";
+/// How many of the newest incidents the index lists: the month pages list them all, so
+/// that no page grows with the archive (50,000 incidents made a 22 MB index).
+const NEWEST: usize = 100;
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const LONG_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The distinct values `field` takes in `summaries`, sorted.
+fn distinct(summaries: &[IncidentSummary], field: impl Fn(&IncidentSummary) -> &String) -> Vec<String> {
+    let values: BTreeSet<&String> = summaries.iter().map(field).collect();
+    values.into_iter().cloned().collect()
+}
 
 /// Which incident each message belongs to: `(channel index, message id)` → link parts.
 pub(super) type Membership<'a> = HashMap<(usize, &'a str), (&'a str, &'a str)>;
@@ -60,35 +88,74 @@ impl Renderer<'_> {
         Ok(incidents.len())
     }
 
-    /// The incident index and its feed.
+    /// The incident index, a page per month with incidents, and the feed; returns how many
+    /// pages.
     pub(super) fn render_incident_index(
         &self,
         incidents: &[Incident],
         layout: &Layout,
         out: &Staging,
-    ) -> Result<(), RenderError> {
+    ) -> Result<usize, RenderError> {
         let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
-        let mut summaries: Vec<IncidentSummary> = incidents
-            .iter()
-            .map(|i| self.incident_summary(i, layout, by_id[i.channel], INCIDENTS_ROOT))
-            .collect();
-        summaries.reverse();
-        let set = |f: fn(&IncidentSummary) -> String| -> Vec<String> {
-            summaries.iter().map(f).collect::<BTreeSet<_>>().into_iter().collect()
+        let summary = |i: &Incident, root| self.incident_summary(i, layout, by_id[i.channel], root);
+        let mut months: BTreeMap<(i16, u8), Vec<&Incident>> = BTreeMap::new();
+        for incident in incidents {
+            let day = local_date(incident.start.time, &self.tz);
+            months.entry((day.year(), day.month().unsigned_abs())).or_default().push(incident);
+        }
+        let keys: Vec<(i16, u8)> = months.keys().copied().collect();
+        let link = |key: Option<&(i16, u8)>| {
+            key.map(|&(year, month)| Link {
+                label: format!("{} {year}", MONTHS[usize::from(month) - 1]),
+                url: format!("{MONTH_ROOT}incidents/{year}/{month:02}/"),
+            })
         };
-        let mut years = set(|s| s.year.clone());
+        // Month pages on every core; one whose view did not change is kept, not rendered.
+        keys.par_iter().enumerate().try_for_each(|(n, &(year, month))| {
+            let summaries: Vec<IncidentSummary> =
+                months[&(year, month)].iter().rev().map(|i| summary(i, MONTH_ROOT)).collect();
+            let path = format!("incidents/{year}/{month:02}/");
+            let view = IncidentMonthPage {
+                site: self.site(MONTH_ROOT, &path),
+                title: format!("{} {year}", LONG_MONTHS[usize::from(month) - 1]),
+                severities: distinct(&summaries, |s| &s.severity),
+                channels: distinct(&summaries, |s| &s.channel),
+                ongoing: summaries.iter().filter(|s| s.status == "ongoing").count(),
+                previous: link(n.checked_sub(1).and_then(|p| keys.get(p))),
+                next: link(keys.get(n + 1)),
+                index: format!("{MONTH_ROOT}incidents/"),
+                incidents: summaries,
+            };
+            self.page("incidents_month.html", &path, view, out)
+        })?;
+        let newest: Vec<IncidentSummary> =
+            incidents.iter().rev().take(NEWEST).map(|i| summary(i, INCIDENTS_ROOT)).collect();
+        let mut years = distinct(&newest, |s| &s.year);
         years.reverse();
+        let mut table: Vec<IncidentYear> = Vec::new();
+        for (&(year, month), list) in months.iter().rev() {
+            if table.last().is_none_or(|y| y.year != year.to_string()) {
+                let months =
+                    MONTHS.iter().map(|&label| IncidentMonth { label, count: 0, url: None }).collect();
+                table.push(IncidentYear { year: year.to_string(), months });
+            }
+            let cell = &mut table.last_mut().expect("just pushed").months[usize::from(month) - 1];
+            cell.count = list.len();
+            cell.url = Some(format!("{year}/{month:02}/"));
+        }
         let view = IncidentsPage {
             site: self.site(INCIDENTS_ROOT, "incidents/"),
-            severities: set(|s| s.severity.clone()),
-            channels: set(|s| s.channel.clone()),
+            total: incidents.len(),
+            ongoing: incidents.iter().filter(|i| i.resolved.is_none()).count(),
+            severities: distinct(&newest, |s| &s.severity),
+            channels: distinct(&newest, |s| &s.channel),
             years,
-            ongoing: summaries.iter().filter(|s| s.status == "ongoing").count(),
-            incidents: summaries,
+            incidents: newest,
+            months: table,
         };
         self.page("incidents.html", "incidents/", view, out)?;
         out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
-        Ok(())
+        Ok(1 + keys.len())
     }
 
     /// The newest incidents, for the home page.

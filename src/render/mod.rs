@@ -76,9 +76,10 @@ pub fn write_assets(theme: &Theme, out: &Staging) -> Result<Assets, RenderError>
     })
 }
 
-/// Renders the incident index and its feed. The index's view holds every incident, so it
-/// is the biggest page by far: the build renders it on its own, before the search index and
-/// the other pages take their memory. It shows no media and marks no messages.
+/// Renders the incident index, its month pages and its feed; returns how many pages. Their
+/// views hold every incident between them, so the build renders them on their own, before
+/// the search index and the other pages take their memory. They show no media and mark no
+/// messages.
 pub fn render_incident_index(
     archive: &Archive,
     layout: &Layout,
@@ -87,7 +88,7 @@ pub fn render_incident_index(
     theme: &Theme,
     assets: &Assets,
     out: &Staging,
-) -> Result<(), RenderError> {
+) -> Result<usize, RenderError> {
     let none = Media::default();
     let renderer = Renderer::new(archive, layout, (&[], &[]), &none, config, theme, assets);
     renderer.render_incident_index(found, layout, out)
@@ -126,8 +127,8 @@ pub fn render_site(
     let view =
         SearchPage { site: renderer.site(SEARCH_ROOT, "search/"), search_js: &assets.search_js, channels };
     renderer.page("search.html", "search/", &view, out)?;
-    // Home, search and the incident index (rendered by `render_incident_index`).
-    stats.pages = stats.day_pages + archive.channels.len() + 3 + incident_pages;
+    // Home and search (the incident index is `render_incident_index`'s).
+    stats.pages = stats.day_pages + archive.channels.len() + 2 + incident_pages;
     Ok(stats)
 }
 

@@ -16,6 +16,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("day.html", include_str!("../../templates/day.html")),
     ("search.html", include_str!("../../templates/search.html")),
     ("incidents.html", include_str!("../../templates/incidents.html")),
+    ("incidents_month.html", include_str!("../../templates/incidents_month.html")),
     ("incident.html", include_str!("../../templates/incident.html")),
 ];
 

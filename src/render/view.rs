@@ -314,16 +314,63 @@ pub struct Moment {
 pub struct IncidentsPage<'a> {
     /// Site-wide values.
     pub site: SiteView<'a>,
-    /// Incidents, newest first.
+    /// How many incidents there are in all.
+    pub total: usize,
+    /// Ongoing incidents, in all.
+    pub ongoing: usize,
+    /// The newest incidents, newest first (the rest are on the month pages).
+    pub incidents: Vec<IncidentSummary>,
+    /// Distinct values of the listed incidents, for the filters.
+    pub severities: Vec<String>,
+    /// Channels of the listed incidents.
+    pub channels: Vec<String>,
+    /// Years of the listed incidents, newest first.
+    pub years: Vec<String>,
+    /// Every year with incidents, newest first, month by month.
+    pub months: Vec<IncidentYear>,
+}
+
+/// A year of the incident index's table of months.
+#[derive(Debug, Serialize)]
+pub struct IncidentYear {
+    /// `2020`.
+    pub year: String,
+    /// January to December.
+    pub months: Vec<IncidentMonth>,
+}
+
+/// A month of the incident index's table.
+#[derive(Debug, Serialize)]
+pub struct IncidentMonth {
+    /// `Jan`.
+    pub label: &'static str,
+    /// Incidents that started in it.
+    pub count: usize,
+    /// Its page, if it has incidents.
+    pub url: Option<String>,
+}
+
+/// `/incidents/<YYYY>/<MM>/`: the incidents that started in one month.
+#[derive(Debug, Serialize)]
+pub struct IncidentMonthPage<'a> {
+    /// Site-wide values.
+    pub site: SiteView<'a>,
+    /// `May 2020`.
+    pub title: String,
+    /// Its incidents, newest first.
     pub incidents: Vec<IncidentSummary>,
     /// Distinct values for the filters.
     pub severities: Vec<String>,
     /// Channels with incidents.
     pub channels: Vec<String>,
-    /// Years with incidents, newest first.
-    pub years: Vec<String>,
-    /// Ongoing incidents.
+    /// Ongoing incidents among them.
     pub ongoing: usize,
+    /// The month before with incidents.
+    pub previous: Option<Link>,
+    /// The month after with incidents.
+    pub next: Option<Link>,
+    /// Relative URL of the incident index.
+    pub index: String,
 }
 
 /// `/incidents/<id>/`.

@@ -15,6 +15,8 @@ fn ids(site: &Site) -> Vec<String> {
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_dir())
         .map(|e| e.file_name().into_string().unwrap())
+        // Month pages are `incidents/<YYYY>/<MM>/`; ids start with a whole date.
+        .filter(|name| name.contains('-'))
         .collect();
     ids.sort();
     ids
@@ -379,4 +381,38 @@ fn the_feed_lists_the_newest_incidents_and_the_index_lists_them_all() {
     for id in ["2020-04-01-ops-0000", "2020-04-01-ops-1300", "2020-05-01-ops-0900"] {
         assert!(index.contains(&format!("href=\"../incidents/{id}/\"")), "{id} on the index");
     }
+}
+
+#[test]
+fn the_index_lists_the_newest_hundred_and_a_page_per_month_lists_the_rest() {
+    // 110 declared incidents in March, an hour apart, before the case's own four in May.
+    let mut declarations = String::new();
+    for n in 0..110 {
+        let (day, hour) = (1 + n / 24, n % 24);
+        declarations.push_str(&format!(
+            "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-03-{day:02}T{hour:02}:00:00Z\"\nend = \"2020-03-{day:02}T{hour:02}:30:00Z\"\n"
+        ));
+    }
+    let config = tempfile::tempdir().unwrap();
+    let path = config.path().join("declared.toml");
+    fs_err::write(&path, declarations).unwrap();
+    let site = Site::build(&[case("slack/incidents")], &["--config", path.to_str().unwrap()]);
+    let rows = |page: &str| page.matches("<tr data-status=").count();
+    let index = site.page("incidents/");
+    assert!(index.contains("<p class=\"lede\">114 incidents."), "{index}");
+    assert_eq!(rows(&index), 100, "the newest hundred");
+    assert!(index.contains("href=\"../incidents/2020-05-01-ops-0900/\""), "the newest is listed");
+    assert!(!index.contains("2020-03-01-ops-0000/"), "the oldest is left to its month");
+    assert!(index.contains(r#"<a href="2020/03/" aria-label="Mar 2020: 110 incidents">110</a>"#), "{index}");
+    assert!(index.contains(r#"<a href="2020/05/" aria-label="May 2020: 4 incidents">4</a>"#), "{index}");
+    let march = site.page("incidents/2020/03/");
+    assert_eq!(rows(&march), 110);
+    assert!(march.contains("<h1>Incidents in March 2020</h1>"));
+    assert!(march.contains("href=\"../../../incidents/2020-03-01-ops-0000/\""), "every one of the month");
+    assert!(march.contains(r#"<a rel="next" href="../../../incidents/2020/05/">May 2020 →</a>"#), "{march}");
+    assert!(!march.contains("rel=\"prev\""), "nothing before March");
+    let may = site.page("incidents/2020/05/");
+    assert_eq!(rows(&may), 4);
+    assert!(may.contains(r#"<a rel="prev" href="../../../incidents/2020/03/">← Mar 2020</a>"#), "{may}");
+    assert!(!site.has_page("incidents/2020/04/"), "a month without incidents has no page");
 }
