@@ -357,19 +357,26 @@ fn the_incidents_command_lists_a_sites_incidents() {
 }
 
 #[test]
-fn the_feed_lists_the_newest_incidents_and_the_index_lists_them_all() {
-    // 60 declared incidents in April, an hour apart, before the case's own four in May.
+/// The incidents case built with `count` more incidents declared in `month` of 2020 (from its
+/// first, an hour apart, half an hour each), before the case's own four in May.
+fn with_declared(month: u32, count: u32) -> Site {
     let mut declarations = String::new();
-    for n in 0..60 {
+    for n in 0..count {
         let (day, hour) = (1 + n / 24, n % 24);
         declarations.push_str(&format!(
-            "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-04-{day:02}T{hour:02}:00:00Z\"\nend = \"2020-04-{day:02}T{hour:02}:30:00Z\"\n"
+            "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-{month:02}-{day:02}T{hour:02}:00:00Z\"\nend = \"2020-{month:02}-{day:02}T{hour:02}:30:00Z\"\n"
         ));
     }
     let config = tempfile::tempdir().unwrap();
     let path = config.path().join("declared.toml");
     fs_err::write(&path, declarations).unwrap();
-    let site = Site::build(&[case("slack/incidents")], &["--config", path.to_str().unwrap()]);
+    Site::build(&[case("slack/incidents")], &["--config", path.to_str().unwrap()])
+}
+
+#[test]
+fn the_feed_lists_the_newest_incidents_and_the_index_lists_them_all() {
+    // 60 declared incidents in April.
+    let site = with_declared(4, 60);
     let feed = fs_err::read_to_string(site.out.join("incidents/feed.xml")).unwrap();
     let entries: Vec<&str> = feed.split("<entry>").skip(1).collect();
     assert_eq!(entries.len(), 50, "{feed}");
@@ -385,18 +392,8 @@ fn the_feed_lists_the_newest_incidents_and_the_index_lists_them_all() {
 
 #[test]
 fn the_index_lists_the_newest_hundred_and_a_page_per_month_lists_the_rest() {
-    // 110 declared incidents in March, an hour apart, before the case's own four in May.
-    let mut declarations = String::new();
-    for n in 0..110 {
-        let (day, hour) = (1 + n / 24, n % 24);
-        declarations.push_str(&format!(
-            "[[incidents.declare]]\nchannel = \"ops\"\nstart = \"2020-03-{day:02}T{hour:02}:00:00Z\"\nend = \"2020-03-{day:02}T{hour:02}:30:00Z\"\n"
-        ));
-    }
-    let config = tempfile::tempdir().unwrap();
-    let path = config.path().join("declared.toml");
-    fs_err::write(&path, declarations).unwrap();
-    let site = Site::build(&[case("slack/incidents")], &["--config", path.to_str().unwrap()]);
+    // 110 declared incidents in March.
+    let site = with_declared(3, 110);
     let rows = |page: &str| page.matches("<tr data-status=").count();
     let index = site.page("incidents/");
     assert!(index.contains("<p class=\"lede\">114 incidents."), "{index}");
