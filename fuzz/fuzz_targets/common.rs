@@ -21,7 +21,8 @@ pub fn import(format: Format, files: Vec<(&str, &[u8])>) {
     thread_local! {
         static REDACTOR: Redactor = Redactor::new(&Redaction::default()).unwrap();
     }
-    REDACTOR.with(|r| redact::redact_archive(&mut out.archive, r));
+    let known = redact::Known { previous: None, context: None };
+    REDACTOR.with(|r| redact::redact_archive(&mut out.archive, r, &known));
     let links = BTreeMap::new();
     for channel in &out.archive.channels {
         let ctx = Context { users: &out.archive.users, channels: &links, source: channel.source, root: "../" };

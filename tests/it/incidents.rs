@@ -356,7 +356,6 @@ fn the_incidents_command_lists_a_sites_incidents() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("has no incidents/incidents.json"));
 }
 
-#[test]
 /// The incidents case built with `count` more incidents declared in `month` of 2020 (from its
 /// first, an hour apart, half an hour each), before the case's own four in May.
 fn with_declared(month: u32, count: u32) -> Site {
