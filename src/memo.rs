@@ -19,6 +19,7 @@
 //! value`; last, the BLAKE3 hash of everything before it. A file whose hash or framing is
 //! wrong is ignored with a warning, never half trusted.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::ops::Range;
 use std::path::Path;
@@ -61,8 +62,8 @@ pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
 pub struct Memo {
     context: Context,
     bytes: Vec<u8>,
-    /// Each channel's records in `bytes`, by channel key.
-    sections: Vec<(String, Range<usize>)>,
+    /// Each channel's records in `bytes`, by channel key (a workspace may have thousands).
+    sections: HashMap<String, Range<usize>>,
 }
 
 impl Memo {
@@ -89,13 +90,13 @@ impl Memo {
         }
         let context: Context = bytes.strip_prefix(MAGIC)?.get(..32)?.try_into().ok()?;
         let mut input = Input(bytes.get(MAGIC.len() + 32..body)?);
-        let mut sections = Vec::new();
+        let mut sections = HashMap::new();
         while !input.0.is_empty() {
             let channel = input.string()?;
             let len = usize::try_from(u64::from_le_bytes(input.take(8)?.try_into().ok()?)).ok()?;
             let start = body - input.0.len();
             input.take(len)?;
-            sections.push((channel, start..start + len));
+            sections.insert(channel, start..start + len);
         }
         Some(Memo { context, bytes, sections })
     }
@@ -108,8 +109,7 @@ impl Memo {
     /// The walk through the records of the channel keyed `channel`
     /// ([`channel_key`](crate::layout::channel_key)).
     pub fn walk(&self, channel: &str) -> Walk<'_> {
-        let section = self.sections.iter().find(|(c, _)| c == channel);
-        Walk::new(section.map_or(&[][..], |(_, range)| &self.bytes[range.clone()]))
+        Walk::new(self.sections.get(channel).map_or(&[][..], |range| &self.bytes[range.clone()]))
     }
 }
 

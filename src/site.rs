@@ -261,7 +261,7 @@ impl<'a> Site<'a> {
         });
         let known =
             redact::Known { previous: clean.filter(|c| context.is_some_and(|x| c.made_in(&x))), context };
-        let clean = self.timed("normalize", |site| {
+        let normalized = self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
             let unified = people::unify(&mut ingested.archive, &site.config.people);
             site.report.warnings.extend(unified.warnings);
@@ -290,7 +290,7 @@ impl<'a> Site<'a> {
         }
         self.report.channels = ingested.archive.channels.len();
         self.report.messages = ingested.archive.message_count();
-        clean
+        normalized
     }
 
     fn render(
@@ -337,9 +337,9 @@ impl<'a> Site<'a> {
             std::thread::spawn(move || memos.iter().try_for_each(|(path, filed)| filed.write(path)))
         };
         write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
-        // The incident index, the biggest page (one page, one core), and the incident ledger
-        // are written beside the documents: before the search index and the other pages take
-        // their memory.
+        // The incident index with its month pages, and the incident ledger, are written
+        // beside the documents: before the search index and the other pages take their
+        // memory.
         let (docs, (index_pages, retired)) = self.timed("documents", |site| {
             let (docs, incident_files) = rayon::join(
                 || index::documents::collect(archive, &layout, (&incidents, digests), &tz),
