@@ -31,9 +31,9 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{Declared, Incidents as Rules};
-use crate::layout::{Layout, channel_key};
+use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
-use crate::memo::{self, Filed, Memo, Walk};
+use crate::memo::{Filed, Known, Memo, Walk};
 use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
 use readings::Reading;
 
@@ -266,14 +266,13 @@ fn pager(text: &str) -> Vec<Signal> {
 /// The all-clear: phrases (lowercase) and emoji names.
 pub type AllClear<'r> = (&'r [String], &'r [String]);
 
-/// What a person's message says: commands, declarations, the all-clear (phrases, or emoji
-/// given as `:name:` in the message's source text), if `all_clear` is listened for.
-pub fn human_signals(text: &str, source: &str, all_clear: Option<AllClear>) -> Vec<Signal> {
+/// What a person's message says: its commands and declarations, and whether it gives the
+/// all-clear (phrases, or emoji given as `:name:` in the message's source text), which is
+/// heard only from a message that gives no command.
+fn person_says(text: &str, source: &str, all_clear: AllClear) -> (Vec<Signal>, bool) {
     let commands = human_commands(text);
-    if commands.is_empty() && all_clear.is_some_and(|all_clear| says_all_clear(text, source, all_clear)) {
-        return vec![Signal::Resolve { key: None }];
-    }
-    commands
+    let said = commands.is_empty() && says_all_clear(text, source, all_clear);
+    (commands, said)
 }
 
 /// The commands and declarations in the first line of a person's message.
@@ -469,6 +468,12 @@ pub fn detect(
     tz: &TimeZone,
     (contents, previous): (&[Vec<[u8; 16]>], Option<&Memo>),
 ) -> Detected {
+    let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
+    let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);
+    // A reading depends on the names mentions resolve to, the channel links and the rules.
+    let (users, links) = (format!("{:?}", archive.users), format!("{:?}", layout.links));
+    let settings = format!("{}\0{all_clear:?}", rules.detect);
+    let known = Known::new("readings", &[users.as_bytes(), links.as_bytes(), settings.as_bytes()], previous);
     let plain = |channel: &Channel, message: &Message| {
         markup::plain(message, channel.source, &archive.users, &layout.links)
     };
@@ -479,15 +484,6 @@ pub fn detect(
         .map(|m| m.time)
         .max()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
-    let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);
-    let context = crate::cache::binary_hash().map(|binary| {
-        let names = format!("{:?}", archive.users);
-        let links = format!("{:?}", layout.links);
-        let rules = format!("{}\0{all_clear:?}", rules.detect);
-        memo::context(&[b"readings", binary.as_bytes(), names.as_bytes(), links.as_bytes(), rules.as_bytes()])
-    });
-    let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
     // Channels are independent: detect on every core.
     let per_channel: Vec<ChannelRead> = archive
         .channels
@@ -495,15 +491,13 @@ pub fn detect(
         .zip(contents)
         .map(|(channel, contents)| {
             let mut digests = Vec::with_capacity(channel.messages.len());
-            let mut walk = previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key(channel)));
+            let mut walk = known.walk(channel);
             let mut contents = contents.iter();
             let mut read = |m: &Message| {
                 let whole = contents.next().expect("a digest for every message");
                 let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
-                let reading = match &context {
-                    Some(context) => {
-                        readings::read(&mut walk, &memo::key(context, channel.source, whole), make)
-                    }
+                let reading = match known.key(channel.source, whole) {
+                    Some(key) => readings::read(&mut walk, &key, make),
                     None => make(),
                 };
                 digests.push(reading.digest);
@@ -521,15 +515,14 @@ pub fn detect(
         .collect();
     let mut found = Vec::with_capacity(per_channel.iter().map(|c| c.found.len()).sum());
     let mut digests = Vec::with_capacity(per_channel.len());
-    let mut filed = Vec::with_capacity(per_channel.len());
-    let mut remembered = 0;
+    let mut walks = Vec::with_capacity(per_channel.len());
     for (index, channel) in per_channel.into_iter().enumerate() {
         found.extend(channel.found.into_iter().map(|o| (index, o)));
         digests.push(channel.digests);
-        remembered += channel.walk.found;
-        filed.push((channel_key(&archive.channels[index]), channel.walk.into_filed()));
+        walks.push(channel.walk);
     }
-    let readings = context.map(|context| Filed { context, channels: filed });
+    let remembered = walks.iter().map(|w| w.found).sum();
+    let readings = known.filed(archive.channels.iter().zip(walks));
     for declared in &rules.declare {
         apply_declaration(declared, archive, &mut found);
     }
@@ -566,16 +559,13 @@ struct ChannelRead<'p> {
 /// What detection and search take from `message`, whose plain text is `plain`; its signals
 /// only if detecting (`all_clear`, the phrases and emoji that give the all-clear).
 fn read_message(message: &Message, plain: &markup::Plain, all_clear: Option<AllClear>) -> Reading {
-    let digest = plain.digest();
     let text = &plain.text;
-    let Some(all_clear) = all_clear else { return Reading { digest, signals: Vec::new(), all_clear: false } };
-    if message.author.is_bot {
-        return Reading { digest, signals: bot_signals(&message.author.name, text), all_clear: false };
-    }
-    let signals = human_commands(text);
-    // Heard only when no command is given.
-    let all_clear = signals.is_empty() && says_all_clear(text, &message.text.source, all_clear);
-    Reading { digest, signals, all_clear }
+    let (signals, all_clear) = match all_clear {
+        None => (Vec::new(), false),
+        Some(_) if message.author.is_bot => (bot_signals(&message.author.name, text), false),
+        Some(all_clear) => person_says(text, &message.text.source, all_clear),
+    };
+    Reading { digest: plain.digest(), signals, all_clear }
 }
 
 fn detect_channel(
@@ -970,7 +960,12 @@ mod tests {
     fn people_declare_and_give_the_all_clear_but_cannot_fake_alerts() {
         let phrases = vec!["all clear".to_owned()];
         let emoji = vec!["white_check_mark".to_owned()];
-        let says = |text: &str| human_signals(text, text, Some((&phrases, &emoji)));
+        // As detection hears a person while an incident is open.
+        let says = |text: &str| {
+            let (signals, all_clear) = person_says(text, text, (&phrases, &emoji));
+            let digest = PlainDigest { hash: [0; 16], empty: false, link: false };
+            Reading { digest, signals, all_clear }.signals(true)
+        };
         assert_eq!(
             says("@incident declare Checkout is down"),
             vec![Signal::Declare { title: Some("Checkout is down".into()) }]

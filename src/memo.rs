@@ -24,6 +24,9 @@ use std::io::Write as _;
 use std::ops::Range;
 use std::path::Path;
 
+use crate::layout::channel_key;
+use crate::model::Channel;
+
 /// The first bytes of a file, with the format's version.
 const MAGIC: &[u8] = b"scrollback memo 1\n";
 
@@ -37,25 +40,57 @@ pub type Key = [u8; 16];
 /// A hash of everything outside the message that a record depends on.
 pub type Context = [u8; 32];
 
-/// The context made of `parts` (hashed in order; the first names what the records are).
-pub fn context(parts: &[&[u8]]) -> Context {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(MAGIC);
-    for part in parts {
-        hasher.update(&(part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    *hasher.finalize().as_bytes()
+/// What this build's records are made in, and the previous build's records that can be used
+/// in it. Without the binary's hash there is no context: nothing is found or filed, since
+/// records from another binary could not be told apart.
+pub struct Known<'p> {
+    context: Option<Context>,
+    previous: Option<&'p Memo>,
 }
 
-/// The key of a message from `source` whose [`crate::model::Message::digest`] is `digest`,
-/// in `context`.
-pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
-    let mut hasher = blake3::Hasher::new_keyed(context);
-    hasher.update(source.as_bytes()).update(&[0]).update(digest);
-    let mut key = [0; 16];
-    key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    key
+impl<'p> Known<'p> {
+    /// Records of the kind `kind` (`readings`, `clean`) whose work depends on `parts` besides
+    /// the message and the binary; `previous` is used only if it was made in the same context.
+    pub fn new(kind: &str, parts: &[&[u8]], previous: Option<&'p Memo>) -> Known<'p> {
+        let context = crate::cache::binary_hash().map(|binary| {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(MAGIC);
+            for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
+                hasher.update(&(part.len() as u64).to_le_bytes());
+                hasher.update(part);
+            }
+            *hasher.finalize().as_bytes()
+        });
+        let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
+        Known { context, previous }
+    }
+
+    /// Nothing known, and nothing filed (tools and tests).
+    pub fn nothing() -> Known<'static> {
+        Known { context: None, previous: None }
+    }
+
+    /// The key of a message from `source` whose [`crate::model::Message::digest`] is
+    /// `digest`, if records are kept.
+    pub fn key(&self, source: &str, digest: &[u8; 16]) -> Option<Key> {
+        let mut hasher = blake3::Hasher::new_keyed(self.context.as_ref()?);
+        hasher.update(source.as_bytes()).update(&[0]).update(digest);
+        let mut key = [0; 16];
+        key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        Some(key)
+    }
+
+    /// The walk through the previous records of `channel`.
+    pub fn walk(&self, channel: &Channel) -> Walk<'p> {
+        self.previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key(channel)))
+    }
+
+    /// This build's records, from each channel's walk in archive order.
+    pub fn filed<'w>(&self, walks: impl IntoIterator<Item = (&'w Channel, Walk<'w>)>) -> Option<Filed> {
+        let context = self.context?;
+        let channels = walks.into_iter().map(|(c, walk)| (channel_key(c), walk.into_filed())).collect();
+        Some(Filed { context, channels })
+    }
 }
 
 /// A previous build's records, per channel.
@@ -102,13 +137,12 @@ impl Memo {
     }
 
     /// Whether these records were made in `context`: if not, none of them can be used.
-    pub fn made_in(&self, context: &Context) -> bool {
+    fn made_in(&self, context: &Context) -> bool {
         self.context == *context
     }
 
-    /// The walk through the records of the channel keyed `channel`
-    /// ([`channel_key`](crate::layout::channel_key)).
-    pub fn walk(&self, channel: &str) -> Walk<'_> {
+    /// The walk through the records of the channel keyed `channel` ([`channel_key`]).
+    fn walk(&self, channel: &str) -> Walk<'_> {
         Walk::new(self.sections.get(channel).map_or(&[][..], |range| &self.bytes[range.clone()]))
     }
 }

@@ -216,21 +216,29 @@ impl Message {
     /// what is made from it: hashing a million messages' text once a build, not once per
     /// key. `scratch` is reused between calls.
     pub fn digest(&self, scratch: &mut Vec<u8>) -> [u8; 16] {
-        /// Feeds `Hash` into a buffer, hashed once: blake3 is slow fed a few bytes at a time.
-        struct Gather<'s>(&'s mut Vec<u8>);
-        impl std::hash::Hasher for Gather<'_> {
-            fn write(&mut self, bytes: &[u8]) {
-                self.0.extend_from_slice(bytes);
-            }
-            fn finish(&self) -> u64 {
-                unreachable!("only gathered")
-            }
-        }
-        scratch.clear();
-        std::hash::Hash::hash(self, &mut Gather(scratch));
+        let mut gathered = Gathered(std::mem::take(scratch));
+        gathered.0.clear();
+        std::hash::Hash::hash(self, &mut gathered);
         let mut digest = [0; 16];
-        digest.copy_from_slice(&blake3::hash(scratch).as_bytes()[..16]);
+        digest.copy_from_slice(&blake3::hash(&gathered.0).as_bytes()[..16]);
+        *scratch = gathered.0;
         digest
+    }
+}
+
+/// Values fed through `Hash`, one after another, to be hashed once: blake3 is slow fed a few
+/// bytes at a time. `finish` gives the first 8 bytes of the BLAKE3 hash of all of them.
+#[derive(Default)]
+pub struct Gathered(pub Vec<u8>);
+
+impl std::hash::Hasher for Gathered {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let hash = blake3::hash(&self.0);
+        u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 of 32 bytes"))
     }
 }
 

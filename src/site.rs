@@ -17,7 +17,7 @@ use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger::{self, Ledger};
-use crate::memo::{self, Filed, Memo};
+use crate::memo::{Filed, Known, Memo};
 use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
 use crate::privacy::{self, Withheld};
@@ -255,12 +255,8 @@ impl<'a> Site<'a> {
     /// next build (redaction skips what the `clean` records of the previous one name), and
     /// each message's digest as it is published.
     fn normalize(&mut self, ingested: &mut Ingested, clean: Option<&Memo>) -> Normalized {
-        let context = cache::binary_hash().map(|binary| {
-            let settings = format!("{:?}", self.config.redaction);
-            memo::context(&[b"clean", binary.as_bytes(), settings.as_bytes()])
-        });
-        let known =
-            redact::Known { previous: clean.filter(|c| context.is_some_and(|x| c.made_in(&x))), context };
+        let settings = format!("{:?}", self.config.redaction);
+        let known = Known::new("clean", &[settings.as_bytes()], clean);
         let normalized = self.timed("normalize", |site| {
             site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
             let unified = people::unify(&mut ingested.archive, &site.config.people);

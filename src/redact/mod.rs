@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
 use crate::config::{Redaction, Scope};
-use crate::memo::{self, Filed, Memo, Walk};
+use crate::memo::{Filed, Known, Walk};
 use crate::model::{Archive, Channel, Message, Text};
 
 /// Names of the built-in rules, in the order they run.
@@ -256,16 +256,6 @@ impl Redactions {
 /// (a [`memo`] file).
 pub const CLEAN: &str = "clean.bin";
 
-/// What an earlier build knew of the messages redaction found nothing in: its records, and
-/// the context of this build's redaction (its settings and the binary; `None`: nothing is
-/// known or recorded).
-pub struct Known<'a> {
-    /// The previous build's records.
-    pub previous: Option<&'a Memo>,
-    /// This build's context.
-    pub context: Option<memo::Context>,
-}
-
 /// What [`redact_archive`] did.
 pub struct Redacted {
     /// What was redacted where.
@@ -279,7 +269,8 @@ pub struct Redacted {
 }
 
 /// Redacts every piece of text in `archive` that can reach the output. A message that the
-/// previous build found nothing in, unchanged and under the same settings, is left as it is.
+/// previous build found nothing in, unchanged and under the same settings (`known`, made
+/// with the redaction settings), is left as it is.
 pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known) -> Redacted {
     let mut redactions = Redactions::default();
     let mut tally = Tally::new();
@@ -291,7 +282,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
     }
     redactions.record(None, None, std::mem::take(&mut tally));
     // Channels on every core; their hits go in in archive order.
-    let channels: Vec<(Redactions, String, Walk, Vec<[u8; 16]>)> = archive
+    let channels: Vec<(Redactions, Walk, Vec<[u8; 16]>)> = archive
         .channels
         .par_iter_mut()
         .enumerate()
@@ -299,12 +290,11 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
             let (mut found, mut tally) = (Redactions::default(), Tally::new());
             redact_channel(channel, redactor, &mut tally);
             found.record(Some(index), None, std::mem::take(&mut tally));
-            let channel_key = crate::layout::channel_key(channel);
-            let mut walk = known.previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key));
+            let mut walk = known.walk(channel);
             let (mut scratch, mut digests) = (Vec::new(), Vec::with_capacity(channel.messages.len()));
             for message in &mut channel.messages {
                 let digest = message.digest(&mut scratch);
-                let key = known.context.map(|c| memo::key(&c, channel.source, &digest));
+                let key = known.key(channel.source, &digest);
                 if let Some(key) = &key
                     && walk.find(key, |value| value.is_empty().then_some(())).is_some()
                 {
@@ -323,18 +313,17 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
                 }
                 found.record(Some(index), Some(&message.id), std::mem::take(&mut tally));
             }
-            (found, channel_key, walk, digests)
+            (found, walk, digests)
         })
         .collect();
-    let mut known_clean = 0;
-    let mut clean = Vec::with_capacity(channels.len());
-    let mut contents = Vec::with_capacity(channels.len());
-    for (found, channel_key, walk, digests) in channels {
+    let (mut walks, mut contents) = (Vec::with_capacity(channels.len()), Vec::with_capacity(channels.len()));
+    for (found, walk, digests) in channels {
         redactions.append(found);
-        known_clean += walk.found;
-        clean.push((channel_key, walk.into_filed()));
+        walks.push(walk);
         contents.push(digests);
     }
+    let known_clean = walks.iter().map(|w| w.found).sum();
+    let clean = known.filed(archive.channels.iter().zip(walks));
     for snapshot in &mut archive.snapshots {
         for s in [Some(&mut snapshot.file.name), snapshot.file.title.as_mut()].into_iter().flatten() {
             redactor.redact(s, Scope::Files, &mut tally);
@@ -344,12 +333,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
         }
     }
     redactions.record(None, None, tally);
-    Redacted {
-        redactions,
-        clean: known.context.map(|context| Filed { context, channels: clean }),
-        known_clean,
-        contents,
-    }
+    Redacted { redactions, clean, known_clean, contents }
 }
 
 fn redact_channel(channel: &mut Channel, redactor: &Redactor, tally: &mut Tally) {

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use super::view::{
-    AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentYear,
-    IncidentsPage, Link, MessageView, Moment, TimelineView,
+    AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentTable,
+    IncidentYear, IncidentsPage, Link, MessageView, Moment, TimelineView,
 };
 use super::{RenderError, Renderer, iso};
 use crate::layout::{ChannelLayout, Layout, local_date};
@@ -44,10 +44,16 @@ const LONG_MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// The distinct values `field` takes in `summaries`, sorted.
-fn distinct(summaries: &[IncidentSummary], field: impl Fn(&IncidentSummary) -> &String) -> Vec<String> {
-    let values: BTreeSet<&String> = summaries.iter().map(field).collect();
-    values.into_iter().cloned().collect()
+/// `incidents` (newest first) in a table, with the values its filters offer.
+fn incident_table(incidents: Vec<IncidentSummary>) -> IncidentTable {
+    let distinct = |field: fn(&IncidentSummary) -> &String| -> Vec<String> {
+        let values: BTreeSet<&String> = incidents.iter().map(field).collect();
+        values.into_iter().cloned().collect()
+    };
+    let (severities, channels) = (distinct(|s| &s.severity), distinct(|s| &s.channel));
+    let mut years = distinct(|s| &s.year);
+    years.reverse();
+    IncidentTable { incidents, severities, channels, years }
 }
 
 /// Which incident each message belongs to: `(channel index, message id)` → link parts.
@@ -98,48 +104,43 @@ impl Renderer<'_> {
     ) -> Result<usize, RenderError> {
         let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
         let summary = |i: &Incident, root| self.incident_summary(i, layout, by_id[i.channel], root);
-        let mut months: BTreeMap<(i16, u8), Vec<&Incident>> = BTreeMap::new();
+        let mut by_month: BTreeMap<(i16, u8), Vec<&Incident>> = BTreeMap::new();
         for incident in incidents {
             let day = local_date(incident.start.time, &self.tz);
-            months.entry((day.year(), day.month().unsigned_abs())).or_default().push(incident);
+            by_month.entry((day.year(), day.month().unsigned_abs())).or_default().push(incident);
         }
-        let keys: Vec<(i16, u8)> = months.keys().copied().collect();
-        let link = |key: Option<&(i16, u8)>| {
-            key.map(|&(year, month)| Link {
+        let months: Vec<((i16, u8), Vec<&Incident>)> = by_month.into_iter().collect();
+        let link = |neighbour: Option<&((i16, u8), Vec<&Incident>)>| {
+            neighbour.map(|&((year, month), _)| Link {
                 label: format!("{} {year}", MONTHS[usize::from(month) - 1]),
                 url: format!("{MONTH_ROOT}incidents/{year}/{month:02}/"),
             })
         };
         // Month pages on every core; one whose view did not change is kept, not rendered.
-        keys.par_iter().enumerate().try_for_each(|(n, &(year, month))| {
-            let summaries: Vec<IncidentSummary> =
-                months[&(year, month)].iter().rev().map(|i| summary(i, MONTH_ROOT)).collect();
+        months.par_iter().enumerate().try_for_each(|(n, ((year, month), list))| {
+            let table = incident_table(list.iter().rev().map(|i| summary(i, MONTH_ROOT)).collect());
             let path = format!("incidents/{year}/{month:02}/");
             let view = IncidentMonthPage {
                 site: self.site(MONTH_ROOT, &path),
-                title: format!("{} {year}", LONG_MONTHS[usize::from(month) - 1]),
-                severities: distinct(&summaries, |s| &s.severity),
-                channels: distinct(&summaries, |s| &s.channel),
-                ongoing: summaries.iter().filter(|s| s.status == "ongoing").count(),
-                previous: link(n.checked_sub(1).and_then(|p| keys.get(p))),
-                next: link(keys.get(n + 1)),
+                title: format!("{} {year}", LONG_MONTHS[usize::from(*month) - 1]),
+                ongoing: table.incidents.iter().filter(|s| s.status == "ongoing").count(),
+                table,
+                previous: link(n.checked_sub(1).and_then(|p| months.get(p))),
+                next: link(months.get(n + 1)),
                 index: format!("{MONTH_ROOT}incidents/"),
-                incidents: summaries,
             };
             self.page("incidents_month.html", &path, view, out)
         })?;
-        let newest: Vec<IncidentSummary> =
-            incidents.iter().rev().take(NEWEST).map(|i| summary(i, INCIDENTS_ROOT)).collect();
-        let mut years = distinct(&newest, |s| &s.year);
-        years.reverse();
-        let mut table: Vec<IncidentYear> = Vec::new();
-        for (&(year, month), list) in months.iter().rev() {
-            if table.last().is_none_or(|y| y.year != year.to_string()) {
-                let months =
+        // The table of months: a row per year, newest first.
+        let mut years: Vec<IncidentYear> = Vec::new();
+        for ((year, month), list) in months.iter().rev() {
+            let year = year.to_string();
+            if years.last().is_none_or(|y| y.year != year) {
+                let cells =
                     MONTHS.iter().map(|&label| IncidentMonth { label, count: 0, url: None }).collect();
-                table.push(IncidentYear { year: year.to_string(), months });
+                years.push(IncidentYear { year: year.clone(), months: cells });
             }
-            let cell = &mut table.last_mut().expect("just pushed").months[usize::from(month) - 1];
+            let cell = &mut years.last_mut().expect("just pushed").months[usize::from(*month) - 1];
             cell.count = list.len();
             cell.url = Some(format!("{year}/{month:02}/"));
         }
@@ -147,15 +148,14 @@ impl Renderer<'_> {
             site: self.site(INCIDENTS_ROOT, "incidents/"),
             total: incidents.len(),
             ongoing: incidents.iter().filter(|i| i.resolved.is_none()).count(),
-            severities: distinct(&newest, |s| &s.severity),
-            channels: distinct(&newest, |s| &s.channel),
-            years,
-            incidents: newest,
-            months: table,
+            table: incident_table(
+                incidents.iter().rev().take(NEWEST).map(|i| summary(i, INCIDENTS_ROOT)).collect(),
+            ),
+            months: years,
         };
         self.page("incidents.html", "incidents/", view, out)?;
         out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
-        Ok(1 + keys.len())
+        Ok(1 + months.len())
     }
 
     /// The newest incidents, for the home page.

@@ -12,7 +12,7 @@
 //! page reads must be hashed here, or a page would be kept after it changed: the continuity
 //! tests rebuild after each kind of change and compare with a clean build.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 
 use jiff::civil::Date;
 
@@ -22,19 +22,7 @@ use crate::layout::{ChannelLayout, Entry, Layout};
 use crate::model::{Archive, Incident, Message, Thread};
 
 /// Values fed through `Hash`, one after another, hashed once when the key is made.
-#[derive(Default)]
-pub(super) struct Inputs(pub(super) Vec<u8>);
-
-impl Hasher for Inputs {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
-    }
-
-    fn finish(&self) -> u64 {
-        let hash = blake3::hash(&self.0);
-        u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 of 32 bytes"))
-    }
-}
+pub(super) type Inputs = crate::model::Gathered;
 
 /// What every page shares: the site's settings and assets, and the users and channels that
 /// mentions and reactions name.

@@ -318,16 +318,23 @@ pub struct IncidentsPage<'a> {
     pub total: usize,
     /// Ongoing incidents, in all.
     pub ongoing: usize,
-    /// The newest incidents, newest first (the rest are on the month pages).
-    pub incidents: Vec<IncidentSummary>,
-    /// Distinct values of the listed incidents, for the filters.
-    pub severities: Vec<String>,
-    /// Channels of the listed incidents.
-    pub channels: Vec<String>,
-    /// Years of the listed incidents, newest first.
-    pub years: Vec<String>,
+    /// The newest incidents (the rest are on the month pages).
+    pub table: IncidentTable,
     /// Every year with incidents, newest first, month by month.
     pub months: Vec<IncidentYear>,
+}
+
+/// Incidents listed in a table, with the values its filters offer.
+#[derive(Debug, Serialize)]
+pub struct IncidentTable {
+    /// Newest first.
+    pub incidents: Vec<IncidentSummary>,
+    /// Their severities, sorted.
+    pub severities: Vec<String>,
+    /// Their channels, sorted.
+    pub channels: Vec<String>,
+    /// Their years, newest first.
+    pub years: Vec<String>,
 }
 
 /// A year of the incident index's table of months.
@@ -357,12 +364,8 @@ pub struct IncidentMonthPage<'a> {
     pub site: SiteView<'a>,
     /// `May 2020`.
     pub title: String,
-    /// Its incidents, newest first.
-    pub incidents: Vec<IncidentSummary>,
-    /// Distinct values for the filters.
-    pub severities: Vec<String>,
-    /// Channels with incidents.
-    pub channels: Vec<String>,
+    /// Its incidents.
+    pub table: IncidentTable,
     /// Ongoing incidents among them.
     pub ongoing: usize,
     /// The month before with incidents.
