@@ -336,6 +336,9 @@ fn print_summary(report: &Report) {
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
+    if let (parsed, found @ 1..) = report.days {
+        eprintln!("  day files: {parsed} new or changed parsed, {found} remembered from the previous build");
+    }
     if report.remembered > 0 || report.known_clean > 0 {
         let read = report.messages.saturating_sub(report.remembered);
         eprintln!(

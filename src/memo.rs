@@ -52,15 +52,7 @@ impl<'p> Known<'p> {
     /// Records of the kind `kind` (`readings`, `clean`) whose work depends on `parts` besides
     /// the message and the binary; `previous` is used only if it was made in the same context.
     pub fn new(kind: &str, parts: &[&[u8]], previous: Option<&'p Memo>) -> Known<'p> {
-        let context = crate::cache::binary_hash().map(|binary| {
-            let mut hasher = blake3::Hasher::new();
-            hasher.update(MAGIC);
-            for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
-                hasher.update(&(part.len() as u64).to_le_bytes());
-                hasher.update(part);
-            }
-            *hasher.finalize().as_bytes()
-        });
+        let context = context(kind, parts);
         let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
         Known { context, previous }
     }
@@ -73,11 +65,7 @@ impl<'p> Known<'p> {
     /// The key of a message from `source` whose [`crate::model::Message::digest`] is
     /// `digest`, if records are kept.
     pub fn key(&self, source: &str, digest: &[u8; 16]) -> Option<Key> {
-        let mut hasher = blake3::Hasher::new_keyed(self.context.as_ref()?);
-        hasher.update(source.as_bytes()).update(&[0]).update(digest);
-        let mut key = [0; 16];
-        key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-        Some(key)
+        Some(key(self.context.as_ref()?, source, digest))
     }
 
     /// The walk through the previous records of `channel`.
@@ -91,6 +79,36 @@ impl<'p> Known<'p> {
         let channels = walks.into_iter().map(|(c, walk)| (channel_key(c), walk.into_filed())).collect();
         Some(Filed { context, channels })
     }
+}
+
+/// The context of records of the kind `kind` whose work depends on `parts` besides what they
+/// are filed for and the binary; `None` without the binary's hash.
+pub fn context(kind: &str, parts: &[&[u8]]) -> Option<Context> {
+    let binary = crate::cache::binary_hash()?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(MAGIC);
+    for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    Some(*hasher.finalize().as_bytes())
+}
+
+/// The key, in `context`, of what `source` names by `digest`.
+pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
+    let mut hasher = blake3::Hasher::new_keyed(context);
+    hasher.update(source.as_bytes()).update(&[0]).update(digest);
+    let mut key = [0; 16];
+    key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    key
+}
+
+/// Appends a record (`key | value length | value`) to a section being filed.
+pub fn push_record(section: &mut Vec<u8>, key: &Key, value: &[u8]) {
+    section.extend_from_slice(key);
+    let len = u32::try_from(value.len()).expect("a record under 4 GiB");
+    section.extend_from_slice(&len.to_le_bytes());
+    section.extend_from_slice(value);
 }
 
 /// A previous build's records, per channel.
@@ -128,7 +146,7 @@ impl Memo {
         let mut sections = HashMap::new();
         while !input.0.is_empty() {
             let channel = input.string()?;
-            let len = usize::try_from(u64::from_le_bytes(input.take(8)?.try_into().ok()?)).ok()?;
+            let len = usize::try_from(input.u64()?).ok()?;
             let start = body - input.0.len();
             input.take(len)?;
             sections.insert(channel, start..start + len);
@@ -137,13 +155,35 @@ impl Memo {
     }
 
     /// Whether these records were made in `context`: if not, none of them can be used.
-    fn made_in(&self, context: &Context) -> bool {
+    pub fn made_in(&self, context: &Context) -> bool {
         self.context == *context
     }
 
     /// The walk through the records of the channel keyed `channel` ([`channel_key`]).
     fn walk(&self, channel: &str) -> Walk<'_> {
         Walk::new(self.sections.get(channel).map_or(&[][..], |range| &self.bytes[range.clone()]))
+    }
+
+    /// Every record of every section, with where its value is ([`Memo::value`]); a record
+    /// cut short ends its section's.
+    pub fn records(&self) -> Vec<(Key, Range<usize>)> {
+        let mut records = Vec::new();
+        for section in self.sections.values() {
+            let mut input = Input(&self.bytes[section.clone()]);
+            while let (Some(key), Some(len)) = (input.array::<16>(), input.u32()) {
+                let start = section.end - input.0.len();
+                if input.take(len as usize).is_none() {
+                    break;
+                }
+                records.push((key, start..start + len as usize));
+            }
+        }
+        records
+    }
+
+    /// The value at `range`, one that [`Memo::records`] gave.
+    pub fn value(&self, range: Range<usize>) -> &[u8] {
+        &self.bytes[range]
     }
 }
 
@@ -196,10 +236,7 @@ impl<'p> Walk<'p> {
     /// Files a new record.
     pub fn file(&mut self, key: &Key, value: &[u8]) {
         self.flush();
-        self.filed.extend_from_slice(key);
-        let len = u32::try_from(value.len()).expect("a record under 4 GiB");
-        self.filed.extend_from_slice(&len.to_le_bytes());
-        self.filed.extend_from_slice(value);
+        push_record(&mut self.filed, key, value);
     }
 
     fn flush(&mut self) {
@@ -225,22 +262,48 @@ pub struct Filed {
 impl Filed {
     /// Writes the file at `path`.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let mut file = fs_err::File::create(path)?;
-        let mut hasher = blake3::Hasher::new();
-        let mut put = |bytes: &[u8]| {
-            hasher.update(bytes);
-            file.write_all(bytes)
-        };
-        put(MAGIC)?;
-        put(&self.context)?;
+        let mut writer = Writer::create(path, &self.context)?;
         for (channel, records) in &self.channels {
-            put(&u32::try_from(channel.len()).expect("a channel key under 4 GiB").to_le_bytes())?;
-            put(channel.as_bytes())?;
-            put(&(records.len() as u64).to_le_bytes())?;
-            put(records)?;
+            writer.section(channel, records)?;
         }
-        let hash = hasher.finalize();
-        file.write_all(hash.as_bytes())
+        writer.finish()
+    }
+}
+
+/// A file of records written a section at a time, so that a build need not hold them all.
+pub struct Writer {
+    file: std::io::BufWriter<fs_err::File>,
+    hasher: blake3::Hasher,
+}
+
+impl Writer {
+    /// Starts the file at `path` for records made in `context`.
+    pub fn create(path: &Path, context: &Context) -> std::io::Result<Writer> {
+        let file = std::io::BufWriter::with_capacity(1 << 16, fs_err::File::create(path)?);
+        let mut writer = Writer { file, hasher: blake3::Hasher::new() };
+        writer.put(MAGIC)?;
+        writer.put(context)?;
+        Ok(writer)
+    }
+
+    /// Appends the section `name` (unique in the file) with `records`.
+    pub fn section(&mut self, name: &str, records: &[u8]) -> std::io::Result<()> {
+        self.put(&u32::try_from(name.len()).expect("a section name under 4 GiB").to_le_bytes())?;
+        self.put(name.as_bytes())?;
+        self.put(&(records.len() as u64).to_le_bytes())?;
+        self.put(records)
+    }
+
+    /// Ends the file with the hash of everything before.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let hash = self.hasher.finalize();
+        self.file.write_all(hash.as_bytes())?;
+        self.file.flush()
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.file.write_all(bytes)
     }
 }
 
@@ -260,10 +323,51 @@ impl Input<'_> {
         Some(self.take(1)?[0])
     }
 
-    /// A string: length (u32 LE), then UTF-8.
+    /// The next `N` bytes.
+    pub fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    /// A u32, little-endian.
+    pub fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    /// A u64, little-endian.
+    pub fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    /// A string: length (u32 LE), then UTF-8 ([`put_str`]).
     pub fn string(&mut self) -> Option<String> {
-        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+
+    /// A string that may be absent ([`put_option`]).
+    pub fn option(&mut self) -> Option<Option<String>> {
+        match self.byte()? {
+            0 => Some(None),
+            1 => Some(Some(self.string()?)),
+            _ => None,
+        }
+    }
+}
+
+/// Appends a string as [`Input::string`] reads it.
+pub fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&u32::try_from(s.len()).expect("a string under 4 GiB").to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Appends a string that may be absent, as [`Input::option`] reads it.
+pub fn put_option(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => {
+            out.push(1);
+            put_str(out, s);
+        }
+        None => out.push(0),
     }
 }
 

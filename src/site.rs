@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::continuity;
 use crate::incidents::{self, Detected};
 use crate::index::{self, DocSource, IndexError, IndexMeta};
+use crate::ingest::days::Days;
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger::{self, Ledger};
@@ -141,6 +142,9 @@ pub struct Report {
     pub remembered: usize,
     /// Messages redaction did not look at again: the previous build had found nothing in them.
     pub known_clean: usize,
+    /// Day files parsed, and those not parsed again because the previous build's records of
+    /// them were found ([`ingest::days`]).
+    pub days: (usize, usize),
     /// Channels kept out, and why.
     pub withheld: Withheld,
     /// What was redacted, per rule and where.
@@ -168,7 +172,7 @@ impl<'a> Site<'a> {
 
     /// Reads, checks and normalises every input without writing anything.
     pub fn check(mut self) -> Result<Report, BuildError> {
-        let mut ingested = self.ingest()?;
+        let mut ingested = self.ingest(Days::default())?;
         self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         self.normalize(&mut ingested, None);
         Ok(self.report)
@@ -197,7 +201,11 @@ impl<'a> Site<'a> {
             }
         }
         let earlier = Earlier::read(&self.options);
-        let mut ingested = self.ingest()?;
+        let mut staging = Staging::begin_claimed(claim)?;
+        staging.set_fingerprint(fingerprint);
+        let index_dir = staging.sidecar()?;
+        let days = self.previous_days(&index_dir);
+        let mut ingested = self.ingest(days)?;
         if !ingested.problems.is_empty() {
             if !self.options.keep_going {
                 return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
@@ -211,7 +219,7 @@ impl<'a> Site<'a> {
         });
         let normalized = self.normalize(&mut ingested, clean.as_ref());
         drop(clean);
-        self.render(ingested, (claim, fingerprint), earlier, normalized)?;
+        self.render(ingested, (staging, index_dir), earlier, normalized)?;
         Ok(self.report)
     }
 
@@ -239,14 +247,28 @@ impl<'a> Site<'a> {
         value
     }
 
-    fn ingest(&mut self) -> Result<Ingested, BuildError> {
+    /// What the previous build parsed of each day file, unless `--force`, with this build's
+    /// records going into the sidecar directory `index_dir`.
+    fn previous_days(&mut self, index_dir: &std::path::Path) -> Days {
+        let path = crate::output::sidecar_path(&self.options.out).join(ingest::days::FILE);
+        let previous = if self.options.force { Ok(None) } else { Memo::load(&path) };
+        let previous = previous.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
+        Days::new(ingest::slack::SOURCE, previous, &index_dir.join(ingest::days::FILE))
+    }
+
+    fn ingest(&mut self, days: Days) -> Result<Ingested, BuildError> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
         let options =
             ingest::Options { format: self.options.format, irc_timezone: self.config.irc_time_zone() };
-        let ingested = self.timed("ingest", |site| ingest::ingest_all(&site.options.inputs, &options));
+        let ingested =
+            self.timed("ingest", |site| ingest::ingest_remembering(&site.options.inputs, &options, days));
         self.report.files_read = ingested.files_read;
+        self.report.days = (ingested.days.parsed, ingested.days.found);
         self.report.warnings.extend(ingested.warnings.iter().cloned());
         Ok(ingested)
     }
@@ -292,7 +314,7 @@ impl<'a> Site<'a> {
     fn render(
         &mut self,
         ingested: Ingested,
-        (claim, fingerprint): (crate::output::Claim, Option<String>),
+        (mut staging, index_dir): (Staging, PathBuf),
         earlier: Earlier,
         Normalized { clean, contents }: Normalized,
     ) -> Result<(), BuildError> {
@@ -301,8 +323,6 @@ impl<'a> Site<'a> {
             self.report.warnings.push(warning);
             None
         });
-        let mut staging = Staging::begin_claimed(claim)?;
-        staging.set_fingerprint(fingerprint);
         match earlier.files {
             Ok(Some(previous)) => staging.reuse_from(previous),
             Ok(None) => {}
@@ -323,7 +343,6 @@ impl<'a> Site<'a> {
         let Detected { incidents, digests, readings, remembered } = detected;
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
-        let index_dir = staging.sidecar()?;
         // Written on a thread of its own while the pages are made: it only has to be there
         // before the site is committed.
         let filing = {

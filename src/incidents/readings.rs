@@ -12,7 +12,7 @@
 //! A reading's value: `flags (u8) | digest (16) | signal count (u8) | signals`.
 
 use crate::markup::PlainDigest;
-use crate::memo::{Input, Key, Walk};
+use crate::memo::{Input, Key, Walk, put_option, put_str};
 
 use super::Signal;
 
@@ -111,21 +111,6 @@ pub fn encode(reading: &Reading) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&u32::try_from(s.len()).expect("a signal under 4 GiB").to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
-
-fn put_option(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => {
-            out.push(1);
-            put_str(out, s);
-        }
-        None => out.push(0),
-    }
-}
-
 /// The reading in `value`, if it is exactly one.
 fn decode(value: &[u8]) -> Option<Reading> {
     let mut input = Input(value);
@@ -142,25 +127,16 @@ fn decode(value: &[u8]) -> Option<Reading> {
                 label: input.string()?,
                 paging: input.byte()? != 0,
             },
-            1 => Signal::Ack { key: option(&mut input)? },
+            1 => Signal::Ack { key: input.option()? },
             2 => Signal::Mitigate,
-            3 => Signal::Resolve { key: option(&mut input)? },
+            3 => Signal::Resolve { key: input.option()? },
             4 => Signal::Info { source: name(&mut input, &SOURCES)?, label: input.string()? },
-            5 => Signal::Declare { title: option(&mut input)? },
+            5 => Signal::Declare { title: input.option()? },
             6 => Signal::Set { field: name(&mut input, &FIELDS)?, value: input.string()? },
             _ => return None,
         });
     }
     (input.0.is_empty() && flags < 8).then_some(Reading { digest, signals, all_clear: flags & 4 != 0 })
-}
-
-#[expect(clippy::option_option, reason = "the outer `None` is a malformed value, the inner an absent string")]
-fn option(input: &mut Input) -> Option<Option<String>> {
-    match input.byte()? {
-        0 => Some(None),
-        1 => Some(Some(input.string()?)),
-        _ => None,
-    }
 }
 
 fn name(input: &mut Input, names: &[&'static str]) -> Option<&'static str> {

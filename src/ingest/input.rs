@@ -191,26 +191,17 @@ impl Input {
     /// or declared in the zip) is over, and counted as read in case a zip header lies.
     pub fn read_limited(&mut self, rel: &str, limit: u64) -> Result<Vec<u8>, IngestError> {
         let shown = self.display(rel);
-        let too_big = || {
-            IngestError::invalid(
-                shown.clone(),
-                format!("larger than the {} MiB limit for one file", limit >> 20),
-            )
-        };
         let size = self.declared_size(rel).unwrap_or(0);
-        if size > limit {
-            return Err(too_big());
+        read_to_limit(self.open_entry(rel)?, (size, limit), &shown)
+    }
+
+    /// Where a file is on disk, when the input is a folder: it can then be read on any
+    /// thread ([`read_path`]).
+    pub fn disk_path(&self, rel: &str) -> Option<&Path> {
+        match self.files.get(rel)? {
+            Entry::Disk(path) => Some(path),
+            Entry::Zip(_) | Entry::Memory(_) => None,
         }
-        // Room for the whole file and the read that finds its end: no regrowing and copying.
-        let mut bytes = Vec::with_capacity(usize::try_from(size).map_or(0, |n| n + 1));
-        self.open_entry(rel)?
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| IngestError::Io { path: shown.clone(), source: e })?;
-        if bytes.len() as u64 > limit {
-            return Err(too_big());
-        }
-        Ok(bytes)
     }
 
     /// The size a file says it has (its length on disk, or its zip header's claim).
@@ -239,6 +230,33 @@ impl Input {
             Some(Entry::Memory(bytes)) => Ok(Box::new(&bytes[..])),
         }
     }
+}
+
+/// Reads the file at `path`, shown as `shown`, as [`Input::read`] reads a file.
+pub fn read_path(path: &Path, shown: &str) -> Result<Vec<u8>, IngestError> {
+    let file = fs_err::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    read_to_limit(file, (size, MAX_FILE_BYTES), shown)
+}
+
+/// Reads `reader` whole if it is at most `limit` bytes: refused at once when its `size` (on
+/// disk, or declared in the zip) is over, and counted as read in case a zip header lies.
+fn read_to_limit(reader: impl Read, (size, limit): (u64, u64), shown: &str) -> Result<Vec<u8>, IngestError> {
+    let too_big =
+        || IngestError::invalid(shown, format!("larger than the {} MiB limit for one file", limit >> 20));
+    if size > limit {
+        return Err(too_big());
+    }
+    // Room for the whole file and the read that finds its end: no regrowing and copying.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).map_or(0, |n| n + 1));
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| IngestError::Io { path: shown.to_owned(), source: e })?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// Names that occur more than once in a zip's central directory. The zip crate keeps one

@@ -6,6 +6,7 @@
 //! the caller's decision (`--keep-going`).
 
 pub mod campfire;
+pub mod days;
 pub mod discord;
 mod input;
 pub mod irc;
@@ -115,6 +116,8 @@ pub struct Ingested {
     pub warnings: Vec<String>,
     /// Files read.
     pub files_read: usize,
+    /// Day files as earlier builds parsed them, and as this one did, for the next.
+    pub days: days::Days,
 }
 
 impl Ingested {
@@ -141,13 +144,20 @@ impl Default for Options {
 
 /// Reads every input into one archive. Problems with one input never stop the others.
 pub fn ingest_all(inputs: &[impl AsRef<Path>], options: &Options) -> Ingested {
-    let mut out = Ingested::default();
+    ingest_remembering(inputs, options, days::Days::default())
+}
+
+/// [`ingest_all`], parsing only the day files `days` has no record of.
+pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: days::Days) -> Ingested {
+    let mut out = Ingested { days, ..Ingested::default() };
     for path in inputs {
         let path = path.as_ref();
         if let Err(e) = ingest_one(path, options, &mut out) {
             out.problems.push(e);
         }
     }
+    out.days.finish();
+    out.warnings.extend(out.days.warning.take());
     let dropped = out.archive.finish();
     if dropped > 0 {
         out.warnings.push(format!(

@@ -6,7 +6,7 @@
 //! as seconds plus microseconds and kept as the message id; thread replies are scattered over
 //! day files and re-attached by `thread_ts`; file URLs carry tokens and are never kept.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use thin_vec::ThinVec;
 
 use jiff::Timestamp;
@@ -14,11 +14,14 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 
+use super::days::{self, DayKeys, Previous};
 use super::{Bodies, IngestError, Ingested, Input, parse_json};
+use crate::memo::{self, Key, put_option, put_str};
 use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
     Thread, User, Visibility,
 };
+use std::sync::Arc;
 
 /// Day files parsed at once (on every core) before they become messages.
 const PARSE_BATCH: usize = 64;
@@ -51,6 +54,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         bots: BTreeMap::new(),
         bodies: Bodies::default(),
         names: Names::default(),
+        known_authors: HashMap::new(),
     };
     importer.read_users();
     let conversations = importer.read_manifests();
@@ -76,6 +80,10 @@ struct Importer<'a> {
     bodies: Bodies,
     /// Authors' ids and names, one copy each.
     names: Names,
+    /// The authors of messages that name nothing but a user users.json (or an earlier
+    /// message) knows, by Slack user id: such an author never changes, since users are only
+    /// ever added, and most messages have one.
+    known_authors: HashMap<String, Author>,
 }
 
 /// A conversation from a manifest, and the folder its day files are in.
@@ -191,12 +199,13 @@ impl Importer<'_> {
         // ever held parsed.
         let mut messages = Vec::new();
         let mut parsed = Vec::new();
+        let previous = std::mem::take(&mut self.out.days.previous);
         let mut batches = day_files.chunks(PARSE_BATCH);
         let mut next = batches.next().map(|batch| self.read_days(batch));
         while let Some(read) = next.take() {
             let done = std::mem::take(&mut parsed);
             (parsed, next) = rayon::join(
-                || parse_days(&read),
+                || parse_days(&read, &previous),
                 || {
                     self.add_days(done, &folder, &pins, &mut messages);
                     batches.next().map(|batch| self.read_days(batch))
@@ -204,6 +213,8 @@ impl Importer<'_> {
             );
         }
         self.add_days(parsed, &folder, &pins, &mut messages);
+        self.out.days.previous = previous;
+        self.out.days.end_section();
         let name = if raw.name.is_empty() { raw.id.clone() } else { raw.name.clone() };
         let name = match visibility {
             Visibility::Direct => self.dm_name(&raw),
@@ -223,25 +234,33 @@ impl Importer<'_> {
         }
     }
 
-    /// The bytes of the day files in `batch` that can be read, with their display paths.
-    fn read_days(&mut self, batch: &[String]) -> Vec<(String, Vec<u8>)> {
-        let read: Vec<(String, Vec<u8>)> = batch
+    /// The day files in `batch` with their display paths: their bytes, or where on disk they
+    /// are, to be read on the parsing cores.
+    fn read_days(&mut self, batch: &[String]) -> Vec<(String, DayFile)> {
+        batch
             .iter()
-            .filter_map(|f| self.out.read(self.input, f).map(|bytes| (self.input.display(f), bytes)))
-            .collect();
-        self.out.files_read += read.len();
-        read
+            .filter_map(|f| {
+                let shown = self.input.display(f);
+                if let Some(path) = self.input.disk_path(f) {
+                    return Some((shown, DayFile::Disk(path.to_owned())));
+                }
+                let bytes = self.out.read(self.input, f)?;
+                self.out.files_read += 1;
+                Some((shown, DayFile::Read(bytes)))
+            })
+            .collect()
     }
 
-    /// Turns parsed day files into messages, in order.
+    /// Turns parsed day files into messages, in order, and files their records.
     fn add_days(
         &mut self,
-        days: Vec<Result<Vec<RawMessage>, IngestError>>,
+        days: Vec<(bool, Result<Day<'_>, IngestError>)>,
         folder: &str,
         pins: &BTreeSet<String>,
         messages: &mut Vec<Message>,
     ) {
-        for day in days {
+        for (read, day) in days {
+            self.out.files_read += usize::from(read);
             let day = match day {
                 Ok(day) => day,
                 Err(e) => {
@@ -249,14 +268,14 @@ impl Importer<'_> {
                     continue;
                 }
             };
-            for raw_message in day {
-                let mut message = self.message(raw_message, folder);
-                message.pinned = pins.contains(&message.id);
-                messages.push(message);
+            if let Some((key, record)) = &day.record {
+                self.out.days.file(key, record.bytes(), matches!(record, Record::Found(_)));
+            }
+            for parsed in day.messages {
+                messages.push(self.resolve(parsed, folder, pins));
             }
         }
     }
-
     /// DMs have no name; call them after their members.
     fn dm_name(&self, raw: &RawChannel) -> String {
         let names: Vec<String> = raw
@@ -278,59 +297,36 @@ impl Importer<'_> {
         self.bodies.read(self.input, &path, &mut self.out.warnings)
     }
 
-    fn message(&mut self, raw: RawMessage, folder: &str) -> Message {
-        let author = self.author(&raw);
-        let kind = kind_of(raw.subtype.as_deref(), &author);
-        let id = raw.ts.id();
-        let thread = match &raw.thread_ts {
-            Some(parent) if parent.raw != raw.ts.raw => Thread::Reply {
-                parent: parent.id(),
-                broadcast: raw.subtype.as_deref() == Some("thread_broadcast"),
-            },
-            _ => Thread::None,
-        };
-        let mut files: ThinVec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
-        files.extend(raw.file.map(file));
-        for f in &mut files {
+    /// A parsed message with its author, kind, bundled file bodies and pin.
+    fn resolve(&mut self, parsed: Parsed, folder: &str, pins: &BTreeSet<String>) -> Message {
+        let Parsed { mut message, who } = parsed;
+        message.author = self.author(&who);
+        message.kind = kind_of(who.subtype.as_deref(), message.author.is_bot);
+        for f in &mut message.files {
             f.body = self.file_body(f, folder);
         }
-        let mut text = match raw.text.filter(|t| !t.trim().is_empty()) {
-            Some(text) => text,
-            None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
-        };
-        if kind.is_system() {
-            // "<@U1|alice> has joined the channel": the author is already shown beside it.
-            if let Some(user) = &raw.user {
-                text = strip_self_mention(&text, user);
-            }
+        message.pinned = pins.contains(&message.id);
+        message
+    }
+    /// Resolves who posted a message: users.json, else the bot, else the embedded profile.
+    fn author(&mut self, raw: &Who) -> Author {
+        let empty = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
+        let plain = empty(&raw.username)
+            && raw.bot_id.is_none()
+            && empty(&raw.bot_name)
+            && raw.subtype.as_deref() != Some("bot_message");
+        let Some(user) = raw.user.as_deref().filter(|_| plain) else { return self.find_author(raw) };
+        if let Some(author) = self.known_authors.get(user) {
+            return author.clone();
         }
-        Message {
-            id,
-            time: raw.ts.time,
-            author,
-            kind,
-            text: Text::mrkdwn(text),
-            edited: raw.edited.map(|e| e.ts.map(|ts| ts.time)),
-            reactions: raw
-                .reactions
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| Reaction {
-                    count: r.count.unwrap_or(u32::try_from(r.users.len()).unwrap_or(u32::MAX)),
-                    name: r.name,
-                    users: r.users.iter().map(|u| user_id(u)).collect(),
-                })
-                .collect(),
-            attachments: raw.attachments.unwrap_or_default().iter().map(attachment).collect(),
-            files,
-            thread,
-            pinned: false,
-            reply_to: None,
+        let author = self.find_author(raw);
+        if self.users.contains_key(&user_id(user)) {
+            self.known_authors.insert(user.to_owned(), author.clone());
         }
+        author
     }
 
-    /// Resolves who posted a message: users.json, else the bot, else the embedded profile.
-    fn author(&mut self, raw: &RawMessage) -> Author {
+    fn find_author(&mut self, raw: &Who) -> Author {
         // Old file_share rows carry `"username": "<@U061A3E0G|javier>"` instead of a name.
         let username = raw.username.as_deref().filter(|u| !u.is_empty());
         let mention = username.and_then(|u| u.strip_prefix("<@")).and_then(|u| u.split(['|', '>']).next());
@@ -346,7 +342,7 @@ impl Importer<'_> {
         let bot_name = username
             .filter(|_| mention.is_none() && is_bot)
             .map(str::to_owned)
-            .or_else(|| raw.bot_profile.as_ref().map(|b| b.name.clone()).filter(|n| !n.is_empty()));
+            .or_else(|| raw.bot_name.clone().filter(|n| !n.is_empty()));
         let account = user.clone().or(bot_user);
         if let (Some(id), Some(profile)) = (&account, &raw.user_profile) {
             self.learn_user(id, profile, is_bot);
@@ -376,11 +372,206 @@ impl Importer<'_> {
     }
 }
 
-/// Parses day files (display path, bytes) on every core.
-fn parse_days(read: &[(String, Vec<u8>)]) -> Vec<Result<Vec<RawMessage>, IngestError>> {
-    read.par_iter()
-        .map(|(shown, bytes)| parse_json(shown, bytes, "a day file must be a JSON array of message objects"))
+/// A day file's messages as the file alone makes them, and the key and record they are
+/// filed under (when records are kept).
+struct Day<'p> {
+    messages: Vec<Parsed>,
+    record: Option<(Key, Record<'p>)>,
+}
+
+/// A day's record.
+enum Record<'p> {
+    /// The previous build's.
+    Found(&'p [u8]),
+    /// Made from the file.
+    New(Vec<u8>),
+}
+
+impl Record<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Record::Found(bytes) => bytes,
+            Record::New(bytes) => bytes,
+        }
+    }
+}
+
+/// A message as its day file alone makes it: who posted it, and so its kind, depend on the
+/// users learned from earlier days ([`Importer::resolve`]).
+struct Parsed {
+    message: Message,
+    who: Who,
+}
+
+/// What a message says about who posted it.
+struct Who {
+    user: Option<String>,
+    username: Option<String>,
+    bot_id: Option<String>,
+    bot_name: Option<String>,
+    user_profile: Option<RawProfile>,
+    subtype: Option<String>,
+}
+
+/// A day file's bytes, or where they are on disk.
+enum DayFile {
+    Read(Vec<u8>),
+    Disk(std::path::PathBuf),
+}
+
+/// Reads and parses day files on every core, or decodes the records `previous` has of them;
+/// each says whether a file on disk was read (those already read were counted).
+fn parse_days<'p>(
+    days: &[(String, DayFile)],
+    previous: &'p Previous,
+) -> Vec<(bool, Result<Day<'p>, IngestError>)> {
+    days.par_iter()
+        .map(|(shown, file)| match file {
+            DayFile::Read(bytes) => (false, parse_day(shown, bytes, previous)),
+            DayFile::Disk(path) => match super::input::read_path(path, shown) {
+                Ok(bytes) => (true, parse_day(shown, &bytes, previous)),
+                Err(e) => (false, Err(e)),
+            },
+        })
         .collect()
+}
+
+/// The messages of the day file `shown`, from the record `previous` has of `bytes` or else
+/// parsed.
+fn parse_day<'p>(shown: &str, bytes: &[u8], previous: &'p Previous) -> Result<Day<'p>, IngestError> {
+    let nobody: Arc<str> = Arc::from("");
+    let keys = previous.keys(bytes);
+    if let Some(keys) = &keys
+        && let Some(record) = previous.find(&keys.file)
+        && let Some(messages) = decode_day(record, keys, &nobody)
+    {
+        return Ok(Day { messages, record: Some((keys.file, Record::Found(record))) });
+    }
+    let raw: Vec<RawMessage> =
+        parse_json(shown, bytes, "a day file must be a JSON array of message objects")?;
+    let messages: Vec<Parsed> = raw.into_iter().map(|raw| parse(raw, &nobody)).collect();
+    let record = keys.map(|keys| (keys.file, Record::New(encode_day(&messages, &keys))));
+    Ok(Day { messages, record })
+}
+
+/// A message as its day file alone makes it.
+fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
+    let id = raw.ts.id();
+    let thread = match &raw.thread_ts {
+        Some(parent) if parent.raw != raw.ts.raw => Thread::Reply {
+            parent: parent.id(),
+            broadcast: raw.subtype.as_deref() == Some("thread_broadcast"),
+        },
+        _ => Thread::None,
+    };
+    let mut files: ThinVec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
+    files.extend(raw.file.map(file));
+    let mut text = match raw.text.filter(|t| !t.trim().is_empty()) {
+        Some(text) => text,
+        None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
+    };
+    // Whether a kind is a system event does not depend on who posted it.
+    if kind_of(raw.subtype.as_deref(), false).is_system() {
+        // "<@U1|alice> has joined the channel": the author is already shown beside it.
+        if let Some(user) = &raw.user {
+            text = strip_self_mention(&text, user);
+        }
+    }
+    let message = Message {
+        id,
+        time: raw.ts.time,
+        author: days::nobody(nobody),
+        kind: MessageKind::Normal,
+        text: Text::mrkdwn(text),
+        edited: raw.edited.map(|e| e.ts.map(|ts| ts.time)),
+        reactions: raw
+            .reactions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| Reaction {
+                count: r.count.unwrap_or(u32::try_from(r.users.len()).unwrap_or(u32::MAX)),
+                name: r.name,
+                users: r.users.iter().map(|u| user_id(u)).collect(),
+            })
+            .collect(),
+        attachments: raw.attachments.unwrap_or_default().iter().map(attachment).collect(),
+        files,
+        thread,
+        pinned: false,
+        reply_to: None,
+    };
+    let who = Who {
+        user: raw.user,
+        username: raw.username,
+        bot_id: raw.bot_id,
+        bot_name: raw.bot_profile.map(|b| b.name),
+        user_profile: raw.user_profile,
+        subtype: raw.subtype,
+    };
+    Parsed { message, who }
+}
+
+/// A day's record: its messages, each with who posted it, compressed (LZ4: the records
+/// are as much text as the export, and read back whole every build) and encrypted.
+fn encode_day(messages: &[Parsed], keys: &DayKeys) -> Vec<u8> {
+    let mut out = Vec::with_capacity(messages.len() * 160);
+    out.extend_from_slice(
+        &u32::try_from(messages.len()).expect("fewer than 2^32 messages a day").to_le_bytes(),
+    );
+    for Parsed { message, who } in messages {
+        for field in [&who.user, &who.username, &who.bot_id, &who.bot_name, &who.subtype] {
+            put_option(&mut out, field.as_deref());
+        }
+        match &who.user_profile {
+            Some(p) => {
+                out.push(1);
+                for field in [&p.display_name, &p.real_name, &p.name] {
+                    put_str(&mut out, field);
+                }
+            }
+            None => out.push(0),
+        }
+        days::encode_message(message, &mut out);
+    }
+    let mut record = lz4_flex::compress_prepend_size(&out);
+    keys.crypt(&mut record);
+    record
+}
+
+/// The messages of a day's record, if it is exactly one.
+fn decode_day(record: &[u8], keys: &DayKeys, nobody: &Arc<str>) -> Option<Vec<Parsed>> {
+    let mut record = record.to_vec();
+    keys.crypt(&mut record);
+    // LZ4 expands at most 255 times: a larger size is not a record (no huge allocation).
+    let size = u32::from_le_bytes(*record.first_chunk()?) as usize;
+    if size > record.len() * 255 {
+        return None;
+    }
+    let record = lz4_flex::decompress_size_prepended(&record).ok()?;
+    let mut input = memo::Input(&record);
+    let count = input.u32()?;
+    let mut messages = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let mut fields = [None, None, None, None, None];
+        for field in &mut fields {
+            *field = input.option()?;
+        }
+        let [user, username, bot_id, bot_name, subtype] = fields;
+        let user_profile = match input.byte()? {
+            0 => None,
+            1 => Some(RawProfile {
+                display_name: input.string()?,
+                real_name: input.string()?,
+                name: input.string()?,
+                bot_id: None,
+            }),
+            _ => return None,
+        };
+        let who = Who { user, username, bot_id, bot_name, user_profile, subtype };
+        let message = days::decode_message(&mut input, days::nobody(nobody))?;
+        messages.push(Parsed { message, who });
+    }
+    input.0.is_empty().then_some(messages)
 }
 
 /// Drops a leading `<@USER>` or `<@USER|name>` and the space after it.
@@ -413,9 +604,9 @@ fn is_day_file(name: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
-fn kind_of(subtype: Option<&str>, author: &Author) -> MessageKind {
+fn kind_of(subtype: Option<&str>, is_bot: bool) -> MessageKind {
     let Some(subtype) = subtype else {
-        return if author.is_bot { MessageKind::Bot } else { MessageKind::Normal };
+        return if is_bot { MessageKind::Bot } else { MessageKind::Normal };
     };
     // Private channels used `group_*` for the same events in older exports.
     let event = subtype.strip_prefix("channel_").or_else(|| subtype.strip_prefix("group_"));
@@ -434,7 +625,7 @@ fn kind_of(subtype: Option<&str>, author: &Author) -> MessageKind {
         ("file_comment", _) => MessageKind::FileComment,
         ("tombstone", _) => MessageKind::Deleted,
         ("thread_broadcast" | "file_share" | "file_mention" | "reply_broadcast", _) => {
-            if author.is_bot {
+            if is_bot {
                 MessageKind::Bot
             } else {
                 MessageKind::Normal

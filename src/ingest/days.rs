@@ -1,0 +1,408 @@
+//! Day files as an earlier build parsed them, kept beside the site (`days.bin`) so that a
+//! nightly build parses only the days that are new or changed: parsing a million messages'
+//! JSON again is most of an append's ingest.
+//!
+//! A day's record is filed under a BLAKE3 hash of the file's bytes, keyed with a context of
+//! the format and the binary ([`crate::memo`]): a day file gives the same messages whatever
+//! else the export holds, so an unchanged file finds its record wherever it is. What does
+//! depend on the rest of the export (who an author is, bundled file bodies, pins) is worked
+//! out again from the record each build. Records are few (one per channel-day), so they are
+//! found through a table, not a walk. The file is [`crate::memo`]'s, with one section.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::memo::{self, Context, Input, Key, Memo, put_option, put_str};
+use crate::model::{
+    Attachment, AttachmentField, Author, File, Markup, Message, MessageKind, Reaction, Text, Thread,
+};
+
+/// The file's name in the sidecar directory.
+pub const FILE: &str = "days.bin";
+
+/// What earlier builds made of day files, and what this build makes of them for the next.
+#[derive(Default)]
+pub struct Days {
+    /// The previous records: an importer takes them out while it reads and files.
+    pub previous: Previous,
+    /// Where this build's records go, a conversation's section at a time (`None`: nowhere).
+    writer: Option<(memo::Writer, PathBuf)>,
+    /// The section being filed.
+    section: Vec<u8>,
+    sections: usize,
+    keys: HashSet<Key>,
+    /// Day files whose record was found.
+    pub found: usize,
+    /// Day files parsed, their records new.
+    pub parsed: usize,
+    /// Why this build's records could not be kept.
+    pub warning: Option<String>,
+}
+
+/// The previous build's records, and how this build keys day files.
+#[derive(Default)]
+pub struct Previous {
+    context: Option<Context>,
+    memo: Option<Memo>,
+    /// The records, by key.
+    known: HashMap<Key, Range<usize>>,
+}
+
+impl std::fmt::Debug for Days {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Days")
+            .field("known", &self.previous.known.len())
+            .field("found", &self.found)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Days {
+    /// Days of the format `format` (`slack`), with the records of `previous` if it was made
+    /// by the same binary for the same format; this build's records are written at `path`.
+    pub fn new(format: &str, previous: Option<Memo>, path: &Path) -> Days {
+        let context = memo::context("days", &[format.as_bytes()]);
+        let memo = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
+        let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
+        let mut days = Days { previous: Previous { context, memo, known }, ..Days::default() };
+        if let Some(context) = &context {
+            match memo::Writer::create(path, context) {
+                Ok(writer) => days.writer = Some((writer, path.to_owned())),
+                Err(e) => days.lost(&e),
+            }
+        }
+        days
+    }
+
+    /// Files `record`, a day's, under `key` for the next build; `found`: it is the previous
+    /// build's.
+    pub fn file(&mut self, key: &Key, record: &[u8], found: bool) {
+        *if found { &mut self.found } else { &mut self.parsed } += 1;
+        // Identical day files share a record.
+        if self.writer.is_some() && self.keys.insert(*key) {
+            memo::push_record(&mut self.section, key, record);
+        }
+    }
+
+    /// Writes the records filed since the last call, a conversation's, as a section.
+    pub fn end_section(&mut self) {
+        let Some((writer, _)) = &mut self.writer else { return };
+        let written = writer.section(&self.sections.to_string(), &self.section);
+        self.sections += 1;
+        self.section.clear();
+        if let Err(e) = written {
+            self.lost(&e);
+        }
+    }
+
+    /// Ends the file; the previous records' memory goes.
+    pub fn finish(&mut self) {
+        self.end_section();
+        self.previous = Previous::default();
+        if let Some((writer, _)) = self.writer.take()
+            && let Err(e) = writer.finish()
+        {
+            self.lost(&e);
+        }
+    }
+
+    /// Gives up keeping records, after `error`.
+    fn lost(&mut self, error: &std::io::Error) {
+        let path = self.writer.take().map(|(_, path)| path);
+        if let Some(path) = &path {
+            let _ = fs_err::remove_file(path);
+        }
+        self.warning = Some(format!("{error}; the next build parses every day file again"));
+    }
+}
+
+impl Previous {
+    /// The keys of a day file with these bytes, if records are kept.
+    pub fn keys(&self, bytes: &[u8]) -> Option<DayKeys> {
+        let secret = blake3::keyed_hash(self.context.as_ref()?, bytes);
+        let mut file = [0; 16];
+        file.copy_from_slice(&blake3::keyed_hash(secret.as_bytes(), b"file").as_bytes()[..16]);
+        let cipher = *blake3::keyed_hash(secret.as_bytes(), b"cipher").as_bytes();
+        Some(DayKeys { file, cipher })
+    }
+
+    /// The record filed under `key`.
+    pub fn find(&self, key: &Key) -> Option<&[u8]> {
+        Some(self.memo.as_ref()?.value(self.known.get(key)?.clone()))
+    }
+}
+
+/// What a day file's record is filed under, and the key it is encrypted with. Both come from
+/// a hash of the file's bytes that is never stored: a record holds the day's messages as the
+/// export has them (private channels, text redaction has not seen yet), and `<out>.index/`
+/// is cached and shared like the site, so it is readable only by a build that has the very
+/// same day file.
+pub struct DayKeys {
+    /// The record's key.
+    pub file: Key,
+    cipher: [u8; 32],
+}
+
+impl DayKeys {
+    /// Encrypts or decrypts `bytes` in place (XOR with the keyed BLAKE3 output stream: each
+    /// key encrypts one content only, so the stream is never reused for other bytes).
+    pub fn crypt(&self, bytes: &mut [u8]) {
+        let mut stream = blake3::Hasher::new_keyed(&self.cipher).finalize_xof();
+        let mut block = [0; 4096];
+        for chunk in bytes.chunks_mut(block.len()) {
+            stream.fill(&mut block[..chunk.len()]);
+            chunk.iter_mut().zip(&block).for_each(|(b, k)| *b ^= k);
+        }
+    }
+}
+
+/// Appends `message`, all but its author, to `out`; [`decode_message`] reads it back.
+pub fn encode_message(message: &Message, out: &mut Vec<u8>) {
+    put_str(out, &message.id);
+    put_time(out, message.time);
+    match &message.kind {
+        MessageKind::Event(name) => {
+            out.push(EVENT);
+            put_str(out, name);
+        }
+        kind => out.push(number(&KINDS, kind)),
+    }
+    put_text(out, &message.text);
+    match message.edited {
+        None => out.push(0),
+        Some(None) => out.push(1),
+        Some(Some(time)) => {
+            out.push(2);
+            put_time(out, time);
+        }
+    }
+    put_len(out, message.reactions.len());
+    for reaction in &message.reactions {
+        put_str(out, &reaction.name);
+        out.extend_from_slice(&reaction.count.to_le_bytes());
+        put_len(out, reaction.users.len());
+        reaction.users.iter().for_each(|u| put_str(out, u));
+    }
+    put_len(out, message.attachments.len());
+    for a in &message.attachments {
+        put_option(out, a.color.as_deref());
+        put_optional_text(out, a.pretext.as_ref());
+        for field in [&a.author_name, &a.author_link, &a.title, &a.title_link] {
+            put_option(out, field.as_deref());
+        }
+        put_optional_text(out, a.text.as_ref());
+        put_len(out, a.fields.len());
+        for field in &a.fields {
+            put_str(out, &field.title);
+            put_text(out, &field.value);
+            out.push(u8::from(field.short));
+        }
+        for field in [&a.footer, &a.fallback, &a.from_url, &a.service_name] {
+            put_option(out, field.as_deref());
+        }
+    }
+    put_len(out, message.files.len());
+    for f in &message.files {
+        put_option(out, f.id.as_deref());
+        put_str(out, &f.name);
+        put_option(out, f.title.as_deref());
+        put_option(out, f.mimetype.as_deref());
+        match f.size {
+            Some(size) => {
+                out.push(1);
+                out.extend_from_slice(&size.to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        out.push(u8::from(f.deleted));
+        put_option(out, f.link.as_deref());
+    }
+    match &message.thread {
+        Thread::None => out.push(0),
+        Thread::Reply { parent, broadcast } => {
+            out.push(1 + u8::from(*broadcast));
+            put_str(out, parent);
+        }
+    }
+    put_option(out, message.reply_to.as_deref());
+    out.push(u8::from(message.pinned));
+}
+
+/// The message [`encode_message`] wrote, posted by `author`; file bodies are not kept.
+pub fn decode_message(input: &mut Input, author: Author) -> Option<Message> {
+    let id = input.string()?;
+    let posted = time(input)?;
+    let kind = match input.byte()? {
+        EVENT => MessageKind::Event(input.string()?),
+        k => KINDS.get(usize::from(k))?.clone(),
+    };
+    let text = text(input)?;
+    let edited = match input.byte()? {
+        0 => None,
+        1 => Some(None),
+        2 => Some(Some(time(input)?)),
+        _ => return None,
+    };
+    let reactions = (0..input.u32()?)
+        .map(|_| {
+            let name = input.string()?;
+            let count = input.u32()?;
+            let users = (0..input.u32()?).map(|_| input.string()).collect::<Option<_>>()?;
+            Some(Reaction { name, count, users })
+        })
+        .collect::<Option<_>>()?;
+    let attachments = (0..input.u32()?).map(|_| attachment(input)).collect::<Option<_>>()?;
+    let files = (0..input.u32()?)
+        .map(|_| {
+            Some(File {
+                id: input.option()?,
+                name: input.string()?,
+                title: input.option()?,
+                mimetype: input.option()?,
+                size: match input.byte()? {
+                    0 => None,
+                    1 => Some(input.u64()?),
+                    _ => return None,
+                },
+                deleted: flag(input)?,
+                body: None,
+                link: input.option()?,
+            })
+        })
+        .collect::<Option<_>>()?;
+    let thread = match input.byte()? {
+        0 => Thread::None,
+        b @ (1 | 2) => Thread::Reply { parent: input.string()?, broadcast: b == 2 },
+        _ => return None,
+    };
+    let reply_to = input.option()?;
+    let pinned = flag(input)?;
+    Some(Message {
+        id,
+        time: posted,
+        author,
+        kind,
+        text,
+        edited,
+        reactions,
+        attachments,
+        files,
+        thread,
+        reply_to,
+        pinned,
+    })
+}
+
+/// An author to stand in until the real one is known, sharing one name.
+pub fn nobody(name: &Arc<str>) -> Author {
+    Author { user: None, name: Arc::clone(name), is_bot: false }
+}
+
+/// Message kinds by their number in a record; [`MessageKind::Event`] is the number after.
+const KINDS: [MessageKind; EVENT as usize] = [
+    MessageKind::Normal,
+    MessageKind::Action,
+    MessageKind::Bot,
+    MessageKind::Join,
+    MessageKind::Leave,
+    MessageKind::Topic,
+    MessageKind::Purpose,
+    MessageKind::Rename,
+    MessageKind::Archive,
+    MessageKind::Unarchive,
+    MessageKind::Pin,
+    MessageKind::Unpin,
+    MessageKind::FileComment,
+    MessageKind::Deleted,
+    MessageKind::MissingParent,
+    MessageKind::Snapshot,
+];
+
+/// [`MessageKind::Event`]'s number.
+const EVENT: u8 = 16;
+
+const MARKUPS: [Markup; 5] =
+    [Markup::SlackMrkdwn, Markup::SlackTokens, Markup::Markdown, Markup::Html, Markup::Plain];
+
+fn attachment(input: &mut Input) -> Option<Attachment> {
+    Some(Attachment {
+        color: input.option()?,
+        pretext: optional_text(input)?,
+        author_name: input.option()?,
+        author_link: input.option()?,
+        title: input.option()?,
+        title_link: input.option()?,
+        text: optional_text(input)?,
+        fields: (0..input.u32()?)
+            .map(|_| {
+                Some(AttachmentField { title: input.string()?, value: text(input)?, short: flag(input)? })
+            })
+            .collect::<Option<_>>()?,
+        footer: input.option()?,
+        fallback: input.option()?,
+        from_url: input.option()?,
+        service_name: input.option()?,
+    })
+}
+
+/// The number of `item` in `list`.
+fn number<T: PartialEq + std::fmt::Debug>(list: &[T], item: &T) -> u8 {
+    let at = list.iter().position(|i| i == item);
+    at.and_then(|at| u8::try_from(at).ok()).unwrap_or_else(|| panic!("{item:?} is numbered"))
+}
+
+fn put_len(out: &mut Vec<u8>, len: usize) {
+    out.extend_from_slice(&u32::try_from(len).expect("fewer than 2^32 items").to_le_bytes());
+}
+
+fn put_time(out: &mut Vec<u8>, time: Timestamp) {
+    out.extend_from_slice(&time.as_second().to_le_bytes());
+    out.extend_from_slice(&time.subsec_nanosecond().to_le_bytes());
+}
+
+fn time(input: &mut Input) -> Option<Timestamp> {
+    let seconds = i64::from_le_bytes(input.array()?);
+    let nanos = i32::from_le_bytes(input.array()?);
+    Timestamp::new(seconds, nanos).ok()
+}
+
+fn put_text(out: &mut Vec<u8>, text: &Text) {
+    out.push(number(&MARKUPS, &text.markup));
+    put_str(out, &text.source);
+}
+
+fn text(input: &mut Input) -> Option<Text> {
+    let markup = *MARKUPS.get(usize::from(input.byte()?))?;
+    Some(Text { markup, source: input.string()? })
+}
+
+fn put_optional_text(out: &mut Vec<u8>, text: Option<&Text>) {
+    match text {
+        Some(text) => {
+            out.push(1);
+            put_text(out, text);
+        }
+        None => out.push(0),
+    }
+}
+
+#[expect(clippy::option_option, reason = "the outer `None` is a malformed value, the inner an absent text")]
+fn optional_text(input: &mut Input) -> Option<Option<Text>> {
+    match input.byte()? {
+        0 => Some(None),
+        1 => Some(Some(text(input)?)),
+        _ => None,
+    }
+}
+
+fn flag(input: &mut Input) -> Option<bool> {
+    match input.byte()? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
