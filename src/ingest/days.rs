@@ -65,10 +65,9 @@ impl Days {
     /// Days of the format `format` (`slack`), with the records of `previous` if it was made
     /// by the same binary for the same format; this build's records are written at `path`.
     pub fn new(format: &str, previous: Option<Memo>, path: &Path) -> Days {
-        let context = memo::context("days", &[format.as_bytes()]);
-        let memo = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
-        let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
-        let mut days = Days { previous: Previous { context, memo, known }, ..Days::default() };
+        let previous = Previous::new(format, previous);
+        let context = previous.context;
+        let mut days = Days { previous, ..Days::default() };
         if let Some(context) = &context {
             match memo::Writer::create(path, context) {
                 Ok(writer) => days.writer = Some((writer, path.to_owned())),
@@ -121,6 +120,15 @@ impl Days {
 }
 
 impl Previous {
+    /// Keys day files of the format `format`, and finds the records of `memo` if it was made
+    /// by the same binary for the same format.
+    pub fn new(format: &str, memo: Option<Memo>) -> Previous {
+        let context = memo::context("days", &[format.as_bytes()]);
+        let memo = memo.filter(|p| context.is_some_and(|c| p.made_in(&c)));
+        let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
+        Previous { context, memo, known }
+    }
+
     /// The keys of a day file with these bytes, if records are kept.
     pub fn keys(&self, bytes: &[u8]) -> Option<DayKeys> {
         let secret = blake3::keyed_hash(self.context.as_ref()?, bytes);
@@ -404,5 +412,57 @@ fn flag(input: &mut Input) -> Option<bool> {
         0 => Some(false),
         1 => Some(true),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use thin_vec::ThinVec;
+
+    #[test]
+    fn every_kind_markup_and_edit_of_a_message_reads_back_as_written() {
+        let name: Arc<str> = Arc::from("");
+        let time = Timestamp::new(1_583_060_000, 123_456_789).unwrap();
+        let kinds = KINDS.iter().cloned().chain([MessageKind::Event("bot_add".into())]);
+        for (n, kind) in kinds.enumerate() {
+            let message = Message {
+                id: format!("m{n}"),
+                time,
+                author: nobody(&name),
+                kind,
+                text: Text { markup: MARKUPS[n % MARKUPS.len()], source: format!("text {n} ✓") },
+                edited: [None, Some(None), Some(Some(time))][n % 3],
+                reactions: ThinVec::new(),
+                attachments: [Attachment { pretext: Some(Text::plain("p")), ..Attachment::default() }].into(),
+                files: [File {
+                    id: None,
+                    name: "f".into(),
+                    title: None,
+                    mimetype: None,
+                    size: Some(u64::MAX),
+                    deleted: true,
+                    body: None,
+                    link: Some("https://l.example".into()),
+                }]
+                .into(),
+                thread: if n % 2 == 0 {
+                    Thread::None
+                } else {
+                    Thread::Reply { parent: "p".into(), broadcast: n % 4 == 1 }
+                },
+                reply_to: Some("r".into()).filter(|_| n % 5 == 0),
+                pinned: n % 3 == 0,
+            };
+            let mut out = Vec::new();
+            encode_message(&message, &mut out);
+            let mut input = Input(&out);
+            let read = decode_message(&mut input, nobody(&name)).unwrap();
+            assert!(input.0.is_empty());
+            assert_eq!(format!("{read:?}"), format!("{message:?}"));
+            for cut in [1, out.len() / 2] {
+                assert!(decode_message(&mut Input(&out[..out.len() - cut]), nobody(&name)).is_none());
+            }
+        }
     }
 }

@@ -398,12 +398,14 @@ impl Record<'_> {
 
 /// A message as its day file alone makes it: who posted it, and so its kind, depend on the
 /// users learned from earlier days ([`Importer::resolve`]).
+#[derive(Debug)]
 struct Parsed {
     message: Message,
     who: Who,
 }
 
 /// What a message says about who posted it.
+#[derive(Debug)]
 struct Who {
     user: Option<String>,
     username: Option<String>,
@@ -859,7 +861,7 @@ struct RawUser {
 
 /// The subset of a profile that may be published: names only. E-mail, phone and the rest are
 /// deliberately not even parsed.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 struct RawProfile {
     #[serde(default, deserialize_with = "null_default")]
     display_name: String,
@@ -1029,6 +1031,47 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_record_reads_back_as_the_day_parsed_and_shows_none_of_its_text() {
+        let day = serde_json::json!([
+            {"type": "message", "user": "U1", "text": "zqplain <@U2> &amp; more", "ts": "1583060000.000100",
+             "edited": {"user": "U1", "ts": "1583060100.000000"},
+             "reactions": [{"name": "tada", "users": ["U2", "U3"], "count": 3}],
+             "files": [{"id": "F1", "name": "zqgraph.png", "title": "zqtitle", "mimetype": "image/png",
+                        "size": 1234}, {"id": "F2", "mode": "tombstone"}],
+             "user_profile": {"display_name": "zqalice", "real_name": "Alice", "name": "alice"}},
+            {"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "zqgrafana",
+             "bot_profile": {"name": "Grafana"}, "ts": "1583060001.000200", "text": "",
+             "attachments": [{"color": "danger", "title": "zqalert", "title_link": "https://g.example/d/1",
+                              "text": "*zqbody*", "mrkdwn_in": ["text"], "footer": "zqfooter",
+                              "fields": [{"title": "zqfield", "value": "zqvalue", "short": true}]}]},
+            {"type": "message", "user": "U2", "text": "zqreply", "ts": "1583060002.000300",
+             "thread_ts": "1583060000.000100", "subtype": "thread_broadcast"},
+            {"type": "message", "subtype": "channel_join", "user": "U3",
+             "text": "<@U3|carol> has joined the channel", "ts": "1583060003.000400"},
+            {"type": "message", "subtype": "zqcustom_event", "user": "U3", "ts": "1583060004.000500",
+             "blocks": [{"type": "rich_text", "elements": [{"type": "text", "text": "zqblock"}]}]}
+        ]);
+        let bytes = day.to_string().into_bytes();
+        let previous = Previous::new(SOURCE, None);
+        let keys = previous.keys(&bytes).expect("a test binary has a hash");
+        let nobody: Arc<str> = Arc::from("");
+        let raw: Vec<RawMessage> = serde_json::from_slice(&bytes).unwrap();
+        let parsed: Vec<Parsed> = raw.into_iter().map(|raw| parse(raw, &nobody)).collect();
+        let record = encode_day(&parsed, &keys);
+        assert!(
+            !record.windows(2).any(|w| w == b"zq"),
+            "the record shows no text (\"zq\" starts every planted word)"
+        );
+        let read = decode_day(&record, &keys, &nobody).expect("the record decodes");
+        assert_eq!(format!("{read:#?}"), format!("{parsed:#?}"));
+        let other = previous.keys(b"[]").unwrap();
+        assert!(decode_day(&record, &other, &nobody).is_none(), "another day's keys read nothing");
+        let mut damaged = record.clone();
+        damaged.truncate(record.len() - 1);
+        assert!(decode_day(&damaged, &keys, &nobody).is_none(), "a record cut short is not one");
+    }
 
     #[test]
     fn ts_keeps_every_digit_and_drops_the_dot_for_the_id() {

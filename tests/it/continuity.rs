@@ -211,10 +211,14 @@ fn a_rebuild_after_appending_a_day_equals_a_clean_build_of_the_same_export() {
     .unwrap();
     assert_eq!(remembered_count, total - 1, "every other message remembered: {}", site.stderr);
     assert!(clean_count > 0 && clean_count <= remembered_count, "{}", site.stderr);
+    let days =
+        regex::Regex::new(r"day files: 1 new or changed parsed, [1-9]\d* remembered from the previous build")
+            .unwrap();
+    assert!(days.is_match(&site.stderr), "only the new day file is parsed: {}", site.stderr);
     let clean = Site::build(std::slice::from_ref(&export), &[]);
     assert_eq!(site.files(), clean.files(), "the rebuilt site is the clean build, byte for byte");
     // And so is what it knows for the next build, and its redaction report.
-    for file in ["readings.bin", "clean.bin", "redactions.json"] {
+    for file in ["days.bin", "readings.bin", "clean.bin", "redactions.json"] {
         let read = |out: &Path| fs_err::read(out.with_file_name("public.index").join(file)).unwrap();
         assert_eq!(read(&site.out), read(&clean.out), "{file}");
     }
@@ -416,13 +420,16 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
     assert!(stderr.contains("ignoring it and rendering every page"), "{stderr}");
     assert!(stderr.contains("(0 kept"), "{stderr}");
     assert!(stderr.contains("messages read: 1 new or changed"), "only the edited message is read: {stderr}");
+    assert!(stderr.contains("day files: 1 new or changed parsed"), "only the edited day is parsed: {stderr}");
     expect_clean(&stderr);
 
     // A damaged record of what the last build read of each message, or of what redaction
     // found clean: that work is done again for every message.
+    // Or of the day files it parsed: every day file is parsed again.
     for (file, edit_text, nothing) in [
         ("readings.bin", "five", ", 0 remembered from the previous build"),
         ("clean.bin", "six", "redaction skipped 0 found clean"),
+        ("days.bin", "seven", "messages read"),
     ] {
         let memo = tmp.path().join("public.index").join(file);
         let mut bytes = fs_err::read(&memo).unwrap();
@@ -435,6 +442,7 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
             format!("{file}: damaged or not from this version; doing its work again for every message");
         assert!(ok && stderr.contains(&warning), "{stderr}");
         assert!(stderr.contains(nothing), "{stderr}");
+        assert_eq!(stderr.contains("day files:"), file != "days.bin", "{stderr}");
         expect_clean(&stderr);
     }
 

@@ -141,6 +141,10 @@ fn slack_private_conversations_and_profile_fields_reach_no_file_shard_or_index()
     let markers = plant_slack(&export);
     let site = Site::build(std::slice::from_ref(&export), &[]);
     assert_withheld(&site, &markers);
+    // The day files' records (every conversation, as the export has it) were among the files
+    // checked: they are encrypted with keys only the export's own bytes give.
+    let days = PathBuf::from(format!("{}.index/days.bin", site.out.display()));
+    assert!(fs_err::metadata(&days).unwrap().len() > 1000, "{} is checked", days.display());
     // Named, the conversations are published (so the markers were planted where they count),
     // but profile fields still are not.
     let config = "[publish]\nprivate = [\"secret-project\", \"mpdm-alice--bob-1\", \"partners\"]\n";
