@@ -14,19 +14,24 @@ use rayon::prelude::*;
 /// The record's file name in the sidecar directory.
 pub const RECORD: &str = "build.json";
 
-/// The inputs' fingerprint (BLAKE3 hex). Files under `skip` (the output, which may sit inside
-/// an input folder) and staging directories are left out.
+/// Each input file's BLAKE3 hash, by absolute path, as the fingerprint took it.
+pub type FileHashes = std::collections::HashMap<PathBuf, blake3::Hash>;
+
+/// The inputs' fingerprint (BLAKE3 hex), and the hash of each file it covers. Files under
+/// `skip` (the output, which may sit inside an input folder) and staging directories are
+/// left out.
 pub fn fingerprint(
     inputs: &[PathBuf],
     settings: &str,
     theme: Option<&Path>,
     skip: &[PathBuf],
-) -> std::io::Result<String> {
+) -> std::io::Result<(String, FileHashes)> {
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"scrollback build fingerprint 2\0");
     hasher.update(settings.as_bytes());
     let binary = binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
     hasher.update(binary.as_bytes());
+    let mut files = FileHashes::new();
     for root in inputs.iter().map(PathBuf::as_path).chain(theme) {
         hasher.update(root.as_os_str().as_encoded_bytes());
         hasher.update(b"\0");
@@ -47,13 +52,14 @@ pub fn fingerprint(
             .par_iter()
             .map(|path| Ok(blake3::Hasher::new().update_reader(fs_err::File::open(path)?)?.finalize()))
             .collect::<std::io::Result<Vec<_>>>()?;
-        for (path, hash) in paths.iter().zip(contents) {
+        for (path, hash) in paths.into_iter().zip(contents) {
             hasher.update(path.as_os_str().as_encoded_bytes());
             hasher.update(b"\0");
             hasher.update(hash.as_bytes());
+            files.insert(path, hash);
         }
     }
-    Ok(hasher.finalize().to_hex().to_string())
+    Ok((hasher.finalize().to_hex().to_string(), files))
 }
 
 /// The record a build leaves beside the site.

@@ -186,7 +186,10 @@ impl<'a> Site<'a> {
         // Held to the end: no other build writes the site meanwhile.
         let claim = crate::output::claim(&self.options.out)?;
         self.report.warnings.extend(claim.recovered().iter().cloned());
+        // Read while the inputs are fingerprinted: an append needs it first thing.
+        let previous_days = self.previous_days();
         let fingerprint = self.timed("fingerprint", Site::fingerprint);
+        let (fingerprint, hashes) = fingerprint.unzip();
         if let Some(fingerprint) = &fingerprint
             && !self.options.force
         {
@@ -204,7 +207,13 @@ impl<'a> Site<'a> {
         let mut staging = Staging::begin_claimed(claim)?;
         staging.set_fingerprint(fingerprint);
         let index_dir = staging.sidecar()?;
-        let days = self.previous_days(&index_dir);
+        let previous_days = previous_days.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let previous_days = previous_days.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
+        let path = index_dir.join(ingest::days::FILE);
+        let days = Days::new(ingest::slack::SOURCE, previous_days, &path, hashes.unwrap_or_default());
         let mut ingested = self.ingest(days)?;
         if !ingested.problems.is_empty() {
             if !self.options.keep_going {
@@ -225,7 +234,7 @@ impl<'a> Site<'a> {
 
     /// What this build is made from; `None` (a full build, recorded as nothing) if an input
     /// cannot be read, which ingest will then report properly.
-    fn fingerprint(&mut self) -> Option<String> {
+    fn fingerprint(&mut self) -> Option<(String, cache::FileHashes)> {
         let previous = self.options.previous_manifest.as_ref().and_then(|p| fs_err::read(p).ok());
         let settings = format!(
             "{:?}\0{:?}\0{}\0{:?}",
@@ -247,16 +256,12 @@ impl<'a> Site<'a> {
         value
     }
 
-    /// What the previous build parsed of each day file, unless `--force`, with this build's
-    /// records going into the sidecar directory `index_dir`.
-    fn previous_days(&mut self, index_dir: &std::path::Path) -> Days {
+    /// What the previous build parsed of each day file (`Err` is a warning), read on a thread
+    /// of its own; none under `--force`.
+    fn previous_days(&self) -> std::thread::JoinHandle<Result<Option<Memo>, String>> {
         let path = crate::output::sidecar_path(&self.options.out).join(ingest::days::FILE);
-        let previous = if self.options.force { Ok(None) } else { Memo::load(&path) };
-        let previous = previous.unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
-        Days::new(ingest::slack::SOURCE, previous, &index_dir.join(ingest::days::FILE))
+        let force = self.options.force;
+        std::thread::spawn(move || if force { Ok(None) } else { Memo::load(&path) })
     }
 
     fn ingest(&mut self, days: Days) -> Result<Ingested, BuildError> {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::cache::FileHashes;
 use crate::memo::{self, Context, Input, Key, Memo, put_option, put_str};
 use crate::model::{
     Attachment, AttachmentField, Author, File, Markup, Message, MessageKind, Reaction, Text, Thread,
@@ -50,6 +51,9 @@ pub struct Previous {
     memo: Option<Memo>,
     /// The records, by key.
     known: HashMap<Key, Range<usize>>,
+    /// The input files' hashes, as this build's fingerprint took them: a day file whose
+    /// record is found through its hash is not even read.
+    hashes: FileHashes,
 }
 
 impl std::fmt::Debug for Days {
@@ -64,8 +68,8 @@ impl std::fmt::Debug for Days {
 impl Days {
     /// Days of the format `format` (`slack`), with the records of `previous` if it was made
     /// by the same binary for the same format; this build's records are written at `path`.
-    pub fn new(format: &str, previous: Option<Memo>, path: &Path) -> Days {
-        let previous = Previous::new(format, previous);
+    pub fn new(format: &str, previous: Option<Memo>, path: &Path, hashes: FileHashes) -> Days {
+        let previous = Previous { hashes, ..Previous::new(format, previous) };
         let context = previous.context;
         let mut days = Days { previous, ..Days::default() };
         if let Some(context) = &context {
@@ -126,12 +130,22 @@ impl Previous {
         let context = memo::context("days", &[format.as_bytes()]);
         let memo = memo.filter(|p| context.is_some_and(|c| p.made_in(&c)));
         let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
-        Previous { context, memo, known }
+        Previous { context, memo, known, hashes: FileHashes::new() }
     }
 
     /// The keys of a day file with these bytes, if records are kept.
     pub fn keys(&self, bytes: &[u8]) -> Option<DayKeys> {
-        let secret = blake3::keyed_hash(self.context.as_ref()?, bytes);
+        self.keys_of(&blake3::hash(bytes))
+    }
+
+    /// The keys of the day file at `path` on disk, if the fingerprint hashed it.
+    pub fn keys_at(&self, path: &Path) -> Option<DayKeys> {
+        self.keys_of(self.hashes.get(&std::path::absolute(path).ok()?)?)
+    }
+
+    /// The keys of a day file whose BLAKE3 hash is `hash`.
+    fn keys_of(&self, hash: &blake3::Hash) -> Option<DayKeys> {
+        let secret = blake3::keyed_hash(self.context.as_ref()?, hash.as_bytes());
         let mut file = [0; 16];
         file.copy_from_slice(&blake3::keyed_hash(secret.as_bytes(), b"file").as_bytes()[..16]);
         let cipher = *blake3::keyed_hash(secret.as_bytes(), b"cipher").as_bytes();

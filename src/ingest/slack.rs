@@ -422,38 +422,62 @@ enum DayFile {
 }
 
 /// Reads and parses day files on every core, or decodes the records `previous` has of them;
-/// each says whether a file on disk was read (those already read were counted).
+/// each says whether a file on disk was read (those already read were counted). A file on
+/// disk whose record is found through the fingerprint's hash of it is not read again.
 fn parse_days<'p>(
     days: &[(String, DayFile)],
     previous: &'p Previous,
 ) -> Vec<(bool, Result<Day<'p>, IngestError>)> {
     days.par_iter()
         .map(|(shown, file)| match file {
-            DayFile::Read(bytes) => (false, parse_day(shown, bytes, previous)),
-            DayFile::Disk(path) => match super::input::read_path(path, shown) {
-                Ok(bytes) => (true, parse_day(shown, &bytes, previous)),
-                Err(e) => (false, Err(e)),
-            },
+            DayFile::Read(bytes) => (false, parse_day(shown, bytes, previous.keys(bytes), previous)),
+            DayFile::Disk(path) => {
+                let keys = previous.keys_at(path);
+                if let Some(day) = keys.as_ref().and_then(|keys| remembered(keys, previous)) {
+                    return (true, Ok(day));
+                }
+                match super::input::read_path(path, shown) {
+                    Ok(bytes) => {
+                        let keys = keys.or_else(|| previous.keys(&bytes));
+                        (true, parse_day(shown, &bytes, keys, previous))
+                    }
+                    Err(e) => (false, Err(e)),
+                }
+            }
         })
         .collect()
 }
 
-/// The messages of the day file `shown`, from the record `previous` has of `bytes` or else
-/// parsed.
-fn parse_day<'p>(shown: &str, bytes: &[u8], previous: &'p Previous) -> Result<Day<'p>, IngestError> {
-    let nobody: Arc<str> = Arc::from("");
-    let keys = previous.keys(bytes);
-    if let Some(keys) = &keys
-        && let Some(record) = previous.find(&keys.file)
-        && let Some(messages) = decode_day(record, keys, &nobody)
-    {
-        return Ok(Day { messages, record: Some((keys.file, Record::Found(record))) });
+/// The day the record `previous` has under `keys`, if it has one.
+fn remembered<'p>(keys: &DayKeys, previous: &'p Previous) -> Option<Day<'p>> {
+    let record = previous.find(&keys.file)?;
+    let messages = decode_day(record, keys, &Arc::from(""))?;
+    Some(Day { messages, record: Some((keys.file, Record::Found(record))) })
+}
+
+/// The messages of the day file `shown` with these `bytes` and `keys`, from the record
+/// `previous` has or else parsed.
+fn parse_day<'p>(
+    shown: &str,
+    bytes: &[u8],
+    keys: Option<DayKeys>,
+    previous: &'p Previous,
+) -> Result<Day<'p>, IngestError> {
+    let Some(keys) = keys else { return Ok(Day { messages: parse_messages(shown, bytes)?, record: None }) };
+    if let Some(day) = remembered(&keys, previous) {
+        return Ok(day);
     }
+    let messages = parse_messages(shown, bytes)?;
+    let record = encode_day(&messages, &keys);
+    Ok(Day { messages, record: Some((keys.file, Record::New(record))) })
+}
+
+/// The messages of the day file `shown`, parsed from its `bytes`.
+fn parse_messages(shown: &str, bytes: &[u8]) -> Result<Vec<Parsed>, IngestError> {
+    let nobody: Arc<str> = Arc::from("");
     let raw: Vec<RawMessage> =
         parse_json(shown, bytes, "a day file must be a JSON array of message objects")?;
-    let messages: Vec<Parsed> = raw.into_iter().map(|raw| parse(raw, &nobody)).collect();
-    let record = keys.map(|keys| (keys.file, Record::New(encode_day(&messages, &keys))));
-    Ok(Day { messages, record })
+    Ok(raw.into_iter().map(|raw| parse(raw, &nobody)).collect())
 }
 
 /// A message as its day file alone makes it.
