@@ -31,7 +31,7 @@ pub fn fingerprint(
     hasher.update(settings.as_bytes());
     let binary = binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
     hasher.update(binary.as_bytes());
-    let mut files = FileHashes::new();
+    let mut by_path = FileHashes::new();
     for root in inputs.iter().map(PathBuf::as_path).chain(theme) {
         hasher.update(root.as_os_str().as_encoded_bytes());
         hasher.update(b"\0");
@@ -56,10 +56,10 @@ pub fn fingerprint(
             hasher.update(path.as_os_str().as_encoded_bytes());
             hasher.update(b"\0");
             hasher.update(hash.as_bytes());
-            files.insert(path, hash);
+            by_path.insert(path, hash);
         }
     }
-    Ok((hasher.finalize().to_hex().to_string(), files))
+    Ok((hasher.finalize().to_hex().to_string(), by_path))
 }
 
 /// The record a build leaves beside the site.
