@@ -337,7 +337,7 @@ impl Staging {
         }
         // The listing is started with the reuse of a previous site, and only then.
         if let Some(found) = self.found.take() {
-            self.update_in_place(found.finish()?, manifest.as_bytes())?;
+            self.update_in_place(&found.finish()?, manifest.as_bytes())?;
         } else {
             fs_err::write(self.dir.join(MANIFEST), &manifest)?;
             swap_in(&self.dir, &self.out)?;
@@ -353,30 +353,33 @@ impl Staging {
     /// what the new site does not have, moves the staged files in, and writes the manifest
     /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
     /// files that changed (size and modification time), so the next build writes them again.
-    fn update_in_place(&self, found: Entries, manifest: &[u8]) -> Result<(), OutputError> {
+    fn update_in_place(&self, found: &Entries, manifest: &[u8]) -> Result<(), OutputError> {
         let files = self.files.lock().expect("no writer panics holding the lock");
         // Children come before their directory, so a directory none of whose files are kept
-        // is empty by the time it comes, and goes too.
-        let mut occupied: HashSet<PathBuf> = HashSet::new();
+        // is empty by the time it comes, and goes too. Directories are known by their path
+        // from the site's root.
+        let mut occupied: HashSet<&str> = HashSet::new();
         for (rel, is_dir) in found {
-            let path = self.out.join(&*rel);
-            if is_dir {
-                if !occupied.contains(&path) {
-                    fs_err::remove_dir(&path)?;
+            let rel = &**rel;
+            if *is_dir {
+                if !occupied.contains(rel) {
+                    fs_err::remove_dir(self.out.join(rel))?;
                 }
                 continue;
             }
-            if &*rel == MANIFEST || files.contains_key(&*rel) {
-                for dir in path.ancestors().skip(1).take_while(|d| *d != self.out) {
-                    if occupied.contains(dir) {
+            if rel == MANIFEST || files.contains_key(rel) {
+                let mut dir = rel;
+                while let Some(at) = dir.rfind('/') {
+                    dir = &dir[..at];
+                    if !occupied.insert(dir) {
                         break;
                     }
-                    occupied.insert(dir.to_path_buf());
                 }
             } else {
-                fs_err::remove_file(&path)?;
+                fs_err::remove_file(self.out.join(rel))?;
             }
         }
+        let mut created: HashSet<PathBuf> = HashSet::new();
         for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
             let entry = entry.map_err(std::io::Error::from)?;
             if entry.file_type().is_dir() {
@@ -384,11 +387,13 @@ impl Staging {
             }
             let rel = entry.path().strip_prefix(&self.dir).unwrap_or(entry.path());
             let to = self.out.join(rel);
+            let dir = rel.parent().map(|d| d.to_string_lossy().replace('\\', "/")).unwrap_or_default();
             if let Some(parent) = to.parent()
-                && !occupied.contains(parent)
+                && !dir.is_empty()
+                && !occupied.contains(dir.as_str())
+                && created.insert(parent.to_path_buf())
             {
                 fs_err::create_dir_all(parent)?;
-                occupied.extend(parent.ancestors().take_while(|d| *d != self.out).map(Path::to_path_buf));
             }
             fs_err::rename(entry.path(), &to)?;
         }

@@ -104,8 +104,20 @@ impl Renderer<'_> {
         for entry in &incident.timeline {
             permalink(&entry.message).hash(&mut inputs);
         }
+        // The messages are a run of the channel's (`incidents::finish`): found in order, each
+        // id checked, and looked up only if the run breaks.
+        let messages = &plan.channel.messages;
+        let mut next = incident
+            .messages
+            .first()
+            .and_then(|id| plan.by_id.get(id.as_str()))
+            .and_then(|first| Self::position(plan, first));
         for id in &incident.messages {
-            let message = plan.by_id.get(id.as_str());
+            let message = match next.and_then(|at| messages.get(at)).filter(|m| m.id == *id) {
+                Some(m) => Some(m),
+                None => plan.by_id.get(id.as_str()).copied(),
+            };
+            next = message.and_then(|m| Self::position(plan, m)).map(|at| at + 1);
             message.map(|m| plan.page_day(m, &self.tz)).hash(&mut inputs);
             if let Some(m) = message {
                 self.message_inputs(incident.channel, plan, m, &mut inputs);
@@ -133,7 +145,7 @@ impl Renderer<'_> {
         for file in &m.files {
             self.media.get(file).hash(inputs);
         }
-        self.membership.get(&(index, m.id.as_str())).hash(inputs);
+        self.badge(index, plan, m).hash(inputs);
         if let Some(id) = &m.reply_to {
             let target = plan.by_id.get(id.as_str());
             // Its permalink is its page day with the id `reply_to` already gave.
@@ -144,10 +156,25 @@ impl Renderer<'_> {
     /// The digest of `m`, one of channel `index`'s messages, if the renderer has the
     /// channel's digests.
     fn content(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<&[u8; 16]> {
+        self.contents.get(index)?.get(Self::position(plan, m)?)
+    }
+
+    /// The incident `m`, one of channel `index`'s messages, is marked with: its id and
+    /// title.
+    fn badge(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<(&str, &str)> {
+        let (incidents, places) = &self.incidents;
+        let Some(at) = Self::position(plan, m) else {
+            return self.membership.get(&(index, m.id.as_str())).copied();
+        };
+        let incident = incidents.get(*places.get(index)?.get(at)? as usize)?;
+        Some((incident.id.as_str(), incident.title.as_str()))
+    }
+
+    /// The place of `m` among the channel's messages, if it is one of them.
+    fn position(plan: &ChannelLayout, m: &Message) -> Option<usize> {
         let messages = &plan.channel.messages;
         // `m` is borrowed from the channel's messages: its address gives its place.
         let at = std::ptr::from_ref(m).addr().wrapping_sub(messages.as_ptr().addr()) / size_of::<Message>();
-        let digest = self.contents.get(index)?.get(at)?;
-        std::ptr::eq(messages.get(at)?, m).then_some(digest)
+        std::ptr::eq(messages.get(at)?, m).then_some(at)
     }
 }

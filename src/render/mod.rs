@@ -141,6 +141,9 @@ struct Renderer<'a> {
     archive: &'a Archive,
     links: &'a BTreeMap<String, ChannelLink>,
     membership: incidents::Membership<'a>,
+    /// The incidents, and for each channel and message the first one that shows it (by
+    /// position, [`crate::incidents::by_position`]): page keys look no id up.
+    incidents: (&'a [Incident], Vec<Vec<u32>>),
     media: &'a Media,
     /// What every page is made of besides its own content (see `keys`).
     shared: [u8; 32],
@@ -176,6 +179,7 @@ impl<'a> Renderer<'a> {
             archive,
             links: &layout.links,
             membership: incidents::membership(found),
+            incidents: (found, crate::incidents::by_position(archive, found)),
             media,
             shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
             contents,
