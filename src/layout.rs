@@ -6,7 +6,9 @@
 //! each message's instant. A thread lives on the page of its root message; a reply also sent
 //! to the channel (broadcast) appears at its own time too.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -92,8 +94,11 @@ pub struct ChannelLayout<'a> {
     /// Root id → the day its thread is shown on.
     pub thread_day: HashMap<&'a str, Date>,
     /// Every message by id.
-    pub by_id: HashMap<&'a str, &'a Message>,
+    pub by_id: ById<'a>,
 }
+
+/// A channel's messages by id.
+pub type ById<'a> = HashMap<&'a str, &'a Message>;
 
 /// One top-level item of a day page.
 pub enum Entry<'a> {
@@ -110,7 +115,7 @@ pub enum Entry<'a> {
 
 impl<'a> ChannelLayout<'a> {
     fn new(channel: &'a Channel, slug: String, tz: &TimeZone) -> ChannelLayout<'a> {
-        let by_id: HashMap<&str, &Message> = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
+        let by_id: ById = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
         let root_of = |mut id: &'a str| {
             // Sources may thread a reply under another reply; show it under the thread's root.
             for _ in 0..16 {
@@ -122,8 +127,9 @@ impl<'a> ChannelLayout<'a> {
             id
         };
         let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
-        let mut replies: HashMap<&str, Vec<&Message>> = HashMap::new();
-        let mut thread_day = HashMap::new();
+        let mut replies: HashMap<&str, Vec<&Message>> = HashMap::default();
+        let mut thread_day =
+            HashMap::with_capacity_and_hasher(channel.messages.len(), foldhash::fast::RandomState::default());
         for message in &channel.messages {
             let day = local_date(message.time, tz);
             match &message.thread {
@@ -152,7 +158,8 @@ impl<'a> ChannelLayout<'a> {
 
 /// The calendar date of an instant in a zone.
 pub fn local_date(time: Timestamp, tz: &TimeZone) -> Date {
-    time.to_zoned_datetime(tz.clone()).date()
+    // Not through a `Zoned`: that clones the zone (shared by every thread) for each message.
+    tz.to_datetime(time).date()
 }
 
 impl ChannelLayout<'_> {

@@ -13,9 +13,9 @@ use super::view::{
     IncidentYear, IncidentsPage, Link, MessageView, Moment, TimelineView,
 };
 use super::{RenderError, Renderer, iso};
-use crate::layout::{ChannelLayout, Layout, local_date};
+use crate::layout::{ById, ChannelLayout, Layout, local_date};
 use crate::markup::escape;
-use crate::model::{Evidence, Incident, Message};
+use crate::model::{Evidence, Incident};
 use crate::output::Staging;
 
 /// From `/incidents/<id>/` back to the site root.
@@ -84,7 +84,7 @@ impl Renderer<'_> {
         layout: &Layout,
         out: &Staging,
     ) -> Result<usize, RenderError> {
-        let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
+        let by_id: Vec<&ById> = layout.channels.iter().map(|c| &c.by_id).collect();
         incidents.par_iter().try_for_each(|incident| {
             // Keyed by its inputs: an unchanged incident's view is never built.
             let key = self.incident_key(incident, layout);
@@ -102,7 +102,7 @@ impl Renderer<'_> {
         layout: &Layout,
         out: &Staging,
     ) -> Result<usize, RenderError> {
-        let by_id: Vec<&HashMap<&str, &Message>> = layout.channels.iter().map(|c| &c.by_id).collect();
+        let by_id: Vec<&ById> = layout.channels.iter().map(|c| &c.by_id).collect();
         let summary = |i: &Incident, root| self.incident_summary(i, layout, by_id[i.channel], root);
         let mut by_month: BTreeMap<(i16, u8), Vec<&Incident>> = BTreeMap::new();
         for incident in incidents {
@@ -165,17 +165,11 @@ impl Renderer<'_> {
         layout: &Layout,
         n: usize,
     ) -> Vec<IncidentSummary> {
-        let none = HashMap::new();
+        let none = ById::default();
         incidents.iter().rev().take(n).map(|i| self.incident_summary(i, layout, &none, "")).collect()
     }
 
-    fn moment(
-        &self,
-        at: &Evidence,
-        channel: &ChannelLayout,
-        messages: &HashMap<&str, &Message>,
-        root: &str,
-    ) -> Moment {
+    fn moment(&self, at: &Evidence, channel: &ChannelLayout, messages: &ById, root: &str) -> Moment {
         let url = at
             .message
             .as_deref()
@@ -192,7 +186,7 @@ impl Renderer<'_> {
         &self,
         incident: &Incident,
         layout: &Layout,
-        messages: &HashMap<&str, &Message>,
+        messages: &ById,
         root: &str,
     ) -> IncidentSummary {
         let channel = &layout.channels[incident.channel];
@@ -210,12 +204,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn incident_page(
-        &self,
-        incident: &Incident,
-        layout: &Layout,
-        messages: &HashMap<&str, &Message>,
-    ) -> IncidentPage<'_> {
+    fn incident_page(&self, incident: &Incident, layout: &Layout, messages: &ById) -> IncidentPage<'_> {
         let root = INCIDENT_ROOT;
         let channel = &layout.channels[incident.channel];
         let ctx = self.context(channel.channel.source, root);
@@ -295,7 +284,7 @@ impl Renderer<'_> {
 
     /// Atom: one entry per incident, newest first; `updated` comes from the incidents, never
     /// from the build time, so the file is the same for the same archive.
-    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[&HashMap<&str, &Message>]) -> String {
+    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[&ById]) -> String {
         let base = self
             .config
             .base_url
