@@ -2,12 +2,15 @@
 //! nightly build parses only the days that are new or changed: parsing a million messages'
 //! JSON again is most of an append's ingest.
 //!
-//! A day's record is filed under a BLAKE3 hash of the file's bytes, keyed with a context of
-//! the format and the binary ([`crate::memo`]): a day file gives the same messages whatever
-//! else the export holds, so an unchanged file finds its record wherever it is. What does
-//! depend on the rest of the export (who an author is, bundled file bodies, pins) is worked
-//! out again from the record each build. Records are few (one per channel-day), so they are
-//! found through a table, not a walk. The file is [`crate::memo`]'s, with one section.
+//! A day's record is filed under a key made from the BLAKE3 hash of the file's bytes (the
+//! fingerprint's, so an unchanged file is not even read) and a context of the format and the
+//! binary ([`crate::memo`]): a day file gives the same messages whatever else the export
+//! holds, so an unchanged file finds its record wherever it is. What does depend on the rest
+//! of the export (who an author is, bundled file bodies, pins) is worked out again from the
+//! record each build. A record is compressed and encrypted with a second key from the same
+//! hash ([`DayKeys`]). Records are few (one per channel-day), so they are found through a
+//! table, not a walk. The file is [`crate::memo`]'s, a section per conversation, written as
+//! each is read: no build holds all of it.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

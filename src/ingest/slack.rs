@@ -7,6 +7,7 @@
 //! day files and re-attached by `thread_ts`; file URLs carry tokens and are never kept.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use thin_vec::ThinVec;
 
 use jiff::Timestamp;
@@ -21,7 +22,6 @@ use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
     Thread, User, Visibility,
 };
-use std::sync::Arc;
 
 /// Day files parsed at once (on every core) before they become messages.
 const PARSE_BATCH: usize = 64;
@@ -276,6 +276,7 @@ impl Importer<'_> {
             }
         }
     }
+
     /// DMs have no name; call them after their members.
     fn dm_name(&self, raw: &RawChannel) -> String {
         let names: Vec<String> = raw
@@ -308,6 +309,7 @@ impl Importer<'_> {
         message.pinned = pins.contains(&message.id);
         message
     }
+
     /// Resolves who posted a message: users.json, else the bot, else the embedded profile.
     fn author(&mut self, raw: &Who) -> Author {
         let empty = |s: &Option<String>| s.as_deref().is_none_or(str::is_empty);
@@ -436,11 +438,10 @@ fn parse_days<'p>(
                 if let Some(day) = keys.as_ref().and_then(|keys| remembered(keys, previous)) {
                     return (true, Ok(day));
                 }
+                // Keyed by what is read, not by the fingerprint's hash: the file may have
+                // changed since, and a record is only ever filed under its own bytes.
                 match super::input::read_path(path, shown) {
-                    Ok(bytes) => {
-                        let keys = keys.or_else(|| previous.keys(&bytes));
-                        (true, parse_day(shown, &bytes, keys, previous))
-                    }
+                    Ok(bytes) => (true, parse_day(shown, &bytes, previous.keys(&bytes), previous)),
                     Err(e) => (false, Err(e)),
                 }
             }
