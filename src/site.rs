@@ -207,13 +207,7 @@ impl<'a> Site<'a> {
         let mut staging = Staging::begin_claimed(claim)?;
         staging.set_fingerprint(fingerprint);
         let index_dir = staging.sidecar()?;
-        let previous_days = previous_days.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let previous_days = previous_days.unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
-        let path = index_dir.join(ingest::days::FILE);
-        let days = Days::new(ingest::slack::SOURCE, previous_days, &path, hashes.unwrap_or_default());
+        let days = self.days(previous_days, &index_dir, hashes.unwrap_or_default());
         let mut ingested = self.ingest(days)?;
         if !ingested.problems.is_empty() {
             if !self.options.keep_going {
@@ -262,6 +256,22 @@ impl<'a> Site<'a> {
         let path = crate::output::sidecar_path(&self.options.out).join(ingest::days::FILE);
         let force = self.options.force;
         std::thread::spawn(move || if force { Ok(None) } else { Memo::load(&path) })
+    }
+
+    /// The day records of the previous build as `previous` reads them, to be found by the
+    /// fingerprint's `hashes`, and this build's going into the sidecar `index_dir`.
+    fn days(
+        &mut self,
+        previous: std::thread::JoinHandle<Result<Option<Memo>, String>>,
+        index_dir: &std::path::Path,
+        hashes: cache::FileHashes,
+    ) -> Days {
+        let previous = previous.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let previous = previous.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        });
+        Days::new(ingest::slack::SOURCE, previous, &index_dir.join(ingest::days::FILE), hashes)
     }
 
     fn ingest(&mut self, days: Days) -> Result<Ingested, BuildError> {
