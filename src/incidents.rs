@@ -22,7 +22,7 @@
 
 pub mod readings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
@@ -396,23 +396,8 @@ impl Open {
     }
 }
 
-/// Indexes incidents by their messages: `(channel index, message id)` → `value(n, incident)`
-/// of the first incident (in `incidents` order, `n` its place) that shows the message.
-pub fn by_message<'a, T>(
-    incidents: &'a [Incident],
-    value: impl Fn(usize, &'a Incident) -> T,
-) -> HashMap<(usize, &'a str), T> {
-    let mut map = HashMap::with_capacity(incidents.iter().map(|i| i.messages.len()).sum());
-    for (n, incident) in incidents.iter().enumerate() {
-        for message in &incident.messages {
-            map.entry((incident.channel, message.as_str())).or_insert_with(|| value(n, incident));
-        }
-    }
-    map
-}
-
 /// For each channel and message, the first incident (its place in `incidents`) that shows
-/// the message, or `u32::MAX`: [`by_message`] by position, with no id looked up.
+/// the message, or `u32::MAX`: found by position, with no id looked up.
 pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Vec<Vec<u32>> {
     let mut places: Vec<Vec<u32>> =
         archive.channels.iter().map(|c| vec![u32::MAX; c.messages.len()]).collect();

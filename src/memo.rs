@@ -346,9 +346,24 @@ impl Input<'_> {
 
     /// A string that may be absent ([`put_option`]).
     pub fn option(&mut self) -> Option<Option<String>> {
+        self.optional(Input::string)
+    }
+
+    /// A value that may be absent, as `read` reads it ([`put_optional`]); the outer `None` is
+    /// a malformed value.
+    pub fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.byte()? {
             0 => Some(None),
-            1 => Some(Some(self.string()?)),
+            1 => Some(Some(read(self)?)),
+            _ => None,
+        }
+    }
+
+    /// A flag: one byte, 0 or 1.
+    pub fn flag(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0 => Some(false),
+            1 => Some(true),
             _ => None,
         }
     }
@@ -362,10 +377,15 @@ pub fn put_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends a string that may be absent, as [`Input::option`] reads it.
 pub fn put_option(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => {
+    put_optional(out, s, put_str);
+}
+
+/// Appends a value that may be absent, written by `put`, as [`Input::optional`] reads it.
+pub fn put_optional<T: ?Sized>(out: &mut Vec<u8>, value: Option<&T>, put: impl FnOnce(&mut Vec<u8>, &T)) {
+    match value {
+        Some(value) => {
             out.push(1);
-            put_str(out, s);
+            put(out, value);
         }
         None => out.push(0),
     }

@@ -356,6 +356,8 @@ impl<'a> Site<'a> {
         });
         drop(readings);
         let Detected { incidents, digests, readings, remembered } = detected;
+        // Which incident each message is shown in, for the search documents and the badges.
+        let places = incidents::by_position(archive, &incidents);
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
         // Written on a thread of its own while the pages are made: it only has to be there
@@ -372,7 +374,7 @@ impl<'a> Site<'a> {
         // memory.
         let (docs, (index_pages, retired)) = self.timed("documents", |site| {
             let (docs, incident_files) = rayon::join(
-                || index::documents::collect(archive, &layout, (&incidents, digests), &tz),
+                || index::documents::collect(archive, &layout, (&incidents, &places, digests), &tz),
                 || {
                     let config = site.config;
                     let pages = render::render_incident_index(
@@ -409,7 +411,7 @@ impl<'a> Site<'a> {
             let pages = render_pages(
                 archive,
                 &layout,
-                (&incidents, &contents),
+                (&incidents, &places, &contents),
                 config,
                 (&theme, &assets),
                 &staging,
@@ -626,7 +628,7 @@ fn index_and_export(
 fn render_pages(
     archive: &crate::model::Archive,
     layout: &Layout,
-    incidents: (&[crate::model::Incident], &[Vec<[u8; 16]>]),
+    incidents: render::Found<'_>,
     config: &Config,
     (theme, assets): (&Theme, &render::Assets),
     staging: &Staging,

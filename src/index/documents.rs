@@ -118,14 +118,13 @@ type Author = (Arc<str>, Arc<[String]>);
 
 /// Finds the documents and hashes each, from what incident detection read of their text
 /// (`digests`, per channel and message, each channel's freed once read): no text is made
-/// here.
+/// here. `in_incident` is [`crate::incidents::by_position`] of `incidents`.
 pub fn collect<'a>(
     archive: &'a Archive,
     layout: &'a Layout<'a>,
-    (incidents, digests): (&'a [Incident], Vec<Vec<PlainDigest>>),
+    (incidents, in_incident, digests): (&'a [Incident], &[Vec<u32>], Vec<Vec<PlainDigest>>),
     tz: &TimeZone,
 ) -> Documents<'a> {
-    let in_incident = crate::incidents::by_position(archive, incidents);
     let mut documents = Documents {
         archive,
         layout,

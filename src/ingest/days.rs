@@ -20,7 +20,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::cache::FileHashes;
-use crate::memo::{self, Context, Input, Key, Memo, put_option, put_str};
+use crate::memo::{self, Context, Input, Key, Memo, put_option, put_optional, put_str};
 use crate::model::{
     Attachment, AttachmentField, Author, File, Markup, Message, MessageKind, Reaction, Text, Thread,
 };
@@ -173,9 +173,29 @@ pub struct DayKeys {
 }
 
 impl DayKeys {
+    /// The record of a day whose encoded messages are `plain`: compressed (LZ4: the records
+    /// are as much text as the export, and read back whole every build), then encrypted.
+    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        let mut record = lz4_flex::compress_prepend_size(plain);
+        self.crypt(&mut record);
+        record
+    }
+
+    /// The encoded messages in `record`, if it is one these keys sealed.
+    pub fn open(&self, record: &[u8]) -> Option<Vec<u8>> {
+        let mut record = record.to_vec();
+        self.crypt(&mut record);
+        // LZ4 expands at most 255 times: a larger size is not a record (no huge allocation).
+        let size = u32::from_le_bytes(*record.first_chunk()?) as usize;
+        if size > record.len() * 255 {
+            return None;
+        }
+        lz4_flex::decompress_size_prepended(&record).ok()
+    }
+
     /// Encrypts or decrypts `bytes` in place (XOR with the keyed BLAKE3 output stream: each
     /// key encrypts one content only, so the stream is never reused for other bytes).
-    pub fn crypt(&self, bytes: &mut [u8]) {
+    fn crypt(&self, bytes: &mut [u8]) {
         let mut stream = blake3::Hasher::new_keyed(&self.cipher).finalize_xof();
         let mut block = [0; 4096];
         for chunk in bytes.chunks_mut(block.len()) {
@@ -215,11 +235,11 @@ pub fn encode_message(message: &Message, out: &mut Vec<u8>) {
     put_len(out, message.attachments.len());
     for a in &message.attachments {
         put_option(out, a.color.as_deref());
-        put_optional_text(out, a.pretext.as_ref());
+        put_optional(out, a.pretext.as_ref(), put_text);
         for field in [&a.author_name, &a.author_link, &a.title, &a.title_link] {
             put_option(out, field.as_deref());
         }
-        put_optional_text(out, a.text.as_ref());
+        put_optional(out, a.text.as_ref(), put_text);
         put_len(out, a.fields.len());
         for field in &a.fields {
             put_str(out, &field.title);
@@ -236,13 +256,7 @@ pub fn encode_message(message: &Message, out: &mut Vec<u8>) {
         put_str(out, &f.name);
         put_option(out, f.title.as_deref());
         put_option(out, f.mimetype.as_deref());
-        match f.size {
-            Some(size) => {
-                out.push(1);
-                out.extend_from_slice(&size.to_le_bytes());
-            }
-            None => out.push(0),
-        }
+        put_optional(out, f.size.as_ref(), |out, size| out.extend_from_slice(&size.to_le_bytes()));
         out.push(u8::from(f.deleted));
         put_option(out, f.link.as_deref());
     }
@@ -288,12 +302,8 @@ pub fn decode_message(input: &mut Input, author: Author) -> Option<Message> {
                 name: input.string()?,
                 title: input.option()?,
                 mimetype: input.option()?,
-                size: match input.byte()? {
-                    0 => None,
-                    1 => Some(input.u64()?),
-                    _ => return None,
-                },
-                deleted: flag(input)?,
+                size: input.optional(Input::u64)?,
+                deleted: input.flag()?,
                 body: None,
                 link: input.option()?,
             })
@@ -305,7 +315,7 @@ pub fn decode_message(input: &mut Input, author: Author) -> Option<Message> {
         _ => return None,
     };
     let reply_to = input.option()?;
-    let pinned = flag(input)?;
+    let pinned = input.flag()?;
     Some(Message {
         id,
         time: posted,
@@ -356,15 +366,15 @@ const MARKUPS: [Markup; 5] =
 fn attachment(input: &mut Input) -> Option<Attachment> {
     Some(Attachment {
         color: input.option()?,
-        pretext: optional_text(input)?,
+        pretext: input.optional(text)?,
         author_name: input.option()?,
         author_link: input.option()?,
         title: input.option()?,
         title_link: input.option()?,
-        text: optional_text(input)?,
+        text: input.optional(text)?,
         fields: (0..input.u32()?)
             .map(|_| {
-                Some(AttachmentField { title: input.string()?, value: text(input)?, short: flag(input)? })
+                Some(AttachmentField { title: input.string()?, value: text(input)?, short: input.flag()? })
             })
             .collect::<Option<_>>()?,
         footer: input.option()?,
@@ -403,33 +413,6 @@ fn put_text(out: &mut Vec<u8>, text: &Text) {
 fn text(input: &mut Input) -> Option<Text> {
     let markup = *MARKUPS.get(usize::from(input.byte()?))?;
     Some(Text { markup, source: input.string()? })
-}
-
-fn put_optional_text(out: &mut Vec<u8>, text: Option<&Text>) {
-    match text {
-        Some(text) => {
-            out.push(1);
-            put_text(out, text);
-        }
-        None => out.push(0),
-    }
-}
-
-#[expect(clippy::option_option, reason = "the outer `None` is a malformed value, the inner an absent text")]
-fn optional_text(input: &mut Input) -> Option<Option<Text>> {
-    match input.byte()? {
-        0 => Some(None),
-        1 => Some(Some(text(input)?)),
-        _ => None,
-    }
-}
-
-fn flag(input: &mut Input) -> Option<bool> {
-    match input.byte()? {
-        0 => Some(false),
-        1 => Some(true),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer};
 
 use super::days::{self, DayKeys, Previous};
 use super::{Bodies, IngestError, Ingested, Input, parse_json};
-use crate::memo::{self, Key, put_option, put_str};
+use crate::memo::{self, Key, put_option, put_optional, put_str};
 use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
     Thread, User, Visibility,
@@ -244,9 +244,7 @@ impl Importer<'_> {
                 if let Some(path) = self.input.disk_path(f) {
                     return Some((shown, DayFile::Disk(path.to_owned())));
                 }
-                let bytes = self.out.read(self.input, f)?;
-                self.out.files_read += 1;
-                Some((shown, DayFile::Read(bytes)))
+                Some((shown, DayFile::Read(self.out.read(self.input, f)?)))
             })
             .collect()
     }
@@ -424,15 +422,15 @@ enum DayFile {
 }
 
 /// Reads and parses day files on every core, or decodes the records `previous` has of them;
-/// each says whether a file on disk was read (those already read were counted). A file on
-/// disk whose record is found through the fingerprint's hash of it is not read again.
+/// each says whether the file could be read (or its record found: a file on disk whose
+/// record the fingerprint's hash of it finds is not read again).
 fn parse_days<'p>(
     days: &[(String, DayFile)],
     previous: &'p Previous,
 ) -> Vec<(bool, Result<Day<'p>, IngestError>)> {
     days.par_iter()
         .map(|(shown, file)| match file {
-            DayFile::Read(bytes) => (false, parse_day(shown, bytes, previous.keys(bytes), previous)),
+            DayFile::Read(bytes) => (true, parse_day(shown, bytes, previous.keys(bytes), previous)),
             DayFile::Disk(path) => {
                 let keys = previous.keys_at(path);
                 if let Some(day) = keys.as_ref().and_then(|keys| remembered(keys, previous)) {
@@ -538,8 +536,7 @@ fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
     Parsed { message, who }
 }
 
-/// A day's record: its messages, each with who posted it, compressed (LZ4: the records
-/// are as much text as the export, and read back whole every build) and encrypted.
+/// A day's record: its messages, each with who posted it, sealed with `keys`.
 fn encode_day(messages: &[Parsed], keys: &DayKeys) -> Vec<u8> {
     let mut out = Vec::with_capacity(messages.len() * 160);
     out.extend_from_slice(
@@ -549,32 +546,19 @@ fn encode_day(messages: &[Parsed], keys: &DayKeys) -> Vec<u8> {
         for field in [&who.user, &who.username, &who.bot_id, &who.bot_name, &who.subtype] {
             put_option(&mut out, field.as_deref());
         }
-        match &who.user_profile {
-            Some(p) => {
-                out.push(1);
-                for field in [&p.display_name, &p.real_name, &p.name] {
-                    put_str(&mut out, field);
-                }
+        put_optional(&mut out, who.user_profile.as_ref(), |out, p| {
+            for field in [&p.display_name, &p.real_name, &p.name] {
+                put_str(out, field);
             }
-            None => out.push(0),
-        }
+        });
         days::encode_message(message, &mut out);
     }
-    let mut record = lz4_flex::compress_prepend_size(&out);
-    keys.crypt(&mut record);
-    record
+    keys.seal(&out)
 }
 
 /// The messages of a day's record, if it is exactly one.
 fn decode_day(record: &[u8], keys: &DayKeys, nobody: &Arc<str>) -> Option<Vec<Parsed>> {
-    let mut record = record.to_vec();
-    keys.crypt(&mut record);
-    // LZ4 expands at most 255 times: a larger size is not a record (no huge allocation).
-    let size = u32::from_le_bytes(*record.first_chunk()?) as usize;
-    if size > record.len() * 255 {
-        return None;
-    }
-    let record = lz4_flex::decompress_size_prepended(&record).ok()?;
+    let record = keys.open(record)?;
     let mut input = memo::Input(&record);
     let count = input.u32()?;
     let mut messages = Vec::with_capacity(count as usize);
@@ -584,16 +568,14 @@ fn decode_day(record: &[u8], keys: &DayKeys, nobody: &Arc<str>) -> Option<Vec<Pa
             *field = input.option()?;
         }
         let [user, username, bot_id, bot_name, subtype] = fields;
-        let user_profile = match input.byte()? {
-            0 => None,
-            1 => Some(RawProfile {
+        let user_profile = input.optional(|input| {
+            Some(RawProfile {
                 display_name: input.string()?,
                 real_name: input.string()?,
                 name: input.string()?,
                 bot_id: None,
-            }),
-            _ => return None,
-        };
+            })
+        })?;
         let who = Who { user, username, bot_id, bot_name, user_profile, subtype };
         let message = days::decode_message(&mut input, days::nobody(nobody))?;
         messages.push(Parsed { message, who });

@@ -2,7 +2,7 @@
 //! `/incidents/<YYYY>/<MM>/` (a month's, filterable), `/incidents/<id>/` (the story, with
 //! every time linking to the message that set it), and `/incidents/feed.xml` (Atom).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
@@ -54,26 +54,6 @@ fn incident_table(incidents: Vec<IncidentSummary>) -> IncidentTable {
     let mut years = distinct(|s| &s.year);
     years.reverse();
     IncidentTable { incidents, severities, channels, years }
-}
-
-/// Which incident each message belongs to: `(channel index, message id)` → link parts.
-pub(super) type Membership<'a> = HashMap<(usize, &'a str), (&'a str, &'a str)>;
-
-/// Indexes incidents by their messages, for the badges on channel-day pages.
-pub(super) fn membership(incidents: &[Incident]) -> Membership<'_> {
-    crate::incidents::by_message(incidents, |_, i| (i.id.as_str(), i.title.as_str()))
-}
-
-/// Puts an incident badge on every view (and reply) of a message that belongs to one.
-pub(super) fn mark(views: &mut [MessageView], channel: usize, membership: &Membership, root: &str) {
-    for view in views {
-        let id = view.permalink.rsplit_once("#m-").map_or("", |(_, id)| id);
-        if let Some((incident, title)) = membership.get(&(channel, id)) {
-            view.incident =
-                Some(Link { label: (*title).to_owned(), url: format!("{root}incidents/{incident}/") });
-        }
-        mark(&mut view.replies, channel, membership, root);
-    }
 }
 
 impl Renderer<'_> {

@@ -67,7 +67,8 @@ impl Renderer<'_> {
                     }
                 }
                 Entry::MissingRoot { id, first_reply } => {
-                    (1u8, id, self.membership.get(&(index, *id))).hash(&mut inputs);
+                    // A root not in the archive is in no incident: no badge.
+                    (1u8, id).hash(&mut inputs);
                     self.message_inputs(index, plan, first_reply, &mut inputs);
                     self.replies_inputs(index, plan, id, &mut inputs);
                 }
@@ -159,13 +160,11 @@ impl Renderer<'_> {
         self.contents.get(index)?.get(Self::position(plan, m)?)
     }
 
-    /// The incident `m`, one of channel `index`'s messages, is marked with: its id and
-    /// title.
-    fn badge(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<(&str, &str)> {
-        let (incidents, places) = &self.incidents;
-        let Some(at) = Self::position(plan, m) else {
-            return self.membership.get(&(index, m.id.as_str())).copied();
-        };
+    /// The incident `m`, one of channel `index`'s messages, is marked with on day pages: its
+    /// id and title.
+    pub(super) fn badge(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<(&str, &str)> {
+        let (incidents, places) = self.incidents;
+        let at = Self::position(plan, m)?;
         let incident = incidents.get(*places.get(index)?.get(at)? as usize)?;
         Some((incident.id.as_str(), incident.title.as_str()))
     }

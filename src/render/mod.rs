@@ -90,23 +90,28 @@ pub fn render_incident_index(
     out: &Staging,
 ) -> Result<usize, RenderError> {
     let none = Media::default();
-    let renderer = Renderer::new(archive, layout, (&[], &[]), &none, config, theme, assets);
+    let renderer = Renderer::new(archive, layout, (&[], &[], &[]), &none, config, theme, assets);
     renderer.render_incident_index(found, layout, out)
 }
+
+/// The incidents the pages mark, which of them each message (per channel and position) is
+/// shown in ([`crate::incidents::by_position`]), and each message's digest
+/// ([`crate::model::Message::digest`]).
+pub type Found<'a> = (&'a [Incident], &'a [Vec<u32>], &'a [Vec<[u8; 16]>]);
 
 /// Renders every other page of the site into `out`.
 #[allow(clippy::too_many_arguments, reason = "the parts of one build, each borrowed for the call")]
 pub fn render_site(
     archive: &Archive,
     layout: &Layout,
-    (found, contents): (&[Incident], &[Vec<[u8; 16]>]),
+    (found, places, contents): Found<'_>,
     media: &Media,
     config: &Config,
     theme: &Theme,
     assets: &Assets,
     out: &Staging,
 ) -> Result<RenderStats, RenderError> {
-    let renderer = Renderer::new(archive, layout, (found, contents), media, config, theme, assets);
+    let renderer = Renderer::new(archive, layout, (found, places, contents), media, config, theme, assets);
     let mut stats = RenderStats::default();
     let incident_pages = renderer.render_incident_pages(found, layout, out)?;
     // Day pages are most of the work: channels render on every core, each page written as soon
@@ -140,10 +145,9 @@ struct Renderer<'a> {
     js: String,
     archive: &'a Archive,
     links: &'a BTreeMap<String, ChannelLink>,
-    membership: incidents::Membership<'a>,
     /// The incidents, and for each channel and message the first one that shows it (by
-    /// position, [`crate::incidents::by_position`]): page keys look no id up.
-    incidents: (&'a [Incident], Vec<Vec<u32>>),
+    /// position, [`crate::incidents::by_position`]): its badge on day pages.
+    incidents: (&'a [Incident], &'a [Vec<u32>]),
     media: &'a Media,
     /// What every page is made of besides its own content (see `keys`).
     shared: [u8; 32],
@@ -159,12 +163,13 @@ const SEARCH_ROOT: &str = "../";
 const DAY_ROOT: &str = "../../../../../";
 
 impl<'a> Renderer<'a> {
-    /// A renderer for pages that mark the messages of `found`, whose messages have the
-    /// digests `contents` ([`crate::model::Message::digest`]).
+    /// A renderer for pages that mark the messages of `found` (at `places`, their
+    /// [`crate::incidents::by_position`]), whose messages have the digests `contents`
+    /// ([`crate::model::Message::digest`]).
     fn new(
         archive: &'a Archive,
         layout: &'a Layout,
-        (found, contents): (&'a [Incident], &'a [Vec<[u8; 16]>]),
+        (found, places, contents): Found<'a>,
         media: &'a Media,
         config: &'a Config,
         theme: &'a Theme,
@@ -178,8 +183,7 @@ impl<'a> Renderer<'a> {
             js: assets.js.clone(),
             archive,
             links: &layout.links,
-            membership: incidents::membership(found),
-            incidents: (found, crate::incidents::by_position(archive, found)),
+            incidents: (found, places),
             media,
             shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
             contents,
@@ -310,9 +314,8 @@ impl Renderer<'_> {
             // Keyed by its inputs: an unchanged day's view is never built.
             let key = self.day_key(index, plan, date, (prev, next), entries);
             let view = || {
-                let mut messages: Vec<MessageView> =
-                    entries.iter().map(|e| self.entry_view(e, plan, slug, date, &ctx)).collect();
-                incidents::mark(&mut messages, index, &self.membership, DAY_ROOT);
+                let messages: Vec<MessageView> =
+                    entries.iter().map(|e| self.entry_view(index, e, plan, slug, date, &ctx)).collect();
                 DayPage {
                     site: self.site(DAY_ROOT, &path),
                     channel: channel.name.clone(),
@@ -331,8 +334,11 @@ impl Renderer<'_> {
         Ok(plan.days.len())
     }
 
+    /// A day page's view of `entry` in channel `index`, with its replies and the incident
+    /// badges of both.
     fn entry_view(
         &self,
+        index: usize,
         entry: &Entry,
         plan: &ChannelLayout,
         slug: &str,
@@ -342,7 +348,7 @@ impl Renderer<'_> {
         match entry {
             Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
                 // A broadcast reply at the channel level: the original sits in its thread.
-                let mut view = self.message_view(m, day, plan, ctx);
+                let mut view = self.day_message_view(index, m, day, plan, ctx);
                 let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
                 let thread_day = plan.thread_day.get(parent.as_str()).copied().unwrap_or(day);
                 let page = if thread_day == day {
@@ -356,8 +362,8 @@ impl Renderer<'_> {
                 view
             }
             Entry::Message(m) => {
-                let mut view = self.message_view(m, day, plan, ctx);
-                self.attach_replies(&mut view, plan.replies.get(m.id.as_str()), day, plan, ctx);
+                let mut view = self.day_message_view(index, m, day, plan, ctx);
+                self.attach_replies(index, &mut view, plan.replies.get(m.id.as_str()), (day, plan), ctx);
                 view
             }
             Entry::MissingRoot { id, first_reply } => {
@@ -374,7 +380,7 @@ impl Renderer<'_> {
                 view.reactions.clear();
                 view.attachments.clear();
                 view.files.clear();
-                self.attach_replies(&mut view, plan.replies.get(id), day, plan, ctx);
+                self.attach_replies(index, &mut view, plan.replies.get(id), (day, plan), ctx);
                 view
             }
         }
@@ -382,10 +388,10 @@ impl Renderer<'_> {
 
     fn attach_replies(
         &self,
+        index: usize,
         view: &mut MessageView,
         replies: Option<&Vec<&Message>>,
-        day: Date,
-        plan: &ChannelLayout,
+        (day, plan): (Date, &ChannelLayout),
         ctx: &Context,
     ) {
         let Some(replies) = replies else { return };
@@ -394,11 +400,29 @@ impl Renderer<'_> {
             if !authors.contains(&&*reply.author.name) {
                 authors.push(&reply.author.name);
             }
-            let mut reply_view = self.message_view(reply, day, plan, ctx);
+            let mut reply_view = self.day_message_view(index, reply, day, plan, ctx);
             reply_view.broadcast = matches!(reply.thread, Thread::Reply { broadcast: true, .. });
             view.replies.push(reply_view);
         }
         view.reply_authors = sentence(&authors);
+    }
+
+    /// [`Renderer::message_view`] with the badge of the incident `m` (of channel `index`) is
+    /// part of.
+    fn day_message_view(
+        &self,
+        index: usize,
+        m: &Message,
+        day: Date,
+        plan: &ChannelLayout,
+        ctx: &Context,
+    ) -> MessageView {
+        let mut view = self.message_view(m, day, plan, ctx);
+        view.incident = self.badge(index, plan, m).map(|(incident, title)| Link {
+            label: title.to_owned(),
+            url: format!("{}incidents/{incident}/", ctx.root),
+        });
+        view
     }
 
     fn message_view(&self, m: &Message, day: Date, plan: &ChannelLayout, ctx: &Context) -> MessageView {
