@@ -525,12 +525,8 @@ pub fn detect(
             (id, channel, open)
         })
         .collect();
-    let incidents = named
-        .into_par_iter()
-        .map(|(id, channel, open)| {
-            finish(id, channel, open, archive, |m| plain(&archive.channels[channel], m).text, rules)
-        })
-        .collect();
+    let incidents =
+        named.into_par_iter().map(|(id, channel, open)| finish(id, channel, open, archive, rules)).collect();
     Detected { incidents, digests, readings, remembered }
 }
 
@@ -741,14 +737,7 @@ fn apply_declaration(declared: &Declared, archive: &Archive, found: &mut Vec<(us
 }
 
 /// Fills in everything that follows from the window: messages, participants, timeline.
-fn finish(
-    id: String,
-    channel: usize,
-    open: Open,
-    archive: &Archive,
-    plain: impl Fn(&Message) -> String,
-    rules: &Rules,
-) -> Incident {
+fn finish(id: String, channel: usize, open: Open, archive: &Archive, rules: &Rules) -> Incident {
     let ch = &archive.channels[channel];
     let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
@@ -763,14 +752,13 @@ fn finish(
             participants.push(m.author.name.to_string());
         }
     }
-    // Only the messages on the timeline are read as text (again: detection kept none).
     let by_id: BTreeMap<&str, &Message> = during.iter().map(|m| (m.id.as_str(), m)).collect();
     let mut timeline: Vec<TimelineEntry> = open
         .timeline
         .iter()
         .filter_map(|(at, kind)| {
             let message = by_id.get(at.message.as_deref()?)?;
-            Some(entry(message, &plain(message), kind))
+            Some(entry(message, kind))
         })
         .collect();
     let mut responded: Vec<&str> = Vec::new();
@@ -789,7 +777,7 @@ fn finish(
             } else {
                 "response"
             };
-            timeline.push(entry(m, &plain(m), kind));
+            timeline.push(entry(m, kind));
         }
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
@@ -823,21 +811,26 @@ fn finish(
     }
 }
 
-/// A timeline line for `message`, whose plain text is `text`.
-fn entry(message: &Message, text: &str, kind: &'static str) -> TimelineEntry {
+/// A timeline line for `message`. Its text is not read here: only the incident's page
+/// shows it ([`timeline_text`]), and most builds render few of them.
+fn entry(message: &Message, kind: &'static str) -> TimelineEntry {
+    TimelineEntry {
+        time: message.time,
+        message: message.id.clone(),
+        kind,
+        author: message.author.name.to_string(),
+    }
+}
+
+/// A timeline line's text from its message's plain text: one line, at most 200 characters.
+pub fn timeline_text(text: &str) -> String {
     let flat: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let flat = flat.join(" · ");
     let mut short: String = flat.chars().take(200).collect();
     if short.len() < flat.len() {
         short.push('…');
     }
-    TimelineEntry {
-        time: message.time,
-        message: message.id.clone(),
-        kind,
-        author: message.author.name.to_string(),
-        text: short,
-    }
+    short
 }
 
 #[cfg(test)]

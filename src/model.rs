@@ -556,6 +556,4 @@ pub struct TimelineEntry {
     pub kind: &'static str,
     /// Who posted it.
     pub author: String,
-    /// The message as plain text, shortened.
-    pub text: String,
 }

@@ -187,7 +187,8 @@ impl Renderer<'_> {
     fn incident_page(&self, incident: &Incident, layout: &Layout, messages: &ById) -> IncidentPage<'_> {
         let root = INCIDENT_ROOT;
         let channel = &layout.channels[incident.channel];
-        let ctx = self.context(channel.channel.source, root);
+        let source = channel.channel.source;
+        let ctx = self.context(source, root);
         let moment = |e: &Evidence| self.moment(e, channel, messages, root);
         let summary = self.incident_summary(incident, layout, messages, root);
         let day = local_date(incident.start.time, &self.tz);
@@ -252,7 +253,10 @@ impl Renderer<'_> {
                     at: moment(&Evidence { time: t.time, message: Some(t.message.clone()) }),
                     kind: t.kind,
                     author: t.author.clone(),
-                    text: t.text.clone(),
+                    text: messages.get(t.message.as_str()).map_or_else(String::new, |m| {
+                        let plain = crate::markup::plain(m, source, &self.archive.users, &layout.links);
+                        crate::incidents::timeline_text(&plain.text)
+                    }),
                 })
                 .collect(),
             files,
