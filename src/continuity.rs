@@ -53,11 +53,14 @@ pub fn keep_urls(
         staging.write_redirect(from, to, &format!("#{old} is now #{new}"), &text)?;
         continuity.redirects += 1;
     }
-    let now = staging.urls();
-    continuity.removed =
-        previous.urls.keys().filter(|u| guarded(u) && !now.contains_key(*u)).cloned().collect();
-    continuity.unchanged =
-        previous.urls.iter().filter(|(u, hash)| now.get(*u).is_some_and(|h| h == *hash)).count();
+    let now = staging.hashes_of(previous.urls.keys().map(String::as_str));
+    for ((url, hash), now) in previous.urls.iter().zip(now) {
+        match now {
+            Some(now) => continuity.unchanged += usize::from(now == *hash),
+            None if guarded(url) => continuity.removed.push(url.clone()),
+            None => {}
+        }
+    }
     Ok(continuity)
 }
 

@@ -294,10 +294,16 @@ impl Staging {
         self.files.lock().expect("no writer panics holding the lock").contains_key(rel)
     }
 
-    /// Every URL written so far (`/c/ops/` for `c/ops/index.html`), with its content hash.
-    pub fn urls(&self) -> BTreeMap<String, String> {
+    /// The content hash of what has been written at `url` (`/c/ops/` for `c/ops/index.html`)
+    /// for each of `urls`, in their order: `None` where nothing was.
+    pub fn hashes_of<'u>(&self, urls: impl Iterator<Item = &'u str>) -> Vec<Option<String>> {
         let files = self.files.lock().expect("no writer panics holding the lock");
-        files.iter().map(|(rel, written)| (url_of(rel), written.hash.clone())).collect()
+        let mut rel = String::new();
+        urls.map(|url| {
+            rel_of(url, &mut rel);
+            files.get(rel.as_str()).map(|written| written.hash.clone())
+        })
+        .collect()
     }
 
     /// Records which slug each channel (by `"<source>:<id>"`) was published under.
@@ -316,35 +322,44 @@ impl Staging {
     /// site when there is one to reuse, else by swapping the staging directory in (and the
     /// sidecar in beside it either way).
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let manifest = manifest_json(&self.urls(), &self.channels, &self.redirects);
-        if let Some(sidecar) = &self.sidecar {
-            let files = self.files.lock().expect("no writer panics holding the lock");
-            fs_err::write(
-                sidecar.join(crate::cache::FILES),
-                crate::cache::files_record(manifest.as_bytes(), &files),
-            )?;
-            if let Some(fingerprint) = &self.fingerprint {
-                fs_err::write(
-                    sidecar.join(crate::cache::RECORD),
-                    crate::cache::record(fingerprint, manifest.as_bytes()),
-                )?;
-            }
-        }
+        let files = std::mem::take(self.files.get_mut().expect("no writer panics holding the lock"));
+        let manifest = manifest_json(&files, &self.channels, &self.redirects);
         ensure_replaceable(&self.out, MANIFEST)?;
         let sidecar_target = sidecar_path(&self.out);
         if self.sidecar.is_some() {
             ensure_replaceable(&sidecar_target, SIDECAR_MARKER)?;
         }
-        // The listing is started with the reuse of a previous site, and only then.
-        if let Some(found) = self.found.take() {
-            self.update_in_place(&found.finish()?, manifest.as_bytes())?;
-        } else {
-            fs_err::write(self.dir.join(MANIFEST), &manifest)?;
-            swap_in(&self.dir, &self.out)?;
-        }
+        // The record of the previous site's files has served: it is freed, and the record of
+        // this one's written, while the site is moved into place.
+        let previous = self.previous.take();
+        let found = self.found.take();
+        let this = &self;
+        std::thread::scope(|scope| {
+            scope.spawn(move || drop(previous));
+            let records = scope.spawn(|| this.write_records(&files, manifest.as_bytes()));
+            // The listing is started with the reuse of a previous site, and only then.
+            if let Some(found) = found {
+                this.update_in_place(&files, &found.finish()?, manifest.as_bytes())?;
+            } else {
+                fs_err::write(this.dir.join(MANIFEST), &manifest)?;
+                swap_in(&this.dir, &this.out)?;
+            }
+            records.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
         self.done = true;
         if let Some(sidecar) = self.sidecar.take() {
             swap_in(&sidecar, &sidecar_target)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the record of the site's `files` (and of what it was made from) into the
+    /// sidecar, if there is one, tied to `manifest`.
+    fn write_records(&self, files: &BTreeMap<String, Written>, manifest: &[u8]) -> Result<(), OutputError> {
+        let Some(sidecar) = &self.sidecar else { return Ok(()) };
+        fs_err::write(sidecar.join(crate::cache::FILES), crate::cache::files_record(manifest, files))?;
+        if let Some(fingerprint) = &self.fingerprint {
+            fs_err::write(sidecar.join(crate::cache::RECORD), crate::cache::record(fingerprint, manifest))?;
         }
         Ok(())
     }
@@ -353,8 +368,12 @@ impl Staging {
     /// what the new site does not have, moves the staged files in, and writes the manifest
     /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
     /// files that changed (size and modification time), so the next build writes them again.
-    fn update_in_place(&self, found: &Entries, manifest: &[u8]) -> Result<(), OutputError> {
-        let files = self.files.lock().expect("no writer panics holding the lock");
+    fn update_in_place(
+        &self,
+        files: &BTreeMap<String, Written>,
+        found: &Entries,
+        manifest: &[u8],
+    ) -> Result<(), OutputError> {
         // Children come before their directory, so a directory none of whose files are kept
         // is empty by the time it comes, and goes too. Directories are known by their path
         // from the site's root.
@@ -648,6 +667,15 @@ fn url_of(rel: &str) -> String {
     }
 }
 
+/// The file a URL of the site is served from, into `rel`: [`url_of`] the other way.
+fn rel_of(url: &str, rel: &mut String) {
+    rel.clear();
+    rel.push_str(url.strip_prefix('/').unwrap_or(url));
+    if rel.is_empty() || rel.ends_with('/') {
+        rel.push_str("index.html");
+    }
+}
+
 /// A previous build's `manifest.json`: what it published, and under which slugs.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Manifest {
@@ -681,17 +709,31 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
 /// The manifest maps every published URL (directory URLs for pages) to its content hash, and
 /// every channel to its slug.
 fn manifest_json(
-    urls: &BTreeMap<String, String>,
+    files: &BTreeMap<String, Written>,
     channels: &BTreeMap<String, String>,
     redirects: &BTreeMap<String, String>,
 ) -> String {
-    let manifest = serde_json::json!({
-        "generator": "scrollback",
-        "format": 2,
-        "urls": urls,
-        "channels": channels,
-        "redirects": redirects,
-    });
+    /// `manifest.json`, its keys in the order a JSON object of them has always had.
+    #[derive(serde::Serialize)]
+    struct Published<'a> {
+        channels: &'a BTreeMap<String, String>,
+        format: u32,
+        generator: &'a str,
+        redirects: &'a BTreeMap<String, String>,
+        urls: Urls,
+    }
+    /// URL → content hash, in URL order.
+    struct Urls(Vec<(String, String)>);
+    impl serde::Serialize for Urls {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().map(|(url, hash)| (url, hash)))
+        }
+    }
+    // Sorted once, not kept sorted: the order of URLs is not the order of their files.
+    let mut urls: Vec<(String, String)> =
+        files.iter().map(|(rel, written)| (url_of(rel), written.hash.clone())).collect();
+    urls.sort_unstable();
+    let manifest = Published { channels, format: 2, generator: "scrollback", redirects, urls: Urls(urls) };
     let mut text = serde_json::to_string_pretty(&manifest).expect("a map of strings serialises");
     text.push('\n');
     text
