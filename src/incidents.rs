@@ -399,23 +399,33 @@ impl Open {
 /// For each channel and message, the first incident (its place in `incidents`) that shows
 /// the message, or `u32::MAX`: found by position, with no id looked up.
 pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Vec<Vec<u32>> {
-    let mut places: Vec<Vec<u32>> =
-        archive.channels.iter().map(|c| vec![u32::MAX; c.messages.len()]).collect();
-    for (n, incident) in incidents.iter().enumerate() {
-        let messages = &archive.channels[incident.channel].messages;
-        // An incident shows the run of its channel's messages from its start (`finish`).
-        let first = messages.partition_point(|m| m.time < incident.start.time);
-        let run = messages.get(first..first + incident.messages.len()).unwrap_or_default();
-        debug_assert!(run.iter().map(|m| &m.id).eq(&incident.messages), "{} shows a run", incident.id);
-        let n = u32::try_from(n).expect("fewer than 2^32 incidents");
-        for ((place, m), id) in places[incident.channel][first..].iter_mut().zip(run).zip(&incident.messages)
-        {
-            if *place == u32::MAX && m.id == *id {
-                *place = n;
+    // Channels are independent: each is placed on a core of its own.
+    archive
+        .channels
+        .par_iter()
+        .enumerate()
+        .map(|(channel, c)| {
+            let messages = &c.messages;
+            let mut places = vec![u32::MAX; messages.len()];
+            for (n, incident) in incidents.iter().enumerate().filter(|(_, i)| i.channel == channel) {
+                // An incident shows the run of its channel's messages from its start (`finish`).
+                let first = messages.partition_point(|m| m.time < incident.start.time);
+                let run = messages.get(first..first + incident.messages.len()).unwrap_or_default();
+                debug_assert!(
+                    run.iter().map(|m| &m.id).eq(&incident.messages),
+                    "{} shows a run",
+                    incident.id
+                );
+                let n = u32::try_from(n).expect("fewer than 2^32 incidents");
+                for ((place, m), id) in places[first..].iter_mut().zip(run).zip(&incident.messages) {
+                    if *place == u32::MAX && m.id == *id {
+                        *place = n;
+                    }
+                }
             }
-        }
-    }
-    places
+            places
+        })
+        .collect()
 }
 
 /// When an incident ended: its resolve time, or for an ongoing one the archive's last message
@@ -517,9 +527,16 @@ pub fn detect(
         .into_iter()
         .map(|(channel, open)| {
             let slug = &layout.channels[channel].slug;
-            let base =
-                format!("{}-{slug}", open.start.time.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d"))
-                    + &open.start.time.to_zoned_datetime(tz.clone()).strftime("-%H%M").to_string();
+            let start = tz.to_datetime(open.start.time);
+            let (date, time) = (start.date(), start.time());
+            let base = format!(
+                "{:04}-{:02}-{:02}-{slug}-{:02}{:02}",
+                date.year(),
+                date.month(),
+                date.day(),
+                time.hour(),
+                time.minute()
+            );
             let n = ids.entry(base.clone()).and_modify(|n| *n += 1).or_insert(1);
             let id = if *n == 1 { base } else { format!("{base}-{n}") };
             (id, channel, open)
@@ -752,15 +769,15 @@ fn finish(id: String, channel: usize, open: Open, archive: &Archive, rules: &Rul
             participants.push(m.author.name.to_string());
         }
     }
-    let by_id: BTreeMap<&str, &Message> = during.iter().map(|m| (m.id.as_str(), m)).collect();
-    let mut timeline: Vec<TimelineEntry> = open
-        .timeline
-        .iter()
-        .filter_map(|(at, kind)| {
-            let message = by_id.get(at.message.as_deref()?)?;
-            Some(entry(message, kind))
-        })
-        .collect();
+    // A moment's time is its message's: the message is found among those of that second.
+    let message_at = |at: &Evidence| {
+        let id = at.message.as_deref()?;
+        let from = during.partition_point(|m| m.time < at.time);
+        let same_time = during[from..].iter().take_while(|m| m.time == at.time);
+        same_time.chain(during).find(|m| m.id == id)
+    };
+    let mut timeline: Vec<TimelineEntry> =
+        open.timeline.iter().filter_map(|(at, kind)| Some(entry(message_at(at)?, kind))).collect();
     let mut responded: Vec<&str> = Vec::new();
     for m in during {
         let marked = m.pinned || m.reactions.iter().any(|r| rules.timeline_emoji.contains(&r.name));

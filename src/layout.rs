@@ -91,10 +91,13 @@ pub struct ChannelLayout<'a> {
     pub days: BTreeMap<Date, Vec<Entry<'a>>>,
     /// Root id → replies in time order.
     pub replies: HashMap<&'a str, Vec<&'a Message>>,
-    /// Root id → the day its thread is shown on.
-    pub thread_day: HashMap<&'a str, Date>,
+    /// Root id → the day its thread is shown on, for roots not in the export (the day of
+    /// their first reply); [`Self::thread_day`] for any root.
+    missing_roots: HashMap<&'a str, Date>,
     /// Every message by id.
     pub by_id: ById<'a>,
+    /// Messages the pages show: those on a day or in a thread shown on one.
+    shown: usize,
 }
 
 /// A channel's messages by id.
@@ -115,7 +118,9 @@ pub enum Entry<'a> {
 
 impl<'a> ChannelLayout<'a> {
     fn new(channel: &'a Channel, slug: String, tz: &TimeZone) -> ChannelLayout<'a> {
-        let by_id: ById = channel.messages.iter().map(|m| (m.id.as_str(), m)).collect();
+        let mut by_id: ById =
+            HashMap::with_capacity_and_hasher(channel.messages.len(), foldhash::fast::RandomState::default());
+        by_id.extend(channel.messages.iter().map(|m| (m.id.as_str(), m)));
         let root_of = |mut id: &'a str| {
             // Sources may thread a reply under another reply; show it under the thread's root.
             for _ in 0..16 {
@@ -128,23 +133,26 @@ impl<'a> ChannelLayout<'a> {
         };
         let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
         let mut replies: HashMap<&str, Vec<&Message>> = HashMap::default();
-        let mut thread_day =
-            HashMap::with_capacity_and_hasher(channel.messages.len(), foldhash::fast::RandomState::default());
+        let mut missing_roots = HashMap::default();
+        let mut shown = 0;
         for message in &channel.messages {
             let day = local_date(message.time, tz);
             match &message.thread {
                 Thread::None => {
                     days.entry(day).or_default().push(Entry::Message(message));
-                    thread_day.insert(message.id.as_str(), day);
+                    shown += 1;
                 }
                 Thread::Reply { parent, broadcast } => {
                     let root = root_of(parent);
                     replies.entry(root).or_default().push(message);
+                    // Under a root that is a reply itself (a chain too long to follow) it is
+                    // on no page.
+                    shown += usize::from(by_id.get(root).is_none_or(|r| matches!(r.thread, Thread::None)));
                     if *broadcast {
                         days.entry(day).or_default().push(Entry::Message(message));
                     }
-                    if !by_id.contains_key(root) && !thread_day.contains_key(root) {
-                        thread_day.insert(root, day);
+                    if !by_id.contains_key(root) && !missing_roots.contains_key(root) {
+                        missing_roots.insert(root, day);
                         days.entry(day)
                             .or_default()
                             .push(Entry::MissingRoot { id: root, first_reply: message });
@@ -152,7 +160,7 @@ impl<'a> ChannelLayout<'a> {
                 }
             }
         }
-        ChannelLayout { channel, slug, days, replies, thread_day, by_id }
+        ChannelLayout { channel, slug, days, replies, missing_roots, by_id, shown }
     }
 }
 
@@ -175,9 +183,11 @@ impl ChannelLayout<'_> {
             .sum()
     }
 
-    /// Messages in the channel as the pages show them.
+    /// Messages in the channel as the pages show them: the sum of [`Self::day_message_count`]
+    /// over its days.
     pub fn message_count(&self) -> usize {
-        self.days.values().map(|e| self.day_message_count(e)).sum()
+        debug_assert_eq!(self.shown, self.days.values().map(|e| self.day_message_count(e)).sum::<usize>());
+        self.shown
     }
 }
 
@@ -206,9 +216,18 @@ impl ChannelLayout<'_> {
     pub fn page_day(&self, message: &Message, tz: &TimeZone) -> Date {
         match &message.thread {
             Thread::Reply { parent, .. } => {
-                self.thread_day.get(parent.as_str()).copied().unwrap_or_else(|| local_date(message.time, tz))
+                self.thread_day(parent, tz).unwrap_or_else(|| local_date(message.time, tz))
             }
             Thread::None => local_date(message.time, tz),
+        }
+    }
+
+    /// The day the thread of root `id` is shown on: the root's own day, or for a root not in
+    /// the export its first reply's; `None` if `id` is no root.
+    pub fn thread_day(&self, id: &str, tz: &TimeZone) -> Option<Date> {
+        match self.by_id.get(id) {
+            Some(root) => matches!(root.thread, Thread::None).then(|| local_date(root.time, tz)),
+            None => self.missing_roots.get(id).copied(),
         }
     }
 

@@ -400,12 +400,16 @@ impl<'a> Site<'a> {
         let (config, progress) = (self.config, self.options.progress);
         let previous_search = self.previous_search();
         let (mut search_phases, mut page_phases) = (Phases::new(progress), Phases::new(progress));
+        let manifest = earlier.manifest.as_deref();
         let (search, pages) = std::thread::scope(|scope| {
             let search = std::thread::Builder::new()
                 .name("search".into())
                 .spawn_scoped(scope, || {
                     let dirs = (previous_search, index_dir.as_path());
-                    index_and_export(&docs, &layout, config, dirs, &staging, &mut search_phases)
+                    let search = index_and_export(&docs, &layout, config, dirs, &staging, &mut search_phases);
+                    // The search files are mostly done before the pages: the manifest is
+                    // read meanwhile.
+                    (search, manifest.map(read_manifest))
                 })
                 .expect("the search thread starts");
             let pages = render_pages(
@@ -417,12 +421,10 @@ impl<'a> Site<'a> {
                 &staging,
                 &mut page_phases,
             );
-            // The pages are done before the search files: the manifest is read meanwhile.
-            let manifest = earlier.manifest.as_deref().map(read_manifest);
-            let search = search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (search, pages.map(|pages| (pages, manifest)))
+            let (search, manifest) = search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (search.map(|search| (search, manifest)), pages)
         });
-        let ((outcome, export, warning), ((stats, media_warnings), manifest)) = (search?, pages?);
+        let (((outcome, export, warning), manifest), (stats, media_warnings)) = (search?, pages?);
         self.report.index_update = Some(outcome);
         self.report.warnings.extend(warning);
         self.report.phases.extend(search_phases.times);

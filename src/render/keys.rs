@@ -61,7 +61,7 @@ impl Renderer<'_> {
                     match &m.thread {
                         // A broadcast reply links to the day its thread is on.
                         Thread::Reply { parent, .. } => {
-                            plan.thread_day.get(parent.as_str()).hash(&mut inputs);
+                            plan.thread_day(parent, &self.tz).hash(&mut inputs);
                         }
                         Thread::None => self.replies_inputs(index, plan, &m.id, &mut inputs),
                     }

@@ -350,7 +350,7 @@ impl Renderer<'_> {
                 // A broadcast reply at the channel level: the original sits in its thread.
                 let mut view = self.day_message_view(index, m, day, plan, ctx);
                 let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
-                let thread_day = plan.thread_day.get(parent.as_str()).copied().unwrap_or(day);
+                let thread_day = plan.thread_day(parent, &self.tz).unwrap_or(day);
                 let page = if thread_day == day {
                     String::new()
                 } else {
