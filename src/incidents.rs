@@ -34,7 +34,9 @@ use crate::config::{Declared, Incidents as Rules};
 use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
 use crate::memo::{Filed, Known, Memo, Walk};
-use crate::model::{AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, TimelineEntry};
+use crate::model::{
+    AlertGroup, Archive, Channel, Evidence, Incident, Message, MessageKind, Run, TimelineEntry,
+};
 use readings::Reading;
 
 /// What a message says about incidents.
@@ -399,33 +401,16 @@ impl Open {
 /// For each channel and message, the first incident (its place in `incidents`) that shows
 /// the message, or `u32::MAX`: found by position, with no id looked up.
 pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Vec<Vec<u32>> {
-    // Channels are independent: each is placed on a core of its own.
-    archive
-        .channels
-        .par_iter()
-        .enumerate()
-        .map(|(channel, c)| {
-            let messages = &c.messages;
-            let mut places = vec![u32::MAX; messages.len()];
-            for (n, incident) in incidents.iter().enumerate().filter(|(_, i)| i.channel == channel) {
-                // An incident shows the run of its channel's messages from its start (`finish`).
-                let first = messages.partition_point(|m| m.time < incident.start.time);
-                let run = messages.get(first..first + incident.messages.len()).unwrap_or_default();
-                debug_assert!(
-                    run.iter().map(|m| &m.id).eq(&incident.messages),
-                    "{} shows a run",
-                    incident.id
-                );
-                let n = u32::try_from(n).expect("fewer than 2^32 incidents");
-                for ((place, m), id) in places[first..].iter_mut().zip(run).zip(&incident.messages) {
-                    if *place == u32::MAX && m.id == *id {
-                        *place = n;
-                    }
-                }
-            }
-            places
-        })
-        .collect()
+    let mut places: Vec<Vec<u32>> =
+        archive.channels.iter().map(|c| vec![u32::MAX; c.messages.len()]).collect();
+    for (n, incident) in incidents.iter().enumerate() {
+        let n = u32::try_from(n).expect("fewer than 2^32 incidents");
+        let run = places[incident.channel].get_mut(incident.messages.0.clone()).unwrap_or_default();
+        for place in run.iter_mut().filter(|p| **p == u32::MAX) {
+            *place = n;
+        }
+    }
+    places
 }
 
 /// When an incident ended: its resolve time, or for an ongoing one the archive's last message
@@ -824,7 +809,7 @@ fn finish(id: String, channel: usize, open: Open, archive: &Archive, rules: &Rul
         summary: open.summary,
         postmortem: declared_here.and_then(|d| d.postmortem.clone()),
         declared: declared_here.is_some(),
-        messages: during.iter().map(|m| m.id.clone()).collect(),
+        messages: Run(first..last),
     }
 }
 

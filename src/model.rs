@@ -5,7 +5,7 @@
 //! markup ([`Markup`]) until `markup` turns it into safe HTML, because mention resolution needs
 //! the whole archive. Collections that reach output are sorted or `BTreeMap`s (determinism).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -450,9 +450,9 @@ impl Archive {
         let mut names = Names::default();
         for author in self.channels.iter_mut().flat_map(|c| &mut c.messages).map(|m| &mut m.author) {
             if let Some(user) = &mut author.user {
-                *user = names.get(user);
+                *user = names.share(user);
             }
-            author.name = names.get(&author.name);
+            author.name = names.share(&author.name);
         }
     }
 
@@ -465,7 +465,7 @@ impl Archive {
 /// One shared copy of each author id and name. An importer that makes its authors' names
 /// through this never holds a copy per message.
 #[derive(Debug, Default)]
-pub struct Names(HashSet<Arc<str>>);
+pub struct Names(foldhash::HashSet<Arc<str>>);
 
 impl Names {
     /// The shared copy of `name`.
@@ -476,6 +476,15 @@ impl Names {
         let shared: Arc<str> = name.into();
         self.0.insert(Arc::clone(&shared));
         shared
+    }
+
+    /// The shared copy of `name`: `name` itself if it is the first.
+    pub fn share(&mut self, name: &Arc<str>) -> Arc<str> {
+        if let Some(shared) = self.0.get(&**name) {
+            return Arc::clone(shared);
+        }
+        self.0.insert(Arc::clone(name));
+        Arc::clone(name)
     }
 }
 
@@ -514,8 +523,8 @@ pub struct Incident {
     pub postmortem: Option<String>,
     /// Declared in the config rather than (only) detected.
     pub declared: bool,
-    /// Ids of the channel's messages during the incident.
-    pub messages: Vec<MessageId>,
+    /// The channel's messages during the incident.
+    pub messages: Run,
 }
 
 /// A moment and the message it comes from (none for config declarations).
@@ -542,6 +551,19 @@ pub struct AlertGroup {
     pub last: Evidence,
     /// When the source said it recovered.
     pub resolved: Option<Evidence>,
+}
+
+/// A run of a channel's messages: their positions in [`Channel::messages`].
+///
+/// Hashed by its length only: where a run starts moves with every message before it, and
+/// what it holds is hashed by what shows it (the page keys hash each message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run(pub std::ops::Range<usize>);
+
+impl std::hash::Hash for Run {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.len().hash(state);
+    }
 }
 
 /// One line of an incident's timeline.

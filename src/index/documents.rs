@@ -163,7 +163,7 @@ pub fn collect<'a>(
     for (r, c) in by_slug.into_iter().enumerate() {
         rank[c] = r;
     }
-    placed.sort_unstable_by_key(|p| (p.time, rank[p.place.channel as usize], p.place.message));
+    placed.par_sort_unstable_by_key(|p| (p.time, rank[p.place.channel as usize], p.place.message));
     documents.places = placed.iter().map(|p| p.place).collect();
     documents.hashes = placed.iter().map(|p| p.hash).collect();
     documents

@@ -192,10 +192,9 @@ impl Renderer<'_> {
         let moment = |e: &Evidence| self.moment(e, channel, messages, root);
         let summary = self.incident_summary(incident, layout, messages, root);
         let day = local_date(incident.start.time, &self.tz);
-        let conversation: Vec<MessageView> = incident
-            .messages
+        let run = channel.channel.messages.get(incident.messages.0.clone()).unwrap_or_default();
+        let conversation: Vec<MessageView> = run
             .iter()
-            .filter_map(|id| messages.get(id.as_str()))
             .map(|m| {
                 let mut view = self.message_view(m, day, channel, &ctx);
                 view.anchor.clear();
@@ -203,12 +202,8 @@ impl Renderer<'_> {
                 view
             })
             .collect();
-        let files: Vec<FileView> = incident
-            .messages
-            .iter()
-            .filter_map(|id| messages.get(id.as_str()))
-            .flat_map(|m| m.files.iter().map(|f| self.file_view(f, root)))
-            .collect();
+        let files: Vec<FileView> =
+            run.iter().flat_map(|m| m.files.iter().map(|f| self.file_view(f, root))).collect();
         let since = |e: &Option<Evidence>| e.as_ref().map(|e| duration(incident.start.time, e.time));
         let description = format!(
             "#{} · {} – {} ({}) · severity {} · {}",

@@ -105,24 +105,9 @@ impl Renderer<'_> {
         for entry in &incident.timeline {
             permalink(&entry.message).hash(&mut inputs);
         }
-        // The messages are a run of the channel's (`incidents::finish`): found in order, each
-        // id checked, and looked up only if the run breaks.
-        let messages = &plan.channel.messages;
-        let mut next = incident
-            .messages
-            .first()
-            .and_then(|id| plan.by_id.get(id.as_str()))
-            .and_then(|first| Self::position(plan, first));
-        for id in &incident.messages {
-            let message = match next.and_then(|at| messages.get(at)).filter(|m| m.id == *id) {
-                Some(m) => Some(m),
-                None => plan.by_id.get(id.as_str()).copied(),
-            };
-            next = message.and_then(|m| Self::position(plan, m)).map(|at| at + 1);
-            message.map(|m| plan.page_day(m, &self.tz)).hash(&mut inputs);
-            if let Some(m) = message {
-                self.message_inputs(incident.channel, plan, m, &mut inputs);
-            }
+        for m in plan.channel.messages.get(incident.messages.0.clone()).unwrap_or_default() {
+            plan.page_day(m, &self.tz).hash(&mut inputs);
+            self.message_inputs(incident.channel, plan, m, &mut inputs);
         }
         self.theme.input_key("incident.html", &inputs.0)
     }
