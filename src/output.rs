@@ -785,6 +785,23 @@ mod tests {
     }
 
     #[test]
+    fn a_url_leads_back_to_the_file_it_was_made_from() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::begin(&tmp.path().join("public")).unwrap();
+        let files =
+            ["index.html", "c/ops/index.html", "c/ops/2014/01/17/index.html", "assets/app.0123456789.js"];
+        for rel in files {
+            staging.write(rel, rel.as_bytes()).unwrap();
+        }
+        let urls: Vec<String> = files.iter().map(|rel| url_of(rel)).collect();
+        assert_eq!(urls, ["/", "/c/ops/", "/c/ops/2014/01/17/", "/assets/app.0123456789.js"]);
+        let asked = urls.iter().map(String::as_str).chain(["/c/gone/", "/assets/app.js"]);
+        let hashes = staging.hashes_of(asked);
+        let expected = files.iter().map(|rel| Some(blake3::hash(rel.as_bytes()).to_hex().to_string()));
+        assert_eq!(hashes, expected.chain([None, None]).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn a_directory_that_is_not_a_site_is_never_replaced() {
         let tmp = tempfile::tempdir().unwrap();
         fs_err::write(tmp.path().join("precious.txt"), "keep").unwrap();
