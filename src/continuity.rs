@@ -43,9 +43,8 @@ pub fn keep_urls(
         let to = moves.get(to).unwrap_or(to).clone();
         moves.insert(from.clone(), to);
     }
-    let exists = |staging: &Staging, url: &str| staging.has(&format!("{}index.html", &url[1..]));
     for (from, to) in &moves {
-        if exists(staging, from) || !exists(staging, to) {
+        if staging.has_url(from) || !staging.has_url(to) {
             continue;
         }
         let (old, new) = (channel_of(from), channel_of(to));

@@ -470,21 +470,22 @@ pub struct Names(foldhash::HashSet<Arc<str>>);
 impl Names {
     /// The shared copy of `name`.
     pub fn get(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(name) {
-            return Arc::clone(shared);
-        }
-        let shared: Arc<str> = name.into();
-        self.0.insert(Arc::clone(&shared));
-        shared
+        self.shared(name, || name.into())
     }
 
     /// The shared copy of `name`: `name` itself if it is the first.
     pub fn share(&mut self, name: &Arc<str>) -> Arc<str> {
-        if let Some(shared) = self.0.get(&**name) {
+        self.shared(name, || Arc::clone(name))
+    }
+
+    /// The shared copy of `name`, `make` made the first time.
+    fn shared(&mut self, name: &str, make: impl FnOnce() -> Arc<str>) -> Arc<str> {
+        if let Some(shared) = self.0.get(name) {
             return Arc::clone(shared);
         }
-        self.0.insert(Arc::clone(name));
-        Arc::clone(name)
+        let shared = make();
+        self.0.insert(Arc::clone(&shared));
+        shared
     }
 }
 

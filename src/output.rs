@@ -279,7 +279,9 @@ impl Staging {
         let up = "../".repeat(from.matches('/').count().saturating_sub(1));
         let script = format!("{up}{}", self.redirect_script()?);
         let page = redirect_page(&format!("{up}{}", &to[1..]), &script, title, text);
-        self.write(&format!("{}index.html", &from[1..]), page.as_bytes())?;
+        let mut rel = String::new();
+        rel_of(from, &mut rel);
+        self.write(&rel, page.as_bytes())?;
         self.redirects.insert(from.to_owned(), to.to_owned());
         Ok(())
     }
@@ -292,6 +294,13 @@ impl Staging {
     /// Whether a file has been written at `rel`.
     pub fn has(&self, rel: &str) -> bool {
         self.files.lock().expect("no writer panics holding the lock").contains_key(rel)
+    }
+
+    /// Whether a file has been written at the site URL `url` ([`rel_of`]).
+    pub fn has_url(&self, url: &str) -> bool {
+        let mut rel = String::new();
+        rel_of(url, &mut rel);
+        self.has(&rel)
     }
 
     /// The content hash of what has been written at `url` (`/c/ops/` for `c/ops/index.html`)
@@ -720,18 +729,18 @@ fn manifest_json(
         format: u32,
         generator: &'a str,
         redirects: &'a BTreeMap<String, String>,
-        urls: Urls,
+        urls: Urls<'a>,
     }
     /// URL → content hash, in URL order.
-    struct Urls(Vec<(String, String)>);
-    impl serde::Serialize for Urls {
+    struct Urls<'a>(Vec<(String, &'a str)>);
+    impl serde::Serialize for Urls<'_> {
         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             serializer.collect_map(self.0.iter().map(|(url, hash)| (url, hash)))
         }
     }
     // Sorted once, not kept sorted: the order of URLs is not the order of their files.
-    let mut urls: Vec<(String, String)> =
-        files.iter().map(|(rel, written)| (url_of(rel), written.hash.clone())).collect();
+    let mut urls: Vec<(String, &str)> =
+        files.iter().map(|(rel, written)| (url_of(rel), written.hash.as_str())).collect();
     urls.sort_unstable();
     let manifest = Published { channels, format: 2, generator: "scrollback", redirects, urls: Urls(urls) };
     let mut text = serde_json::to_string_pretty(&manifest).expect("a map of strings serialises");

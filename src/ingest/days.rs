@@ -72,7 +72,7 @@ impl Days {
     /// Days of the format `format` (`slack`), with the records of `previous` if it was made
     /// by the same binary for the same format; this build's records are written at `path`.
     pub fn new(format: &str, previous: Option<Memo>, path: &Path, hashes: FileHashes) -> Days {
-        let previous = Previous { hashes, ..Previous::new(format, previous) };
+        let previous = Previous::new(format, previous, hashes);
         let context = previous.context;
         let mut days = Days { previous, ..Days::default() };
         if let Some(context) = &context {
@@ -128,12 +128,13 @@ impl Days {
 
 impl Previous {
     /// Keys day files of the format `format`, and finds the records of `memo` if it was made
-    /// by the same binary for the same format.
-    pub fn new(format: &str, memo: Option<Memo>) -> Previous {
+    /// by the same binary for the same format; a file on disk is keyed by its hash in `hashes`
+    /// (the fingerprint's) without being read.
+    pub fn new(format: &str, memo: Option<Memo>, hashes: FileHashes) -> Previous {
         let context = memo::context("days", &[format.as_bytes()]);
         let memo = memo.filter(|p| context.is_some_and(|c| p.made_in(&c)));
         let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
-        Previous { context, memo, known, hashes: FileHashes::new() }
+        Previous { context, memo, known, hashes }
     }
 
     /// The keys of a day file with these bytes, if records are kept.

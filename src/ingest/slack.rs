@@ -1079,7 +1079,7 @@ mod tests {
              "blocks": [{"type": "rich_text", "elements": [{"type": "text", "text": "zqblock"}]}]}
         ]);
         let bytes = day.to_string().into_bytes();
-        let previous = Previous::new(SOURCE, None);
+        let previous = Previous::new(SOURCE, None, crate::cache::FileHashes::new());
         let keys = previous.keys(&bytes).expect("a test binary has a hash");
         let nobody: Arc<str> = Arc::from("");
         let raw: Vec<RawMessage> = serde_json::from_slice(&bytes).unwrap();
