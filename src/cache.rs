@@ -198,6 +198,11 @@ pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, 
 /// (then nothing is reused).
 pub fn binary_hash() -> Option<&'static blake3::Hash> {
     static HASH: std::sync::OnceLock<Option<blake3::Hash>> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| std::env::current_exe().and_then(fs_err::read).ok().map(|b| blake3::hash(&b)))
-        .as_ref()
+    HASH.get_or_init(|| hash_binary().ok()).as_ref()
+}
+
+/// Streamed: the binary is tens of megabytes, not worth holding.
+fn hash_binary() -> std::io::Result<blake3::Hash> {
+    let file = fs_err::File::open(std::env::current_exe()?)?;
+    Ok(blake3::Hasher::new().update_reader(file)?.finalize())
 }

@@ -201,9 +201,35 @@ struct DayPath<'a>(&'a str, Date);
 
 impl fmt::Display for DayPath<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let DayPath(slug, d) = self;
-        write!(f, "c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day())
+        write_day_path(f, self.0, self.1)
     }
+}
+
+/// `c/<slug>/<yyyy>/<mm>/<dd>/` into `out`, the digits put by hand: a build writes a
+/// million permalinks to hash them, and `{:02}` goes through the formatter's padding.
+fn write_day_path(out: &mut impl fmt::Write, slug: &str, d: Date) -> fmt::Result {
+    let Ok(year) = u16::try_from(d.year()) else {
+        return write!(out, "c/{slug}/{:04}/{:02}/{:02}/", d.year(), d.month(), d.day());
+    };
+    let digit = |n: u16| b'0' + u8::try_from(n % 10).expect("a digit");
+    let (month, day) = (d.month().unsigned_abs().into(), d.day().unsigned_abs().into());
+    let path = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'/',
+        digit(month / 10),
+        digit(month),
+        b'/',
+        digit(day / 10),
+        digit(day),
+        b'/',
+    ];
+    out.write_str("c/")?;
+    out.write_str(slug)?;
+    out.write_char('/')?;
+    out.write_str(std::str::from_utf8(&path).expect("ASCII digits"))
 }
 
 /// `c/<slug>/`.
@@ -246,13 +272,26 @@ impl ChannelLayout<'_> {
         message: &Message,
         tz: &TimeZone,
     ) -> fmt::Result {
-        write!(out, "{}#m-{}", DayPath(&self.slug, self.page_day(message, tz)), message.id)
+        write_day_path(out, &self.slug, self.page_day(message, tz))?;
+        out.write_str("#m-")?;
+        out.write_str(&message.id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_paths_pad_their_dates() {
+        for (date, path) in [
+            (jiff::civil::date(2014, 1, 7), "c/ops/2014/01/07/"),
+            (jiff::civil::date(987, 12, 31), "c/ops/0987/12/31/"),
+            (jiff::civil::date(-5, 3, 4), "c/ops/-005/03/04/"),
+        ] {
+            assert_eq!(day_path("ops", date), path);
+        }
+    }
 
     #[test]
     fn slugs_are_safe_and_unique() {

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::layout::channel_key;
 use crate::model::Channel;
@@ -70,14 +71,16 @@ impl<'p> Known<'p> {
 
     /// The walk through the previous records of `channel`.
     pub fn walk(&self, channel: &Channel) -> Walk<'p> {
-        self.previous.map_or_else(|| Walk::new(&[]), |p| p.walk(&channel_key(channel)))
+        self.previous.map_or_else(|| Walk::new(&[], 0), |p| p.walk(&channel_key(channel)))
     }
 
-    /// This build's records, from each channel's walk in archive order.
+    /// This build's records, from each channel's walk in archive order. The records found
+    /// are not copied: the file is written from the previous one's bytes, held until then.
     pub fn filed<'w>(&self, walks: impl IntoIterator<Item = (&'w Channel, Walk<'w>)>) -> Option<Filed> {
         let context = self.context?;
         let channels = walks.into_iter().map(|(c, walk)| (channel_key(c), walk.into_filed())).collect();
-        Some(Filed { context, channels })
+        let previous = self.previous.map(|p| Arc::clone(&p.bytes));
+        Some(Filed { context, previous, channels })
     }
 }
 
@@ -114,7 +117,8 @@ pub fn push_record(section: &mut Vec<u8>, key: &Key, value: &[u8]) {
 /// A previous build's records, per channel.
 pub struct Memo {
     context: Context,
-    bytes: Vec<u8>,
+    /// Shared with this build's [`Filed`] records, which are written from it.
+    bytes: Arc<Vec<u8>>,
     /// Each channel's records in `bytes`, by channel key (a workspace may have thousands).
     sections: HashMap<String, Range<usize>>,
 }
@@ -151,7 +155,7 @@ impl Memo {
             input.take(len)?;
             sections.insert(channel, start..start + len);
         }
-        Some(Memo { context, bytes, sections })
+        Some(Memo { context, bytes: Arc::new(bytes), sections })
     }
 
     /// Whether these records were made in `context`: if not, none of them can be used.
@@ -161,7 +165,8 @@ impl Memo {
 
     /// The walk through the records of the channel keyed `channel` ([`channel_key`]).
     fn walk(&self, channel: &str) -> Walk<'_> {
-        Walk::new(self.sections.get(channel).map_or(&[][..], |range| &self.bytes[range.clone()]))
+        let range = self.sections.get(channel).cloned().unwrap_or_default();
+        Walk::new(&self.bytes[range.clone()], range.start)
     }
 
     /// Every record of every section, with where its value is ([`Memo::value`]); a record
@@ -193,20 +198,23 @@ impl Memo {
 pub struct Walk<'p> {
     /// The previous build's records for the channel.
     section: &'p [u8],
+    /// Where `section` starts in the previous build's file.
+    start: usize,
     /// Where the next message's record is expected in `section`.
     at: usize,
-    /// Records of `section` found one after another, not yet copied to `filed`.
+    /// Records of `section` found one after another, not yet added to `filed`.
     run: Range<usize>,
     /// This build's records.
-    filed: Vec<u8>,
+    filed: Section,
     /// Records found.
     pub found: usize,
 }
 
 impl<'p> Walk<'p> {
-    /// A walk through `section` (empty: nothing is found).
-    pub fn new(section: &'p [u8]) -> Walk<'p> {
-        Walk { section, at: 0, run: 0..0, filed: Vec::with_capacity(section.len()), found: 0 }
+    /// A walk through `section`, which starts at `start` in the previous build's file (empty:
+    /// nothing is found).
+    pub fn new(section: &'p [u8], start: usize) -> Walk<'p> {
+        Walk { section, start, at: 0, run: 0..0, filed: Section::default(), found: 0 }
     }
 
     /// The record filed under `key`, where it is expected or a little after, as `decode`
@@ -236,18 +244,60 @@ impl<'p> Walk<'p> {
     /// Files a new record.
     pub fn file(&mut self, key: &Key, value: &[u8]) {
         self.flush();
-        push_record(&mut self.filed, key, value);
+        let start = self.filed.made.len();
+        push_record(&mut self.filed.made, key, value);
+        self.filed.add(Piece::Made(start..self.filed.made.len()));
     }
 
     fn flush(&mut self) {
-        self.filed.extend_from_slice(&self.section[self.run.clone()]);
-        self.run = 0..0;
+        let run = std::mem::take(&mut self.run);
+        if !run.is_empty() {
+            self.filed.add(Piece::Kept(self.start + run.start..self.start + run.end));
+        }
     }
 
     /// This build's records for the channel.
-    pub fn into_filed(mut self) -> Vec<u8> {
+    pub fn into_filed(mut self) -> Section {
         self.flush();
         self.filed
+    }
+}
+
+/// A channel's records as a walk filed them: runs of the previous build's records, by where
+/// they are in its file, and the records made in this build.
+#[derive(Default)]
+pub struct Section {
+    pieces: Vec<Piece>,
+    made: Vec<u8>,
+}
+
+/// Where a run of records is.
+enum Piece {
+    /// In the previous build's file.
+    Kept(Range<usize>),
+    /// In [`Section::made`].
+    Made(Range<usize>),
+}
+
+impl Section {
+    /// Adds `piece`, joined to the last if it follows on from it.
+    fn add(&mut self, piece: Piece) {
+        match (self.pieces.last_mut(), piece) {
+            (Some(Piece::Kept(last)), Piece::Kept(next)) | (Some(Piece::Made(last)), Piece::Made(next))
+                if last.end == next.start =>
+            {
+                last.end = next.end;
+            }
+            (_, piece) => self.pieces.push(piece),
+        }
+    }
+
+    /// The records' bytes, runs kept from `previous` (the previous build's file).
+    fn parts<'s>(&'s self, previous: &'s [u8]) -> impl Iterator<Item = &'s [u8]> + Clone {
+        self.pieces.iter().map(move |piece| match piece {
+            Piece::Kept(range) => &previous[range.clone()],
+            Piece::Made(range) => &self.made[range.clone()],
+        })
     }
 }
 
@@ -255,16 +305,19 @@ impl<'p> Walk<'p> {
 pub struct Filed {
     /// What the records were made in.
     pub context: Context,
+    /// The previous build's file, which records found in it are written from.
+    previous: Option<Arc<Vec<u8>>>,
     /// Channel keys and their records.
-    pub channels: Vec<(String, Vec<u8>)>,
+    channels: Vec<(String, Section)>,
 }
 
 impl Filed {
     /// Writes the file at `path`.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut writer = Writer::create(path, &self.context)?;
+        let previous = self.previous.as_deref().map_or(&[][..], Vec::as_slice);
         for (channel, records) in &self.channels {
-            writer.section(channel, records)?;
+            writer.section_of(channel, records.parts(previous))?;
         }
         writer.finish()
     }
@@ -288,10 +341,20 @@ impl Writer {
 
     /// Appends the section `name` (unique in the file) with `records`.
     pub fn section(&mut self, name: &str, records: &[u8]) -> std::io::Result<()> {
+        self.section_of(name, [records].into_iter())
+    }
+
+    /// Appends the section `name` (unique in the file) with the records `parts`, in order.
+    fn section_of<'r>(
+        &mut self,
+        name: &str,
+        parts: impl Iterator<Item = &'r [u8]> + Clone,
+    ) -> std::io::Result<()> {
         self.put(&u32::try_from(name.len()).expect("a section name under 4 GiB").to_le_bytes())?;
         self.put(name.as_bytes())?;
-        self.put(&(records.len() as u64).to_le_bytes())?;
-        self.put(records)
+        let len: usize = parts.clone().map(<[u8]>::len).sum();
+        self.put(&(len as u64).to_le_bytes())?;
+        parts.into_iter().try_for_each(|part| self.put(part))
     }
 
     /// Ends the file with the hash of everything before.
@@ -398,7 +461,12 @@ mod tests {
     /// What a walk of `keys` through `section` files, and how many records it found: each
     /// key's value is the key's first byte, twice.
     fn walk(section: &[u8], keys: &[u8]) -> (Vec<u8>, usize) {
-        let mut walk = Walk::new(section);
+        let (filed, found) = walk_through(Walk::new(section, 0), keys);
+        (filed.parts(section).flatten().copied().collect(), found)
+    }
+
+    /// What `walk` files for `keys`, and how many records it found.
+    fn walk_through(mut walk: Walk, keys: &[u8]) -> (Section, usize) {
         for &k in keys {
             let key = [k; 16];
             match walk.find(&key, |v| Some(v.to_vec())) {
@@ -426,7 +494,7 @@ mod tests {
             assert_eq!(found, expected, "{keys:?}");
             assert_eq!(filed, walk(&[], keys).0, "{keys:?} files what a walk from nothing files");
         }
-        let mut undecodable = Walk::new(&section);
+        let mut undecodable = Walk::new(&section, 0);
         assert_eq!(
             undecodable.find(&[1; 16], |_| None::<()>),
             None,
@@ -440,14 +508,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.bin");
         let context = [7; 32];
-        let (one, _) = walk(&[], &[1, 2, 3]);
-        let filed =
-            Filed { context, channels: vec![("slack:C1".into(), one), ("slack:C2".into(), Vec::new())] };
-        filed.write(&path).unwrap();
+        let (one, _) = walk_through(Walk::new(&[], 0), &[1, 2, 3]);
+        let channels = vec![("slack:C1".into(), one), ("slack:C2".into(), Section::default())];
+        Filed { context, previous: None, channels }.write(&path).unwrap();
         let memo = Memo::load(&path).unwrap().unwrap();
         assert!(memo.made_in(&context) && !memo.made_in(&[8; 32]));
         assert_eq!(walk(memo.walk("slack:C1").section, &[1, 2, 3]).1, 3);
         assert_eq!(walk(memo.walk("slack:C9").section, &[1, 2, 3]).1, 0, "an unknown channel has none");
+
+        // The next build's file, its found records written from this one's bytes.
+        let (two, found) = walk_through(memo.walk("slack:C1"), &[0, 1, 2, 3, 4]);
+        assert_eq!(found, 3);
+        let next = dir.path().join("next.bin");
+        let previous = Some(Arc::clone(&memo.bytes));
+        Filed { context, previous, channels: vec![("slack:C1".into(), two)] }.write(&next).unwrap();
+        let memo = Memo::load(&next).unwrap().unwrap();
+        assert_eq!(walk(memo.walk("slack:C1").section, &[0, 1, 2, 3, 4]), (walk(&[], &[0, 1, 2, 3, 4]).0, 5));
 
         let bytes = fs_err::read(&path).unwrap();
         for at in [0, MAGIC.len() + 3, bytes.len() / 2, bytes.len() - 1] {

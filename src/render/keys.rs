@@ -19,10 +19,25 @@ use jiff::civil::Date;
 use super::Renderer;
 use crate::config::Config;
 use crate::layout::{ChannelLayout, Entry, Layout};
-use crate::model::{Archive, Incident, Message, Thread};
+use crate::model::{Archive, Gathered, Incident, Message, Thread};
 
-/// Values fed through `Hash`, one after another, hashed once when the key is made.
-pub(super) type Inputs = crate::model::Gathered;
+/// Values fed through `Hash`, one after another, hashed once when the key is made; and the
+/// incident the last message fed was marked with ([`Renderer::message_inputs`]).
+#[derive(Default)]
+pub(super) struct Inputs {
+    bytes: Gathered,
+    badge: Option<u32>,
+}
+
+impl std::hash::Hasher for Inputs {
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes.write(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.bytes.finish()
+    }
+}
 
 /// What every page shares: the site's settings and assets, and the users and channels that
 /// mentions and reactions name.
@@ -36,7 +51,7 @@ pub(super) fn site_inputs(
     (&config.title, &config.display_timezone, &config.base_url, assets).hash(&mut inputs);
     archive.users.hash(&mut inputs);
     layout.links.hash(&mut inputs);
-    *blake3::hash(&inputs.0).as_bytes()
+    *blake3::hash(&inputs.bytes.0).as_bytes()
 }
 
 impl Renderer<'_> {
@@ -74,7 +89,7 @@ impl Renderer<'_> {
                 }
             }
         }
-        self.theme.input_key("day.html", &inputs.0)
+        self.theme.input_key("day.html", &inputs.bytes.0)
     }
 
     /// The key of an incident's page: the incident, when it ends, its channel, the messages
@@ -109,7 +124,7 @@ impl Renderer<'_> {
             plan.page_day(m, &self.tz).hash(&mut inputs);
             self.message_inputs(incident.channel, plan, m, &mut inputs);
         }
-        self.theme.input_key("incident.html", &inputs.0)
+        self.theme.input_key("incident.html", &inputs.bytes.0)
     }
 
     fn replies_inputs(&self, index: usize, plan: &ChannelLayout, root: &str, inputs: &mut Inputs) {
@@ -131,7 +146,16 @@ impl Renderer<'_> {
         for file in &m.files {
             self.media.get(file).hash(inputs);
         }
-        self.badge(index, plan, m).hash(inputs);
+        // Messages one after another mostly carry the same badge (an incident's do): one
+        // like the last is hashed as that.
+        let badge = self.badge_index(index, plan, m);
+        if badge.is_some() && badge == inputs.badge {
+            1u8.hash(inputs);
+        } else {
+            0u8.hash(inputs);
+            badge.map(|at| self.badge_of(at)).hash(inputs);
+        }
+        inputs.badge = badge;
         if let Some(id) = &m.reply_to {
             let target = plan.by_id.get(id.as_str());
             // Its permalink is its page day with the id `reply_to` already gave.
@@ -148,10 +172,21 @@ impl Renderer<'_> {
     /// The incident `m`, one of channel `index`'s messages, is marked with on day pages: its
     /// id and title.
     pub(super) fn badge(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<(&str, &str)> {
+        self.badge_index(index, plan, m).map(|at| self.badge_of(at))
+    }
+
+    /// The place among the incidents of the one `m`, one of channel `index`'s messages, is
+    /// marked with.
+    fn badge_index(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<u32> {
         let (incidents, places) = self.incidents;
-        let at = Self::position(plan, m)?;
-        let incident = incidents.get(*places.get(index)?.get(at)? as usize)?;
-        Some((incident.id.as_str(), incident.title.as_str()))
+        let at = *places.get(index)?.get(Self::position(plan, m)?)?;
+        ((at as usize) < incidents.len()).then_some(at)
+    }
+
+    /// The badge of the incident at `at`: its id and title.
+    fn badge_of(&self, at: u32) -> (&str, &str) {
+        let incident = &self.incidents.0[at as usize];
+        (incident.id.as_str(), incident.title.as_str())
     }
 
     /// The place of `m` among the channel's messages, if it is one of them.
