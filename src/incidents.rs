@@ -476,7 +476,7 @@ pub fn detect(
             let mut read = |m: &Message| {
                 let whole = contents.next().expect("a digest for every message");
                 let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
-                let reading = match known.key(channel.source, whole) {
+                let reading = match known.key(whole) {
                     Some(key) => readings::read(&mut walk, &key, make),
                     None => make(),
                 };

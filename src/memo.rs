@@ -3,10 +3,11 @@
 //! incident detection read of it (`readings.bin`), whether redaction found anything in it
 //! (`clean.bin`).
 //!
-//! Each record is filed under a [`Key`]: a hash of the message and of a *context*, everything
-//! outside the message the work depends on (settings, the binary). So a record can only be
-//! found by a message that would give the same result; any other change makes new keys, and
-//! the old records are simply not found.
+//! Each record is filed under a [`Key`], the message's digest, in a file made in a *context*:
+//! a hash of everything outside the message the work depends on (settings, the binary). A
+//! file made in another context is not read, and a channel's records are its own section
+//! (the channel key names the source): so a record can only be found by a message that would
+//! give the same result, and no key need hash the context again.
 //!
 //! Messages come in the same order every build, and a nightly build mostly adds to the end
 //! of each channel, so a channel's records are found by walking the previous file's section
@@ -63,10 +64,10 @@ impl<'p> Known<'p> {
         Known { context: None, previous: None }
     }
 
-    /// The key of a message from `source` whose [`crate::model::Message::digest`] is
-    /// `digest`, if records are kept.
-    pub fn key(&self, source: &str, digest: &[u8; 16]) -> Option<Key> {
-        Some(key(self.context.as_ref()?, source, digest))
+    /// The key of a message whose [`crate::model::Message::digest`] is `digest`, if records
+    /// are kept.
+    pub fn key(&self, digest: &[u8; 16]) -> Option<Key> {
+        self.context.map(|_| *digest)
     }
 
     /// The walk through the previous records of `channel`.
@@ -95,15 +96,6 @@ pub fn context(kind: &str, parts: &[&[u8]]) -> Option<Context> {
         hasher.update(part);
     }
     Some(*hasher.finalize().as_bytes())
-}
-
-/// The key, in `context`, of what `source` names by `digest`.
-pub fn key(context: &Context, source: &str, digest: &[u8; 16]) -> Key {
-    let mut hasher = blake3::Hasher::new_keyed(context);
-    hasher.update(source.as_bytes()).update(&[0]).update(digest);
-    let mut key = [0; 16];
-    key.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-    key
 }
 
 /// Appends a record (`key | value length | value`) to a section being filed.

@@ -11,7 +11,6 @@ use rayon::prelude::*;
 use super::tokenize::{normalize, tokenize};
 use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -187,9 +186,10 @@ impl<'a> Documents<'a> {
     ) -> (Vec<Placed>, Vec<Author>) {
         let plan = &self.layout.channels[index];
         let messages = &plan.channel.messages;
-        let mut numbers: HashMap<AuthorKey<'a>, u32> = HashMap::new();
+        let mut numbers: foldhash::HashMap<AuthorKey<'a>, u32> = foldhash::HashMap::default();
         let mut authors: Vec<Author> = Vec::new();
         let mut placed = Vec::with_capacity(messages.len());
+        let mut scratch = Gathered(Vec::with_capacity(256));
         for (position, message) in messages.iter().enumerate() {
             // Joins, topic changes and the like are not what anyone searches for.
             if message.kind.is_system() {
@@ -216,18 +216,21 @@ impl<'a> Documents<'a> {
             let incident = self.incidents.get(place.incident as usize).map(|i| ["incident", i.id.as_str()]);
             let (name, from) = &authors[author as usize];
             let time = message.time.as_second();
-            let hash = hash_fields(&Hashed {
-                time,
-                id: &message.id,
-                url: |out: &mut Gathered| plan.write_permalink(out, message, &self.tz),
-                channel: &self.slugs[index],
-                author: name,
-                text: &digest.hash,
-                thread: thread_root(message),
-                from,
-                is: incident.as_ref().map_or(&[], |is| is.as_slice()),
-                has: &has_flags(message, digest.link),
-            });
+            let hash = hash_fields(
+                &mut scratch,
+                &Hashed {
+                    time,
+                    id: &message.id,
+                    url: |out: &mut Gathered| plan.write_permalink(out, message, &self.tz),
+                    channel: &self.slugs[index],
+                    author: name,
+                    text: &digest.hash,
+                    thread: thread_root(message),
+                    from,
+                    is: incident.as_ref().map_or(&[], |is| is.as_slice()),
+                    has: &has_flags(message, digest.link),
+                },
+            );
             placed.push(Placed { time, place, hash });
         }
         (placed, authors)
@@ -290,18 +293,21 @@ impl DocSource for Documents<'_> {
 /// (documents are compared in `ord` order).
 pub fn doc_hash(doc: &SearchDoc) -> [u8; HASH] {
     let is: Vec<&str> = doc.is.iter().map(String::as_str).collect();
-    hash_fields(&Hashed {
-        time: doc.time,
-        id: &doc.id,
-        url: |out: &mut Gathered| out.write_str(&doc.url),
-        channel: &doc.channel,
-        author: &doc.author,
-        text: &markup::text_digest(&doc.text),
-        thread: doc.thread.as_deref(),
-        from: &doc.from,
-        is: &is,
-        has: &doc.has,
-    })
+    hash_fields(
+        &mut Gathered(Vec::with_capacity(256)),
+        &Hashed {
+            time: doc.time,
+            id: &doc.id,
+            url: |out: &mut Gathered| out.write_str(&doc.url),
+            channel: &doc.channel,
+            author: &doc.author,
+            text: &markup::text_digest(&doc.text),
+            thread: doc.thread.as_deref(),
+            from: &doc.from,
+            is: &is,
+            has: &doc.has,
+        },
+    )
 }
 
 /// What [`doc_hash`] covers, borrowed from wherever it is: a document's text stands in by
@@ -319,10 +325,11 @@ struct Hashed<'x, U> {
     has: &'x [&'static str],
 }
 
-/// The hash of a document's fields, each length-prefixed.
-fn hash_fields<U: Fn(&mut Gathered) -> fmt::Result>(doc: &Hashed<U>) -> [u8; HASH] {
+/// The hash of a document's fields, each length-prefixed, gathered in `bytes` (cleared
+/// first: one buffer serves a channel's documents).
+fn hash_fields<U: Fn(&mut Gathered) -> fmt::Result>(bytes: &mut Gathered, doc: &Hashed<U>) -> [u8; HASH] {
     // Gathered first and hashed in one call: blake3 is slow fed a few bytes at a time.
-    let mut bytes = Gathered(Vec::with_capacity(256));
+    bytes.0.clear();
     bytes.field(&doc.time.to_le_bytes());
     bytes.field(doc.id.as_bytes());
     bytes.written(&doc.url);

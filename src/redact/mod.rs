@@ -294,7 +294,7 @@ pub fn redact_archive(archive: &mut Archive, redactor: &Redactor, known: &Known)
             let (mut scratch, mut digests) = (Vec::new(), Vec::with_capacity(channel.messages.len()));
             for message in &mut channel.messages {
                 let digest = message.digest(&mut scratch);
-                let key = known.key(channel.source, &digest);
+                let key = known.key(&digest);
                 if let Some(key) = &key
                     && walk.find(key, |value| value.is_empty().then_some(())).is_some()
                 {
