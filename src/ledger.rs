@@ -13,6 +13,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{Layout, channel_path, day_path, local_date};
@@ -94,6 +95,26 @@ pub struct Retired {
     pub to: String,
 }
 
+/// What a build takes from the previous site's ledger: every id it published, with the
+/// channel and span that [`retire`] matches it by. Only these are read (the whole ledger is
+/// tens of megabytes at a million messages).
+#[derive(Debug, Deserialize)]
+pub struct Published {
+    version: u32,
+    incidents: Vec<Span>,
+    #[serde(default)]
+    retired: Vec<Span>,
+}
+
+/// An id's channel and span, as an [`Entry`] or a [`Retired`] has them.
+#[derive(Debug, Deserialize)]
+struct Span {
+    id: String,
+    channel: String,
+    start: Timestamp,
+    end: Timestamp,
+}
+
 /// Why a site's ledger could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -123,18 +144,28 @@ pub enum LedgerError {
 
 /// Reads the ledger of the site in `site`.
 pub fn read(site: &Path) -> Result<Ledger, LedgerError> {
+    read_as(site, |ledger: &Ledger| ledger.version)
+}
+
+/// Reads what the next build takes from the ledger of the site in `site`.
+pub fn read_published(site: &Path) -> Result<Published, LedgerError> {
+    read_as(site, |published: &Published| published.version)
+}
+
+/// Reads the ledger of the site in `site` as a `T`, whose format version is `version`.
+fn read_as<T: DeserializeOwned>(site: &Path, version: impl Fn(&T) -> u32) -> Result<T, LedgerError> {
     let path = site.join(PATH);
     if !path.is_file() {
         return Err(LedgerError::Missing(site.to_owned()));
     }
     let text = fs_err::read_to_string(&path)?;
     let shown = path.display().to_string();
-    let ledger: Ledger =
+    let ledger: T =
         serde_json::from_str(&text).map_err(|source| LedgerError::Invalid { path: shown.clone(), source })?;
-    if ledger.version != VERSION {
-        return Err(LedgerError::Version { path: shown, found: ledger.version });
+    match version(&ledger) {
+        VERSION => Ok(ledger),
+        found => Err(LedgerError::Version { path: shown, found }),
     }
-    Ok(ledger)
 }
 
 /// This build's ledger: its incidents, and every id `previous` knew that they lack.
@@ -143,7 +174,7 @@ pub fn compile(
     layout: &Layout,
     incidents: &[Incident],
     timezone: &str,
-    previous: Option<&Ledger>,
+    previous: Option<&Published>,
 ) -> Ledger {
     let tz = TimeZone::get(timezone).unwrap_or(TimeZone::UTC);
     let entries: Vec<Entry> = incidents.iter().map(|i| entry(i, archive, layout)).collect();
@@ -177,16 +208,12 @@ fn entry(incident: &Incident, archive: &Archive, layout: &Layout) -> Entry {
 }
 
 /// Every id of `previous` (live or already retired) missing from `current`, with its new target.
-fn retire(previous: &Ledger, current: &[Entry], layout: &Layout, tz: &TimeZone) -> Vec<Retired> {
+fn retire(previous: &Published, current: &[Entry], layout: &Layout, tz: &TimeZone) -> Vec<Retired> {
     let live: BTreeSet<&str> = current.iter().map(|e| e.id.as_str()).collect();
-    let old = previous
-        .incidents
-        .iter()
-        .map(|e| (&e.id, &e.channel, e.start, e.end))
-        .chain(previous.retired.iter().map(|r| (&r.id, &r.channel, r.start, r.end)));
     let mut retired: Vec<Retired> = Vec::new();
     let mut seen = BTreeSet::new();
-    for (id, channel, start, end) in old {
+    for Span { id, channel, start, end } in previous.incidents.iter().chain(&previous.retired) {
+        let (start, end) = (*start, *end);
         if live.contains(id.as_str()) || !seen.insert(id.clone()) {
             continue;
         }
@@ -217,9 +244,12 @@ fn fallback(layout: &Layout, channel: &str, start: Timestamp, tz: &TimeZone) -> 
 
 /// Writes the ledger at [`PATH`].
 pub fn publish(ledger: &Ledger, out: &Staging) -> Result<(), OutputError> {
-    let mut json = serde_json::to_string_pretty(ledger).expect("the ledger serialises");
-    json.push('\n');
-    out.write(PATH, json.as_bytes())
+    // Sized beforehand (an entry takes about 700 bytes): tens of megabytes at a million
+    // messages, not grown by copying.
+    let mut json = Vec::with_capacity(1024 + 768 * (ledger.incidents.len() + ledger.retired.len()));
+    serde_json::to_writer_pretty(&mut json, ledger).expect("the ledger serialises");
+    json.push(b'\n');
+    out.write(PATH, &json)
 }
 
 /// Writes a redirect page for each retired id; returns how many.

@@ -17,7 +17,7 @@ use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::days::Days;
 use crate::ingest::{self, Format, IngestError, Ingested};
 use crate::layout::{Layout, channel_key};
-use crate::ledger::{self, Ledger};
+use crate::ledger;
 use crate::memo::{Filed, Known, Memo};
 use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
@@ -523,7 +523,7 @@ struct Earlier {
     /// is a warning); none under `--force`.
     files: Result<Option<cache::Previous>, String>,
     /// Its incident ledger, whose ids must keep resolving (`Err` is a warning).
-    ledger: Result<Option<Ledger>, String>,
+    ledger: Result<Option<ledger::Published>, String>,
     /// `--previous-manifest`, else its manifest, if there is one: read once the pages are
     /// done, so that its URLs are not held through the build.
     manifest: Option<PathBuf>,
@@ -546,7 +546,7 @@ impl Earlier {
                     cache::Previous::load(&out, &crate::output::sidecar_path(&out))
                 };
                 let ledger = if out.join(ledger::PATH).is_file() {
-                    ledger::read(&out)
+                    ledger::read_published(&out)
                         .map(Some)
                         .map_err(|e| format!("{e}; ids of the previous site's incidents are not kept"))
                 } else {
