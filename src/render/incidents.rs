@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
+use super::keys::Month;
 use super::view::{
     AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentTable,
     IncidentYear, IncidentsPage, Link, MessageView, Moment, TimelineView,
@@ -84,32 +85,38 @@ impl Renderer<'_> {
     ) -> Result<usize, RenderError> {
         let by_id: Vec<&ById> = layout.channels.iter().map(|c| &c.by_id).collect();
         let summary = |i: &Incident, root| self.incident_summary(i, layout, by_id[i.channel], root);
-        let mut by_month: BTreeMap<(i16, u8), Vec<&Incident>> = BTreeMap::new();
+        let mut by_month: BTreeMap<Month, Vec<&Incident>> = BTreeMap::new();
         for incident in incidents {
             let day = local_date(incident.start.time, &self.tz);
             by_month.entry((day.year(), day.month().unsigned_abs())).or_default().push(incident);
         }
-        let months: Vec<((i16, u8), Vec<&Incident>)> = by_month.into_iter().collect();
-        let link = |neighbour: Option<&((i16, u8), Vec<&Incident>)>| {
+        let months: Vec<(Month, Vec<&Incident>)> = by_month.into_iter().collect();
+        let link = |neighbour: Option<&(Month, Vec<&Incident>)>| {
             neighbour.map(|&((year, month), _)| Link {
                 label: format!("{} {year}", MONTHS[usize::from(month) - 1]),
                 url: format!("{MONTH_ROOT}incidents/{year}/{month:02}/"),
             })
         };
-        // Month pages on every core; one whose view did not change is kept, not rendered.
+        // Month pages on every core; one whose inputs did not change is kept, its view not
+        // even made.
         months.par_iter().enumerate().try_for_each(|(n, ((year, month), list))| {
-            let table = incident_table(list.iter().rev().map(|i| summary(i, MONTH_ROOT)).collect());
             let path = format!("incidents/{year}/{month:02}/");
-            let view = IncidentMonthPage {
-                site: self.site(MONTH_ROOT, &path),
-                title: format!("{} {year}", LONG_MONTHS[usize::from(*month) - 1]),
-                ongoing: table.incidents.iter().filter(|s| s.status == "ongoing").count(),
-                table,
-                previous: link(n.checked_sub(1).and_then(|p| months.get(p))),
-                next: link(months.get(n + 1)),
-                index: format!("{MONTH_ROOT}incidents/"),
+            let (previous, next) = (n.checked_sub(1).and_then(|p| months.get(p)), months.get(n + 1));
+            let around = (previous.map(|m| m.0), next.map(|m| m.0));
+            let key = self.month_key(&path, list, around, layout);
+            let view = || {
+                let table = incident_table(list.iter().rev().map(|i| summary(i, MONTH_ROOT)).collect());
+                IncidentMonthPage {
+                    site: self.site(MONTH_ROOT, &path),
+                    title: format!("{} {year}", LONG_MONTHS[usize::from(*month) - 1]),
+                    ongoing: table.incidents.iter().filter(|s| s.status == "ongoing").count(),
+                    table,
+                    previous: link(previous),
+                    next: link(next),
+                    index: format!("{MONTH_ROOT}incidents/"),
+                }
             };
-            self.page("incidents_month.html", &path, view, out)
+            self.keyed_page("incidents_month.html", &path, key, view, out)
         })?;
         // The table of months: a row per year, newest first.
         let mut years: Vec<IncidentYear> = Vec::new();

@@ -1,12 +1,14 @@
-//! Keys of day and incident pages from what they are made of, so that an unchanged page is
-//! known without building its view: turning every message's markup into HTML is most of
-//! rendering.
+//! Keys of day, incident and incident month pages from what they are made of, so that an
+//! unchanged page is known without building its view: turning every message's markup into
+//! HTML is most of rendering, and a month page's rows are made from every incident of the
+//! month.
 //!
 //! A day page shows its messages with their threads, files (as stored on the site),
 //! incident badges and the messages they reply to; the channel's name, slug and topic; the
 //! days before and after. Mentions and reactions name users and channels, and every page
 //! carries the site's settings. An incident page shows the incident, its messages the same
-//! way, and links each moment to its message. The key hashes all of it through the model's
+//! way, and links each moment to its message; a month page a row per incident, its start
+//! linked to its message. The key hashes all of it through the model's
 //! `Hash`, each message by its [`crate::model::Message::digest`] (made once a build), and
 //! [`super::Theme::input_key`] adds the binary and the template. Whatever such a
 //! page reads must be hashed here, or a page would be kept after it changed: the continuity
@@ -38,6 +40,9 @@ impl std::hash::Hasher for Inputs {
         self.bytes.finish()
     }
 }
+
+/// A month: its year, and its number from 1.
+pub(super) type Month = (i16, u8);
 
 /// What every page shares: the site's settings and assets, and the users and channels that
 /// mentions and reactions name.
@@ -125,6 +130,28 @@ impl Renderer<'_> {
             self.message_inputs(incident.channel, plan, m, &mut inputs);
         }
         self.theme.input_key("incident.html", &inputs.bytes.0)
+    }
+
+    /// The key of the incident month page at `path`: its incidents as their rows show them
+    /// (each incident, when it ends, its channel, and the day of the message its start links
+    /// to), and the months before and after it.
+    pub(super) fn month_key(
+        &self,
+        path: &str,
+        incidents: &[&Incident],
+        around: (Option<Month>, Option<Month>),
+        layout: &Layout,
+    ) -> Option<String> {
+        let mut inputs = Inputs::default();
+        self.shared.hash(&mut inputs);
+        (path, around).hash(&mut inputs);
+        for incident in incidents {
+            let plan = &layout.channels[incident.channel];
+            (incident, self.end_of(incident), &plan.channel.name, &plan.slug).hash(&mut inputs);
+            let start = incident.start.message.as_deref().and_then(|id| plan.by_id.get(id));
+            start.map(|m| plan.page_day(m, &self.tz)).hash(&mut inputs);
+        }
+        self.theme.input_key("incidents_month.html", &inputs.bytes.0)
     }
 
     fn replies_inputs(&self, index: usize, plan: &ChannelLayout, root: &str, inputs: &mut Inputs) {
