@@ -14,7 +14,7 @@ use scrollback::index::{self, SearchIndex, SearchOptions};
 use scrollback::ledger;
 use scrollback::progress::Progress;
 use scrollback::render::Theme;
-use scrollback::site::{BuildOptions, Report, Site};
+use scrollback::site::{BuildOptions, Lifetime, Report, Site};
 
 // glibc's allocator spent a fifth of a large build's CPU time in malloc and free (many small
 // strings across threads); mimalloc's per-thread heaps do not.
@@ -86,12 +86,12 @@ fn inputs(args: &[PathBuf], config: &Config) -> Vec<PathBuf> {
 }
 
 fn build(cli: &Cli, args: &BuildArgs) -> Result<ExitCode> {
-    build_site(cli, args)?;
+    build_site(cli, args, Lifetime::Exits)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Builds as `build` does; returns the output directory and the config it was built with.
-fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
+fn build_site(cli: &Cli, args: &BuildArgs, lifetime: Lifetime) -> Result<(PathBuf, Config)> {
     let config = load_config(cli)?;
     let out = args.out.clone().or_else(|| config.out.clone()).unwrap_or_else(|| PathBuf::from("public"));
     let options = BuildOptions {
@@ -103,6 +103,7 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
         allow_removals: args.allow_removals,
         progress: Progress::for_stderr(cli.quiet),
         force: args.force,
+        lifetime,
     };
     let report = Site::new(&config, options).build().context("build failed")?;
     if report.up_to_date {
@@ -133,7 +134,7 @@ fn build_site(cli: &Cli, args: &BuildArgs) -> Result<(PathBuf, Config)> {
 }
 
 fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
-    let (out, config) = build_site(cli, &args.build)?;
+    let (out, config) = build_site(cli, &args.build, Lifetime::Stays)?;
     if args.watch {
         let mut watched = inputs(&args.build.inputs, &config);
         watched.extend(cli.config.clone().or_else(|| {
@@ -144,7 +145,7 @@ fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
         let ignore = [out.clone(), index::index_dir_for(&out), scrollback::output::lock_path(&out)];
         let (cli, args) = (cli.clone(), args.build.clone());
         scrollback::serve::watch(&watched, &ignore, move || {
-            if let Err(err) = build_site(&cli, &args) {
+            if let Err(err) = build_site(&cli, &args, Lifetime::Stays) {
                 eprintln!("error: rebuild failed, still serving the previous build: {err:#}");
             }
         })
@@ -175,6 +176,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
         allow_removals: false,
         progress: Progress::Hidden,
         force: false,
+        lifetime: Lifetime::Exits,
     };
     let report = Site::new(&config, options).check()?;
     print_notes(&report, "error");
