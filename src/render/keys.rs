@@ -16,6 +16,7 @@
 
 use std::hash::Hash;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::Renderer;
@@ -130,8 +131,18 @@ impl Renderer<'_> {
         (incident, self.end_of(incident)).hash(&mut inputs);
         (plan.channel.source, &plan.channel.name, &plan.slug).hash(&mut inputs);
         // A permalink is the slug, the message's page day and its id, the last already
-        // hashed with the incident: the day stands for it, without formatting it.
-        let permalink = |id: &str| plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz));
+        // hashed with the incident: the day stands for it, without formatting it. A message
+        // of the incident's own (most are) stands in by its place among them, whose page day
+        // is hashed below; it is found by its time, not through the channel's map of ids.
+        let run = plan.channel.messages.get(incident.messages.0.clone()).unwrap_or_default();
+        let permalink = |time: Timestamp, id: &str| {
+            let from = run.partition_point(|m| m.time < time);
+            let own = run[from..].iter().take_while(|m| m.time == time).position(|m| m.id == id);
+            match own {
+                Some(at) => Ok(from + at),
+                None => Err(plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz))),
+            }
+        };
         let moments = [&incident.acknowledged, &incident.mitigated, &incident.resolved]
             .into_iter()
             .flatten()
@@ -144,12 +155,12 @@ impl Renderer<'_> {
             )
             .chain([&incident.start]);
         for moment in moments {
-            moment.message.as_deref().map(permalink).hash(&mut inputs);
+            moment.message.as_deref().map(|id| permalink(moment.time, id)).hash(&mut inputs);
         }
         for entry in &incident.timeline {
-            permalink(&entry.message).hash(&mut inputs);
+            permalink(entry.time, &entry.message).hash(&mut inputs);
         }
-        for m in plan.channel.messages.get(incident.messages.0.clone()).unwrap_or_default() {
+        for m in run {
             plan.page_day(m, &self.tz).hash(&mut inputs);
             self.message_inputs(incident.channel, plan, m, &mut inputs);
         }
