@@ -7,7 +7,6 @@
 //! match, the site on disk is exactly what a new build would write, so nothing is rewritten.
 //! A missing, unreadable or stale record only means a full build.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -181,7 +180,7 @@ impl Root {
 #[derive(Debug)]
 pub struct Previous {
     root: Root,
-    files: HashMap<String, Written>,
+    files: foldhash::HashMap<String, Written>,
 }
 
 impl Previous {
@@ -249,7 +248,7 @@ pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, 
 
 /// The manifest hash and the files of a record [`files_record`] made; `None` if it is
 /// damaged or of another format.
-fn parse_files(bytes: &[u8]) -> Option<([u8; 32], HashMap<String, Written>)> {
+fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, Written>)> {
     let body = bytes.len().checked_sub(32)?;
     if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
         return None;
@@ -258,7 +257,10 @@ fn parse_files(bytes: &[u8]) -> Option<([u8; 32], HashMap<String, Written>)> {
     let manifest = input.array()?;
     let count = usize::try_from(input.u64()?).ok()?;
     // A file takes at least 29 bytes: no count the bytes cannot hold is believed.
-    let mut files = HashMap::with_capacity(count.min(body / 29));
+    let mut files = foldhash::HashMap::with_capacity_and_hasher(
+        count.min(body / 29),
+        foldhash::fast::RandomState::default(),
+    );
     for _ in 0..count {
         let rel = input.string()?;
         let (hash, key) = (input.string()?, input.option()?);

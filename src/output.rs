@@ -386,7 +386,7 @@ impl Staging {
         // Children come before their directory, so a directory none of whose files are kept
         // is empty by the time it comes, and goes too. Directories are known by their path
         // from the site's root.
-        let mut occupied: HashSet<&str> = HashSet::new();
+        let mut occupied: foldhash::HashSet<&str> = foldhash::HashSet::default();
         for (rel, is_dir) in found {
             let rel = &**rel;
             if *is_dir {
@@ -407,7 +407,7 @@ impl Staging {
                 fs_err::remove_file(self.out.join(rel))?;
             }
         }
-        let mut created: HashSet<PathBuf> = HashSet::new();
+        let mut created: foldhash::HashSet<PathBuf> = foldhash::HashSet::default();
         for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
             let entry = entry.map_err(std::io::Error::from)?;
             if entry.file_type().is_dir() {

@@ -48,7 +48,10 @@ pub fn unify(archive: &mut Archive, people: &[Person]) -> Unified {
     // One shared name per person for all their messages.
     let shared: BTreeMap<&str, Arc<str>> =
         renamed.iter().map(|(id, name)| (id.as_str(), name.as_str().into())).collect();
-    for message in archive.channels.iter_mut().flat_map(|c| c.messages.iter_mut()) {
+    // Most sites rename no one: then no message is looked at.
+    let messages =
+        archive.channels.iter_mut().filter(|_| !shared.is_empty()).flat_map(|c| c.messages.iter_mut());
+    for message in messages {
         if let Some(name) = message.author.user.as_deref().and_then(|u| shared.get(u)) {
             message.author.name = Arc::clone(name);
         }

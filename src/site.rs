@@ -307,28 +307,19 @@ impl<'a> Site<'a> {
         let settings = format!("{:?}", self.config.redaction);
         let known = Known::new("clean", &[settings.as_bytes()], clean);
         let normalized = self.timed("normalize", |site| {
-            site.report.withheld = privacy::select_channels(&mut ingested.archive, &site.config.publish);
-            let unified = people::unify(&mut ingested.archive, &site.config.people);
-            site.report.warnings.extend(unified.warnings);
-            let publish = &site.config.publish;
-            if publish.pseudonymize {
-                if publish.pseudonym_key.is_none() {
-                    site.report.warnings.push(
-                        "publish: pseudonymize without pseudonym_key: anyone with the user list can tell who is who"
-                            .to_owned(),
-                    );
-                }
-                let key = publish.pseudonym_key.as_deref().unwrap_or_default();
-                people::pseudonyms::apply(&mut ingested.archive, &unified.persons, key);
-            }
-            let placed = snapshots::attach(&mut ingested.archive, &site.report.withheld.hidden_ids);
-            site.report.warnings.extend(placed);
-            let redactor = Redactor::new(&site.config.redaction).expect("validated with the config");
-            let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
-            site.report.redactions = redacted.redactions;
-            site.report.known_clean = redacted.known_clean;
-            ingested.archive.share_names();
-            Normalized { clean: redacted.clean, contents: redacted.contents }
+            std::thread::scope(|scope| {
+                // The rules are compiled beside the steps before redaction, which take one core.
+                let config = site.config;
+                let compiling = scope.spawn(move || Redactor::new(&config.redaction));
+                site.select_and_unify(&mut ingested.archive);
+                let compiled = compiling.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                let redactor = compiled.expect("validated with the config");
+                let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
+                site.report.redactions = redacted.redactions;
+                site.report.known_clean = redacted.known_clean;
+                ingested.archive.share_names();
+                Normalized { clean: redacted.clean, contents: redacted.contents }
+            })
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
@@ -336,6 +327,27 @@ impl<'a> Site<'a> {
         self.report.channels = ingested.archive.channels.len();
         self.report.messages = ingested.archive.message_count();
         normalized
+    }
+
+    /// Keeps only the channels to publish, unifies people (and pseudonymises them if asked),
+    /// and places snapshots on their messages: what comes before redaction.
+    fn select_and_unify(&mut self, archive: &mut crate::model::Archive) {
+        self.report.withheld = privacy::select_channels(archive, &self.config.publish);
+        let unified = people::unify(archive, &self.config.people);
+        self.report.warnings.extend(unified.warnings);
+        let publish = &self.config.publish;
+        if publish.pseudonymize {
+            if publish.pseudonym_key.is_none() {
+                self.report.warnings.push(
+                    "publish: pseudonymize without pseudonym_key: anyone with the user list can tell who is who"
+                        .to_owned(),
+                );
+            }
+            let key = publish.pseudonym_key.as_deref().unwrap_or_default();
+            people::pseudonyms::apply(archive, &unified.persons, key);
+        }
+        let placed = snapshots::attach(archive, &self.report.withheld.hidden_ids);
+        self.report.warnings.extend(placed);
     }
 
     fn render(

@@ -28,11 +28,17 @@ use crate::model::{Archive, Incident, Message, Thread};
 /// slow fed a few bytes at a time, and fastest fed many kilobytes (a month page's inputs are
 /// hundreds); and the incident the last message fed was marked with
 /// ([`Renderer::message_inputs`]).
-#[derive(Default)]
 pub(super) struct Inputs {
     buffer: Vec<u8>,
     hasher: blake3::Hasher,
     badge: Option<u32>,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        // Full size from the start: not grown by copying, key after key.
+        Inputs { buffer: Vec::with_capacity(BLOCK), hasher: blake3::Hasher::new(), badge: None }
+    }
 }
 
 /// How many bytes [`Inputs`] gathers before it hashes them.
