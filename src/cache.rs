@@ -122,10 +122,32 @@ impl Written {
     }
 }
 
+/// Size and modification time (nanoseconds since 1970, 0 before) of the file at `path`,
+/// as a build records them and the next one checks them: both through here, so that they
+/// agree.
 fn size_and_mtime(path: &Path) -> std::io::Result<(u64, u64)> {
-    let meta = std::fs::symlink_metadata(path)?;
-    let since = meta.modified()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Ok((meta.len(), u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)))
+    #[cfg(unix)]
+    return stat_at(rustix::fs::CWD, path);
+    #[cfg(not(unix))]
+    {
+        let meta = std::fs::symlink_metadata(path)?;
+        let since = meta.modified()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Ok((meta.len(), u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)))
+    }
+}
+
+/// [`size_and_mtime`] of the file at `path` from the directory `dir`.
+#[cfg(unix)]
+fn stat_at(dir: impl std::os::fd::AsFd, path: impl rustix::path::Arg) -> std::io::Result<(u64, u64)> {
+    let stat = rustix::fs::statat(dir, path, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
+    #[allow(clippy::useless_conversion, reason = "the fields' types differ between platforms")]
+    let (seconds, nanos) = (i64::from(stat.st_mtime), i64::try_from(stat.st_mtime_nsec).unwrap_or(0));
+    let mtime = if seconds < 0 {
+        0
+    } else {
+        u64::try_from(i128::from(seconds) * 1_000_000_000 + i128::from(nanos)).unwrap_or(u64::MAX)
+    };
+    Ok((u64::try_from(stat.st_size).unwrap_or(0), mtime))
 }
 
 /// The previous site's directory. On Unix it is opened once and its files are looked up
@@ -155,16 +177,7 @@ impl Root {
     fn size_and_mtime(&self, rel: &str) -> std::io::Result<(u64, u64)> {
         #[cfg(unix)]
         if let Some(dir) = &self.dir {
-            let stat = rustix::fs::statat(dir, rel, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
-            #[allow(clippy::useless_conversion, reason = "the fields' types differ between platforms")]
-            let (seconds, nanos) = (i64::from(stat.st_mtime), i64::try_from(stat.st_mtime_nsec).unwrap_or(0));
-            // As `size_and_mtime` counts them: a time before 1970 is 0.
-            let mtime = if seconds < 0 {
-                0
-            } else {
-                u64::try_from(i128::from(seconds) * 1_000_000_000 + i128::from(nanos)).unwrap_or(u64::MAX)
-            };
-            return Ok((u64::try_from(stat.st_size).unwrap_or(0), mtime));
+            return stat_at(dir, rel);
         }
         size_and_mtime(&self.path.join(rel))
     }

@@ -279,9 +279,7 @@ impl Staging {
         let up = "../".repeat(from.matches('/').count().saturating_sub(1));
         let script = format!("{up}{}", self.redirect_script()?);
         let page = redirect_page(&format!("{up}{}", &to[1..]), &script, title, text);
-        let mut rel = String::new();
-        rel_of(from, &mut rel);
-        self.write(&rel, page.as_bytes())?;
+        self.write(&rel_at(from), page.as_bytes())?;
         self.redirects.insert(from.to_owned(), to.to_owned());
         Ok(())
     }
@@ -296,11 +294,9 @@ impl Staging {
         self.files.lock().expect("no writer panics holding the lock").contains_key(rel)
     }
 
-    /// Whether a file has been written at the site URL `url` ([`rel_of`]).
+    /// Whether a file has been written at the site URL `url` ([`rel_at`]).
     pub fn has_url(&self, url: &str) -> bool {
-        let mut rel = String::new();
-        rel_of(url, &mut rel);
-        self.has(&rel)
+        self.has(&rel_at(url))
     }
 
     /// The content hash of what has been written at `url` (`/c/ops/` for `c/ops/index.html`)
@@ -676,7 +672,14 @@ fn url_of(rel: &str) -> String {
     }
 }
 
-/// The file a URL of the site is served from, into `rel`: [`url_of`] the other way.
+/// The file a URL of the site is served from: [`url_of`] the other way.
+fn rel_at(url: &str) -> String {
+    let mut rel = String::new();
+    rel_of(url, &mut rel);
+    rel
+}
+
+/// [`rel_at`] into `rel`, for callers that map many URLs through one buffer.
 fn rel_of(url: &str, rel: &mut String) {
     rel.clear();
     rel.push_str(url.strip_prefix('/').unwrap_or(url));

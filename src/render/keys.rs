@@ -72,6 +72,15 @@ impl std::hash::Hasher for Inputs {
     }
 }
 
+/// What an incident's moment or timeline line links to, as its page's key takes it.
+#[derive(Hash)]
+enum Linked {
+    /// The incident's own message at this place among them (its page day is hashed with it).
+    Own(usize),
+    /// Another message: its page day, if it is in the channel.
+    Elsewhere(Option<Date>),
+}
+
 /// A month: its year, and its number from 1.
 pub(super) type Month = (i16, u8);
 
@@ -145,8 +154,8 @@ impl Renderer<'_> {
             let from = run.partition_point(|m| m.time < time);
             let own = run[from..].iter().take_while(|m| m.time == time).position(|m| m.id == id);
             match own {
-                Some(at) => Ok(from + at),
-                None => Err(plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz))),
+                Some(at) => Linked::Own(from + at),
+                None => Linked::Elsewhere(plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz))),
             }
         };
         let moments = [&incident.acknowledged, &incident.mitigated, &incident.resolved]
