@@ -1,16 +1,22 @@
 //! `scrollback serve`: the built site over HTTP on loopback, for previewing, and a watcher that
 //! rebuilds it when its inputs, config or theme change. Files are served by tower-http's
 //! `ServeDir`, which refuses paths that climb out of the site (`..`, absolute, encoded
-//! separators) and answers a directory with its `index.html`.
+//! separators) and answers a directory with its `index.html`; a path that resolves, through a
+//! symlink, to anywhere outside the site's real directory is not found. Responses carry the
+//! site's policies ([`crate::render::headers`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 use tower_http::services::ServeDir;
+
+use crate::render::headers;
 
 /// Serves `site` at `addr` until Ctrl-C; `ready` gets the bound address (port 0 picks one).
 pub fn serve(site: &Path, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
@@ -19,9 +25,10 @@ pub fn serve(site: &Path, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
         let listener = tokio::net::TcpListener::bind(addr).await?;
         ready(listener.local_addr()?);
         let files = ServeDir::new(site).append_index_html_on_directories(true);
+        let real = std::fs::canonicalize(site)?;
         let app = axum::Router::new()
             .fallback_service(files)
-            .layer(axum::middleware::map_response(preview_headers));
+            .layer(axum::middleware::from_fn(move |request, next| preview(real.clone(), request, next)));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -30,12 +37,36 @@ pub fn serve(site: &Path, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
     })
 }
 
-/// A preview must show the latest build, and never guess types.
-async fn preview_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+/// Refuses a path that leaves the site's real directory; a preview must show the latest build,
+/// never guess types, and send the policies a host would.
+async fn preview(site: PathBuf, request: Request, next: Next) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    if leaves(&site, path) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let shared = path.starts_with(headers::FILES_DIR);
+    let mut response = next.run(request).await;
+    let fields = response.headers_mut();
+    fields.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    fields.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let policy = if shared { headers::FILES_CSP } else { headers::CSP };
+    fields.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    if shared {
+        fields.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    }
     response
+}
+
+/// Whether the file `path` (a URL path, percent-encoded) names resolves outside `site` (its
+/// real path): through a symlink in the site, or in the `index.html` a directory is answered
+/// with. Paths that do not exist are left to [`ServeDir`] to refuse.
+fn leaves(site: &Path, path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let file = site.join(decoded.as_ref());
+    [file.clone(), file.join("index.html")]
+        .iter()
+        .filter_map(|candidate| std::fs::canonicalize(candidate).ok())
+        .any(|real| !real.starts_with(site))
 }
 
 /// Calls `rebuild` whenever something under `paths` is created, changed or removed (once 300 ms

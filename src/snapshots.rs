@@ -8,6 +8,8 @@
 //! [`MAX_PIXELS`] (a decompression bomb, or just too big to show) is linked, not shown, and a
 //! file that does not decode is listed as a file; both with a warning naming the file.
 
+mod inert;
+
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use thin_vec::ThinVec;
@@ -211,30 +213,9 @@ fn store(file: &File, body: &Body, out: &Staging, warnings: &mut Vec<String>) ->
 }
 
 fn store_file(file: &File, body: &Body, out: &Staging) -> Result<Stored, OutputError> {
-    let path = format!("assets/files/{}/{}", &body.hash[..16], safe_name(&file.name));
+    let path = format!("assets/files/{}/{}", &body.hash[..16], inert::stored_name(&file.name, &body.bytes));
     out.write(&path, &body.bytes)?;
     Ok(Stored::File { path })
-}
-
-/// Extensions a browser would run as part of the site (script in SVG or HTML), were someone
-/// to open the copied file directly; they are served as text instead.
-const ACTIVE_EXTENSIONS: &[&str] =
-    &["svg", "svgz", "html", "htm", "xhtml", "xht", "xml", "shtml", "js", "mjs"];
-
-/// A file name safe as one path segment, and never served as active content.
-fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-        .collect();
-    let trimmed = cleaned.trim_start_matches('.');
-    let mut safe: String =
-        if trimmed.is_empty() { "file".to_owned() } else { trimmed.chars().take(100).collect() };
-    let ext = safe.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    if ext.is_some_and(|e| ACTIVE_EXTENSIONS.contains(&e.as_str())) {
-        safe.push_str(".txt");
-    }
-    safe
 }
 
 /// `(extension, width, height)` from the image header, without decoding pixels.
@@ -437,14 +418,5 @@ mod tests {
         assert!(check_png(&whole).is_ok());
         // The header still says 300×200; the pixels stop halfway.
         assert!(check_png(&whole[..whole.len() / 2]).is_err());
-    }
-
-    #[test]
-    fn stored_file_names_stay_one_path_segment() {
-        assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_name("\"><svg>.png"), "___svg_.png");
-        assert_eq!(safe_name("..."), "file");
-        assert_eq!(safe_name("chart.SVG"), "chart.SVG.txt", "script in an SVG never runs on the site");
-        assert_eq!(safe_name("page.html"), "page.html.txt");
     }
 }

@@ -3,6 +3,7 @@
 //! Where each page and message goes is decided by `layout`; this module turns that layout
 //! into HTML: home, channel calendars, channel-day pages with threads, and the assets.
 
+pub mod headers;
 mod incidents;
 mod keys;
 mod theme;
@@ -67,8 +68,9 @@ pub struct Assets {
     search_js: String,
 }
 
-/// Writes the theme's stylesheet and scripts into `out`.
+/// Writes the theme's stylesheet and scripts into `out`, and the hosts' `_headers`.
 pub fn write_assets(theme: &Theme, out: &Staging) -> Result<Assets, RenderError> {
+    out.write(headers::FILE, headers::netlify().as_bytes())?;
     Ok(Assets {
         css: out.write_asset("style", "css", theme.asset("style.css"))?,
         js: out.write_asset("scrollback", "js", theme.asset("scrollback.js"))?,
@@ -201,6 +203,7 @@ impl Renderer<'_> {
             timezone: &self.config.display_timezone,
             canonical: self.config.base_url.as_ref().map(|b| format!("{}/{path}", b.trim_end_matches('/'))),
             version: env!("CARGO_PKG_VERSION"),
+            csp: headers::CSP,
         }
     }
 

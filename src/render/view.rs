@@ -22,6 +22,8 @@ pub struct SiteView<'a> {
     pub canonical: Option<String>,
     /// scrollback's version, for the footer.
     pub version: &'static str,
+    /// The pages' Content Security Policy.
+    pub csp: &'static str,
 }
 
 /// `/search/`.

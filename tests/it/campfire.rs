@@ -26,7 +26,10 @@ fn an_exported_room_keeps_its_messages_pastes_and_uploads() {
         ),
         "a paste keeps its lines, even with backticks in it"
     );
-    assert!(article(&page, "1005").contains("/restart-notes.txt\" download>"), "the upload from its folder");
+    assert!(
+        article(&page, "1005").contains("/restart-notes.txt\" download=\"restart-notes.txt\">"),
+        "the upload from its folder"
+    );
     assert!(article(&page, "1006").contains("played a sound: rimshot"));
     assert!(article(&page, "1007").contains("changed the topic to: Queue backlog (resolved)"));
 }

@@ -20,7 +20,7 @@ fn every_field_reaches_the_page() {
     assert!(root.contains("Customer reports <strong>502s</strong>"), "markdown by default");
     assert!(root.contains("id=\"m-1646121900000000\""), "thread");
     let reply = article(&page, "1646121900000000");
-    assert!(reply.contains("/runbook.txt\" download>"), "attachment with a path");
+    assert!(reply.contains("/runbook.txt\" download=\"runbook.txt\">"), "attachment with a path");
     assert!(reply.contains("trace.har</span> <span class=\"not-archived\">"), "attachment without one");
     let thanks = article(&page, "1646122000500000");
     assert!(

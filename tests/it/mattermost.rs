@@ -86,7 +86,7 @@ fn webhook_cards_attachments_and_privacy() {
     );
     assert!(article(&page, "1709629800000-carol").contains("alt=\"latency.png\""), "path with data/");
     let files = article(&page, "1709631000000-carol-7a783969");
-    assert!(files.contains("/runbook.txt\" download>"), "path without data/: {files}");
+    assert!(files.contains("/runbook.txt\" download=\"runbook.txt\">"), "path without data/: {files}");
     assert!(
         files.contains(
             "missing.pdf</span> <span class=\"file-meta\">PDF</span> <span class=\"not-archived\">"

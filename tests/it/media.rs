@@ -219,14 +219,20 @@ fn snapshots_no_message_shares_appear_on_the_timeline_at_their_time() {
 #[test]
 fn bad_images_become_files_with_a_warning_and_the_build_goes_on() {
     let page = day();
-    for (id, name, warning) in [
-        ("1588320400000100", "broken.png", "PNG does not decode"),
-        ("1588320500000100", "notes.png", "not a readable PNG, JPEG or GIF image"),
-        ("1588320600000100", "bomb.png", "image is 50000×50000 pixels, over the 40000000 pixel limit"),
+    for (id, name, stored, warning) in [
+        ("1588320400000100", "broken.png", "broken.png", "PNG does not decode"),
+        // Not a PNG at all: stored as a download, never under an image type.
+        ("1588320500000100", "notes.png", "notes_png.bin", "not a readable PNG, JPEG or GIF image"),
+        (
+            "1588320600000100",
+            "bomb.png",
+            "bomb.png",
+            "image is 50000×50000 pixels, over the 40000000 pixel limit",
+        ),
     ] {
         let a = article(&page, id);
         assert_eq!(img(a), None, "{name} shown as an image: {a}");
-        assert!(a.contains(&format!("/{name}\" download>download</a>")), "{a}");
+        assert!(a.contains(&format!("/{stored}\" download=\"{name}\">download</a>")), "{a}");
         assert!(
             SITE.stderr
                 .lines()
@@ -244,7 +250,8 @@ fn other_files_are_listed_with_type_and_size_and_copied_and_missing_ones_say_so(
     let page = day();
     let runbook = article(&page, "1588320700000100");
     assert!(runbook.contains("runbook.txt"), "{runbook}");
-    let href = Regex::new(r#"href="\.\./\.\./\.\./\.\./\.\./(assets/files/[^"]+)" download"#).unwrap();
+    let href =
+        Regex::new(r#"href="\.\./\.\./\.\./\.\./\.\./(assets/files/[^"]+)" download="runbook.txt""#).unwrap();
     let path = &href.captures(runbook).expect("a download link")[1];
     assert_eq!(SITE.files()[path], b"1. check the replicas\n");
     let gone = article(&page, "1588320800000100");

@@ -103,6 +103,35 @@ fn serves_the_built_site_on_loopback_and_keeps_paths_inside_it() {
         let (status, _, body) = server.get(escape);
         assert!(status >= 400 && !body.contains("outside") && !body.contains("root:"), "{escape}: {status}");
     }
+    // Nor through a symlink someone placed in the site, to a file or a directory.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(tmp.path().join("secret.txt"), out.join("linked.txt")).unwrap();
+        std::os::unix::fs::symlink(tmp.path(), out.join("linked-dir")).unwrap();
+        for escape in ["/linked.txt", "/linked-dir/secret.txt", "/linked-dir/%73ecret.txt"] {
+            let (status, _, body) = server.get(escape);
+            assert_eq!(status, 404, "{escape}: {body}");
+        }
+    }
+}
+
+#[test]
+fn serve_sends_the_site_policies_and_shared_files_as_sandboxed_downloads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let server = Server::start(
+        tmp.path(),
+        &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
+    );
+    let (_, head, _) = server.get("/");
+    assert!(head.contains("content-security-policy: default-src 'self'; script-src 'self'"), "{head}");
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+    fs_err::create_dir_all(out.join("assets/files/0000")).unwrap();
+    fs_err::write(out.join("assets/files/0000/page.html"), "<script>alert(1)</script>").unwrap();
+    let (status, head, _) = server.get("/assets/files/0000/page.html");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-security-policy: default-src 'none'; sandbox"), "{head}");
+    assert!(head.contains("content-disposition: attachment"), "{head}");
 }
 
 #[test]
