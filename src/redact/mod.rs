@@ -6,12 +6,16 @@
 //! the built-in set ([`rules`]) minus those `[redaction] disable` names, then the user's
 //! `[[redaction.rules]]`. Each rule has keywords, checked for all rules at once with one
 //! Aho-Corasick pass, so most text never runs most regexes (gitleaks' and trufflehog's
-//! pre-filter). What was redacted where is counted for the report; the secrets themselves are
-//! never kept.
+//! pre-filter). Rules read each value as a reader sees it ([`view`]: no invisible characters,
+//! no escapes) and tokens end where secret scanners end them, at any character that cannot
+//! be part of the token, so punctuation and markup around a secret do not hide it. What was
+//! redacted where is counted for the report; the secrets themselves are never kept.
 
 mod rules;
+mod view;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
@@ -20,6 +24,7 @@ use regex::{Regex, RegexBuilder};
 use crate::config::{Redaction, Scope};
 use crate::memo::{Filed, Known, Walk};
 use crate::model::{Archive, Channel, Message, Text};
+use view::View;
 
 /// Names of the built-in rules, in the order they run.
 pub fn builtin_names() -> Vec<&'static str> {
@@ -96,15 +101,22 @@ impl Redactor {
             return;
         }
         let mut triggered = vec![false; self.rules.len()];
-        for found in self.keywords.find_overlapping_iter(text.as_str()) {
+        for found in self.keywords.find_overlapping_iter(View::of(text).text()) {
             triggered[self.owner[found.pattern().as_usize()]] = true;
         }
         for (rule, triggered) in self.rules.iter().zip(triggered) {
-            if (triggered || !rule.has_keywords) && rule.applies_to(scope) {
-                let found = rule.apply(text);
-                if found > 0 {
-                    *tally.entry(rule.name.clone()).or_default() += found;
-                }
+            if (rule.has_keywords && !triggered) || !rule.applies_to(scope) {
+                continue;
+            }
+            let view = View::of(text);
+            let edits = rule.find(view.text());
+            if edits.is_empty() {
+                continue;
+            }
+            *tally.entry(rule.name.clone()).or_default() += edits.len();
+            let edits: Vec<_> = edits.into_iter().map(|(range, with)| (view.origin(range), with)).collect();
+            for (range, with) in edits.iter().rev() {
+                text.replace_range(range.clone(), with);
             }
         }
     }
@@ -156,32 +168,35 @@ impl Rule {
         self.scopes.iter().any(|s| *s == Scope::All || *s == scope)
     }
 
-    /// Replaces every accepted match in `text`; returns how many.
-    fn apply(&self, text: &mut String) -> usize {
+    /// Every accepted match in `text`: the range to replace and what replaces it. A search
+    /// goes on from the end of the secret, not of the match, since the character that ended
+    /// one token may begin the next.
+    fn find(&self, text: &str) -> Vec<(Range<usize>, String)> {
         // Most texts a rule's keywords let through hold nothing it takes: those are told
         // without making the capture groups.
         if !self.regex.is_match(text) {
-            return 0;
+            return Vec::new();
         }
-        let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        for caps in self.regex.captures_iter(text) {
-            let Some(secret) = caps.get(self.group) else { continue };
-            if !self.accepts(secret.as_str()) {
-                continue;
-            }
+        let mut edits = Vec::new();
+        let mut at = 0;
+        while at <= text.len()
+            && let Some(caps) = self.regex.captures_at(text, at)
+        {
+            let whole = caps.get(0).expect("group 0 always matches");
+            let group = caps.get(self.group);
+            let end = group.map_or(whole.end(), |g| g.end()).max(whole.start() + 1);
+            at = (end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len() + 1);
+            let Some(secret) = group.filter(|s| self.accepts(s.as_str())) else { continue };
             match &self.replacement {
                 Replacement::Marker(marker) => edits.push((secret.range(), marker.clone())),
                 Replacement::Template(template) => {
                     let mut out = String::new();
                     caps.expand(template, &mut out);
-                    edits.push((caps.get(0).expect("group 0 always matches").range(), out));
+                    edits.push((whole.range(), out));
                 }
             }
         }
-        for (range, with) in edits.iter().rev() {
-            text.replace_range(range.clone(), with);
-        }
-        edits.len()
+        edits
     }
 
     fn accepts(&self, secret: &str) -> bool {
@@ -346,9 +361,13 @@ fn redact_text(text: &mut Text, redactor: &Redactor, tally: &mut Tally) {
     redactor.redact(&mut text.source, Scope::Text, tally);
 }
 
-/// The message's text, its author's name, its cards (bot payloads, unfurls) and its files.
+/// The message's text, its author's name, its reactions, its cards (bot payloads, unfurls)
+/// and its files.
 fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally) {
     redact_text(&mut message.text, redactor, tally);
+    for reaction in &mut message.reactions {
+        redactor.redact(&mut reaction.name, Scope::Text, tally);
+    }
     // Names are shared between messages: one is copied out only if redaction changes it.
     let mut name = String::from(&*message.author.name);
     redactor.redact(&mut name, Scope::Names, tally);
@@ -391,5 +410,7 @@ fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally)
     }
 }
 
+#[cfg(test)]
+mod corpus;
 #[cfg(test)]
 mod tests;

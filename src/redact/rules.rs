@@ -2,8 +2,14 @@
 //! gaps §4.2 fills) and personal data. Order matters: a rule sees the text as the rules
 //! before it left it, so whole blocks (private keys) go first and catch-alls last.
 
-/// Where a gitleaks-style rule ends: a quote, backtick, space, `;`, an escaped newline or the end.
-const END: &str = r#"(?:[\x60'" \t\r\n;<>|)\]]|\\[nr]|$)"#;
+/// Where a token ends: at any character that cannot continue it (punctuation, markup, a
+/// space of any kind), or at the end. Secret scanners end tokens at a delimiter
+/// (gitleaks' `[\x60'"\s;]`); chat puts `.`, `,`, `!`, `)`, `*` or `_` right after one.
+const END: &str = r"(?:[^0-9A-Za-z]|$)";
+
+/// Where a token starts: at the start, or after any character that cannot be part of it,
+/// including `_` (italic markup) where `\b` would see one word.
+const START: &str = r"(?:^|[^0-9A-Za-z])";
 
 /// `key = value`, `key: value`, `key => value`… between a keyword and its secret (gitleaks).
 const ASSIGN: &str =
@@ -75,21 +81,28 @@ fn not_a_plain_word(value: &str) -> bool {
     value.len() >= 12 || value.chars().any(|c| !c.is_alphabetic())
 }
 
+/// Random keys mix upper and lower case with digits or symbols; hashes and words do not.
+fn mixed_alphabet(value: &str) -> bool {
+    value.bytes().any(|b| b.is_ascii_uppercase())
+        && value.bytes().any(|b| b.is_ascii_lowercase())
+        && value.bytes().any(|b| !b.is_ascii_alphabetic())
+}
+
 /// A gitleaks "keyword, assignment, value" rule: `datadog_api_key = <40 hex>`.
 fn assigned(name: &'static str, keyword: &str, value: &str, keywords: &'static [&'static str]) -> Builtin {
     rule(name, format!(r"(?i)(?:{keyword}){ASSIGN}({value}){END}"), TOKEN).group(1).keywords(keywords)
 }
 
-/// A token with a distinctive prefix, ended like gitleaks ends it.
+/// A token with a distinctive prefix, on its own between [`START`] and [`END`].
 fn prefixed(name: &'static str, token: &str, keywords: &'static [&'static str]) -> Builtin {
-    rule(name, format!(r"\b({token}){END}"), TOKEN).group(1).keywords(keywords)
+    rule(name, format!(r"{START}({token}){END}"), TOKEN).group(1).keywords(keywords)
 }
 
 const TOKEN: &str = "[token redacted]";
 const PASSWORD: &str = "[password redacted]";
 
 /// Values after `password:` that are not passwords.
-const PLACEHOLDER: &str = r"(?i)^(?:\*+|x{3,}|\.{3}|\$.*|<.*>|\{\{.*|%.*|none|null|nil|true|false|redacted|required|optional|changeme|password|example|your_?password|secret|empty|unset)$";
+const PLACEHOLDER: &str = r"(?i)^(?:.+EXAMPLE|\*+|x{3,}|\.{3}|\$.*|<.*>|\{\{.*|%.*|none|null|nil|true|false|redacted|required|optional|changeme|password|example|your_?password|secret|empty|unset)$";
 
 /// Every built-in rule, in the order they run.
 pub fn builtins() -> Vec<Builtin> {
@@ -117,7 +130,7 @@ pub fn builtins() -> Vec<Builtin> {
         rule("slack-app-token", r"(?i)xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+", TOKEN).keywords(&["xapp"]),
         rule("slack-legacy-token", r"xox[os]-\d+-\d+-\d+-[a-fA-F\d]+", TOKEN).keywords(&["xoxo", "xoxs"]),
         // Also catches the shorter and older token shapes the rules above leave (detect-secrets).
-        rule("slack-token", r"\bxox[abeoprs]-(?:\d+-)*[A-Za-z0-9-]{8,}", TOKEN).keywords(&["xox"]),
+        prefixed("slack-token", r"xox[abeoprs]-(?:\d+-)*[A-Za-z0-9-]{8,}", &["xox"]),
         prefixed("github-pat", r"ghp_[0-9a-zA-Z]{36}", &["ghp_"]),
         prefixed("github-oauth", r"gho_[0-9a-zA-Z]{36}", &["gho_"]),
         prefixed("github-app-token", r"(?:ghu|ghs)_[0-9a-zA-Z]{36}", &["ghu_", "ghs_"]),
@@ -125,10 +138,22 @@ pub fn builtins() -> Vec<Builtin> {
         prefixed("github-fine-grained-pat", r"github_pat_[0-9A-Za-z_]{82}", &["github_pat_"]),
         prefixed("gitlab-pat", r"glpat-[0-9A-Za-z_-]{20,}", &["glpat-"]),
         prefixed("gitlab-runner-token", r"glrt-[0-9A-Za-z_-]{20,}", &["glrt-"]),
-        rule("aws-access-token", r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b", TOKEN)
-            .group(1)
-            .keywords(&["a3t", "akia", "asia", "abia", "acca"])
-            .allow(r"EXAMPLE$"),
+        // A secret access key is 40 characters that only its company tells from any other
+        // string: an access key id, or the words, before it on its line.
+        rule(
+            "aws-secret-access-key",
+            format!(r"(?i)(?:a3t|akia|asia|abia|acca|aws|secret|key|passw|credential|token)[^\n]{{0,80}}?[^A-Za-z0-9/+]((?-i:[A-Za-z0-9/+]{{40}})){END}"),
+            TOKEN,
+        )
+        .group(1)
+        .keywords(&["a3t", "akia", "asia", "abia", "acca", "aws", "secret", "key", "passw", "credential", "token"])
+        .entropy(4.0)
+        .check(mixed_alphabet),
+        prefixed("aws-access-token", r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", &[
+            "a3t", "akia", "asia", "abia", "acca",
+        ])
+        .entropy(3.0)
+        .allow(r".EXAMPLE$"),
         assigned(
             "aws-secret-key",
             r"aws_?secret_?(?:access_?)?key|secret_?access_?key",
@@ -142,7 +167,7 @@ pub fn builtins() -> Vec<Builtin> {
         ]),
         prefixed("npm-access-token", r"(?i)npm_[a-z0-9]{36}", &["npm_"]),
         prefixed("sendgrid-api-token", r"SG\.(?i)[a-z0-9=_\-\.]{66}", &["sg."]),
-        rule("twilio-api-key", r"\bSK[0-9a-fA-F]{32}\b", TOKEN).keywords(&["sk"]).entropy(3.0),
+        prefixed("twilio-api-key", r"SK[0-9a-fA-F]{32}", &["sk"]).entropy(3.0),
         prefixed(
             "openai-api-key",
             r"sk-(?:proj|svcacct|admin)-(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})T3BlbkFJ(?:[A-Za-z0-9_-]{74}|[A-Za-z0-9_-]{58})|sk-[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}",
@@ -181,7 +206,7 @@ pub fn builtins() -> Vec<Builtin> {
         ),
         rule(
             "curl-auth-user",
-            r#"\bcurl\b[^\n]*?[ \t](?:-u|--user)(?:=|[ \t]{1,5})["']?([^\s"':]{2,}:[^\s"']{3,})"#,
+            r#"curl\b[^\n]*?[ \t](?:-u|--user)(?:=|[ \t]{1,5})["']?([^\s"':]{2,}:[^\s"']{3,})"#,
             "[credentials redacted]",
         )
         .group(1)
@@ -190,7 +215,7 @@ pub fn builtins() -> Vec<Builtin> {
         // Passwords in URLs (detect-secrets' BasicAuth, trufflehog's URI): any scheme.
         rule(
             "url-password",
-            r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s:/@<>|]{1,64}:([^\s@<>|/]{3,64})@",
+            r"[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s:/@<>|]{1,64}:([^\s@<>|/]{3,64})@",
             PASSWORD,
         )
         .group(1)
@@ -200,12 +225,13 @@ pub fn builtins() -> Vec<Builtin> {
         // or a plain word (a real password has a digit or a symbol, or is long).
         rule(
             "password-assignment",
-            r#"(?i)\b(?:password|passwd|pwd|passphrase|secret|client_secret|api_?key|access_?key|auth_?token|access_?token|private_?token)["']?[ \t]*(?:=|:=|:|=>)[ \t]*["'\x60]?([^\s"'\x60,;<>]{4,128})"#,
+            r#"(?i)(?:password|passwd|pwd|passphrase|secret|client_secret|api_?key|access_?key|auth_?token|access_?token|private_?token)["']?[ \t]*(?:=|:=|:|=>)[ \t]*["'\x60]?([^\s"'\x60,;<>]{4,128})"#,
             PASSWORD,
         )
         .group(1)
         .keywords(&["pass", "pwd", "secret", "key", "token"])
         .allow(PLACEHOLDER)
+        .entropy(2.0)
         .check(not_a_plain_word),
         rule(
             "email",
