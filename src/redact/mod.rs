@@ -23,7 +23,7 @@ use regex::{Regex, RegexBuilder};
 
 use crate::config::{Redaction, Scope};
 use crate::memo::{Filed, Known, Walk};
-use crate::model::{Archive, Channel, Message, Text};
+use crate::model::{Archive, Body, Channel, File, Message, Text};
 use view::View;
 
 /// Names of the built-in rules, in the order they run.
@@ -400,6 +400,7 @@ fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally)
         }
     }
     for file in &mut message.files {
+        redact_body(file, redactor, tally);
         redactor.redact(&mut file.name, Scope::Files, tally);
         if let Some(title) = &mut file.title {
             redactor.redact(title, Scope::Files, tally);
@@ -407,6 +408,25 @@ fn redact_message(message: &mut Message, redactor: &Redactor, tally: &mut Tally)
         if let Some(link) = &mut file.link {
             redactor.redact(link, Scope::Links, tally);
         }
+    }
+}
+
+/// Shared files larger than this are not read as text for redaction.
+const MAX_TEXT_BODY: usize = 16 << 20;
+
+/// A shared text file (UTF-8 without NUL bytes: logs, configs, snippets) is published as it
+/// is, so its contents are redacted like any text, and it is stored under its new hash.
+fn redact_body(file: &mut File, redactor: &Redactor, tally: &mut Tally) {
+    let Some(body) = &file.body else { return };
+    if body.bytes.len() > MAX_TEXT_BODY || body.bytes.contains(&0) {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(&body.bytes) else { return };
+    let mut redacted = text.to_owned();
+    redactor.redact(&mut redacted, Scope::Files, tally);
+    if redacted != text {
+        file.size = Some(redacted.len() as u64);
+        file.body = Some(Body::new(redacted.into_bytes(), body.origin.clone()));
     }
 }
 

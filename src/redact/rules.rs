@@ -101,8 +101,9 @@ fn prefixed(name: &'static str, token: &str, keywords: &'static [&'static str]) 
 const TOKEN: &str = "[token redacted]";
 const PASSWORD: &str = "[password redacted]";
 
-/// Values after `password:` that are not passwords.
-const PLACEHOLDER: &str = r"(?i)^(?:.+EXAMPLE|\*+|x{3,}|\.{3}|\$.*|<.*>|\{\{.*|%.*|none|null|nil|true|false|redacted|required|optional|changeme|password|example|your_?password|secret|empty|unset)$";
+/// Values after `password:` that are not passwords (a `[` opens a placeholder, or the marker
+/// an earlier rule left).
+const PLACEHOLDER: &str = r"(?i)^(?:\[.*|.+EXAMPLE|\*+|x{3,}|\.{3}|\$.*|<.*>|\{\{.*|%.*|none|null|nil|true|false|redacted|required|optional|changeme|password|example|your_?password|secret|empty|unset)$";
 
 /// Every built-in rule, in the order they run.
 pub fn builtins() -> Vec<Builtin> {

@@ -27,6 +27,7 @@ mod sample;
 mod sanitizer;
 mod search;
 mod search_export;
+mod secrets;
 mod serve;
 mod shared_fixtures;
 mod slack_cases;
