@@ -78,7 +78,25 @@ fn slugify(name: &str) -> Option<String> {
         .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
         .collect();
     // `.` and `..` cannot appear (dots become `-`), so a slug is always one safe path part.
-    (!slug.is_empty() && slug.chars().any(|c| c != '-')).then_some(slug)
+    (!slug.is_empty() && slug.chars().any(|c| c != '-')).then(|| capped(slug))
+}
+
+/// The most bytes a slug takes: file systems allow 255 in a path part, and a 100-character
+/// CJK name is 300.
+const MAX_SLUG_BYTES: usize = 200;
+
+/// A slug over [`MAX_SLUG_BYTES`] cut at a character boundary, with a hash of the whole slug
+/// after it: stable from build to build, and still unique.
+fn capped(slug: String) -> String {
+    if slug.len() <= MAX_SLUG_BYTES {
+        return slug;
+    }
+    let hash = blake3::hash(slug.as_bytes()).to_hex();
+    let mut cut = MAX_SLUG_BYTES - 9;
+    while !slug.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{}", &slug[..cut], &hash[..8])
 }
 
 /// A channel's messages arranged into days and threads.
@@ -300,5 +318,21 @@ mod tests {
         assert_eq!(slugify("..."), None);
         assert_eq!(slugify("Über-Chat").as_deref(), Some("über-chat"));
         assert_eq!(slugify("labs/ops").as_deref(), Some("labs-ops"), "one path segment");
+    }
+
+    #[test]
+    fn long_slugs_are_capped_in_bytes_with_a_stable_hash() {
+        let name = "運用チーム".repeat(20);
+        let slug = slugify(&name).unwrap();
+        assert!(slug.len() <= MAX_SLUG_BYTES, "{} bytes", slug.len());
+        assert!(slug.starts_with("運用チーム運用"), "{slug}");
+        assert_eq!(slugify(&name), Some(slug.clone()), "the same every build");
+        let other = slugify(&format!("{name}x")).unwrap();
+        assert_ne!(other, slug, "names that share a long prefix stay apart");
+        assert_eq!(
+            slugify(&"a".repeat(MAX_SLUG_BYTES)).unwrap().len(),
+            MAX_SLUG_BYTES,
+            "not cut at the limit"
+        );
     }
 }

@@ -58,3 +58,19 @@ fn a_bad_line_is_named_by_file_line_and_field() {
     );
     assert!(stderr.contains("chat.jsonl:3:") && stderr.contains("unknown field `txt`"), "{stderr}");
 }
+
+#[test]
+fn a_channel_name_longer_than_a_file_name_gets_a_capped_slug() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 100 CJK characters: 300 bytes, over the 255 a path part may hold.
+    let name = "運用チーム".repeat(20);
+    let line =
+        serde_json::json!({"channel": name, "time": 1646121900, "author": "ada", "text": "zqlongname"});
+    let input = tmp.path().join("chat.jsonl");
+    fs_err::write(&input, format!("{line}\n")).unwrap();
+    let site = Site::build(&[input], &[]);
+    let slugs = site.channels();
+    assert_eq!(slugs.len(), 1);
+    assert!(slugs[0].len() <= 200 && slugs[0].starts_with("運用チーム"), "{slugs:?}");
+    assert!(site.page(&format!("c/{}/2022/03/01/", slugs[0])).contains("zqlongname"));
+}
