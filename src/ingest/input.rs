@@ -130,6 +130,12 @@ impl Input {
                 refused.push(format!("{name}: symlink entry refused"));
                 continue;
             }
+            // `enclosed_name` would read `/ops/x.json` as `ops/x.json`: an archive that names
+            // absolute paths was not made by an exporter, and is told so.
+            if is_absolute_entry(&name) {
+                refused.push(format!("{name}: absolute path, refused"));
+                continue;
+            }
             let Some(safe) = entry.enclosed_name() else {
                 refused.push(format!("{name}: path escapes the archive, refused"));
                 continue;
@@ -331,6 +337,13 @@ pub fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A zip entry name that is absolute: `/x`, `\x`, or on a drive (`C:x`).
+fn is_absolute_entry(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    matches!(bytes.first(), Some(b'/' | b'\\'))
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
 }
 
 #[cfg(test)]

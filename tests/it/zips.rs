@@ -32,6 +32,9 @@ fn a_zip_with_a_wrapping_folder_builds_and_unsafe_entries_are_refused() {
             ("Parsec Slack export Jan 2020/general/2020-03-01.json", day),
             ("../../escape/general/2020-03-02.json", day),
             ("/etc/general/2020-03-03.json", day),
+            // Inside the export's folder once the `/` is dropped: still refused.
+            ("/Parsec Slack export Jan 2020/general/2020-03-05.json", day),
+            ("C:/Parsec Slack export Jan 2020/general/2020-03-06.json", day),
         ],
         &[("Parsec Slack export Jan 2020/general/2020-03-04.json", "/etc/passwd")],
     );
@@ -41,11 +44,19 @@ fn a_zip_with_a_wrapping_folder_builds_and_unsafe_entries_are_refused() {
     for warning in [
         format!("warning: {z}: ../../escape/general/2020-03-02.json: path escapes the archive, refused"),
         format!("warning: {z}: Parsec Slack export Jan 2020/general/2020-03-04.json: symlink entry refused"),
+        format!("warning: {z}: /etc/general/2020-03-03.json: absolute path, refused"),
+        format!(
+            "warning: {z}: /Parsec Slack export Jan 2020/general/2020-03-05.json: absolute path, refused"
+        ),
+        format!(
+            "warning: {z}: C:/Parsec Slack export Jan 2020/general/2020-03-06.json: absolute path, refused"
+        ),
     ] {
         assert!(site.stderr.contains(&warning), "missing {warning:?} in\n{}", site.stderr);
     }
     assert!(!tmp.path().join("escape").exists() && !site.has_page("c/general/2020/03/02/"));
     assert!(!site.has_page("c/general/2020/03/04/"));
+    assert!(!site.has_page("c/general/2020/03/05/") && !site.has_page("c/general/2020/03/06/"));
 }
 
 #[cfg(unix)]
