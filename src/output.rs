@@ -536,7 +536,19 @@ pub fn lock_path(out: &Path) -> PathBuf {
     out.with_file_name(format!(".{name}.lock"))
 }
 
-/// An exclusive lock on [`lock_path`], removed when dropped.
+/// `out` with symlinks resolved (its parent's, while it does not exist yet), so that two
+/// spellings of one directory (a symlink to it, `a/../public`) take one lock.
+fn resolved(out: &Path) -> PathBuf {
+    std::fs::canonicalize(out)
+        .ok()
+        .or_else(|| {
+            let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
+        })
+        .unwrap_or_else(|| out.to_path_buf())
+}
+
+/// An exclusive lock on the [`lock_path`] of the [`resolved`] output, removed when dropped.
 struct BuildLock {
     path: PathBuf,
     _file: std::fs::File,
@@ -544,7 +556,7 @@ struct BuildLock {
 
 impl BuildLock {
     fn take(out: &Path) -> Result<BuildLock, OutputError> {
-        let path = lock_path(out);
+        let path = lock_path(&resolved(out));
         loop {
             let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
             let file = file.into_parts().0;

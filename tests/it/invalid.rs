@@ -128,6 +128,18 @@ fn a_second_build_into_the_same_site_is_refused_while_one_runs() {
         "{stderr}"
     );
     assert_eq!(tree(&site.out), before);
+    // Nor through another name for the same directory.
+    #[cfg(unix)]
+    {
+        let alias = site.tmp.path().join("alias");
+        std::os::unix::fs::symlink(&site.out, &alias).unwrap();
+        let output =
+            scrollback(site.tmp.path()).arg("build").args(&inputs).arg("--out").arg(&alias).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains("another scrollback build"), "{stderr}");
+        std::fs::remove_file(&alias).unwrap();
+    }
+    assert_eq!(tree(&site.out), before);
     drop(lock);
     std::fs::remove_file(&lock_path).unwrap();
     site.rebuild(&inputs, &["--force"]);
