@@ -128,7 +128,7 @@ fn build_site(cli: &Cli, args: &BuildArgs, lifetime: Lifetime) -> Result<(PathBu
             report.messages,
             report.pages
         );
-        print_summary(&report);
+        print_summary(&report, cli.verbose > 0);
     }
     Ok((out, config))
 }
@@ -191,7 +191,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
             report.problems.len(),
             plural(report.problems.len())
         );
-        print_summary(&report);
+        print_summary(&report, cli.verbose > 0);
     }
     Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
@@ -312,17 +312,38 @@ fn init(args: &InitArgs) -> Result<ExitCode> {
 
 fn print_notes(report: &Report, problem_label: &str) {
     for problem in &report.problems {
-        eprintln!("{problem_label}: {problem}");
+        eprintln!("{problem_label}: {}", shown(problem));
     }
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", shown(warning));
     }
 }
 
-fn print_summary(report: &Report) {
-    for (name, why) in &report.withheld.channels {
-        eprintln!("  not published: {name} ({why})");
+/// Text from the export as the terminal may show it: control characters (escape sequences,
+/// carriage returns, bells) are written escaped, never sent raw.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
+/// The unpublished conversations: counted by kind, and named only with `-v` (build logs are
+/// often public, and a DM's name says who talked).
+fn print_withheld(report: &Report, verbose: bool) {
+    let withheld = &report.withheld;
+    if verbose {
+        for (name, why) in &withheld.channels {
+            eprintln!("  not published: {} ({why})", shown(name));
+        }
+    } else if !withheld.kinds.is_empty() {
+        let kinds: Vec<String> =
+            withheld.kinds.iter().map(|(kind, n)| format!("{n} {kind}{}", plural(*n))).collect();
+        eprintln!("  not published: {} (-v names them)", kinds.join(", "));
     }
+}
+
+fn print_summary(report: &Report, verbose: bool) {
+    print_withheld(report, verbose);
     if !report.redactions.counts.is_empty() {
         let parts: Vec<String> =
             report.redactions.counts.iter().map(|(rule, n)| format!("{n} {rule}")).collect();

@@ -15,6 +15,9 @@ use crate::model::{Archive, Channel, Visibility};
 pub struct Withheld {
     /// `(name, why)` for every channel not published, sorted by name.
     pub channels: Vec<(String, String)>,
+    /// How many channels were not published, by kind (`private channel`, `DM`…): the
+    /// summary names conversations only when asked, since build logs are often public.
+    pub kinds: BTreeMap<&'static str, usize>,
     /// Names in the config that matched no channel (likely typos).
     pub unmatched_names: Vec<String>,
     /// Ids of withheld channels, `"<source>:<id>"`, so mentions can hide their names.
@@ -35,8 +38,9 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
         }
         match why_withheld(&channel, publish) {
             None => archive.channels.push(channel),
-            Some(why) => {
+            Some((kind, why)) => {
                 withheld.hidden_ids.push(format!("{}:{}", channel.source, channel.id));
+                *withheld.kinds.entry(kind).or_default() += 1;
                 withheld.channels.push((channel.name, why));
             }
         }
@@ -47,23 +51,27 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
     withheld
 }
 
-fn why_withheld(channel: &Channel, publish: &Publish) -> Option<String> {
+/// Why a channel is not published: its kind, and the reason.
+fn why_withheld(channel: &Channel, publish: &Publish) -> Option<(&'static str, String)> {
     let name = channel.name.as_str();
     if let Some(pattern) = publish.exclude.iter().find(|p| glob_match(p, name)) {
-        return Some(format!("excluded by pattern {pattern:?}"));
+        return Some(("excluded channel", format!("excluded by pattern {pattern:?}")));
     }
     let named_private = publish.private.iter().any(|n| n == name);
     match channel.visibility {
-        Visibility::Public if channel.shared && !named_private => {
-            Some("shared with another organisation; name it in publish.private to publish".to_owned())
-        }
+        Visibility::Public if channel.shared && !named_private => Some((
+            "shared channel",
+            "shared with another organisation; name it in publish.private to publish".to_owned(),
+        )),
         Visibility::Public => match &publish.channels {
             ChannelSelection::Named(list) if !list.iter().any(|n| n == name) && !named_private => {
-                Some("not listed in publish.channels".to_owned())
+                Some(("unlisted channel", "not listed in publish.channels".to_owned()))
             }
             _ => None,
         },
-        other if !named_private => Some(format!("{}; name it in publish.private to publish", other.label())),
+        other if !named_private => {
+            Some((other.label(), format!("{}; name it in publish.private to publish", other.label())))
+        }
         _ => None,
     }
 }

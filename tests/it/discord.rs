@@ -24,7 +24,7 @@ fn guild(root: &Path) -> PathBuf {
 
 static SITE: LazyLock<Site> = LazyLock::new(|| {
     let tmp = tempfile::tempdir().unwrap();
-    Site::build(&[guild(tmp.path())], &[])
+    Site::build(&[guild(tmp.path())], &["-v"])
 });
 
 fn day(d: &str) -> String {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use crate::harness::{Site, anchors, article, case, shared_fixtures, tree};
 
-static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("irc/styles")], &[]));
+static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("irc/styles")], &["-v"]));
 
 /// `(time, author, kind, text)` of each message on a page, tags stripped.
 fn messages(page: &str) -> Vec<(String, String, String, String)> {

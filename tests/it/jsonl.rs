@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use crate::harness::{Site, anchors, article, case, scrollback};
 
-static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("jsonl/chat")], &[]));
+static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("jsonl/chat")], &["-v"]));
 
 #[test]
 fn every_field_reaches_the_page() {
@@ -73,4 +73,23 @@ fn a_channel_name_longer_than_a_file_name_gets_a_capped_slug() {
     assert_eq!(slugs.len(), 1);
     assert!(slugs[0].len() <= 200 && slugs[0].starts_with("運用チーム"), "{slugs:?}");
     assert!(site.page(&format!("c/{}/2022/03/01/", slugs[0])).contains("zqlongname"));
+}
+
+#[test]
+fn names_reach_the_terminal_with_control_characters_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "ops\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let lines = [
+        serde_json::json!({"channel": "general", "time": 1646121900, "author": "ada", "text": "hi"}),
+        serde_json::json!({"channel": name, "time": 1646121900, "author": "ada", "text": "x", "visibility": "private"}),
+    ];
+    let input = tmp.path().join("chat.jsonl");
+    fs_err::write(&input, lines.map(|l| format!("{l}\n")).concat()).unwrap();
+    let site = Site::build(&[input], &["-v"]);
+    assert!(!site.stderr.contains('\u{1b}') && !site.stderr.contains('\u{7}'), "{:?}", site.stderr);
+    assert!(
+        site.stderr.contains("not published: ops\\u{1b}]0;owned\\u{7}\\u{1b}[2J (private channel"),
+        "{}",
+        site.stderr
+    );
 }

@@ -29,7 +29,7 @@ fn acme(root: &Path) -> PathBuf {
 
 static SITE: LazyLock<Site> = LazyLock::new(|| {
     let tmp = tempfile::tempdir().unwrap();
-    Site::build(&[acme(tmp.path())], &[])
+    Site::build(&[acme(tmp.path())], &["-v"])
 });
 
 fn ops() -> String {
@@ -168,7 +168,7 @@ fn the_shared_mattermost_export_keeps_every_public_post_reply_and_reaction() {
     let Some(fixtures) = shared_fixtures() else { return };
     let file = fixtures.join("mattermost/zulip/zerver/tests/fixtures/mattermost_fixtures/export.json");
     let expected = expected(&fs_err::read_to_string(&file).unwrap());
-    let site = Site::build(&[file], &[]);
+    let site = Site::build(&[file], &["-v"]);
     let reaction =
         regex::Regex::new(r#"reacted with :[^:"]+:"><span class="emoji">[^<]*</span> (\d+)</li>"#).unwrap();
     let mut found = BTreeMap::new();
