@@ -90,7 +90,12 @@ pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, S
     }
     let current =
         fs_err::read(out.join(crate::output::MANIFEST)).map(|m| blake3::hash(&m).to_hex().to_string());
-    Ok(current.is_ok_and(|c| c == manifest))
+    if !current.is_ok_and(|c| c == manifest) {
+        return Ok(false);
+    }
+    // The site on disk must still be what that build wrote: every file it recorded, with the
+    // size and modification time it had (a removed, replaced or edited file is not).
+    Ok(Previous::load(out, index).ok().flatten().is_some_and(|previous| previous.intact()))
 }
 
 /// The per-file record's name in the sidecar directory.
@@ -215,6 +220,15 @@ impl Previous {
         Ok(Some(Previous { root: Root::open(out), files }))
     }
 
+    /// Whether every file recorded is still on disk as it was recorded.
+    pub fn intact(&self) -> bool {
+        self.files.iter().all(|(rel, written)| {
+            self.root
+                .size_and_mtime(rel)
+                .is_ok_and(|(len, mtime)| len == written.len && mtime == written.mtime)
+        })
+    }
+
     /// The record of the previous file at `rel` if the file still is what was recorded and
     /// `accept`s the record.
     pub fn file(&self, rel: &str, accept: impl FnOnce(&Written) -> bool) -> Reuse<&Written> {
@@ -261,7 +275,7 @@ pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, 
 
 /// The manifest hash and the files of a record [`files_record`] made; `None` if it is
 /// damaged or of another format.
-fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, Written>)> {
+pub fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, Written>)> {
     let body = bytes.len().checked_sub(32)?;
     if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
         return None;

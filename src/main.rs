@@ -142,7 +142,12 @@ fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
             default.is_file().then_some(default)
         }));
         watched.extend(config.theme.clone());
-        let ignore = [out.clone(), index::index_dir_for(&out), scrollback::output::lock_path(&out)];
+        let ignore = [
+            out.clone(),
+            index::index_dir_for(&out),
+            scrollback::output::lock_path(&out),
+            scrollback::output::journal::marker_path(&out),
+        ];
         let (cli, args) = (cli.clone(), args.build.clone());
         scrollback::serve::watch(&watched, &ignore, move || {
             if let Err(err) = build_site(&cli, &args, Lifetime::Stays) {

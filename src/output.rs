@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cache::{Previous, Reuse, Written};
 
+pub mod journal;
+
+use journal::{Journal, Mode, failpoint};
+
 /// The name of the file listing every published URL and its content hash.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -325,7 +329,9 @@ impl Staging {
 
     /// Writes `manifest.json` and makes the staged site `out`: in place over the previous
     /// site when there is one to reuse, else by swapping the staging directory in (and the
-    /// sidecar in beside it either way).
+    /// sidecar in beside it either way). Everything is staged, and the commit marked
+    /// ([`journal`]), before `out` is touched: a build killed from then on is finished by the
+    /// next one.
     pub fn commit(mut self) -> Result<(), OutputError> {
         let files = std::mem::take(self.files.get_mut().expect("no writer panics holding the lock"));
         let manifest = manifest_json(&files, &self.channels, &self.redirects);
@@ -335,26 +341,37 @@ impl Staging {
             ensure_replaceable(&sidecar_target, SIDECAR_MARKER)?;
         }
         // The record of the previous site's files has served: it is freed, and the record of
-        // this one's written, while the site is moved into place.
+        // this one's written, while the previous site is listed.
         let previous = self.previous.take();
         let found = self.found.take();
         let this = &self;
-        std::thread::scope(|scope| {
+        let found = std::thread::scope(|scope| {
             scope.spawn(move || drop(previous));
             let records = scope.spawn(|| this.write_records(&files, manifest.as_bytes()));
+            fs_err::write(this.dir.join(MANIFEST), &manifest)?;
             // The listing is started with the reuse of a previous site, and only then.
-            if let Some(found) = found {
-                this.update_in_place(&files, &found.finish()?, manifest.as_bytes())?;
-            } else {
-                fs_err::write(this.dir.join(MANIFEST), &manifest)?;
-                swap_in(&this.dir, &this.out)?;
-            }
-            records.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            let found = found.map(Listing::finish).transpose()?;
+            records.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            Ok::<_, OutputError>(found)
         })?;
+        let mode = if found.is_some() { Mode::Update } else { Mode::Swap };
+        let journal = Journal::begin(&self.out, mode, &self.dir, self.sidecar.as_deref())?;
+        // From here on what is staged is the commit's: a failure leaves it, marked, for the
+        // next build to finish.
         self.done = true;
-        if let Some(sidecar) = self.sidecar.take() {
-            swap_in(&sidecar, &sidecar_target)?;
+        let sidecar = self.sidecar.take();
+        match &found {
+            Some(found) => {
+                journal::update_in_place(&self.out, &self.dir, |rel| files.contains_key(rel), found)?;
+            }
+            None => swap_in(&self.dir, &self.out, "commit:swapping")?,
         }
+        failpoint("commit:site");
+        if let Some(sidecar) = sidecar {
+            swap_in(&sidecar, &sidecar_target, "commit:sidecar-swapping")?;
+        }
+        failpoint("commit:sidecar");
+        journal.end()?;
         Ok(())
     }
 
@@ -366,65 +383,6 @@ impl Staging {
         if let Some(fingerprint) = &self.fingerprint {
             fs_err::write(sidecar.join(crate::cache::RECORD), crate::cache::record(fingerprint, manifest))?;
         }
-        Ok(())
-    }
-
-    /// Makes `out` the new site from the files staged and the previous files kept: removes
-    /// what the new site does not have, moves the staged files in, and writes the manifest
-    /// last. Cut short, `out` keeps the previous manifest, whose record no longer matches the
-    /// files that changed (size and modification time), so the next build writes them again.
-    fn update_in_place(
-        &self,
-        files: &BTreeMap<String, Written>,
-        found: &Entries,
-        manifest: &[u8],
-    ) -> Result<(), OutputError> {
-        // Children come before their directory, so a directory none of whose files are kept
-        // is empty by the time it comes, and goes too. Directories are known by their path
-        // from the site's root.
-        let mut occupied: foldhash::HashSet<&str> = foldhash::HashSet::default();
-        for (rel, is_dir) in found {
-            let rel = &**rel;
-            if *is_dir {
-                if !occupied.contains(rel) {
-                    fs_err::remove_dir(self.out.join(rel))?;
-                }
-                continue;
-            }
-            if rel == MANIFEST || files.contains_key(rel) {
-                let mut dir = rel;
-                while let Some(at) = dir.rfind('/') {
-                    dir = &dir[..at];
-                    if !occupied.insert(dir) {
-                        break;
-                    }
-                }
-            } else {
-                fs_err::remove_file(self.out.join(rel))?;
-            }
-        }
-        let mut created: foldhash::HashSet<PathBuf> = foldhash::HashSet::default();
-        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
-            let entry = entry.map_err(std::io::Error::from)?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(&self.dir).unwrap_or(entry.path());
-            let to = self.out.join(rel);
-            let dir = rel.parent().map(|d| d.to_string_lossy().replace('\\', "/")).unwrap_or_default();
-            if let Some(parent) = to.parent()
-                && !dir.is_empty()
-                && !occupied.contains(dir.as_str())
-                && created.insert(parent.to_path_buf())
-            {
-                fs_err::create_dir_all(parent)?;
-            }
-            fs_err::rename(entry.path(), &to)?;
-        }
-        let staged_manifest = self.dir.join(MANIFEST);
-        fs_err::write(&staged_manifest, manifest)?;
-        fs_err::rename(&staged_manifest, self.out.join(MANIFEST))?;
-        fs_err::remove_dir_all(&self.dir)?;
         Ok(())
     }
 }
@@ -441,8 +399,9 @@ pub struct Reused {
 }
 
 /// Renames `staging` to `target`, moving an existing `target` aside first and removing it
-/// only once the new one is in place (restoring it if the rename fails).
-fn swap_in(staging: &Path, target: &Path) -> Result<(), OutputError> {
+/// only once the new one is in place (restoring it if the rename fails); `step` is the
+/// [`failpoint`] between the two renames.
+fn swap_in(staging: &Path, target: &Path, step: &str) -> Result<(), OutputError> {
     if !target.exists() {
         fs_err::rename(staging, target)?;
         return Ok(());
@@ -454,6 +413,7 @@ fn swap_in(staging: &Path, target: &Path) -> Result<(), OutputError> {
         fs_err::remove_dir_all(&previous)?;
     }
     fs_err::rename(target, &previous)?;
+    failpoint(step);
     if let Err(e) = fs_err::rename(staging, target) {
         let _ = fs_err::rename(&previous, target);
         return Err(e.into());
@@ -525,7 +485,9 @@ pub fn claim(out: &Path) -> Result<Claim, OutputError> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
     fs_err::create_dir_all(&parent)?;
     let lock = BuildLock::take(out)?;
-    let recovered = recover_interrupted(out, &parent, &name)?;
+    let finished = journal::finish_interrupted(out)?;
+    let mut recovered: Vec<String> = finished.into_iter().collect();
+    recovered.extend(recover_interrupted(out, &parent, &name)?);
     Ok(Claim { out: out.to_path_buf(), parent, name, lock, recovered })
 }
 

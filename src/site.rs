@@ -251,7 +251,12 @@ impl<'a> Site<'a> {
         );
         let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
         let out = absolute(&self.options.out);
-        let skip = [crate::output::sidecar_path(&out), crate::output::lock_path(&out), out];
+        let skip = [
+            crate::output::sidecar_path(&out),
+            crate::output::lock_path(&out),
+            crate::output::journal::marker_path(&out),
+            out,
+        ];
         let inputs: Vec<PathBuf> = self.options.inputs.iter().map(absolute).collect();
         cache::fingerprint(&inputs, &settings, self.config.theme.as_deref(), &skip).ok()
     }

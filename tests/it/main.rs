@@ -6,6 +6,7 @@
 
 mod campfire;
 mod cli;
+mod commit;
 mod continuity;
 mod determinism;
 mod discord;
