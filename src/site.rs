@@ -79,8 +79,16 @@ pub enum BuildError {
     #[error(transparent)]
     Output(#[from] OutputError),
     /// The search index could not be written.
-    #[error("writing the search index")]
-    Index(#[from] IndexError),
+    #[error("{path}: writing the search index{space}")]
+    Index {
+        /// The index directory.
+        path: String,
+        /// What the disk holding it has left, when that is next to nothing.
+        space: String,
+        /// What failed.
+        #[source]
+        source: IndexError,
+    },
     /// The static search files could not be written.
     #[error("writing the static search files")]
     Export(#[from] index::export::ExportError),
@@ -645,6 +653,7 @@ fn index_and_export(
             docs: docs.len() as u64,
         };
         index::update::write(docs, index_dir, &meta, previous.index.as_deref())
+            .map_err(index_error(index_dir))
     })?;
     let channels: Vec<String> = layout.channels.iter().map(|c| c.slug.clone()).collect();
     let export = phases.run("export", || {
@@ -661,6 +670,28 @@ fn index_and_export(
         index::export::write(&index, docs, layout, staging, previous.as_ref())
     })?;
     Ok((outcome, export, warning))
+}
+
+/// A failure to write the index in `dir`, naming it. tantivy's writer threads lose the I/O
+/// error that stopped them ("An index writer was killed"), so a full disk is told from the
+/// disk itself.
+fn index_error(dir: &std::path::Path) -> impl Fn(IndexError) -> BuildError + '_ {
+    move |source| BuildError::Index { path: dir.display().to_string(), space: space_left(dir), source }
+}
+
+/// `"; no space left on device (N KB free)"` when the file system holding `path` is full
+/// (under a megabyte left), else nothing.
+fn space_left(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    if let Ok(stat) = rustix::fs::statvfs(path) {
+        let free = stat.f_bavail.saturating_mul(stat.f_frsize);
+        if free < 1 << 20 {
+            return format!("; no space left on device ({} KB free)", free / 1024);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    String::new()
 }
 
 /// Publishes the shared files and snapshots, then renders every page.

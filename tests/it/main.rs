@@ -10,6 +10,7 @@ mod commit;
 mod continuity;
 mod determinism;
 mod discord;
+mod disk_full;
 mod harness;
 mod hostile;
 mod hostile_archives;
