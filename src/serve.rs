@@ -3,10 +3,12 @@
 //! `ServeDir`, which refuses paths that climb out of the site (`..`, absolute, encoded
 //! separators) and answers a directory with its `index.html`; a path that resolves, through a
 //! symlink, to anywhere outside the site's real directory is not found. Responses carry the
-//! site's policies ([`crate::render::headers`]).
+//! site's policies ([`crate::render::headers`]). Each connection is served by hyper with a
+//! timer: one that is idle, or sends half a request, for [`IDLE`] is closed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -29,13 +31,31 @@ pub fn serve(site: &Path, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
         let app = axum::Router::new()
             .fallback_service(files)
             .layer(axum::middleware::from_fn(move |request, next| preview(real.clone(), request, next)));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
+        let mut shutdown = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            let accepted = std::future::poll_fn(|cx| {
+                if shutdown.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                listener.poll_accept(cx).map(Some)
             })
-            .await
+            .await;
+            let Some(accepted) = accepted else { return Ok(()) };
+            // A failed accept (too many open files, a reset) is that connection's problem.
+            let Ok((stream, _)) = accepted else { continue };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(IDLE);
+                let _ = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+            });
+        }
     })
 }
+
+/// How long a connection may take to send a request's head, or sit idle between requests,
+/// before it is closed: a half-open or idle connection holds nothing for long.
+pub const IDLE: Duration = Duration::from_secs(10);
 
 /// Refuses a path that leaves the site's real directory; a preview must show the latest build,
 /// never guess types, and send the policies a host would.

@@ -164,3 +164,28 @@ fn watch_rebuilds_on_change_and_keeps_serving_when_a_rebuild_fails() {
         server.log.try_iter().filter(|l| l.starts_with("error: ") || l.starts_with("Built ")).collect();
     assert!(later.is_empty(), "serve kept rebuilding: {later:?}");
 }
+
+#[test]
+fn idle_and_half_open_connections_are_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let server = Server::start(
+        tmp.path(),
+        &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
+    );
+    let limit = scrollback::serve::IDLE + Duration::from_secs(5);
+    // One says nothing; one stops halfway through a request's head.
+    let silent = TcpStream::connect(server.addr).unwrap();
+    let mut half = TcpStream::connect(server.addr).unwrap();
+    write!(half, "GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    for mut stream in [silent, half] {
+        stream.set_read_timeout(Some(limit)).unwrap();
+        let started = std::time::Instant::now();
+        let mut rest = Vec::new();
+        let read = stream.read_to_end(&mut rest);
+        assert!(read.is_ok(), "still open after {:?}: {read:?}", started.elapsed());
+        assert!(started.elapsed() < limit);
+    }
+    // And the server still answers.
+    assert_eq!(server.get("/").0, 200);
+}
