@@ -210,6 +210,16 @@ impl Input {
         }
     }
 
+    /// The bytes a file holds in memory once read: its size for a zip entry (as its header
+    /// claims; reading stops at the limit whatever it claims) or a file in memory, `0` for a
+    /// file on disk, which is read where it is parsed.
+    pub fn size_in_memory(&mut self, rel: &str) -> u64 {
+        match self.files.get(rel) {
+            Some(Entry::Disk(_)) | None => 0,
+            Some(Entry::Zip(_) | Entry::Memory(_)) => self.declared_size(rel).unwrap_or(0),
+        }
+    }
+
     /// The size a file says it has (its length on disk, or its zip header's claim).
     fn declared_size(&mut self, rel: &str) -> Option<u64> {
         match self.files.get(rel)? {

@@ -26,6 +26,27 @@ use crate::model::{
 /// Day files parsed at once (on every core) before they become messages.
 const PARSE_BATCH: usize = 64;
 
+/// The most bytes of day files a batch holds read into memory (a zip's entries, inflated one
+/// at a time): two batches are held at once, one parsed while the next is read. A file
+/// bigger than this (up to [`super::input::MAX_FILE_BYTES`]) is a batch of its own.
+const READ_BUDGET: u64 = 256 << 20;
+
+/// How many of the next day files, by the bytes each holds in memory once read (`0` for one
+/// read from disk on a parsing core), make one batch: at most [`PARSE_BATCH`], and no more
+/// than `budget` bytes unless the first alone is more.
+fn batch_len(sizes: impl Iterator<Item = u64>, budget: u64) -> usize {
+    let mut held = 0u64;
+    let mut n = 0;
+    for size in sizes.take(PARSE_BATCH) {
+        if n > 0 && held.saturating_add(size) > budget {
+            break;
+        }
+        held = held.saturating_add(size);
+        n += 1;
+    }
+    n
+}
+
 /// Once the first batch of a conversation's day files is `parsed`, room for the messages of
 /// all its `days` at that rate and a quarter more: a growing list would copy a million
 /// messages about twice over, each time into memory not touched before. Room never used is
@@ -217,15 +238,15 @@ impl Importer<'_> {
         let mut messages = Vec::new();
         let mut parsed = Vec::new();
         let previous = std::mem::take(&mut self.out.days.previous);
-        let mut batches = day_files.chunks(PARSE_BATCH);
-        let mut next = batches.next().map(|batch| self.read_days(batch));
+        let mut rest = day_files.as_slice();
+        let mut next = self.read_days(&mut rest);
         while let Some(read) = next.take() {
             let done = std::mem::take(&mut parsed);
             (parsed, next) = rayon::join(
                 || parse_days(&read, &previous),
                 || {
                     self.add_days(done, &folder, &pins, &mut messages);
-                    batches.next().map(|batch| self.read_days(batch))
+                    self.read_days(&mut rest)
                 },
             );
             reserve_for_all(&mut messages, &parsed, day_files.len());
@@ -252,10 +273,17 @@ impl Importer<'_> {
         }
     }
 
-    /// The day files in `batch` with their display paths: their bytes, or where on disk they
-    /// are, to be read on the parsing cores.
-    fn read_days(&mut self, batch: &[String]) -> Vec<(String, DayFile)> {
-        batch
+    /// The next batch of the day files in `rest` ([`batch_len`]), taken off it, with their
+    /// display paths: their bytes, or where on disk they are, to be read on the parsing cores.
+    /// `None` once `rest` is empty.
+    fn read_days(&mut self, rest: &mut &[String]) -> Option<Vec<(String, DayFile)>> {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = batch_len(rest.iter().map(|f| self.input.size_in_memory(f)), READ_BUDGET).max(1);
+        let (batch, after) = rest.split_at(n.min(rest.len()));
+        *rest = after;
+        let read = batch
             .iter()
             .filter_map(|f| {
                 let shown = self.input.display(f);
@@ -264,7 +292,8 @@ impl Importer<'_> {
                 }
                 Some((shown, DayFile::Read(self.out.read(self.input, f)?)))
             })
-            .collect()
+            .collect();
+        Some(read)
     }
 
     /// Turns parsed day files into messages, in order, and files their records.
@@ -1056,6 +1085,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_holds_at_most_its_budget_of_read_bytes() {
+        const MB: u64 = 1 << 20;
+        // Six zip entries of 900 MiB (each under the 1 GiB limit): one at a time, never all.
+        assert_eq!(batch_len([900 * MB; 6].into_iter(), READ_BUDGET), 1);
+        assert_eq!(batch_len([100 * MB, 100 * MB, 100 * MB].into_iter(), READ_BUDGET), 2);
+        assert_eq!(batch_len([300 * MB, 1].into_iter(), READ_BUDGET), 1, "a big file alone");
+        // Files read from disk on the parsing cores hold nothing here: a whole batch.
+        assert_eq!(batch_len(std::iter::repeat_n(0, 500), READ_BUDGET), PARSE_BATCH);
+        assert_eq!(batch_len(std::iter::empty(), READ_BUDGET), 0);
+    }
 
     #[test]
     fn a_day_record_reads_back_as_the_day_parsed_and_shows_none_of_its_text() {
