@@ -72,6 +72,9 @@ pub struct Config {
     pub redaction: Redaction,
     /// How the search files are laid out.
     pub search: Search,
+    /// Most messages on one page of a day: a busier day is split into numbered pages (0:
+    /// never split).
+    pub day_page_messages: usize,
 }
 
 /// `[search]`: the layout of the static search files.
@@ -269,9 +272,13 @@ impl Default for Config {
             people: Vec::new(),
             redaction: Redaction::default(),
             search: Search::default(),
+            day_page_messages: DAY_PAGE_MESSAGES,
         }
     }
 }
+
+/// The default most messages on one page of a day.
+pub const DAY_PAGE_MESSAGES: usize = 2000;
 
 /// Which conversations reach the site.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -461,6 +468,10 @@ title = "Chat archive"
 # without JavaScript. Readers with JavaScript see times in their own zone.
 #                                                        (env: SCROLLBACK_DISPLAY_TIMEZONE)
 display_timezone = "UTC"
+
+# Most messages on one page of a day: a busier day is split into numbered pages
+# (c/<channel>/<yyyy>/<mm>/<dd>/2/, …), each linked from the others. 0 never splits.
+# day_page_messages = 2000
 
 # Exports to read when `scrollback build` gets no INPUT (directories or .zip files),
 # relative to this file.

@@ -4,7 +4,10 @@
 //! Both `render` (pages) and `index` (search results) need the same answers, so they live
 //! here, computed once. Days are calendar days in the configured display zone, computed from
 //! each message's instant. A thread lives on the page of its root message; a reply also sent
-//! to the channel (broadcast) appears at its own time too.
+//! to the channel (broadcast) appears at its own time too. A day with more top-level entries
+//! than `day_page_messages` is split into numbered pages (`…/<DD>/`, `…/<DD>/2/`, …) of that
+//! many, in time order, so that neither a day's later messages nor a thread's new replies
+//! move an earlier message to another page.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +33,12 @@ pub struct Layout<'a> {
 impl<'a> Layout<'a> {
     /// Lays out every channel of an archive; `hidden_channels` are the ids of channels that
     /// exist but are not published.
-    pub fn new(archive: &'a Archive, hidden_channels: &[String], tz: &TimeZone) -> Layout<'a> {
+    pub fn new(
+        archive: &'a Archive,
+        hidden_channels: &[String],
+        tz: &TimeZone,
+        page_messages: usize,
+    ) -> Layout<'a> {
         let slugs = channel_slugs(&archive.channels);
         let mut links: BTreeMap<String, ChannelLink> =
             hidden_channels.iter().map(|id| (id.clone(), ChannelLink::Hidden)).collect();
@@ -40,8 +48,12 @@ impl<'a> Layout<'a> {
                 ChannelLink::Published { name: channel.name.clone(), path: channel_path(slug) },
             );
         }
-        let channels =
-            archive.channels.par_iter().zip(slugs).map(|(c, slug)| ChannelLayout::new(c, slug, tz)).collect();
+        let channels = archive
+            .channels
+            .par_iter()
+            .zip(slugs)
+            .map(|(c, slug)| ChannelLayout::new(c, slug, tz, page_messages))
+            .collect();
         Layout { channels, links }
     }
 }
@@ -116,6 +128,11 @@ pub struct ChannelLayout<'a> {
     pub by_id: ById<'a>,
     /// Messages the pages show: those on a day or in a thread shown on one.
     shown: usize,
+    /// For days split into pages: the index of the first entry of each page after the first.
+    pages: HashMap<Date, Vec<usize>>,
+    /// The page of each entry (a top-level message's id, or a missing root's) on page 2 or
+    /// later of its day.
+    paged: HashMap<&'a str, u32>,
 }
 
 /// A channel's messages by id.
@@ -135,7 +152,7 @@ pub enum Entry<'a> {
 }
 
 impl<'a> ChannelLayout<'a> {
-    fn new(channel: &'a Channel, slug: String, tz: &TimeZone) -> ChannelLayout<'a> {
+    fn new(channel: &'a Channel, slug: String, tz: &TimeZone, page_messages: usize) -> ChannelLayout<'a> {
         let mut by_id: ById =
             HashMap::with_capacity_and_hasher(channel.messages.len(), foldhash::fast::RandomState::default());
         by_id.extend(channel.messages.iter().map(|m| (m.id.as_str(), m)));
@@ -178,7 +195,49 @@ impl<'a> ChannelLayout<'a> {
                 }
             }
         }
-        ChannelLayout { channel, slug, days, replies, missing_roots, by_id, shown }
+        let mut layout = ChannelLayout {
+            channel,
+            slug,
+            days,
+            replies,
+            missing_roots,
+            by_id,
+            shown,
+            pages: HashMap::default(),
+            paged: HashMap::default(),
+        };
+        layout.split_days(page_messages);
+        layout
+    }
+
+    /// Splits each day with more than `limit` top-level entries (0: none) into pages of
+    /// `limit` entries, each thread whole with its root. Entries, not messages, are counted,
+    /// so that a thread gaining replies moves no later message to another page.
+    fn split_days(&mut self, limit: usize) {
+        if limit == 0 || self.shown <= limit {
+            return;
+        }
+        for (date, entries) in &self.days {
+            if entries.len() <= limit {
+                continue;
+            }
+            let starts: Vec<usize> = (limit..entries.len()).step_by(limit).collect();
+            for (at, entry) in entries.iter().enumerate().skip(limit) {
+                if let Some(id) = entry_anchor(entry) {
+                    self.paged.insert(id, u32::try_from(at / limit + 1).unwrap_or(u32::MAX));
+                }
+            }
+            self.pages.insert(*date, starts);
+        }
+    }
+}
+
+/// The id an entry's thread is found by: a top-level message's own, or a missing root's; none
+/// for a broadcast reply (its anchor is in its thread).
+fn entry_anchor<'a>(entry: &Entry<'a>) -> Option<&'a str> {
+    match entry {
+        Entry::Message(m) => matches!(m.thread, Thread::None).then_some(m.id.as_str()),
+        Entry::MissingRoot { id, .. } => Some(id),
     }
 }
 
@@ -250,6 +309,30 @@ fn write_day_path(out: &mut impl fmt::Write, slug: &str, d: Date) -> fmt::Result
     out.write_str(std::str::from_utf8(&path).expect("ASCII digits"))
 }
 
+/// [`day_path`], and `<page>/` after it from the second page on.
+pub fn page_path(slug: &str, page: Page) -> String {
+    let mut path = String::with_capacity(24 + slug.len());
+    write_page_path(&mut path, slug, page).expect("a String takes any text");
+    path
+}
+
+fn write_page_path(out: &mut impl fmt::Write, slug: &str, page: Page) -> fmt::Result {
+    write_day_path(out, slug, page.date)?;
+    if page.number > 1 {
+        write!(out, "{}/", page.number)?;
+    }
+    Ok(())
+}
+
+/// One page of a day: the day, and its number (1 for the day's own URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Page {
+    /// The day.
+    pub date: Date,
+    /// 1, 2, …
+    pub number: u32,
+}
+
 /// `c/<slug>/`.
 pub fn channel_path(slug: &str) -> String {
     format!("c/{slug}/")
@@ -275,7 +358,40 @@ impl ChannelLayout<'_> {
         }
     }
 
-    /// `c/<slug>/<YYYY>/<MM>/<DD>/#m-<id>`: the message's permalink from the site root.
+    /// The page a message is shown on: its [`Self::page_day`], and there the page of its
+    /// thread's root (or its own, at the top level).
+    pub fn page(&self, message: &Message, tz: &TimeZone) -> Page {
+        let date = self.page_day(message, tz);
+        if self.paged.is_empty() {
+            return Page { date, number: 1 };
+        }
+        let anchor = match &message.thread {
+            Thread::Reply { parent, .. } => parent.as_str(),
+            Thread::None => message.id.as_str(),
+        };
+        Page { date, number: self.paged.get(anchor).copied().unwrap_or(1) }
+    }
+
+    /// The page the thread of root `id` is shown on; `None` if `id` is no root.
+    pub fn thread_page(&self, id: &str, tz: &TimeZone) -> Option<Page> {
+        let date = self.thread_day(id, tz)?;
+        Some(Page { date, number: self.paged.get(id).copied().unwrap_or(1) })
+    }
+
+    /// A day's entries as its pages hold them: one slice, or one per page of a split day.
+    pub fn day_pages<'e>(&self, date: Date, entries: &'e [Entry<'e>]) -> Vec<&'e [Entry<'e>]> {
+        let Some(starts) = self.pages.get(&date) else { return vec![entries] };
+        let mut pages = Vec::with_capacity(starts.len() + 1);
+        let mut from = 0;
+        for &start in starts {
+            pages.push(&entries[from..start]);
+            from = start;
+        }
+        pages.push(&entries[from..]);
+        pages
+    }
+
+    /// `c/<slug>/<YYYY>/<MM>/<DD>/[<page>/]#m-<id>`: the message's permalink from the site root.
     pub fn permalink(&self, message: &Message, tz: &TimeZone) -> String {
         let mut link = String::with_capacity(32 + self.slug.len() + message.id.len());
         self.write_permalink(&mut link, message, tz).expect("a String takes any text");
@@ -290,7 +406,7 @@ impl ChannelLayout<'_> {
         message: &Message,
         tz: &TimeZone,
     ) -> fmt::Result {
-        write_day_path(out, &self.slug, self.page_day(message, tz))?;
+        write_page_path(out, &self.slug, self.page(message, tz))?;
         out.write_str("#m-")?;
         out.write_str(&message.id)
     }

@@ -382,7 +382,8 @@ impl<'a> Site<'a> {
         }
         let tz = self.config.time_zone();
         let archive = &ingested.archive;
-        let layout = Layout::new(archive, &self.report.withheld.hidden_ids, &tz);
+        let layout =
+            Layout::new(archive, &self.report.withheld.hidden_ids, &tz, self.config.day_page_messages);
         let assets = render::write_assets(&theme, &staging)?;
         let readings = earlier.readings.unwrap_or_else(|warning| {
             self.report.warnings.push(warning);

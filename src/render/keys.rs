@@ -21,7 +21,7 @@ use jiff::civil::Date;
 
 use super::Renderer;
 use crate::config::Config;
-use crate::layout::{ChannelLayout, Entry, Layout};
+use crate::layout::{ChannelLayout, Entry, Layout, Page};
 use crate::model::{Archive, Incident, Message, Thread};
 
 /// Values fed through `Hash`, one after another, hashed [`BLOCK`] bytes at a time: blake3 is
@@ -75,10 +75,10 @@ impl std::hash::Hasher for Inputs {
 /// What an incident's moment or timeline line links to, as its page's key takes it.
 #[derive(Hash)]
 enum Linked {
-    /// The incident's own message at this place among them (its page day is hashed with it).
+    /// The incident's own message at this place among them (its page is hashed with it).
     Own(usize),
-    /// Another message: its page day, if it is in the channel.
-    Elsewhere(Option<Date>),
+    /// Another message: its page, if it is in the channel.
+    Elsewhere(Option<Page>),
 }
 
 /// A month: its year, and its number from 1.
@@ -105,23 +105,23 @@ impl Renderer<'_> {
         &self,
         index: usize,
         plan: &ChannelLayout,
-        date: Date,
+        (page, pages): (Page, usize),
         around: (Option<Date>, Option<Date>),
         entries: &[Entry],
     ) -> Option<String> {
         let mut inputs = Inputs::default();
         self.shared.hash(&mut inputs);
         let channel = plan.channel;
-        (channel.source, &channel.name, &channel.topic, &plan.slug, date, around).hash(&mut inputs);
+        (channel.source, &channel.name, &channel.topic, &plan.slug, page, pages, around).hash(&mut inputs);
         for entry in entries {
             match entry {
                 Entry::Message(m) => {
                     0u8.hash(&mut inputs);
                     self.message_inputs(index, plan, m, &mut inputs);
                     match &m.thread {
-                        // A broadcast reply links to the day its thread is on.
+                        // A broadcast reply links to the page its thread is on.
                         Thread::Reply { parent, .. } => {
-                            plan.thread_day(parent, &self.tz).hash(&mut inputs);
+                            plan.thread_page(parent, &self.tz).hash(&mut inputs);
                         }
                         Thread::None => self.replies_inputs(index, plan, &m.id, &mut inputs),
                     }
@@ -155,7 +155,7 @@ impl Renderer<'_> {
             let own = run[from..].iter().take_while(|m| m.time == time).position(|m| m.id == id);
             match own {
                 Some(at) => Linked::Own(from + at),
-                None => Linked::Elsewhere(plan.by_id.get(id).map(|m| plan.page_day(m, &self.tz))),
+                None => Linked::Elsewhere(plan.by_id.get(id).map(|m| plan.page(m, &self.tz))),
             }
         };
         let moments = [&incident.acknowledged, &incident.mitigated, &incident.resolved]
@@ -176,7 +176,7 @@ impl Renderer<'_> {
             permalink(entry.time, &entry.message).hash(&mut inputs);
         }
         for m in run {
-            plan.page_day(m, &self.tz).hash(&mut inputs);
+            plan.page(m, &self.tz).hash(&mut inputs);
             self.message_inputs(incident.channel, plan, m, &mut inputs);
         }
         self.theme.input_key("incident.html", inputs.digest().as_bytes())
@@ -199,7 +199,7 @@ impl Renderer<'_> {
             let plan = &layout.channels[incident.channel];
             (incident, self.end_of(incident), &plan.channel.name, &plan.slug).hash(&mut inputs);
             let start = incident.start.message.as_deref().and_then(|id| plan.by_id.get(id));
-            start.map(|m| plan.page_day(m, &self.tz)).hash(&mut inputs);
+            start.map(|m| plan.page(m, &self.tz)).hash(&mut inputs);
         }
         self.theme.input_key("incidents_month.html", inputs.digest().as_bytes())
     }
@@ -236,7 +236,7 @@ impl Renderer<'_> {
         if let Some(id) = &m.reply_to {
             let target = plan.by_id.get(id.as_str());
             // Its permalink is its page day with the id `reply_to` already gave.
-            target.map(|t| (&t.text, &t.author.name, plan.page_day(t, &self.tz))).hash(inputs);
+            target.map(|t| (&t.text, &t.author.name, plan.page(t, &self.tz))).hash(inputs);
         }
     }
 

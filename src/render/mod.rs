@@ -20,14 +20,14 @@ use serde::Serialize;
 pub use theme::{Theme, ThemeError};
 use view::{
     AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, ImageView,
-    Link, MessageView, MonthView, ReactionView, ReplyView, SearchPage, SiteView,
+    Link, MessageView, MonthView, PageLink, ReactionView, ReplyView, SearchPage, SiteView,
 };
 
 /// How much of a replied-to message a reply shows.
 const EXCERPT_CHARS: usize = 100;
 
 use crate::config::Config;
-use crate::layout::{ChannelLayout, Entry, Layout, day_path};
+use crate::layout::{ChannelLayout, Entry, Layout, Page, day_path, page_path};
 use crate::markup::{self, ChannelLink, Context};
 use crate::model::{Archive, Attachment, Channel, File, Incident, Message, MessageKind, Text, Thread};
 use crate::output::{OutputError, Staging};
@@ -163,6 +163,8 @@ const HOME_ROOT: &str = "";
 const CHANNEL_ROOT: &str = "../../";
 const SEARCH_ROOT: &str = "../";
 const DAY_ROOT: &str = "../../../../../";
+/// From a day's second page on (`c/<slug>/<yyyy>/<mm>/<dd>/<n>/`) to the site root.
+const PAGE_ROOT: &str = "../../../../../../";
 
 impl<'a> Renderer<'a> {
     /// A renderer for pages that mark the messages of `found` (at `places`, their
@@ -305,36 +307,62 @@ impl Renderer<'_> {
         out: &Staging,
     ) -> Result<usize, RenderError> {
         let dates: Vec<Date> = plan.days.keys().copied().collect();
-        let ctx = self.context(channel.source, DAY_ROOT);
-        let topic_html = channel.topic.as_ref().map(|t| markup::to_inline_html(t, &ctx)).unwrap_or_default();
+        let day_ctx = self.context(channel.source, DAY_ROOT);
+        let topic_html =
+            channel.topic.as_ref().map(|t| markup::to_inline_html(t, &day_ctx)).unwrap_or_default();
+        let mut rendered = 0;
         for (i, (&date, entries)) in plan.days.iter().enumerate() {
-            let day_link = |d: Date| Link {
-                label: d.strftime("%a %-d %b %Y").to_string(),
-                url: format!("{DAY_ROOT}{}", day_path(slug, d)),
-            };
             let (prev, next) = (i.checked_sub(1).map(|p| dates[p]), dates.get(i + 1).copied());
-            let path = day_path(slug, date);
-            // Keyed by its inputs: an unchanged day's view is never built.
-            let key = self.day_key(index, plan, date, (prev, next), entries);
-            let view = || {
-                let messages: Vec<MessageView> =
-                    entries.iter().map(|e| self.entry_view(index, e, plan, slug, date, &ctx)).collect();
-                DayPage {
-                    site: self.site(DAY_ROOT, &path),
-                    channel: channel.name.clone(),
-                    channel_url: format!("{DAY_ROOT}c/{slug}/"),
-                    topic_html: topic_html.clone(),
-                    date: date.to_string(),
-                    date_label: date.strftime("%A, %-d %B %Y").to_string(),
-                    prev: prev.map(day_link),
-                    next: next.map(day_link),
-                    messages,
-                    message_count: plan.day_message_count(entries),
-                }
-            };
-            self.keyed_page("day.html", &path, key, view, out)?;
+            let pages = plan.day_pages(date, entries);
+            for (at, entries) in pages.iter().enumerate() {
+                let page = Page { date, number: u32::try_from(at + 1).unwrap_or(u32::MAX) };
+                // A day's later pages are a level deeper than its first.
+                let root = if page.number > 1 { PAGE_ROOT } else { DAY_ROOT };
+                let ctx = self.context(channel.source, root);
+                let path = page_path(slug, page);
+                // Keyed by its inputs: an unchanged page's view is never built.
+                let key = self.day_key(index, plan, (page, pages.len()), (prev, next), entries);
+                let view = || {
+                    let day_link = |d: Date| Link {
+                        label: d.strftime("%a %-d %b %Y").to_string(),
+                        url: format!("{root}{}", day_path(slug, d)),
+                    };
+                    let messages: Vec<MessageView> =
+                        entries.iter().map(|e| self.entry_view(index, e, plan, slug, page, &ctx)).collect();
+                    let page_links = (pages.len() > 1).then(|| {
+                        (1..=pages.len())
+                            .map(|n| {
+                                let number = u32::try_from(n).unwrap_or(u32::MAX);
+                                PageLink {
+                                    number,
+                                    url: format!("{root}{}", page_path(slug, Page { date, number })),
+                                }
+                            })
+                            .collect()
+                    });
+                    DayPage {
+                        site: self.site(root, &path),
+                        channel: channel.name.clone(),
+                        channel_url: format!("{root}c/{slug}/"),
+                        topic_html: match (&channel.topic, page.number) {
+                            (Some(t), 2..) => markup::to_inline_html(t, &ctx),
+                            _ => topic_html.clone(),
+                        },
+                        date: date.to_string(),
+                        date_label: date.strftime("%A, %-d %B %Y").to_string(),
+                        prev: prev.map(day_link),
+                        next: next.map(day_link),
+                        messages,
+                        message_count: plan.day_message_count(entries),
+                        page: page.number,
+                        pages: page_links.unwrap_or_default(),
+                    }
+                };
+                self.keyed_page("day.html", &path, key, view, out)?;
+                rendered += 1;
+            }
         }
-        Ok(plan.days.len())
+        Ok(rendered)
     }
 
     /// A day page's view of `entry` in channel `index`, with its replies and the incident
@@ -345,23 +373,24 @@ impl Renderer<'_> {
         entry: &Entry,
         plan: &ChannelLayout,
         slug: &str,
-        day: Date,
+        page: Page,
         ctx: &Context,
     ) -> MessageView {
+        let day = page.date;
         match entry {
             Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
                 // A broadcast reply at the channel level: the original sits in its thread.
                 let mut view = self.day_message_view(index, m, day, plan, ctx);
                 let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
-                let thread_day = plan.thread_day(parent, &self.tz).unwrap_or(day);
-                let page = if thread_day == day {
+                let thread_page = plan.thread_page(parent, &self.tz).unwrap_or(page);
+                let there = if thread_page == page {
                     String::new()
                 } else {
-                    format!("{DAY_ROOT}{}", day_path(slug, thread_day))
+                    format!("{}{}", ctx.root, page_path(slug, thread_page))
                 };
                 view.anchor = String::new();
-                view.permalink = format!("{page}#m-{}", m.id);
-                view.thread_link = Some(format!("{page}#m-{parent}"));
+                view.permalink = format!("{there}#m-{}", m.id);
+                view.thread_link = Some(format!("{there}#m-{parent}"));
                 view
             }
             Entry::Message(m) => {

@@ -148,6 +148,19 @@ pub struct DayPage<'a> {
     pub messages: Vec<MessageView>,
     /// Messages on this page, replies included.
     pub message_count: usize,
+    /// Which page of the day this is (1 for the day's own URL).
+    pub page: u32,
+    /// Every page of the day, when it has more than one.
+    pub pages: Vec<PageLink>,
+}
+
+/// A link to one page of a day split into pages.
+#[derive(Debug, Serialize)]
+pub struct PageLink {
+    /// 1, 2, …
+    pub number: u32,
+    /// Relative URL.
+    pub url: String,
 }
 
 /// One message, ready to show.

@@ -8,6 +8,7 @@ mod campfire;
 mod cli;
 mod commit;
 mod continuity;
+mod day_pages;
 mod determinism;
 mod discord;
 mod disk_full;

@@ -65,7 +65,12 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let known = scrollback::memo::Known::nothing();
     let contents = scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known).contents;
     let tz = config.time_zone();
-    let layout = scrollback::layout::Layout::new(&ingested.archive, &withheld.hidden_ids, &tz);
+    let layout = scrollback::layout::Layout::new(
+        &ingested.archive,
+        &withheld.hidden_ids,
+        &tz,
+        config.day_page_messages,
+    );
     let archive = &ingested.archive;
     let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, (&contents, None));
     let incidents = &detected.incidents;
