@@ -102,6 +102,9 @@ fn secrets() -> Vec<Planted> {
         assigned("heroku_api_key={s}", uuid(&mut d)),
         assigned("postgres://deploy:{s}@db1:5432/app", format!("{}9!", d.chars(ALNUM, 14))),
         assigned("password: {s}", format!("{}#7", d.chars(ALNUM, 12))),
+        assigned("token: {s}", d.chars(HEX, 32)),
+        assigned("API_KEY={s}", d.chars(ALNUM, 24)),
+        assigned("export VENDOR_ACCESS_KEY=\"{s}\"", d.chars(ALNUM, 30)),
         assigned("curl -u deploy:{s} https://ci.example.net/api", d.chars(ALNUM, 16)),
         // The secret access key, findable only beside its partner.
         assigned(&format!("key {access_key} with secret {{s}}"), aws_secret.clone()),
@@ -251,6 +254,12 @@ fn look_alikes_are_few_false_positives() {
         "JWT-ish but low entropy eyJaaaaaaaaaaaaaaaaaaaaa.eyJaaaaaaaaaaaaaaaaaaaaa.aaaaaaaaaaaa".to_owned(),
         "the monkey ate the tokens; we keep secrets out of chat".to_owned(),
         "deploy 3f2a9c1 to prod-eu-west-1, then key-value store migration".to_owned(),
+        "key: metrics.web.prod.latency_p99 threshold: 250ms".to_owned(),
+        "token: release-2024-03-02 api: v1.2.3".to_owned(),
+        "auth: ldap://ldap.example.net:389/ou=people".to_owned(),
+        "api: https://api.example.net/v2/status".to_owned(),
+        format!("access: granted at 2024-03-02T10:00:00Z by {}", uuid(&mut d)),
+        "the key=value store has keys like user:1234:session".to_owned(),
     ];
     let changed: Vec<String> = look_alikes
         .iter()
@@ -260,5 +269,5 @@ fn look_alikes_are_few_false_positives() {
         })
         .collect();
     eprintln!("false positives: {} of {}", changed.len(), look_alikes.len());
-    assert!(changed.len() <= 1, "false positives:\n{}", changed.join("\n"));
+    assert!(changed.is_empty(), "false positives:\n{}", changed.join("\n"));
 }

@@ -88,6 +88,16 @@ fn mixed_alphabet(value: &str) -> bool {
         && value.bytes().any(|b| !b.is_ascii_alphabetic())
 }
 
+/// Generated values have a long run that mixes letters and digits; names, paths, versions
+/// and dates do not (`metrics.web.prod.latency_p99`, `release-2024-03-02`).
+fn random_looking(value: &str) -> bool {
+    value.split(|c: char| !c.is_ascii_alphanumeric()).any(|run| {
+        run.len() >= 8
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
 /// A gitleaks "keyword, assignment, value" rule: `datadog_api_key = <40 hex>`.
 fn assigned(name: &'static str, keyword: &str, value: &str, keywords: &'static [&'static str]) -> Builtin {
     rule(name, format!(r"(?i)(?:{keyword}){ASSIGN}({value}){END}"), TOKEN).group(1).keywords(keywords)
@@ -234,6 +244,18 @@ pub fn builtins() -> Vec<Builtin> {
         .allow(PLACEHOLDER)
         .entropy(2.0)
         .check(not_a_plain_word),
+        // gitleaks' generic-api-key: a random-looking value (letters and digits, high entropy)
+        // assigned to any word that names a credential, `token: 8f7d…` or `API_KEY=…`.
+        rule(
+            "generic-api-key",
+            r#"(?i)(?:access|auth|api|credential|creds|key|passw(?:or)?d|secret|token)[\w.-]{0,20}["']?[ \t]{0,5}(?:=|:=|:|=>)[ \t]{0,5}["'\x60]?([\w.=+/-]{10,150})"#,
+            TOKEN,
+        )
+        .group(1)
+        .keywords(&["access", "auth", "api", "credential", "creds", "key", "passw", "secret", "token"])
+        .allow(PLACEHOLDER)
+        .entropy(3.5)
+        .check(random_looking),
         rule(
             "email",
             r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
