@@ -214,6 +214,7 @@ fn no_planted_secret_survives_in_any_placement() {
             }
         }
     }
+    eprintln!("planted: {total} placements, {} published", published.len());
     assert!(total > 1500, "the corpus is whole: {total} placements");
     assert!(published.is_empty(), "{} of {total} published:\n{}", published.len(), published.join("\n"));
 }
