@@ -54,7 +54,6 @@ fn a_full_disk_is_named_with_its_path_in_every_phase() {
         let named = stderr.lines().any(|l| l.contains(&disk.display().to_string()));
         let cause = stderr.to_lowercase().contains("no space left on device");
         assert!(named && cause, "{size}: {stderr}");
-        assert!(!stderr.contains("most likely"), "{size}: {stderr}");
         assert!(fs_err::read_dir(&disk).unwrap().next().is_none(), "{size}: the failed build left files");
     }
     assert!(failed >= 4, "only {failed} sizes filled the disk");
