@@ -61,7 +61,7 @@ pub struct BuildArgs {
     pub keep_going: bool,
 
     /// Input format, instead of detecting it
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = format_parser())]
     pub format: Option<Format>,
 
     /// The last published build's manifest.json, if not the one in --out: a URL it lists may
@@ -111,7 +111,7 @@ pub struct CheckArgs {
     pub site: Option<PathBuf>,
 
     /// Input format, instead of detecting it
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = format_parser())]
     pub format: Option<Format>,
 }
 
@@ -183,4 +183,11 @@ pub struct InitArgs {
     /// Overwrite files that already exist
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--format`: one of the importers' names.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Format::names())
+        .map(|name: String| Format::named(&name).expect("the parser accepts only importers' names"))
 }

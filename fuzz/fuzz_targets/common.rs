@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 
 use scrollback::config::Redaction;
-use scrollback::ingest::{self, Format, Ingested, Input, Options};
+use scrollback::ingest::{Importer, Ingested, Input, Options};
 use scrollback::markup::{self, Context};
 use scrollback::redact::{self, Redactor};
 
-pub fn import(format: Format, files: Vec<(&str, &[u8])>) {
+pub fn import(importer: &dyn Importer, files: Vec<(&str, &[u8])>) {
     let files = files.into_iter().map(|(name, bytes)| (name.to_owned(), bytes.to_vec())).collect();
     let mut input = Input::in_memory("fuzz", files);
     let mut out = Ingested::default();
-    ingest::import(&mut input, format, &Options::default(), &mut out);
+    importer.import(&mut input, &Options::default(), &mut out);
     out.archive.finish();
     // Every problem names the file it came from.
     for problem in &out.problems {
@@ -25,7 +25,8 @@ pub fn import(format: Format, files: Vec<(&str, &[u8])>) {
     REDACTOR.with(|r| redact::redact_archive(&mut out.archive, r, &known));
     let links = BTreeMap::new();
     for channel in &out.archive.channels {
-        let ctx = Context { users: &out.archive.users, channels: &links, source: channel.source, root: "../" };
+        let ctx =
+            Context { users: &out.archive.users, channels: &links, source: channel.source, root: "../" };
         for message in &channel.messages {
             let html = markup::to_html(&message.text, &ctx);
             assert!(!html.contains("<script"), "{html}");

@@ -7,8 +7,24 @@ use scrollback::markup::{self, Context};
 use scrollback::model::{Markup, Text};
 
 const ALLOWED: &[&str] = &[
-    "p", "br", "a", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote", "span", "time", "ul",
-    "ol", "li",
+    "p",
+    "br",
+    "a",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "span",
+    "time",
+    "ul",
+    "ol",
+    "li",
 ];
 
 // The first byte picks the markup; the rest is the text. Whatever the text, the HTML holds

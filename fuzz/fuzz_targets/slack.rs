@@ -1,7 +1,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scrollback::ingest::Format;
+use scrollback::ingest;
 
 #[path = "common.rs"]
 mod common;
@@ -13,9 +13,13 @@ const USERS: &[u8] = br#"[{"id": "U1", "name": "alice", "profile": {"display_nam
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let files = match which % 3 {
-        0 => vec![("channels.json", rest), ("users.json", USERS), ("general/2020-03-01.json", b"[]".as_slice())],
+        0 => vec![
+            ("channels.json", rest),
+            ("users.json", USERS),
+            ("general/2020-03-01.json", b"[]".as_slice()),
+        ],
         1 => vec![("channels.json", CHANNELS), ("users.json", rest)],
         _ => vec![("channels.json", CHANNELS), ("users.json", USERS), ("general/2020-03-01.json", rest)],
     };
-    common::import(Format::Slack, files);
+    common::import(&ingest::slack::Slack, files);
 });

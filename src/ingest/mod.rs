@@ -8,6 +8,7 @@
 pub mod campfire;
 pub mod days;
 pub mod discord;
+pub mod importer;
 mod input;
 pub mod irc;
 pub mod jsonl;
@@ -21,6 +22,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
+pub use importer::{Format, IMPORTERS, Importer};
 pub use input::{Input, percent_decode};
 
 use crate::model::Archive;
@@ -80,28 +82,6 @@ impl IngestError {
             other => other,
         }
     }
-}
-
-/// Chat export formats scrollback can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Slack workspace export (directory or .zip).
-    Slack,
-    /// DiscordChatExporter JSON (a file, or a directory or .zip of them).
-    Discord,
-    /// Mattermost bulk export (import.jsonl, alone or in its zip with data/).
-    Mattermost,
-    /// IRC text logs (irssi, WeeChat, ZNC, HexChat/XChat, Limnoria, `[HH:MM] <nick>`).
-    Irc,
-    /// The generic format: JSON Lines, one message per line (see the README).
-    Jsonl,
-    /// Campfire transcripts (the 37signals API's JSON or XML, or `campfire_export`'s folders).
-    Campfire,
-    /// Matrix: Element's JSON export, `/messages` pages or event files.
-    Matrix,
-    /// A folder of PNG graphs with optional sidecar JSON or PNG text chunks.
-    Snapshots,
 }
 
 /// The archive plus every problem met on the way.
@@ -176,38 +156,20 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
         }
         return Ok(());
     }
-    let mut input = Input::open(path, slack::ROOT_MARKERS)?;
+    let mut input = Input::open(path, &importer::root_markers())?;
     // (A snapshot folder has no markers; its files stay at the folder's root.)
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
     let format = match options.format {
         Some(f) => f,
-        None => detect(&mut input).ok_or_else(|| {
+        None => Format::detect(&mut input).ok_or_else(|| {
             IngestError::invalid(
                 path.display(),
-                "not a recognised chat export: expected a Slack export (a directory or .zip \
-                 with channels.json and users.json at its root), DiscordChatExporter JSON, \
-                 a Mattermost bulk export (JSON Lines), Matrix events or an Element export, \
-                 IRC logs, Campfire transcripts, \
-                 scrollback's generic JSON Lines, or a folder of PNG snapshots",
+                format!("not a recognised chat export: expected {}", importer::expected()),
             )
         })?,
     };
-    import(&mut input, format, options, out);
+    format.importer().import(&mut input, options, out);
     Ok(())
-}
-
-/// Imports one opened input in a known format into `out`.
-pub fn import(input: &mut Input, format: Format, options: &Options, out: &mut Ingested) {
-    match format {
-        Format::Slack => slack::import(input, out),
-        Format::Discord => discord::import(input, out),
-        Format::Mattermost => mattermost::import(input, out),
-        Format::Irc => irc::import(input, out, &options.irc_timezone),
-        Format::Jsonl => jsonl::import(input, out),
-        Format::Campfire => campfire::import(input, out),
-        Format::Matrix => matrix::import(input, out),
-        Format::Snapshots => snapshots::read_folder(input, "", out),
-    }
 }
 
 /// The exports in a folder that holds several side by side (`sample-logs/slack`,
@@ -231,27 +193,6 @@ fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestEr
     }
     folders.sort();
     Ok((folders.len() >= 2).then_some(folders))
-}
-
-/// Guesses the format of an opened input.
-pub fn detect(input: &mut Input) -> Option<Format> {
-    if slack::detect(input) {
-        Some(Format::Slack)
-    } else if discord::detect(input) {
-        Some(Format::Discord)
-    } else if mattermost::detect(input) {
-        Some(Format::Mattermost)
-    } else if campfire::detect(input) {
-        Some(Format::Campfire)
-    } else if matrix::detect(input) {
-        Some(Format::Matrix)
-    } else if jsonl::detect(input) {
-        Some(Format::Jsonl)
-    } else if irc::detect(input) {
-        Some(Format::Irc)
-    } else {
-        snapshots::detect(input).then_some(Format::Snapshots)
-    }
 }
 
 /// Whether a path's extension is one of `extensions` (any case).

@@ -1082,6 +1082,31 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// The slack importer ([`super::importer::Importer`]).
+pub struct Slack;
+
+impl super::importer::Importer for Slack {
+    fn name(&self) -> &'static str {
+        "slack"
+    }
+
+    fn reads(&self) -> &'static str {
+        "a Slack export (a directory or .zip with channels.json and users.json at its root)"
+    }
+
+    fn root_markers(&self) -> &'static [&'static str] {
+        ROOT_MARKERS
+    }
+
+    fn detect(&self, input: &mut Input) -> bool {
+        detect(input)
+    }
+
+    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
+        import(input, out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
