@@ -88,14 +88,15 @@ pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, S
     if built_from != fingerprint {
         return Ok(false);
     }
-    let current =
-        fs_err::read(out.join(crate::output::MANIFEST)).map(|m| blake3::hash(&m).to_hex().to_string());
-    if !current.is_ok_and(|c| c == manifest) {
+    let Ok(current) = fs_err::read(out.join(crate::output::MANIFEST)).map(|m| blake3::hash(&m)) else {
+        return Ok(false);
+    };
+    if current.to_hex().as_str() != manifest {
         return Ok(false);
     }
     // The site on disk must still be what that build wrote: every file it recorded, with the
     // size and modification time it had (a removed, replaced or edited file is not).
-    Ok(Previous::load(out, index).ok().flatten().is_some_and(|previous| previous.intact()))
+    Ok(Previous::read(out, index, &current).ok().flatten().is_some_and(|previous| previous.intact()))
 }
 
 /// The per-file record's name in the sidecar directory.
@@ -205,16 +206,18 @@ impl Previous {
     /// The record beside the site in `out`, if there is one to trust. `Err` is a warning: the
     /// record exists but is damaged or belongs to another build.
     pub fn load(out: &Path, sidecar: &Path) -> Result<Option<Previous>, String> {
+        let Ok(manifest) = fs_err::read(out.join(crate::output::MANIFEST)) else { return Ok(None) };
+        Previous::read(out, sidecar, &blake3::hash(&manifest))
+    }
+
+    /// [`Previous::load`] for the site whose `manifest.json` hashes to `manifest`.
+    fn read(out: &Path, sidecar: &Path, manifest: &blake3::Hash) -> Result<Option<Previous>, String> {
         let path = sidecar.join(FILES);
-        let (Ok(bytes), Ok(manifest)) =
-            (fs_err::read(&path), fs_err::read(out.join(crate::output::MANIFEST)))
-        else {
-            return Ok(None);
-        };
+        let Ok(bytes) = fs_err::read(&path) else { return Ok(None) };
         let ignored = |why: &str| format!("{}: {why}; ignoring it and rendering every page", path.display());
         let (made_for, files) =
             parse_files(&bytes).ok_or_else(|| ignored("damaged or not from this version"))?;
-        if made_for != *blake3::hash(&manifest).as_bytes() {
+        if made_for != *manifest.as_bytes() {
             return Err(ignored("it was written for another build of the site"));
         }
         Ok(Some(Previous { root: Root::open(out), files }))

@@ -128,8 +128,8 @@ pub struct ChannelLayout<'a> {
     pub by_id: ById<'a>,
     /// Messages the pages show: those on a day or in a thread shown on one.
     shown: usize,
-    /// For days split into pages: the index of the first entry of each page after the first.
-    pages: HashMap<Date, Vec<usize>>,
+    /// Most top-level entries on one page of a day (0: days are not split).
+    page_size: usize,
     /// The page of each entry (a top-level message's id, or a missing root's) on page 2 or
     /// later of its day.
     paged: HashMap<&'a str, u32>,
@@ -203,31 +203,27 @@ impl<'a> ChannelLayout<'a> {
             missing_roots,
             by_id,
             shown,
-            pages: HashMap::default(),
+            page_size: page_messages,
             paged: HashMap::default(),
         };
-        layout.split_days(page_messages);
+        layout.split_days();
         layout
     }
 
-    /// Splits each day with more than `limit` top-level entries (0: none) into pages of
-    /// `limit` entries, each thread whole with its root. Entries, not messages, are counted,
-    /// so that a thread gaining replies moves no later message to another page.
-    fn split_days(&mut self, limit: usize) {
-        if limit == 0 || self.shown <= limit {
+    /// Pages each day with more than [`Self::page_size`] top-level entries: entries, not
+    /// messages, are counted (a thread stays whole with its root), so that a thread gaining
+    /// replies moves no later message to another page.
+    fn split_days(&mut self) {
+        let size = self.page_size;
+        if size == 0 || self.shown <= size {
             return;
         }
-        for (date, entries) in &self.days {
-            if entries.len() <= limit {
-                continue;
-            }
-            let starts: Vec<usize> = (limit..entries.len()).step_by(limit).collect();
-            for (at, entry) in entries.iter().enumerate().skip(limit) {
+        for entries in self.days.values().filter(|entries| entries.len() > size) {
+            for (at, entry) in entries.iter().enumerate().skip(size) {
                 if let Some(id) = entry_anchor(entry) {
-                    self.paged.insert(id, u32::try_from(at / limit + 1).unwrap_or(u32::MAX));
+                    self.paged.insert(id, u32::try_from(at / size + 1).unwrap_or(u32::MAX));
                 }
             }
-            self.pages.insert(*date, starts);
         }
     }
 }
@@ -379,16 +375,11 @@ impl ChannelLayout<'_> {
     }
 
     /// A day's entries as its pages hold them: one slice, or one per page of a split day.
-    pub fn day_pages<'e>(&self, date: Date, entries: &'e [Entry<'e>]) -> Vec<&'e [Entry<'e>]> {
-        let Some(starts) = self.pages.get(&date) else { return vec![entries] };
-        let mut pages = Vec::with_capacity(starts.len() + 1);
-        let mut from = 0;
-        for &start in starts {
-            pages.push(&entries[from..start]);
-            from = start;
+    pub fn day_pages<'e>(&self, entries: &'e [Entry<'e>]) -> Vec<&'e [Entry<'e>]> {
+        if self.page_size == 0 || entries.len() <= self.page_size {
+            return vec![entries];
         }
-        pages.push(&entries[from..]);
-        pages
+        entries.chunks(self.page_size).collect()
     }
 
     /// `c/<slug>/<YYYY>/<MM>/<DD>/[<page>/]#m-<id>`: the message's permalink from the site root.

@@ -327,9 +327,15 @@ fn print_notes(report: &Report, problem_label: &str) {
 /// Text from the export as the terminal may show it: control characters (escape sequences,
 /// carriage returns, bells) are written escaped, never sent raw.
 fn shown(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The unpublished conversations: counted by kind, and named only with `-v` (build logs are

@@ -1,7 +1,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scrollback::ingest;
 
 #[path = "common.rs"]
 mod common;
@@ -10,5 +9,5 @@ mod common;
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let name = if which % 2 == 0 { "transcript-2012-04-05.json" } else { "transcript.xml" };
-    common::import(&ingest::campfire::Campfire, vec![(name, rest)]);
+    common::import("campfire", vec![(name, rest)]);
 });

@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 
 use scrollback::config::Redaction;
-use scrollback::ingest::{Importer, Ingested, Input, Options};
+use scrollback::ingest::{Format, Ingested, Input, Options};
 use scrollback::markup::{self, Context};
 use scrollback::redact::{self, Redactor};
 
-pub fn import(importer: &dyn Importer, files: Vec<(&str, &[u8])>) {
+pub fn import(format: &str, files: Vec<(&str, &[u8])>) {
     let files = files.into_iter().map(|(name, bytes)| (name.to_owned(), bytes.to_vec())).collect();
     let mut input = Input::in_memory("fuzz", files);
     let mut out = Ingested::default();
-    importer.import(&mut input, &Options::default(), &mut out);
+    Format::named(format).expect("an importer's name").import(&mut input, &Options::default(), &mut out);
     out.archive.finish();
     // Every problem names the file it came from.
     for problem in &out.problems {

@@ -1,9 +1,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scrollback::ingest;
 
 #[path = "common.rs"]
 mod common;
 
-fuzz_target!(|data: &[u8]| common::import(&ingest::jsonl::Jsonl, vec![("chat.jsonl", data)]));
+fuzz_target!(|data: &[u8]| common::import("jsonl", vec![("chat.jsonl", data)]));

@@ -1,7 +1,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scrollback::ingest;
 
 #[path = "common.rs"]
 mod common;
@@ -21,5 +20,5 @@ fuzz_target!(|data: &[u8]| {
         1 => vec![("channels.json", CHANNELS), ("users.json", rest)],
         _ => vec![("channels.json", CHANNELS), ("users.json", USERS), ("general/2020-03-01.json", rest)],
     };
-    common::import(&ingest::slack::Slack, files);
+    common::import("slack", files);
 });

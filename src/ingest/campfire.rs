@@ -415,27 +415,6 @@ fn xml_messages(bytes: &[u8]) -> Result<Option<Vec<Raw>>, String> {
     Ok(Some(messages))
 }
 
-/// The campfire importer ([`super::importer::Importer`]).
-pub struct Campfire;
-
-impl super::importer::Importer for Campfire {
-    fn name(&self) -> &'static str {
-        "campfire"
-    }
-
-    fn reads(&self) -> &'static str {
-        "Campfire transcripts"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -604,27 +604,6 @@ struct RawForwarded {
     content: String,
 }
 
-/// The discord importer ([`super::importer::Importer`]).
-pub struct Discord;
-
-impl super::importer::Importer for Discord {
-    fn name(&self) -> &'static str {
-        "discord"
-    }
-
-    fn reads(&self) -> &'static str {
-        "DiscordChatExporter JSON"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,66 +1,113 @@
-//! Importers behind one trait, listed in one registry: a new format is one new module with a
-//! type that implements [`Importer`], and one line in [`IMPORTERS`].
+//! Importers behind one interface, listed in one registry: a new format is one new module
+//! with its `detect` and `import`, and one [`Importer`] in [`IMPORTERS`].
 
 use super::{Ingested, Input, Options};
 
-/// One chat export format.
-pub trait Importer: Sync {
-    /// Its name for `--format` (`slack`).
-    fn name(&self) -> &'static str;
-    /// What it reads, for the error that no format matched.
-    fn reads(&self) -> &'static str;
-    /// Files that mark the root of an export in this format inside a folder or zip that wraps
-    /// it (`channels.json`); none by default.
-    fn root_markers(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Whether `input` is in this format.
-    fn detect(&self, input: &mut Input) -> bool;
-    /// Reads `input` into `out`; problems go into `out`, never stop it.
-    fn import(&self, input: &mut Input, options: &Options, out: &mut Ingested);
+/// One chat export format: its name for `--format`, what it reads (for the error that no
+/// format matched), the files that mark an export's root inside a folder or zip that wraps
+/// it, how it is recognised, and how it is read (problems go into `out`, never stop it).
+pub struct Importer {
+    /// `slack`.
+    pub name: &'static str,
+    /// "a Slack export (…)".
+    pub reads: &'static str,
+    /// `channels.json`…; none for most.
+    pub root_markers: &'static [&'static str],
+    /// Whether an input is in this format.
+    pub detect: fn(&mut Input) -> bool,
+    /// Reads an input into the archive.
+    pub import: fn(&mut Input, &Options, &mut Ingested),
 }
 
 /// Every importer, in the order detection tries them: the most distinctive shapes first, the
 /// folder of images last.
-pub static IMPORTERS: &[&dyn Importer] = &[
-    &super::slack::Slack,
-    &super::discord::Discord,
-    &super::mattermost::Mattermost,
-    &super::campfire::Campfire,
-    &super::matrix::Matrix,
-    &super::jsonl::Jsonl,
-    &super::irc::Irc,
-    &super::snapshots::Snapshots,
+pub static IMPORTERS: &[Importer] = &[
+    Importer {
+        name: "slack",
+        reads: "a Slack export (a directory or .zip with channels.json and users.json at its root)",
+        root_markers: super::slack::ROOT_MARKERS,
+        detect: |input| super::slack::detect(input),
+        import: |input, _, out| super::slack::import(input, out),
+    },
+    Importer {
+        name: "discord",
+        reads: "DiscordChatExporter JSON",
+        root_markers: &[],
+        detect: super::discord::detect,
+        import: |input, _, out| super::discord::import(input, out),
+    },
+    Importer {
+        name: "mattermost",
+        reads: "a Mattermost bulk export (JSON Lines)",
+        root_markers: &[],
+        detect: super::mattermost::detect,
+        import: |input, _, out| super::mattermost::import(input, out),
+    },
+    Importer {
+        name: "campfire",
+        reads: "Campfire transcripts",
+        root_markers: &[],
+        detect: super::campfire::detect,
+        import: |input, _, out| super::campfire::import(input, out),
+    },
+    Importer {
+        name: "matrix",
+        reads: "Matrix events or an Element export",
+        root_markers: &[],
+        detect: super::matrix::detect,
+        import: |input, _, out| super::matrix::import(input, out),
+    },
+    Importer {
+        name: "jsonl",
+        reads: "scrollback's generic JSON Lines",
+        root_markers: &[],
+        detect: super::jsonl::detect,
+        import: |input, _, out| super::jsonl::import(input, out),
+    },
+    Importer {
+        name: "irc",
+        reads: "IRC logs",
+        root_markers: &[],
+        detect: super::irc::detect,
+        import: |input, options, out| super::irc::import(input, out, &options.irc_timezone),
+    },
+    Importer {
+        name: "snapshots",
+        reads: "a folder of PNG snapshots",
+        root_markers: &[],
+        detect: |input| super::snapshots::detect(input),
+        import: |input, _, out| super::snapshots::read_folder(input, "", out),
+    },
 ];
 
 /// A format the user names or detection finds: one of [`IMPORTERS`].
 #[derive(Clone, Copy)]
-pub struct Format(&'static dyn Importer);
+pub struct Format(&'static Importer);
 
 impl Format {
     /// The format called `name`.
     pub fn named(name: &str) -> Option<Format> {
-        IMPORTERS.iter().find(|i| i.name() == name).map(|i| Format(*i))
+        IMPORTERS.iter().find(|i| i.name == name).map(Format)
     }
 
     /// Every format's name, in detection order.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        IMPORTERS.iter().map(|i| i.name())
+        IMPORTERS.iter().map(|i| i.name)
     }
 
     /// The first format `input` is in.
     pub fn detect(input: &mut Input) -> Option<Format> {
-        IMPORTERS.iter().find(|i| i.detect(input)).map(|i| Format(*i))
+        IMPORTERS.iter().find(|i| (i.detect)(input)).map(Format)
     }
 
     /// Its name.
     pub fn name(self) -> &'static str {
-        self.0.name()
+        self.0.name
     }
 
-    /// Its importer.
-    pub fn importer(self) -> &'static dyn Importer {
-        self.0
+    /// Reads `input` into `out` in this format.
+    pub fn import(self, input: &mut Input, options: &Options, out: &mut Ingested) {
+        (self.0.import)(input, options, out);
     }
 }
 
@@ -80,12 +127,12 @@ impl Eq for Format {}
 
 /// Every importer's root markers.
 pub fn root_markers() -> Vec<&'static str> {
-    IMPORTERS.iter().flat_map(|i| i.root_markers().iter().copied()).collect()
+    IMPORTERS.iter().flat_map(|i| i.root_markers.iter().copied()).collect()
 }
 
 /// What every importer reads, for the error that none matched.
 pub fn expected() -> String {
-    let all: Vec<&str> = IMPORTERS.iter().map(|i| i.reads()).collect();
+    let all: Vec<&str> = IMPORTERS.iter().map(|i| i.reads).collect();
     match all.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{}, or {last}", rest.join(", ")),
         _ => all.concat(),

@@ -471,27 +471,6 @@ fn with_reason(what: &str, reason: Option<&String>) -> String {
     }
 }
 
-/// The irc importer ([`super::importer::Importer`]).
-pub struct Irc;
-
-impl super::importer::Importer for Irc {
-    fn name(&self) -> &'static str {
-        "irc"
-    }
-
-    fn reads(&self) -> &'static str {
-        "IRC logs"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, options: &super::Options, out: &mut Ingested) {
-        import(input, out, &options.irc_timezone);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

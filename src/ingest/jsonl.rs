@@ -262,24 +262,3 @@ impl<'de> Deserialize<'de> for Seen {
         }
     }
 }
-
-/// The jsonl importer ([`super::importer::Importer`]).
-pub struct Jsonl;
-
-impl super::importer::Importer for Jsonl {
-    fn name(&self) -> &'static str {
-        "jsonl"
-    }
-
-    fn reads(&self) -> &'static str {
-        "scrollback's generic JSON Lines"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
-}

@@ -532,27 +532,6 @@ fn apply_redactions(
     }
 }
 
-/// The matrix importer ([`super::importer::Importer`]).
-pub struct Matrix;
-
-impl super::importer::Importer for Matrix {
-    fn name(&self) -> &'static str {
-        "matrix"
-    }
-
-    fn reads(&self) -> &'static str {
-        "Matrix events or an Element export"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

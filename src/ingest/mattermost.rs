@@ -537,27 +537,6 @@ struct RawAttachment {
     path: String,
 }
 
-/// The mattermost importer ([`super::importer::Importer`]).
-pub struct Mattermost;
-
-impl super::importer::Importer for Mattermost {
-    fn name(&self) -> &'static str {
-        "mattermost"
-    }
-
-    fn reads(&self) -> &'static str {
-        "a Mattermost bulk export (JSON Lines)"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

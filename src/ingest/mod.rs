@@ -168,7 +168,7 @@ fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), 
             )
         })?,
     };
-    format.importer().import(&mut input, options, out);
+    format.import(&mut input, options, out);
     Ok(())
 }
 

@@ -280,8 +280,8 @@ impl Importer<'_> {
         if rest.is_empty() {
             return None;
         }
-        let n = batch_len(rest.iter().map(|f| self.input.size_in_memory(f)), READ_BUDGET).max(1);
-        let (batch, after) = rest.split_at(n.min(rest.len()));
+        let n = batch_len(rest.iter().map(|f| self.input.size_in_memory(f)), READ_BUDGET);
+        let (batch, after) = rest.split_at(n);
         *rest = after;
         let read = batch
             .iter()
@@ -1080,31 +1080,6 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-/// The slack importer ([`super::importer::Importer`]).
-pub struct Slack;
-
-impl super::importer::Importer for Slack {
-    fn name(&self) -> &'static str {
-        "slack"
-    }
-
-    fn reads(&self) -> &'static str {
-        "a Slack export (a directory or .zip with channels.json and users.json at its root)"
-    }
-
-    fn root_markers(&self) -> &'static [&'static str] {
-        ROOT_MARKERS
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        import(input, out);
-    }
 }
 
 #[cfg(test)]

@@ -150,27 +150,6 @@ fn time_from_name(name: &str) -> Option<Timestamp> {
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z").parse().ok()
 }
 
-/// The snapshots importer ([`super::importer::Importer`]).
-pub struct Snapshots;
-
-impl super::importer::Importer for Snapshots {
-    fn name(&self) -> &'static str {
-        "snapshots"
-    }
-
-    fn reads(&self) -> &'static str {
-        "a folder of PNG snapshots"
-    }
-
-    fn detect(&self, input: &mut Input) -> bool {
-        detect(input)
-    }
-
-    fn import(&self, input: &mut Input, _options: &super::Options, out: &mut Ingested) {
-        read_folder(input, "", out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::time_from_name;

@@ -101,23 +101,26 @@ impl Redactor {
             return;
         }
         let mut triggered = vec![false; self.rules.len()];
-        for found in self.keywords.find_overlapping_iter(View::of(text).text()) {
+        let mut view = View::of(text);
+        for found in self.keywords.find_overlapping_iter(view.text()) {
             triggered[self.owner[found.pattern().as_usize()]] = true;
         }
         for (rule, triggered) in self.rules.iter().zip(triggered) {
             if (rule.has_keywords && !triggered) || !rule.applies_to(scope) {
                 continue;
             }
-            let view = View::of(text);
-            let edits = rule.find(view.text());
-            if edits.is_empty() {
+            let found = rule.find(view.text());
+            if found.is_empty() {
                 continue;
             }
-            *tally.entry(rule.name.clone()).or_default() += edits.len();
-            let edits: Vec<_> = edits.into_iter().map(|(range, with)| (view.origin(range), with)).collect();
-            for (range, with) in edits.iter().rev() {
-                text.replace_range(range.clone(), with);
+            *tally.entry(rule.name.clone()).or_default() += found.len();
+            let edits: Vec<_> = found.into_iter().map(|(range, with)| (view.origin(range), with)).collect();
+            // The view is made again only after a rule changed the text.
+            drop(view);
+            for (range, with) in edits.into_iter().rev() {
+                text.replace_range(range, &with);
             }
+            view = View::of(text);
         }
     }
 }

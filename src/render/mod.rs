@@ -313,7 +313,7 @@ impl Renderer<'_> {
         let mut rendered = 0;
         for (i, (&date, entries)) in plan.days.iter().enumerate() {
             let (prev, next) = (i.checked_sub(1).map(|p| dates[p]), dates.get(i + 1).copied());
-            let pages = plan.day_pages(date, entries);
+            let pages = plan.day_pages(entries);
             for (at, entries) in pages.iter().enumerate() {
                 let page = Page { date, number: u32::try_from(at + 1).unwrap_or(u32::MAX) };
                 // A day's later pages are a level deeper than its first.

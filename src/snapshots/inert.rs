@@ -82,7 +82,7 @@ fn image_kind(ext: &str) -> Option<&'static str> {
 
 /// The image format of `bytes`, from its signature.
 fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    let kinds: [(&[u8], usize, &str); 9] = [
+    let kinds: [(&[u8], usize, &str); 10] = [
         (b"\x89PNG\r\n\x1a\n", 0, "png"),
         (b"\xFF\xD8\xFF", 0, "jpeg"),
         (b"GIF87a", 0, "gif"),
@@ -92,10 +92,8 @@ fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
         (b"\0\0\x01\0", 0, "ico"),
         (b"ftypavif", 4, "avif"),
         (b"II*\0", 0, "tiff"),
+        (b"MM\0*", 0, "tiff"),
     ];
-    if bytes.starts_with(b"MM\0*") {
-        return Some("tiff");
-    }
     kinds.iter().find(|(magic, at, _)| bytes.get(*at..at + magic.len()) == Some(magic)).map(|k| k.2)
 }
 

@@ -69,6 +69,19 @@ impl Server {
     }
 }
 
+impl Server {
+    /// `scrollback serve` of the sample, with its temporary directory and output.
+    fn sample() -> (tempfile::TempDir, std::path::PathBuf, Server) {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        let server = Server::start(
+            tmp.path(),
+            &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
+        );
+        (tmp, out, server)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -78,12 +91,7 @@ impl Drop for Server {
 
 #[test]
 fn serves_the_built_site_on_loopback_and_keeps_paths_inside_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    let server = Server::start(
-        tmp.path(),
-        &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
-    );
+    let (tmp, out, server) = Server::sample();
     assert!(server.addr.ip().is_loopback(), "{}", server.addr);
     let (status, head, body) = server.get("/");
     assert_eq!(status, 200);
@@ -117,12 +125,7 @@ fn serves_the_built_site_on_loopback_and_keeps_paths_inside_it() {
 
 #[test]
 fn serve_sends_the_site_policies_and_shared_files_as_sandboxed_downloads() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    let server = Server::start(
-        tmp.path(),
-        &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
-    );
+    let (_tmp, out, server) = Server::sample();
     let (_, head, _) = server.get("/");
     assert!(head.contains("content-security-policy: default-src 'self'; script-src 'self'"), "{head}");
     assert!(head.contains("x-content-type-options: nosniff"), "{head}");
@@ -167,12 +170,7 @@ fn watch_rebuilds_on_change_and_keeps_serving_when_a_rebuild_fails() {
 
 #[test]
 fn idle_and_half_open_connections_are_closed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    let server = Server::start(
-        tmp.path(),
-        &[repo().join("sample-logs").to_str().unwrap(), "-o", out.to_str().unwrap()],
-    );
+    let (_tmp, _out, server) = Server::sample();
     let limit = scrollback::serve::IDLE + Duration::from_secs(5);
     // One says nothing; one stops halfway through a request's head.
     let silent = TcpStream::connect(server.addr).unwrap();
