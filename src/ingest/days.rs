@@ -7,7 +7,7 @@
 //! binary ([`crate::memo`]): a day file gives the same messages whatever else the export
 //! holds, so an unchanged file finds its record wherever it is. What does depend on the rest
 //! of the export (who an author is, bundled file bodies, pins) is worked out again from the
-//! record each build. A record is compressed and encrypted with a second key from the same
+//! record each build. A record is compressed and encrypted (ChaCha20-Poly1305) with a second key from the same
 //! hash ([`DayKeys`]). Records are few (one per channel-day), so they are found through a
 //! table, not a walk. The file is [`crate::memo`]'s, a section per conversation, written as
 //! each is read: no build holds all of it.
@@ -17,6 +17,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chacha20poly1305::aead::Aead;
+use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
 use jiff::Timestamp;
 
 use crate::cache::FileHashes;
@@ -147,12 +149,14 @@ impl Previous {
         self.keys_of(self.hashes.get(&std::path::absolute(path).ok()?)?)
     }
 
-    /// The keys of a day file whose BLAKE3 hash is `hash`.
+    /// The keys of a day file whose BLAKE3 hash is `hash`: both derived with BLAKE3's key
+    /// derivation from that hash and this build's context.
     fn keys_of(&self, hash: &blake3::Hash) -> Option<DayKeys> {
-        let secret = blake3::keyed_hash(self.context.as_ref()?, hash.as_bytes());
+        let mut material = self.context.as_ref()?.to_vec();
+        material.extend_from_slice(hash.as_bytes());
         let mut file = [0; 16];
-        file.copy_from_slice(&blake3::keyed_hash(secret.as_bytes(), b"file").as_bytes()[..16]);
-        let cipher = *blake3::keyed_hash(secret.as_bytes(), b"cipher").as_bytes();
+        file.copy_from_slice(&blake3::derive_key(KEY_CONTEXT, &material)[..16]);
+        let cipher = blake3::derive_key(CIPHER_CONTEXT, &material);
         Some(DayKeys { file, cipher })
     }
 
@@ -162,11 +166,15 @@ impl Previous {
     }
 }
 
+/// BLAKE3 key-derivation contexts of a record's key and of its cipher key.
+const KEY_CONTEXT: &str = "scrollback day record key v1";
+const CIPHER_CONTEXT: &str = "scrollback day record cipher v1";
+
 /// What a day file's record is filed under, and the key it is encrypted with. Both come from
 /// a hash of the file's bytes that is never stored: a record holds the day's messages as the
 /// export has them (private channels, text redaction has not seen yet), and `<out>.index/`
-/// is cached and shared like the site, so it is readable only by a build that has the very
-/// same day file.
+/// is cached and shared like the site, so only a build that holds the very same day file can
+/// read it. The cipher is ChaCha20-Poly1305 (the `chacha20poly1305` crate).
 pub struct DayKeys {
     /// The record's key.
     pub file: Key,
@@ -177,15 +185,14 @@ impl DayKeys {
     /// The record of a day whose encoded messages are `plain`: compressed (LZ4: the records
     /// are as much text as the export, and read back whole every build), then encrypted.
     pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
-        let mut record = lz4_flex::compress_prepend_size(plain);
-        self.crypt(&mut record);
-        record
+        let compressed = lz4_flex::compress_prepend_size(plain);
+        // Each key seals one content only (the same day file's messages), so one nonce serves.
+        self.aead().encrypt(&Nonce::default(), compressed.as_slice()).expect("a record fits the cipher")
     }
 
-    /// The encoded messages in `record`, if it is one these keys sealed.
+    /// The encoded messages in `record`, if these keys sealed it and it is unaltered.
     pub fn open(&self, record: &[u8]) -> Option<Vec<u8>> {
-        let mut record = record.to_vec();
-        self.crypt(&mut record);
+        let record = self.aead().decrypt(&Nonce::default(), record).ok()?;
         // LZ4 expands at most 255 times: a larger size is not a record (no huge allocation).
         let size = u32::from_le_bytes(*record.first_chunk()?) as usize;
         if size > record.len() * 255 {
@@ -194,15 +201,8 @@ impl DayKeys {
         lz4_flex::decompress_size_prepended(&record).ok()
     }
 
-    /// Encrypts or decrypts `bytes` in place (XOR with the keyed BLAKE3 output stream: each
-    /// key encrypts one content only, so the stream is never reused for other bytes).
-    fn crypt(&self, bytes: &mut [u8]) {
-        let mut stream = blake3::Hasher::new_keyed(&self.cipher).finalize_xof();
-        let mut block = [0; 4096];
-        for chunk in bytes.chunks_mut(block.len()) {
-            stream.fill(&mut block[..chunk.len()]);
-            chunk.iter_mut().zip(&block).for_each(|(b, k)| *b ^= k);
-        }
+    fn aead(&self) -> ChaCha20Poly1305 {
+        ChaCha20Poly1305::new(&self.cipher.into())
     }
 }
 
@@ -420,6 +420,24 @@ fn text(input: &mut Input) -> Option<Text> {
 mod tests {
     use super::*;
     use thin_vec::ThinVec;
+
+    #[test]
+    fn a_record_opens_only_with_its_own_day_files_keys_and_only_unaltered() {
+        let previous = Previous::new("slack", None, FileHashes::default());
+        let keys = previous.keys(b"[{\"ts\": \"1\"}]").unwrap();
+        let other = previous.keys(b"[{\"ts\": \"2\"}]").unwrap();
+        assert_ne!(keys.file, other.file);
+        let plain = b"a private channel's secret words, the same words again".repeat(3);
+        let record = keys.seal(&plain);
+        assert!(!record.windows(7).any(|w| w == b"private"), "the record shows its text");
+        assert_eq!(keys.open(&record).as_deref(), Some(plain.as_slice()));
+        assert_eq!(other.open(&record), None);
+        for at in [0, record.len() / 2, record.len() - 1] {
+            let mut altered = record.clone();
+            altered[at] ^= 1;
+            assert_eq!(keys.open(&altered), None, "a record altered at byte {at} opened");
+        }
+    }
 
     #[test]
     fn every_kind_markup_and_edit_of_a_message_reads_back_as_written() {
