@@ -17,6 +17,7 @@ use quick_xml::events::Event as Xml;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::importer::Importer;
 use super::{Bodies, IngestError, Ingested, Input, has_extension, mimetype_of};
 use crate::model::{Attachment, Author, Channel, File, Message, MessageKind, Text, Thread, User, Visibility};
 
@@ -414,6 +415,15 @@ fn xml_messages(bytes: &[u8]) -> Result<Option<Vec<Raw>>, String> {
     }
     Ok(Some(messages))
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "campfire",
+    reads: "Campfire transcripts",
+    root_markers: &[],
+    detect,
+    import: |input, _, out| import(input, out),
+};
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ use thin_vec::ThinVec;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
+use super::importer::Importer;
 use super::input::percent_decode;
 use super::{Bodies, Ingested, Input, mimetype_of, parse_json};
 use crate::model::{
@@ -603,6 +604,15 @@ struct RawForwarded {
     #[serde(default)]
     content: String,
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "discord",
+    reads: "DiscordChatExporter JSON",
+    root_markers: &[],
+    detect,
+    import: |input, _, out| import(input, out),
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! Importers behind one interface, listed in one registry: a new format is one new module
-//! with its `detect` and `import`, and one [`Importer`] in [`IMPORTERS`].
+//! whose `IMPORTER` says its name, how it is recognised and how it is read, and one line in
+//! [`IMPORTERS`].
 
 use super::{Ingested, Input, Options};
 
@@ -21,63 +22,15 @@ pub struct Importer {
 
 /// Every importer, in the order detection tries them: the most distinctive shapes first, the
 /// folder of images last.
-pub static IMPORTERS: &[Importer] = &[
-    Importer {
-        name: "slack",
-        reads: "a Slack export (a directory or .zip with channels.json and users.json at its root)",
-        root_markers: super::slack::ROOT_MARKERS,
-        detect: |input| super::slack::detect(input),
-        import: |input, _, out| super::slack::import(input, out),
-    },
-    Importer {
-        name: "discord",
-        reads: "DiscordChatExporter JSON",
-        root_markers: &[],
-        detect: super::discord::detect,
-        import: |input, _, out| super::discord::import(input, out),
-    },
-    Importer {
-        name: "mattermost",
-        reads: "a Mattermost bulk export (JSON Lines)",
-        root_markers: &[],
-        detect: super::mattermost::detect,
-        import: |input, _, out| super::mattermost::import(input, out),
-    },
-    Importer {
-        name: "campfire",
-        reads: "Campfire transcripts",
-        root_markers: &[],
-        detect: super::campfire::detect,
-        import: |input, _, out| super::campfire::import(input, out),
-    },
-    Importer {
-        name: "matrix",
-        reads: "Matrix events or an Element export",
-        root_markers: &[],
-        detect: super::matrix::detect,
-        import: |input, _, out| super::matrix::import(input, out),
-    },
-    Importer {
-        name: "jsonl",
-        reads: "scrollback's generic JSON Lines",
-        root_markers: &[],
-        detect: super::jsonl::detect,
-        import: |input, _, out| super::jsonl::import(input, out),
-    },
-    Importer {
-        name: "irc",
-        reads: "IRC logs",
-        root_markers: &[],
-        detect: super::irc::detect,
-        import: |input, options, out| super::irc::import(input, out, &options.irc_timezone),
-    },
-    Importer {
-        name: "snapshots",
-        reads: "a folder of PNG snapshots",
-        root_markers: &[],
-        detect: |input| super::snapshots::detect(input),
-        import: |input, _, out| super::snapshots::read_folder(input, "", out),
-    },
+pub static IMPORTERS: &[&Importer] = &[
+    &super::slack::IMPORTER,
+    &super::discord::IMPORTER,
+    &super::mattermost::IMPORTER,
+    &super::campfire::IMPORTER,
+    &super::matrix::IMPORTER,
+    &super::jsonl::IMPORTER,
+    &super::irc::IMPORTER,
+    &super::snapshots::IMPORTER,
 ];
 
 /// A format the user names or detection finds: one of [`IMPORTERS`].
@@ -87,7 +40,7 @@ pub struct Format(&'static Importer);
 impl Format {
     /// The format called `name`.
     pub fn named(name: &str) -> Option<Format> {
-        IMPORTERS.iter().find(|i| i.name == name).map(Format)
+        IMPORTERS.iter().find(|i| i.name == name).map(|i| Format(i))
     }
 
     /// Every format's name, in detection order.
@@ -97,7 +50,7 @@ impl Format {
 
     /// The first format `input` is in.
     pub fn detect(input: &mut Input) -> Option<Format> {
-        IMPORTERS.iter().find(|i| (i.detect)(input)).map(Format)
+        IMPORTERS.iter().find(|i| (i.detect)(input)).map(|i| Format(i))
     }
 
     /// Its name.

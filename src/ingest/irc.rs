@@ -18,6 +18,7 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use regex::Regex;
 
+use super::importer::Importer;
 use super::{Ingested, Input};
 use crate::model::{Author, Channel, Message, MessageKind, Text, Thread, User, Visibility};
 
@@ -470,6 +471,15 @@ fn with_reason(what: &str, reason: Option<&String>) -> String {
         None => what.to_owned(),
     }
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "irc",
+    reads: "IRC logs",
+    root_markers: &[],
+    detect,
+    import: |input, options, out| import(input, out, &options.irc_timezone),
+};
 
 #[cfg(test)]
 mod tests {

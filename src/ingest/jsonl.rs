@@ -19,6 +19,7 @@ use thin_vec::ThinVec;
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
+use super::importer::Importer;
 use super::{Bodies, Ingested, Input, has_extension, mimetype_of, parse_json};
 use crate::model::{Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User, Visibility};
 
@@ -262,3 +263,12 @@ impl<'de> Deserialize<'de> for Seen {
         }
     }
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "jsonl",
+    reads: "scrollback's generic JSON Lines",
+    root_markers: &[],
+    detect,
+    import: |input, _, out| import(input, out),
+};

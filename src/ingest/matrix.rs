@@ -15,6 +15,7 @@ use thin_vec::ThinVec;
 use jiff::Timestamp;
 use serde_json::Value;
 
+use super::importer::Importer;
 use super::{Bodies, Ingested, Input, has_extension, mimetype_of, parse_json};
 use crate::model::{Author, Channel, File, Message, MessageKind, Reaction, Text, Thread, User, Visibility};
 
@@ -531,6 +532,15 @@ fn apply_redactions(
         message.attachments.clear();
     }
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "matrix",
+    reads: "Matrix events or an Element export",
+    root_markers: &[],
+    detect,
+    import: |input, _, out| import(input, out),
+};
 
 #[cfg(test)]
 mod tests {

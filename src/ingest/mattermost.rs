@@ -537,6 +537,15 @@ struct RawAttachment {
     path: String,
 }
 
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: super::Importer = super::Importer {
+    name: "mattermost",
+    reads: "a Mattermost bulk export (JSON Lines)",
+    root_markers: &[],
+    detect,
+    import: |input, _, out| import(input, out),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1082,6 +1082,15 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: super::Importer = super::Importer {
+    name: "slack",
+    reads: "a Slack export (a directory or .zip with channels.json and users.json at its root)",
+    root_markers: ROOT_MARKERS,
+    detect: |input| detect(input),
+    import: |input, _, out| import(input, out),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use super::importer::Importer;
 use super::{Ingested, Input, MAX_MEDIA_BYTES, parse_json};
 use crate::model::{Body, File, Snapshot};
 
@@ -149,6 +150,15 @@ fn time_from_name(name: &str) -> Option<Timestamp> {
     let (hour, minute, second) = (part(8..10)?, part(10..12)?, part(12..14).unwrap_or(0));
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z").parse().ok()
 }
+
+/// This format's entry in [`super::IMPORTERS`].
+pub static IMPORTER: Importer = Importer {
+    name: "snapshots",
+    reads: "a folder of PNG snapshots",
+    root_markers: &[],
+    detect: |input| detect(input),
+    import: |input, _, out| read_folder(input, "", out),
+};
 
 #[cfg(test)]
 mod tests {
