@@ -119,7 +119,7 @@ pub struct CheckArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
     /// The query: words, "phrases", -exclusions, identifiers, prefix*, channel:, from:, has:,
-    /// after:, before:, on:, sort: (see the README)
+    /// after:, before:, on:, sort: (see the book's "Search" chapter)
     #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     pub query: Vec<String>,
 
@@ -155,7 +155,7 @@ pub struct IncidentsArgs {
     #[arg(long, value_name = "CHANNEL")]
     pub channel: Option<String>,
 
-    /// Print the ledger's entries as JSON (the fields are in the README)
+    /// Print the ledger's entries as JSON (the fields are in the book's "Incidents" chapter)
     #[arg(long)]
     pub json: bool,
 }

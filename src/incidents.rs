@@ -1,6 +1,6 @@
 //! Incidents, detected from the chat itself with provenance, or declared in the config.
 //!
-//! Rules (`shared/reference/incidents.md` §3–4):
+//! Rules:
 //! - Only bots and integrations open or close incidents from alert text; a person typing
 //!   `[RESOLVED]` changes nothing. Recognised: `PagerDuty` (and its chat relays), Opsgenie,
 //!   Alertmanager and Grafana (`[FIRING:n]`/`[RESOLVED]`), Datadog (`[Triggered]`/`[Recovered]`),

@@ -1,4 +1,4 @@
-//! The URL contract (DESIGN.md "URLs"): channel slugs, which day page each message is on,
+//! The URL contract (the book's "URLs" chapter): channel slugs, which day page each message is on,
 //! threads, and every message's permalink.
 //!
 //! Both `render` (pages) and `index` (search results) need the same answers, so they live

@@ -1,8 +1,8 @@
 //! Writing the site: a staging directory beside `--out`, content hashes, `manifest.json`,
 //! and a swap (or an update in place) at the end.
 //!
-//! Nothing touches the live site until every page has rendered (security.md §6.1: zola,
-//! mdBook and Hugo all clean-then-write). If the build fails or panics, the staging
+//! Nothing touches the live site until every page has rendered (zola, mdBook and
+//! Hugo all clean-then-write). If the build fails or panics, the staging
 //! directory is removed on drop and the previous site is untouched. A first build (or one
 //! that reuses nothing) is swapped in with two renames on the same file system: out →
 //! previous, staging → out; the previous tree is removed only after the new one is in place.

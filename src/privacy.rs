@@ -1,6 +1,6 @@
 //! Which conversations are published, decided before anything is indexed or rendered.
 //!
-//! Safe by default (security.md §5): only public, unshared channels are published unless the
+//! Safe by default: only public, unshared channels are published unless the
 //! config names a conversation; unpublished channels are removed from the archive here, so no
 //! later stage can leak them. Their ids stay known as hidden so mentions of them render as
 //! `#private-channel`.

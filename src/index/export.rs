@@ -1,7 +1,7 @@
 //! The static search export: the tantivy index written as content-hashed shard files under
 //! `search/`, for a JavaScript client that needs no server (`themes/default/search.js`).
 //!
-//! Design goals (issue 3, `docs/search-format.md`): bytes per query stay bounded as the
+//! Design goals (the book's `docs/search-format.md`): bytes per query stay bounded as the
 //! archive grows, and the client ranks exactly like `scrollback search`.
 //!
 //! - **Segments**: the terms are cut into segments of consecutive documents at multiples

@@ -1,7 +1,7 @@
 //! One INPUT's files, whether it is a directory or a `.zip`, behind one interface.
 //!
 //! Importers never touch the file system directly: they list and read paths relative to the
-//! export's root through [`Input`]. That is where the safety rules live (security.md §3): zip
+//! export's root through [`Input`]. That is where the safety rules live: zip
 //! entries are read into memory under a byte cap, never extracted; names that escape the
 //! root, absolute names and symlink entries are refused; directory walks are sorted and do
 //! not follow symlinks out of the input.

@@ -1,5 +1,6 @@
 //! The generic format, for chat tools scrollback has no importer for: JSON Lines, one message
-//! per line (`.jsonl` or `.ndjson`). The fields are documented in the README:
+//! per line (`.jsonl` or `.ndjson`). The fields are documented in the book's
+//! "Formats" chapter:
 //!
 //! ```json
 //! {"channel": "ops", "time": "2014-01-17T17:11:39Z", "author": "peter", "text": "rr16 is lagging",

@@ -1,7 +1,6 @@
 //! Slack workspace exports (official zip or directory; slackdump's export layout too).
 //!
-//! Layout and field semantics follow `shared/reference/formats.md` §1. The rules that matter
-//! most: day files are bucketed by US/Pacific date, so a message's day always comes from its
+//! The rules that matter most: day files are bucketed by US/Pacific date, so a message's day always comes from its
 //! `ts`, never the file name; `ts` is an exact string key (floats lose digits), so it is parsed
 //! as seconds plus microseconds and kept as the message id; thread replies are scattered over
 //! day files and re-attached by `thread_ts`; file URLs carry tokens and are never kept.

@@ -1,5 +1,5 @@
 //! The sanitiser: ammonia with the site's allow-list, the last line of defence for every
-//! piece of HTML a message becomes (security.md §1.1).
+//! piece of HTML a message becomes.
 //!
 //! Parsing every message with html5ever was a seventh of the CPU time of a rebuild (a
 //! fourteenth of a full one), and almost all of it is HTML our own writer produced from the

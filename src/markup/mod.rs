@@ -4,7 +4,7 @@
 //! [`Event`]s, so there is one HTML writer for all of them (`pulldown_cmark::html`, which
 //! escapes text and attributes) and links are built in one place, where their scheme is
 //! checked. The writer's output then goes through ammonia with a small allow-list as a last,
-//! independent line of defence (security.md §1.1): no images, no raw-text elements, only
+//! independent line of defence: no images, no raw-text elements, only
 //! http/https links. Nothing is spliced into the HTML after sanitising.
 
 mod clean;
@@ -296,13 +296,13 @@ fn plain_events(source: &str) -> Vec<Event<'_>> {
     out
 }
 
-/// Only these schemes become links anywhere on the site (security.md §1.1, §7.2).
+/// Only these schemes become links anywhere on the site.
 pub fn is_safe_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// Slack file URLs carry an export token in `t` or `token`; never publish it (security.md §4.3).
+/// Slack file URLs carry an export token in `t` or `token`; never publish it.
 pub fn strip_url_tokens(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
         return url.to_owned();

@@ -1,8 +1,8 @@
 //! Redaction: secrets and personal data are replaced by a visible marker in every piece of
 //! text that can reach a page, the search index or the static search files.
 //!
-//! It runs on the model after the privacy filter and before markup, indexing and rendering
-//! (security.md §4.4), so a redacted value cannot leak through any later stage. The rules are
+//! It runs on the model after the privacy filter and before markup, indexing and rendering,
+//! so a redacted value cannot leak through any later stage. The rules are
 //! the built-in set ([`rules`]) minus those `[redaction] disable` names, then the user's
 //! `[[redaction.rules]]`. Each rule has keywords, checked for all rules at once with one
 //! Aho-Corasick pass, so most text never runs most regexes (gitleaks' and trufflehog's

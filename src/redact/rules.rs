@@ -1,5 +1,5 @@
-//! The built-in rule set: secrets (after gitleaks' default rules, security.md §4.1, with the
-//! gaps §4.2 fills) and personal data. Order matters: a rule sees the text as the rules
+//! The built-in rule set: secrets (after gitleaks' default rules, with a
+//! few families it lacks) and personal data. Order matters: a rule sees the text as the rules
 //! before it left it, so whole blocks (private keys) go first and catch-alls last.
 
 /// Where a token ends: at any character that cannot continue it (punctuation, markup, a

@@ -12,6 +12,7 @@ mod day_pages;
 mod determinism;
 mod discord;
 mod disk_full;
+mod docs;
 mod harness;
 mod hostile;
 mod hostile_archives;
