@@ -31,7 +31,8 @@ pub fn fingerprint(
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"scrollback build fingerprint 2\0");
     hasher.update(settings.as_bytes());
-    let binary = binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
+    let binary =
+        memo::binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
     hasher.update(binary.as_bytes());
     let mut by_path = FileHashes::new();
     for root in inputs.iter().map(PathBuf::as_path).chain(theme) {
@@ -88,7 +89,7 @@ pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, S
     if built_from != fingerprint {
         return Ok(false);
     }
-    let Ok(current) = fs_err::read(out.join(crate::output::MANIFEST)).map(|m| blake3::hash(&m)) else {
+    let Ok(current) = fs_err::read(out.join(crate::layout::MANIFEST)).map(|m| blake3::hash(&m)) else {
         return Ok(false);
     };
     if current.to_hex().as_str() != manifest {
@@ -206,7 +207,7 @@ impl Previous {
     /// The record beside the site in `out`, if there is one to trust. `Err` is a warning: the
     /// record exists but is damaged or belongs to another build.
     pub fn load(out: &Path, sidecar: &Path) -> Result<Option<Previous>, String> {
-        let Ok(manifest) = fs_err::read(out.join(crate::output::MANIFEST)) else { return Ok(None) };
+        let Ok(manifest) = fs_err::read(out.join(crate::layout::MANIFEST)) else { return Ok(None) };
         Previous::read(out, sidecar, &blake3::hash(&manifest))
     }
 
@@ -298,19 +299,6 @@ pub fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, 
         files.insert(rel, Written { hash, len, mtime, key });
     }
     input.0.is_empty().then_some((manifest, files))
-}
-
-/// A hash of the running binary, whose code shapes every page; `None` if it cannot be read
-/// (then nothing is reused).
-pub fn binary_hash() -> Option<&'static blake3::Hash> {
-    static HASH: std::sync::OnceLock<Option<blake3::Hash>> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_binary().ok()).as_ref()
-}
-
-/// Streamed: the binary is tens of megabytes, not worth holding.
-fn hash_binary() -> std::io::Result<blake3::Hash> {
-    let file = fs_err::File::open(std::env::current_exe()?)?;
-    Ok(blake3::Hasher::new().update_reader(file)?.finalize())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! error, so a typo never silently publishes something (`deny_unknown_fields`). Paths in the
 //! file are relative to the file.
 
+pub use crate::redact::settings::{Redaction, RedactionRule, Scope};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -77,6 +78,10 @@ pub struct Config {
     pub day_page_messages: usize,
 }
 
+/// Where the search terms are cut into segments by default (`[search] segments`): at the
+/// largest multiple of each size, so every segment but the last holds a whole multiple of one.
+pub const SEGMENT_SIZES: [usize; 3] = [1 << 24, 1 << 20, 1 << 16];
+
 /// `[search]`: the layout of the static search files.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -89,59 +94,7 @@ pub struct Search {
 
 impl Default for Search {
     fn default() -> Self {
-        Search { segments: crate::index::export::SEGMENT_SIZES.to_vec() }
-    }
-}
-
-/// `[redaction]`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Redaction {
-    /// Built-in rules not to run, by name (`phone`, `password-assignment`…).
-    pub disable: Vec<String>,
-    /// `[[redaction.rules]]`: rules of your own, run after the built-in ones.
-    pub rules: Vec<RedactionRule>,
-}
-
-/// One user rule: a regex, what matches become, and where it applies.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RedactionRule {
-    /// Name in the report.
-    pub name: String,
-    /// A Rust `regex` pattern.
-    pub pattern: String,
-    /// What a match becomes; `$1`/`${name}` expand capture groups. Default `[redacted]`.
-    #[serde(default = "default_replacement")]
-    pub replacement: String,
-    /// Which text it applies to. Default: all of it.
-    #[serde(default = "Scope::everywhere")]
-    pub scope: Vec<Scope>,
-}
-
-fn default_replacement() -> String {
-    "[redacted]".to_owned()
-}
-
-/// The kinds of text a redaction rule reads.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Message text, topics, card text, titles and fields.
-    Text,
-    /// People's names.
-    Names,
-    /// File names and titles.
-    Files,
-    /// Link targets (card links, file links).
-    Links,
-    /// All of the above.
-    All,
-}
-
-impl Scope {
-    fn everywhere() -> Vec<Scope> {
-        vec![Scope::All]
+        Search { segments: SEGMENT_SIZES.to_vec() }
     }
 }
 

@@ -95,6 +95,9 @@ fn slugify(name: &str) -> Option<String> {
 
 /// The most bytes a slug takes: file systems allow 255 in a path part, and a 100-character
 /// CJK name is 300.
+/// The site's list of every published URL and its content hash, at its root.
+pub const MANIFEST: &str = "manifest.json";
+
 const MAX_SLUG_BYTES: usize = 200;
 
 /// A slug over [`MAX_SLUG_BYTES`] cut at a character boundary, with a hash of the whole slug

@@ -88,7 +88,7 @@ impl<'p> Known<'p> {
 /// The context of records of the kind `kind` whose work depends on `parts` besides what they
 /// are filed for and the binary; `None` without the binary's hash.
 pub fn context(kind: &str, parts: &[&[u8]]) -> Option<Context> {
-    let binary = crate::cache::binary_hash()?;
+    let binary = binary_hash()?;
     let mut hasher = blake3::Hasher::new();
     hasher.update(MAGIC);
     for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
@@ -444,6 +444,19 @@ pub fn put_optional<T: ?Sized>(out: &mut Vec<u8>, value: Option<&T>, put: impl F
         }
         None => out.push(0),
     }
+}
+
+/// A hash of the running binary, whose code shapes every page; `None` if it cannot be read
+/// (then nothing is reused).
+pub fn binary_hash() -> Option<&'static blake3::Hash> {
+    static HASH: std::sync::OnceLock<Option<blake3::Hash>> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_binary().ok()).as_ref()
+}
+
+/// Streamed: the binary is tens of megabytes, not worth holding.
+fn hash_binary() -> std::io::Result<blake3::Hash> {
+    let file = fs_err::File::open(std::env::current_exe()?)?;
+    Ok(blake3::Hasher::new().update_reader(file)?.finalize())
 }
 
 #[cfg(test)]

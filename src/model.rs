@@ -146,7 +146,7 @@ pub struct Text {
 impl Text {
     /// Slack `mrkdwn`, entity-escaped as Slack stores it.
     pub fn mrkdwn(source: impl Into<String>) -> Self {
-        Text { markup: Markup::SlackMrkdwn, source: source.into() }
+        Text { markup: Markup::Mrkdwn, source: source.into() }
     }
 
     /// Chat Markdown.
@@ -169,10 +169,10 @@ impl Text {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Markup {
     /// Slack's `mrkdwn` with `<@U…>`-style control sequences and `&amp;`-escaping.
-    SlackMrkdwn,
+    Mrkdwn,
     /// Slack mrkdwn control sequences only, no `*bold*`-style formatting (legacy attachment
     /// fields not listed in `mrkdwn_in`).
-    SlackTokens,
+    MrkdwnTokens,
     /// Chat Markdown (CommonMark as Discord and Mattermost write it, with Discord's `<@id>`
     /// tokens).
     Markdown,

@@ -26,8 +26,7 @@ pub mod journal;
 
 use journal::{Journal, Mode, failpoint};
 
-/// The name of the file listing every published URL and its content hash.
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::layout::MANIFEST;
 
 /// Problems writing the site.
 #[derive(Debug, thiserror::Error)]

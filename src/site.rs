@@ -296,7 +296,7 @@ impl<'a> Site<'a> {
             self.report.warnings.push(warning);
             None
         });
-        Days::new(ingest::slack::SOURCE, previous, &index_dir.join(ingest::days::FILE), hashes)
+        Days::new(previous, &index_dir.join(ingest::days::FILE), hashes)
     }
 
     fn ingest(&mut self, days: Days) -> Result<Ingested, BuildError> {

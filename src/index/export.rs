@@ -60,9 +60,6 @@ use crate::output::{OutputError, Staging};
 
 /// Format version written to the manifest; the client refuses others.
 pub const FORMAT: u32 = 3;
-/// Where the terms are cut into segments by default (`[search] segments`): at the largest
-/// multiple of each size, so every segment but the last holds a whole multiple of one.
-pub const SEGMENT_SIZES: [usize; 3] = [1 << 24, 1 << 20, 1 << 16];
 /// Postings in a term's first (inline) block.
 pub const FIRST_BLOCK: usize = 32;
 /// The largest block.

@@ -203,7 +203,7 @@ fn parse(record: &[u8]) -> Option<(&[u8], Vec<[u8; HASH]>)> {
 /// What else shapes the index: the binary (tokenizer, schema) and the settings in `meta`.
 fn settings(meta: &IndexMeta) -> blake3::Hash {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(crate::cache::binary_hash().map_or(&[0; 32], |h| h.as_bytes()));
+    hasher.update(crate::memo::binary_hash().map_or(&[0; 32], |h| h.as_bytes()));
     let meta = IndexMeta { docs: 0, ..meta.clone() };
     hasher.update(&serde_json::to_vec(&meta).expect("meta serialises"));
     hasher.finalize()

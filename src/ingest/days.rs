@@ -71,10 +71,10 @@ impl std::fmt::Debug for Days {
 }
 
 impl Days {
-    /// Days of the format `format` (`slack`), with the records of `previous` if it was made
-    /// by the same binary for the same format; this build's records are written at `path`.
-    pub fn new(format: &str, previous: Option<Memo>, path: &Path, hashes: FileHashes) -> Days {
-        let previous = Previous::new(format, previous, hashes);
+    /// Days with the records of `previous` if it was made by the same binary; this build's
+    /// records are written at `path`.
+    pub fn new(previous: Option<Memo>, path: &Path, hashes: FileHashes) -> Days {
+        let previous = Previous::new(previous, hashes);
         let context = previous.context;
         let mut days = Days { previous, ..Days::default() };
         if let Some(context) = &context {
@@ -129,31 +129,33 @@ impl Days {
 }
 
 impl Previous {
-    /// Keys day files of the format `format`, and finds the records of `memo` if it was made
-    /// by the same binary for the same format; a file on disk is keyed by its hash in `hashes`
-    /// (the fingerprint's) without being read.
-    pub fn new(format: &str, memo: Option<Memo>, hashes: FileHashes) -> Previous {
-        let context = memo::context("days", &[format.as_bytes()]);
+    /// Keys day files, and finds the records of `memo` if it was made by the same binary; a
+    /// file on disk is keyed by its hash in `hashes` (the fingerprint's) without being read.
+    pub fn new(memo: Option<Memo>, hashes: FileHashes) -> Previous {
+        let context = memo::context("days", &[]);
         let memo = memo.filter(|p| context.is_some_and(|c| p.made_in(&c)));
         let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
         Previous { context, memo, known, hashes }
     }
 
-    /// The keys of a day file with these bytes, if records are kept.
-    pub fn keys(&self, bytes: &[u8]) -> Option<DayKeys> {
-        self.keys_of(&blake3::hash(bytes))
+    /// The keys of a day file with these bytes, read by the importer named `importer`, if
+    /// records are kept.
+    pub fn keys(&self, importer: &str, bytes: &[u8]) -> Option<DayKeys> {
+        self.keys_of(importer, &blake3::hash(bytes))
     }
 
-    /// The keys of the day file at `path` on disk, if the fingerprint hashed it.
-    pub fn keys_at(&self, path: &Path) -> Option<DayKeys> {
-        self.keys_of(self.hashes.get(&std::path::absolute(path).ok()?)?)
+    /// The keys of the day file at `path` on disk, read by the importer named `importer`, if
+    /// the fingerprint hashed it.
+    pub fn keys_at(&self, importer: &str, path: &Path) -> Option<DayKeys> {
+        self.keys_of(importer, self.hashes.get(&std::path::absolute(path).ok()?)?)
     }
 
     /// The keys of a day file whose BLAKE3 hash is `hash`: both derived with BLAKE3's key
-    /// derivation from that hash and this build's context.
-    fn keys_of(&self, hash: &blake3::Hash) -> Option<DayKeys> {
+    /// derivation from that hash, the importer's name and this build's context.
+    fn keys_of(&self, importer: &str, hash: &blake3::Hash) -> Option<DayKeys> {
         let mut material = self.context.as_ref()?.to_vec();
         material.extend_from_slice(hash.as_bytes());
+        material.extend_from_slice(importer.as_bytes());
         let mut file = [0; 16];
         file.copy_from_slice(&blake3::derive_key(KEY_CONTEXT, &material)[..16]);
         let cipher = blake3::derive_key(CIPHER_CONTEXT, &material);
@@ -362,7 +364,7 @@ const KINDS: [MessageKind; EVENT as usize] = [
 const EVENT: u8 = 16;
 
 const MARKUPS: [Markup; 5] =
-    [Markup::SlackMrkdwn, Markup::SlackTokens, Markup::Markdown, Markup::Html, Markup::Plain];
+    [Markup::Mrkdwn, Markup::MrkdwnTokens, Markup::Markdown, Markup::Html, Markup::Plain];
 
 fn attachment(input: &mut Input) -> Option<Attachment> {
     Some(Attachment {
@@ -423,10 +425,11 @@ mod tests {
 
     #[test]
     fn a_record_opens_only_with_its_own_day_files_keys_and_only_unaltered() {
-        let previous = Previous::new("slack", None, FileHashes::default());
-        let keys = previous.keys(b"[{\"ts\": \"1\"}]").unwrap();
-        let other = previous.keys(b"[{\"ts\": \"2\"}]").unwrap();
+        let previous = Previous::new(None, FileHashes::default());
+        let keys = previous.keys("slack", b"[{\"ts\": \"1\"}]").unwrap();
+        let other = previous.keys("slack", b"[{\"ts\": \"2\"}]").unwrap();
         assert_ne!(keys.file, other.file);
+        assert_ne!(previous.keys("discord", b"[{\"ts\": \"1\"}]").unwrap().file, keys.file);
         let plain = b"a private channel's secret words, the same words again".repeat(3);
         let record = keys.seal(&plain);
         assert!(!record.windows(7).any(|w| w == b"private"), "the record shows its text");

@@ -476,16 +476,16 @@ fn parse_days<'p>(
 ) -> Vec<(bool, Result<Day<'p>, IngestError>)> {
     days.par_iter()
         .map(|(shown, file)| match file {
-            DayFile::Read(bytes) => (true, parse_day(shown, bytes, previous.keys(bytes), previous)),
+            DayFile::Read(bytes) => (true, parse_day(shown, bytes, previous.keys(SOURCE, bytes), previous)),
             DayFile::Disk(path) => {
-                let keys = previous.keys_at(path);
+                let keys = previous.keys_at(SOURCE, path);
                 if let Some(day) = keys.as_ref().and_then(|keys| remembered(keys, previous)) {
                     return (true, Ok(day));
                 }
                 // Keyed by what is read, not by the fingerprint's hash: the file may have
                 // changed since, and a record is only ever filed under its own bytes.
                 match super::input::read_path(path, shown) {
-                    Ok(bytes) => (true, parse_day(shown, &bytes, previous.keys(&bytes), previous)),
+                    Ok(bytes) => (true, parse_day(shown, &bytes, previous.keys(SOURCE, &bytes), previous)),
                     Err(e) => (false, Err(e)),
                 }
             }
@@ -714,7 +714,7 @@ fn attachment(raw: &RawAttachment) -> Attachment {
             if formatted(field) {
                 Text::mrkdwn(v)
             } else {
-                Text { markup: crate::model::Markup::SlackTokens, source: v }
+                Text { markup: crate::model::Markup::MrkdwnTokens, source: v }
             }
         })
     };
@@ -1128,8 +1128,8 @@ mod tests {
              "blocks": [{"type": "rich_text", "elements": [{"type": "text", "text": "zqblock"}]}]}
         ]);
         let bytes = day.to_string().into_bytes();
-        let previous = Previous::new(SOURCE, None, crate::cache::FileHashes::new());
-        let keys = previous.keys(&bytes).expect("a test binary has a hash");
+        let previous = Previous::new(None, crate::cache::FileHashes::new());
+        let keys = previous.keys(SOURCE, &bytes).expect("a test binary has a hash");
         let nobody: Arc<str> = Arc::from("");
         let raw: Vec<RawMessage> = serde_json::from_slice(&bytes).unwrap();
         let parsed: Vec<Parsed> = raw.into_iter().map(|raw| parse(raw, &nobody)).collect();
@@ -1140,7 +1140,7 @@ mod tests {
         );
         let read = decode_day(&record, &keys, &nobody).expect("the record decodes");
         assert_eq!(format!("{read:#?}"), format!("{parsed:#?}"));
-        let other = previous.keys(b"[]").unwrap();
+        let other = previous.keys(SOURCE, b"[]").unwrap();
         assert!(decode_day(&record, &other, &nobody).is_none(), "another day's keys read nothing");
         let mut damaged = record.clone();
         damaged.truncate(record.len() - 1);

@@ -276,8 +276,8 @@ pub(crate) fn decode_entities(s: &str, entities: &[(&str, &str)]) -> String {
 
 fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
     match text.markup {
-        Markup::SlackMrkdwn => mrkdwn::events(&text.source, true, ctx),
-        Markup::SlackTokens => mrkdwn::events(&text.source, false, ctx),
+        Markup::Mrkdwn => mrkdwn::events(&text.source, true, ctx),
+        Markup::MrkdwnTokens => mrkdwn::events(&text.source, false, ctx),
         Markup::Markdown => markdown::events(&text.source, ctx),
         Markup::Html => html::events(&text.source),
         Markup::Plain => plain_events(&text.source),

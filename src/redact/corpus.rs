@@ -7,9 +7,9 @@
 //!
 //! Secrets are made at run time from a fixed seed, so the source holds no token-shaped string.
 
+use super::Redaction;
 use super::view::View;
 use super::{Redactor, Scope, Tally};
-use crate::config::Redaction;
 
 /// A deterministic stream of characters from an alphabet (xorshift).
 struct Draw(u64);

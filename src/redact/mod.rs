@@ -12,6 +12,7 @@
 //! redacted where is counted for the report; the secrets themselves are never kept.
 
 mod rules;
+pub mod settings;
 mod view;
 
 use std::collections::BTreeMap;
@@ -21,9 +22,9 @@ use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
-use crate::config::{Redaction, Scope};
 use crate::memo::{Filed, Known, Walk};
 use crate::model::{Archive, Body, Channel, File, Message, Text};
+pub use settings::{Redaction, RedactionRule, Scope};
 use view::View;
 
 /// Names of the built-in rules, in the order they run.
@@ -144,7 +145,7 @@ impl Rule {
         }
     }
 
-    fn user(user: &crate::config::RedactionRule) -> Result<Rule, String> {
+    fn user(user: &RedactionRule) -> Result<Rule, String> {
         let regex = compile(&user.pattern).map_err(|e| format!("rule {:?}: {e}", user.name))?;
         if regex.is_match("") {
             return Err(format!("rule {:?}: the pattern matches empty text", user.name));

@@ -1,5 +1,5 @@
+use super::RedactionRule;
 use super::*;
-use crate::config::RedactionRule;
 
 fn redactor() -> Redactor {
     Redactor::new(&Redaction::default()).unwrap()

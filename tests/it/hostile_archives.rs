@@ -1,4 +1,4 @@
-//! Hostile archives (security.md §3): each gets a clear error or warning, within bounded time
+//! Hostile archives: each gets a clear error or warning, within bounded time
 //! and memory, and nothing is written outside the output directory.
 
 use std::io::Write;

@@ -21,6 +21,7 @@ mod invalid;
 mod irc;
 mod javascript;
 mod jsonl;
+mod layers;
 mod links;
 mod matrix;
 mod mattermost;

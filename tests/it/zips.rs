@@ -1,4 +1,4 @@
-//! Zip inputs: read in place, wrapped folders found, unsafe entries refused (security.md §3).
+//! Zip inputs: read in place, wrapped folders found, unsafe entries refused.
 
 use std::io::Write;
 
