@@ -1,11 +1,14 @@
-//! `Site`: the pipeline, one method per phase, each timed.
-//!
-//! ingest → normalize (privacy filter, redaction) → render into a staging directory → swap.
-//! Every input is parsed and validated before anything is written (zola's load-then-build
-//! order), so bad input never costs the previous site.
+//! `Site`: the pipeline. [`Site::build`] is one line per phase (begin, ingest, normalise,
+//! lay out, analyse, index and render, keep URLs, publish), each a method from the previous
+//! phase's value to the next, timed and shown. Every input is parsed and validated before
+//! anything is written (zola's load-then-build order), so bad input never costs the previous
+//! site. Concurrency lives in [`threads`]: the previous build is read beside the inputs, and
+//! the search index is written beside the pages.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+mod previous;
+mod report;
+mod threads;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,17 +18,22 @@ use crate::continuity;
 use crate::incidents::{self, Detected};
 use crate::index::{self, DocSource, IndexError, IndexMeta};
 use crate::ingest::days::Days;
-use crate::ingest::{self, Format, IngestError, Ingested};
+use crate::ingest::{self, Format, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger;
+use crate::markup::PlainDigest;
 use crate::memo::{Filed, Known, Memo};
-use crate::output::{MANIFEST, Manifest, ManifestError, OutputError, Staging, read_manifest};
+use crate::model::{Archive, Incident};
+use crate::output::{Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
-use crate::privacy::{self, Withheld};
+use crate::privacy;
 use crate::progress::Progress;
-use crate::redact::{self, Redactions, Redactor};
-use crate::render::{self, RenderError, Theme, ThemeError};
+use crate::redact::{self, Redactor};
+use crate::render::{self, Theme};
 use crate::snapshots;
+use previous::{Previous, Read};
+pub use report::{BuildError, Report};
+use threads::{Pending, beside};
 
 /// What to build from where.
 #[derive(Debug, Clone)]
@@ -60,128 +68,65 @@ pub enum Lifetime {
     Stays,
 }
 
-/// Why a build failed.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// Nothing to read.
-    #[error("no inputs: give INPUT paths or set `inputs` in scrollback.toml")]
-    NoInputs,
-    /// Inputs had problems and `--keep-going` was not given.
-    #[error("{}", input_summary(.0))]
-    Input(Vec<IngestError>),
-    /// The theme could not be loaded.
-    #[error(transparent)]
-    Theme(#[from] ThemeError),
-    /// A page failed to render.
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// The site could not be written.
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    /// The search index could not be written.
-    #[error("{path}: writing the search index{space}")]
-    Index {
-        /// The index directory.
-        path: String,
-        /// What the disk holding it has left, when that is next to nothing.
-        space: String,
-        /// What failed.
-        #[source]
-        source: IndexError,
-    },
-    /// The static search files could not be written.
-    #[error("writing the static search files")]
-    Export(#[from] index::export::ExportError),
-    /// The previous manifest named with `--previous-manifest` could not be read.
-    #[error(transparent)]
-    Manifest(#[from] ManifestError),
-    /// URLs the previous build published would be gone.
-    #[error("{}", removed_summary(.0))]
-    Removed(Vec<String>),
-}
-
-fn removed_summary(urls: &[String]) -> String {
-    let mut text = format!(
-        "{} URL{} of the previous build would be gone; nothing was written (--allow-removals publishes anyway):",
-        urls.len(),
-        if urls.len() == 1 { "" } else { "s" }
-    );
-    for url in urls.iter().take(50) {
-        text.push_str("\n  ");
-        text.push_str(url);
-    }
-    if urls.len() > 50 {
-        let _ = write!(text, "\n  … and {} more", urls.len() - 50);
-    }
-    text
-}
-
-fn input_summary(problems: &[IngestError]) -> String {
-    let mut text = format!(
-        "{} problem{} in the input; nothing was written (--keep-going builds the rest):",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    for problem in problems {
-        text.push_str("\n  ");
-        text.push_str(&problem.to_string());
-    }
-    text
-}
-
-/// What a build or check did.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Input files read.
-    pub files_read: usize,
-    /// Channels published.
-    pub channels: usize,
-    /// Messages published.
-    pub messages: usize,
-    /// Pages written (0 for `check`).
-    pub pages: usize,
-    /// Files whose content is the same as in the previous build.
-    pub unchanged: Option<usize>,
-    /// What was taken from the previous site instead of rendered or written.
-    pub reused: crate::output::Reused,
-    /// How the search index was written (`None` for `check`).
-    pub index_update: Option<index::update::Outcome>,
-    /// Redirect pages written for renamed channels.
-    pub redirects: usize,
-    /// URLs of the previous build dropped under `--allow-removals`.
-    pub removed: Vec<String>,
-    /// Bytes of the static search files (`search/`, as the export wrote them) and of the
-    /// index beside the site.
-    pub index_bytes: (u64, u64),
-    /// Nothing changed since the last build, so nothing was written.
-    pub up_to_date: bool,
-    /// Incidents found or declared.
-    pub incidents: usize,
-    /// Messages whose text detection did not read again: the previous build had read them
-    /// ([`incidents::readings`]).
-    pub remembered: usize,
-    /// Messages redaction did not look at again: the previous build had found nothing in them.
-    pub known_clean: usize,
-    /// Day files parsed, and those not parsed again because the previous build's records of
-    /// them were found ([`ingest::days`]).
-    pub days: (usize, usize),
-    /// Channels kept out, and why.
-    pub withheld: Withheld,
-    /// What was redacted, per rule and where.
-    pub redactions: Redactions,
-    /// Problems skipped under `--keep-going` (or found by `check`).
-    pub problems: Vec<String>,
-    /// Notes that lost nothing.
-    pub warnings: Vec<String>,
-    /// Time per phase.
-    pub phases: Vec<(&'static str, Duration)>,
-}
-
 /// One build of one site.
 pub struct Site<'a> {
     config: &'a Config,
     options: BuildOptions,
     report: Report,
+}
+
+/// Where a build writes, and what it has from the previous one.
+struct Build {
+    staging: Staging,
+    /// The sidecar directory being staged (`<out>.index/`).
+    index_dir: PathBuf,
+    previous: Previous,
+    /// The input files' hashes, as the fingerprint took them.
+    hashes: cache::FileHashes,
+    theme: Theme,
+    /// The theme's assets as written into the site (`None` until [`Site::reuse`]).
+    assets: Option<render::Assets>,
+    /// The records for the next build, being written.
+    filing: Option<Pending<std::io::Result<()>>>,
+}
+
+impl Build {
+    fn assets(&self) -> &render::Assets {
+        self.assets.as_ref().expect("the assets are written before the pages")
+    }
+}
+
+/// What normalising leaves besides the archive.
+struct Normalized {
+    /// The messages redaction found nothing in, for the next build.
+    clean: Option<Filed>,
+    /// Each message's [`crate::model::Message::digest`], per channel and message.
+    contents: Vec<Vec<[u8; 16]>>,
+}
+
+/// What incident detection found, with what the pages show of each message.
+struct Found {
+    incidents: Vec<Incident>,
+    /// Which incident each message is shown in (see [`incidents::by_position`]).
+    places: Vec<Vec<u32>>,
+    /// Each message's digest as it is published.
+    contents: Vec<Vec<[u8; 16]>>,
+}
+
+/// The search documents, and what was written beside them.
+struct Documented<'l> {
+    docs: index::documents::Documents<'l>,
+    /// Pages of the incident index, written with the ledger.
+    index_pages: usize,
+    /// Incident ids earlier builds published that no longer name one.
+    retired: Vec<ledger::Retired>,
+}
+
+/// What the search index and the pages left to publish.
+struct Written {
+    /// The manifest of the site being replaced, read while the pages were made.
+    manifest: Option<Result<Manifest, ManifestError>>,
+    pages: usize,
 }
 
 impl<'a> Site<'a> {
@@ -192,58 +137,68 @@ impl<'a> Site<'a> {
 
     /// Reads, checks and normalises every input without writing anything.
     pub fn check(mut self) -> Result<Report, BuildError> {
-        let mut ingested = self.ingest(Days::default())?;
-        self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
-        self.normalize(&mut ingested, None);
+        let mut ingested = self.ingest(Days::default(), false)?;
+        self.normalize(&mut ingested, Ok(None));
         Ok(self.report)
     }
 
     /// Builds the site into `options.out`, replacing the previous one only on success.
     pub fn build(mut self) -> Result<Report, BuildError> {
+        let Some(mut build) = self.begin()? else { return Ok(self.report) };
+        let days = self.days(&mut build);
+        let mut ingested = self.ingest(days, !self.options.keep_going)?;
+        let normalized = self.normalize(&mut ingested, build.previous.clean());
+        self.reuse(&mut build)?;
+        let incidents = {
+            let archive = &ingested.archive;
+            let layout = self.lay_out(archive);
+            let (found, digests) = self.detect(archive, &layout, normalized, &mut build);
+            let documented = self.document(archive, &layout, &found, digests, &mut build)?;
+            let written = self.index_and_render(archive, &layout, &found, &documented, &mut build)?;
+            self.keep_urls(&layout, &documented, written, &mut build)?;
+            found.incidents
+        };
+        self.publish(build, (ingested, incidents))?;
+        Ok(self.report)
+    }
+
+    fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let (value, elapsed) = crate::progress::timed(self.options.progress, phase, || f(self));
+        self.report.phases.push((phase, elapsed));
+        value
+    }
+
+    /// A part of the previous build, or nothing with a warning if it could not be read.
+    fn or_warn<T>(&mut self, read: Read<T>) -> Option<T> {
+        read.unwrap_or_else(|warning| {
+            self.report.warnings.push(warning);
+            None
+        })
+    }
+
+    /// Claims the output, starts reading the previous build, and fingerprints the inputs:
+    /// `None` if nothing changed since the previous build (then nothing is written).
+    fn begin(&mut self) -> Result<Option<Build>, BuildError> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
         // Held to the end: no other build writes the site meanwhile.
         let claim = crate::output::claim(&self.options.out)?;
         self.report.warnings.extend(claim.recovered().iter().cloned());
-        // Read while the inputs are fingerprinted: an append needs it first thing.
-        let previous_days = self.previous_days();
-        let fingerprint = self.timed("fingerprint", Site::fingerprint);
-        let (fingerprint, hashes) = fingerprint.unzip();
+        let options = &self.options;
+        let previous = Previous::read(&options.out, options.force, options.previous_manifest.clone());
+        let (fingerprint, hashes) = self.timed("fingerprint", Site::fingerprint).unzip();
         if let Some(fingerprint) = &fingerprint
-            && !self.options.force
+            && self.up_to_date(fingerprint)
         {
-            let index = crate::output::sidecar_path(&self.options.out);
-            match cache::up_to_date(&self.options.out, &index, fingerprint) {
-                Ok(true) => {
-                    self.report.up_to_date = true;
-                    return Ok(self.report);
-                }
-                Ok(false) => {}
-                Err(warning) => self.report.warnings.push(warning),
-            }
+            return Ok(None);
         }
-        let earlier = Earlier::read(&self.options);
+        let theme = Theme::load(self.config.theme.as_deref())?;
         let mut staging = Staging::begin_claimed(claim)?;
         staging.set_fingerprint(fingerprint);
         let index_dir = staging.sidecar()?;
-        let days = self.days(previous_days, &index_dir, hashes.unwrap_or_default());
-        let mut ingested = self.ingest(days)?;
-        if !ingested.problems.is_empty() {
-            if !self.options.keep_going {
-                return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
-            }
-            self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
-        }
-        let mut earlier = earlier.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let clean = std::mem::replace(&mut earlier.clean, Ok(None)).unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
-        let normalized = self.normalize(&mut ingested, clean.as_ref());
-        drop(clean);
-        self.render(ingested, (staging, index_dir), earlier, normalized)?;
-        Ok(self.report)
+        let hashes = hashes.unwrap_or_default();
+        Ok(Some(Build { staging, index_dir, previous, hashes, theme, assets: None, filing: None }))
     }
 
     /// What this build is made from; `None` (a full build, recorded as nothing) if an input
@@ -269,70 +224,68 @@ impl<'a> Site<'a> {
         cache::fingerprint(&inputs, &settings, self.config.theme.as_deref(), &skip).ok()
     }
 
-    fn timed<T>(&mut self, phase: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
-        let (value, elapsed) = crate::progress::timed(self.options.progress, phase, || f(self));
-        self.report.phases.push((phase, elapsed));
-        value
+    /// Whether the site is what the previous build of the same `fingerprint` left.
+    fn up_to_date(&mut self, fingerprint: &str) -> bool {
+        if self.options.force {
+            return false;
+        }
+        let index = crate::output::sidecar_path(&self.options.out);
+        match cache::up_to_date(&self.options.out, &index, fingerprint) {
+            Ok(up_to_date) => self.report.up_to_date = up_to_date,
+            Err(warning) => self.report.warnings.push(warning),
+        }
+        self.report.up_to_date
     }
 
-    /// What the previous build parsed of each day file (`Err` is a warning), read on a thread
-    /// of its own; none under `--force`.
-    fn previous_days(&self) -> std::thread::JoinHandle<Result<Option<Memo>, String>> {
-        let path = crate::output::sidecar_path(&self.options.out).join(ingest::days::FILE);
-        let force = self.options.force;
-        std::thread::spawn(move || if force { Ok(None) } else { Memo::load(&path) })
+    /// The previous build's day records, to be found by the fingerprint's hashes, and this
+    /// build's going into the sidecar.
+    fn days(&mut self, build: &mut Build) -> Days {
+        let previous = build.previous.days();
+        let previous = self.or_warn(previous);
+        let hashes = std::mem::take(&mut build.hashes);
+        Days::new(previous, &build.index_dir.join(ingest::days::FILE), hashes)
     }
 
-    /// The day records of the previous build as `previous` reads them, to be found by the
-    /// fingerprint's `hashes`, and this build's going into the sidecar `index_dir`.
-    fn days(
-        &mut self,
-        previous: std::thread::JoinHandle<Result<Option<Memo>, String>>,
-        index_dir: &std::path::Path,
-        hashes: cache::FileHashes,
-    ) -> Days {
-        let previous = previous.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let previous = previous.unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
-        Days::new(previous, &index_dir.join(ingest::days::FILE), hashes)
-    }
-
-    fn ingest(&mut self, days: Days) -> Result<Ingested, BuildError> {
+    /// Reads every input; `strict`: a problem fails the build (else it is reported).
+    fn ingest(&mut self, days: Days, strict: bool) -> Result<Ingested, BuildError> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
         let options =
             ingest::Options { format: self.options.format, irc_timezone: self.config.irc_time_zone() };
-        let ingested =
+        let mut ingested =
             self.timed("ingest", |site| ingest::ingest_remembering(&site.options.inputs, &options, days));
         self.report.files_read = ingested.files_read;
         self.report.days = (ingested.days.parsed, ingested.days.found);
         self.report.warnings.extend(ingested.warnings.iter().cloned());
+        if strict && !ingested.problems.is_empty() {
+            return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
+        }
+        self.report.problems = ingested.problems.drain(..).map(|p| p.to_string()).collect();
         Ok(ingested)
     }
 
     /// Filters, unifies and redacts the archive; returns what redaction found clean, for the
     /// next build (redaction skips what the `clean` records of the previous one name), and
     /// each message's digest as it is published.
-    fn normalize(&mut self, ingested: &mut Ingested, clean: Option<&Memo>) -> Normalized {
+    fn normalize(&mut self, ingested: &mut Ingested, clean: Read<Memo>) -> Normalized {
+        let clean = self.or_warn(clean);
         let settings = format!("{:?}", self.config.redaction);
-        let known = Known::new("clean", &[settings.as_bytes()], clean);
+        let known = Known::new("clean", &[settings.as_bytes()], clean.as_ref());
         let normalized = self.timed("normalize", |site| {
-            std::thread::scope(|scope| {
-                // The rules are compiled beside the steps before redaction, which take one core.
-                let config = site.config;
-                let compiling = scope.spawn(move || Redactor::new(&config.redaction));
-                site.select_and_unify(&mut ingested.archive);
-                let compiled = compiling.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                let redactor = compiled.expect("validated with the config");
-                let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
-                site.report.redactions = redacted.redactions;
-                site.report.known_clean = redacted.known_clean;
-                ingested.archive.share_names();
-                Normalized { clean: redacted.clean, contents: redacted.contents }
-            })
+            // The rules are compiled beside the steps before redaction, which take one core.
+            let config = site.config;
+            let (compiled, ()) = beside(
+                "redaction rules",
+                move || Redactor::new(&config.redaction),
+                || site.select_and_unify(&mut ingested.archive),
+            );
+            let redactor = compiled.expect("validated with the config");
+            let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
+            site.report.redactions = redacted.redactions;
+            site.report.known_clean = redacted.known_clean;
+            ingested.archive.share_names();
+            Normalized { clean: redacted.clean, contents: redacted.contents }
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
@@ -344,7 +297,7 @@ impl<'a> Site<'a> {
 
     /// Keeps only the channels to publish, unifies people (and pseudonymises them if asked),
     /// and places snapshots on their messages: what comes before redaction.
-    fn select_and_unify(&mut self, archive: &mut crate::model::Archive) {
+    fn select_and_unify(&mut self, archive: &mut Archive) {
         self.report.withheld = privacy::select_channels(archive, &self.config.publish);
         let unified = people::unify(archive, &self.config.people);
         self.report.warnings.extend(unified.warnings);
@@ -363,115 +316,174 @@ impl<'a> Site<'a> {
         self.report.warnings.extend(placed);
     }
 
-    fn render(
-        &mut self,
-        ingested: Ingested,
-        (mut staging, index_dir): (Staging, PathBuf),
-        earlier: Earlier,
-        Normalized { clean, contents }: Normalized,
-    ) -> Result<(), BuildError> {
-        let theme = Theme::load(self.config.theme.as_deref())?;
-        let previous = earlier.ledger.unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
-        match earlier.files {
-            Ok(Some(previous)) => staging.reuse_from(previous),
-            Ok(None) => {}
-            Err(warning) => self.report.warnings.push(warning),
+    /// Keeps every file of the previous site that the new one will have unchanged, then
+    /// writes the theme's assets.
+    fn reuse(&mut self, build: &mut Build) -> Result<(), BuildError> {
+        let files = build.previous.files();
+        if let Some(files) = self.or_warn(files) {
+            build.staging.reuse_from(files);
         }
+        build.assets = Some(render::write_assets(&build.theme, &build.staging)?);
+        Ok(())
+    }
+
+    /// Every page's URL and every message's permalink.
+    fn lay_out<'x>(&self, archive: &'x Archive) -> Layout<'x> {
         let tz = self.config.time_zone();
-        let archive = &ingested.archive;
-        let layout =
-            Layout::new(archive, &self.report.withheld.hidden_ids, &tz, self.config.day_page_messages);
-        let assets = render::write_assets(&theme, &staging)?;
-        let readings = earlier.readings.unwrap_or_else(|warning| {
-            self.report.warnings.push(warning);
-            None
-        });
+        Layout::new(archive, &self.report.withheld.hidden_ids, &tz, self.config.day_page_messages)
+    }
+
+    /// Detects incidents, and files what was read of each message for the next build; the
+    /// plain text's digests go on to the search documents.
+    fn detect(
+        &mut self,
+        archive: &Archive,
+        layout: &Layout,
+        Normalized { clean, contents }: Normalized,
+        build: &mut Build,
+    ) -> (Found, Vec<Vec<PlainDigest>>) {
+        let readings = build.previous.readings();
+        let readings = self.or_warn(readings);
+        let tz = self.config.time_zone();
         let detected = self.timed("incidents", |site| {
-            incidents::detect(archive, &layout, &site.config.incidents, &tz, (&contents, readings.as_ref()))
+            incidents::detect(archive, layout, &site.config.incidents, &tz, (&contents, readings.as_ref()))
         });
-        drop(readings);
         let Detected { incidents, digests, readings, remembered } = detected;
-        // Which incident each message is shown in, for the search documents and the badges.
         let places = incidents::by_position(archive, &incidents);
         self.report.incidents = incidents.len();
         self.report.remembered = remembered;
-        // Written on a thread of its own while the pages are made: it only has to be there
-        // before the site is committed.
-        let filing = {
-            let memos = [(incidents::readings::FILE, readings), (redact::CLEAN, clean)];
-            let memos: Vec<_> =
-                memos.into_iter().filter_map(|(name, filed)| Some((index_dir.join(name), filed?))).collect();
-            std::thread::spawn(move || memos.iter().try_for_each(|(path, filed)| filed.write(path)))
-        };
-        write_redaction_report(&self.report.redactions, &layout, &tz, &index_dir)?;
-        // The incident index with its month pages, and the incident ledger, are written
-        // beside the documents: before the search index and the other pages take their
-        // memory.
-        let (docs, (index_pages, retired)) = self.timed("documents", |site| {
+        let records = [(incidents::readings::FILE, readings), (redact::CLEAN, clean)];
+        build.filing = Some(file_records(&build.index_dir, records));
+        (Found { incidents, places, contents }, digests)
+    }
+
+    /// Writes the redaction report, and makes the search documents beside the incident index
+    /// and the ledger (before the search index and the other pages take their memory).
+    fn document<'l>(
+        &mut self,
+        archive: &'l Archive,
+        layout: &'l Layout<'l>,
+        found: &'l Found,
+        digests: Vec<Vec<PlainDigest>>,
+        build: &mut Build,
+    ) -> Result<Documented<'l>, BuildError> {
+        let tz = self.config.time_zone();
+        redact::report::write(&self.report.redactions, layout, &tz, &build.index_dir)
+            .map_err(OutputError::from)?;
+        let ledger = build.previous.ledger();
+        let ledger = self.or_warn(ledger);
+        let (config, build) = (self.config, &*build);
+        let incidents = &found.incidents;
+        let (docs, (index_pages, retired)) = self.timed("documents", |_| {
             let (docs, incident_files) = rayon::join(
-                || index::documents::collect(archive, &layout, (&incidents, &places, digests), &tz),
-                || {
-                    let config = site.config;
+                || index::documents::collect(archive, layout, (incidents, &found.places, digests), &tz),
+                || -> Result<_, BuildError> {
                     let pages = render::render_incident_index(
-                        archive, &layout, &incidents, config, &theme, &assets, &staging,
+                        archive,
+                        layout,
+                        incidents,
+                        config,
+                        &build.theme,
+                        build.assets(),
+                        &build.staging,
                     )?;
                     let ledger = ledger::compile(
                         archive,
-                        &layout,
-                        &incidents,
+                        layout,
+                        incidents,
                         &config.display_timezone,
-                        previous.as_ref(),
+                        ledger.as_ref(),
                     );
-                    ledger::publish(&ledger, &staging)?;
-                    Ok::<_, BuildError>((pages, ledger.retired))
+                    ledger::publish(&ledger, &build.staging)?;
+                    Ok((pages, ledger.retired))
                 },
             );
-            incident_files.map(|incident_index| (docs, incident_index))
+            incident_files.map(|incident_files| (docs, incident_files))
         })?;
-        // The previous ledger has given its ids to the new one.
-        drop(previous);
-        // The search index takes one core (tantivy, one writer in time order) while the pages
-        // render on the others: neither reads what the other writes.
+        Ok(Documented { docs, index_pages, retired })
+    }
+
+    /// Writes the search index and its export on a thread of their own (tantivy, one writer
+    /// in time order) while the files and pages are written on the others: neither reads
+    /// what the other writes.
+    fn index_and_render(
+        &mut self,
+        archive: &Archive,
+        layout: &Layout,
+        found: &Found,
+        documented: &Documented,
+        build: &mut Build,
+    ) -> Result<Written, BuildError> {
         let (config, progress) = (self.config, self.options.progress);
-        let previous_search = self.previous_search();
+        let (search, manifest) = (build.previous.search(), build.previous.manifest());
         let (mut search_phases, mut page_phases) = (Phases::new(progress), Phases::new(progress));
-        let manifest = earlier.manifest.as_deref();
-        let (search, pages) = std::thread::scope(|scope| {
-            let search = std::thread::Builder::new()
-                .name("search".into())
-                .spawn_scoped(scope, || {
-                    let dirs = (previous_search, index_dir.as_path());
-                    let search = index_and_export(&docs, &layout, config, dirs, &staging, &mut search_phases);
-                    // The search files are mostly done before the pages: the manifest is
-                    // read meanwhile.
-                    (search, manifest.map(read_manifest))
-                })
-                .expect("the search thread starts");
-            let pages = render_pages(
-                archive,
-                &layout,
-                (&incidents, &places, &contents),
-                config,
-                (&theme, &assets),
-                &staging,
-                &mut page_phases,
-            );
-            let (search, manifest) = search.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (search.map(|search| (search, manifest)), pages)
-        });
+        let build = &*build;
+        let (search, pages) = beside(
+            "search",
+            || {
+                let dirs = (search, build.index_dir.as_path());
+                let search = index_and_export(
+                    &documented.docs,
+                    layout,
+                    config,
+                    dirs,
+                    &build.staging,
+                    &mut search_phases,
+                );
+                // The search files are mostly done before the pages: the manifest is read
+                // meanwhile.
+                search.map(|search| (search, manifest.as_deref().map(read_manifest)))
+            },
+            || {
+                let found = (found.incidents.as_slice(), found.places.as_slice(), found.contents.as_slice());
+                render_pages(
+                    archive,
+                    layout,
+                    found,
+                    config,
+                    (&build.theme, build.assets()),
+                    &build.staging,
+                    &mut page_phases,
+                )
+            },
+        );
         let (((outcome, export, warning), manifest), (stats, media_warnings)) = (search?, pages?);
         self.report.index_update = Some(outcome);
         self.report.warnings.extend(warning);
         self.report.phases.extend(search_phases.times);
         self.report.phases.extend(page_phases.times);
         self.report.warnings.extend(media_warnings);
-        let redirects = ledger::write_redirects(&retired, &mut staging)?;
-        self.report.pages = stats.pages + index_pages + redirects;
-        self.keep_urls(&layout, manifest, &mut staging)?;
-        self.report.reused = staging.reused();
+        self.report.index_bytes.0 = export.bytes as u64;
+        Ok(Written { manifest, pages: stats.pages })
+    }
+
+    /// Writes redirects for retired incident ids and renamed channels, records the channels'
+    /// slugs, and refuses to drop a URL the previous build published unless
+    /// `--allow-removals`.
+    fn keep_urls(
+        &mut self,
+        layout: &Layout,
+        documented: &Documented,
+        Written { manifest, pages }: Written,
+        build: &mut Build,
+    ) -> Result<(), BuildError> {
+        let staging = &mut build.staging;
+        let redirects = ledger::write_redirects(&documented.retired, staging)?;
+        self.report.pages = pages + documented.index_pages + redirects;
+        let slugs: std::collections::BTreeMap<String, String> =
+            layout.channels.iter().map(|c| (channel_key(c.channel), c.slug.clone())).collect();
+        staging.set_channels(slugs.clone());
+        if let Some(previous) = self.previous_manifest(manifest)? {
+            let kept = continuity::keep_urls(&previous, &slugs, staging)?;
+            self.report.redirects = kept.redirects;
+            self.report.pages += kept.redirects;
+            self.report.unchanged = Some(kept.unchanged);
+            if !kept.removed.is_empty() && !self.options.allow_removals {
+                return Err(BuildError::Removed(kept.removed));
+            }
+            self.report.removed = kept.removed;
+        }
+        self.report.reused = build.staging.reused();
         let changed = self.report.reused.changed;
         if changed > 0 {
             self.report.warnings.push(format!(
@@ -479,53 +491,11 @@ impl<'a> Site<'a> {
                 if changed == 1 { "" } else { "s" }
             ));
         }
-        // The archive is not needed to publish: its memory goes before the files record is made.
-        drop(docs);
-        drop(layout);
-        filing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).map_err(OutputError::from)?;
-        // The archive's memory is given back on a thread of its own while the site is
-        // committed, unless the process ends anyway.
-        let freeing = match self.options.lifetime {
-            Lifetime::Exits => {
-                std::mem::forget((ingested, incidents));
-                None
-            }
-            Lifetime::Stays => Some(std::thread::spawn(move || drop((ingested, incidents)))),
-        };
-        self.timed("write", |_| staging.commit())?;
-        if let Some(freeing) = freeing {
-            freeing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }
-        let index = dir_bytes(&crate::output::sidecar_path(&self.options.out));
-        self.report.index_bytes = (export.bytes as u64, index);
-        Ok(())
-    }
-
-    /// Records the channels' slugs, redirects renamed channels, and refuses to drop a URL the
-    /// previous build published unless `--allow-removals`.
-    fn keep_urls(
-        &mut self,
-        layout: &Layout,
-        previous: Option<Result<Manifest, ManifestError>>,
-        staging: &mut Staging,
-    ) -> Result<(), BuildError> {
-        let slugs: BTreeMap<String, String> =
-            layout.channels.iter().map(|c| (channel_key(c.channel), c.slug.clone())).collect();
-        staging.set_channels(slugs.clone());
-        let Some(previous) = self.previous_manifest(previous)? else { return Ok(()) };
-        let kept = continuity::keep_urls(&previous, &slugs, staging)?;
-        self.report.redirects = kept.redirects;
-        self.report.pages += kept.redirects;
-        self.report.unchanged = Some(kept.unchanged);
-        if !kept.removed.is_empty() && !self.options.allow_removals {
-            return Err(BuildError::Removed(kept.removed));
-        }
-        self.report.removed = kept.removed;
         Ok(())
     }
 
     /// `--previous-manifest` (an error if unreadable), else the manifest of the site being
-    /// replaced (a warning if unreadable: it is only a guard), as [`Earlier`] read them.
+    /// replaced (a warning if unreadable: it is only a guard).
     fn previous_manifest(
         &mut self,
         read: Option<Result<Manifest, ManifestError>>,
@@ -541,81 +511,34 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// The previous build's index and search manifest, unless `--force`.
-    fn previous_search(&self) -> PreviousSearch {
-        let out = &self.options.out;
-        if self.options.force {
-            return PreviousSearch { index: None, manifest: None };
-        }
-        let manifest =
-            fs_err::read(out.join("search/manifest.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
-        let index = Some(crate::output::sidecar_path(out)).filter(|p| p.is_dir());
-        PreviousSearch { index, manifest }
+    /// Waits for the records of this build, then commits the site; the archive's memory is
+    /// given back meanwhile, unless the process ends anyway.
+    fn publish(&mut self, build: Build, archive: (Ingested, Vec<Incident>)) -> Result<(), BuildError> {
+        let Build { staging, filing, .. } = build;
+        filing.map(Pending::wait).transpose().map_err(OutputError::from)?;
+        let freeing = match self.options.lifetime {
+            Lifetime::Exits => {
+                std::mem::forget(archive);
+                None
+            }
+            Lifetime::Stays => Some(Pending::spawn("freeing", move || drop(archive))),
+        };
+        self.timed("write", |_| staging.commit())?;
+        freeing.map(Pending::wait);
+        self.report.index_bytes.1 = dir_bytes(&crate::output::sidecar_path(&self.options.out));
+        Ok(())
     }
 }
 
-/// What normalising leaves besides the archive.
-struct Normalized {
-    /// The messages redaction found nothing in, for the next build.
-    clean: Option<Filed>,
-    /// Each message's [`crate::model::Message::digest`], per channel and message.
-    contents: Vec<Vec<[u8; 16]>>,
-}
-
-/// What the site being replaced lends this build. It does not depend on the inputs, so it
-/// is read on a thread of its own while they are.
-struct Earlier {
-    /// The record of its files, to keep those that are still what the new site has (`Err`
-    /// is a warning); none under `--force`.
-    files: Result<Option<cache::Previous>, String>,
-    /// Its incident ledger, whose ids must keep resolving (`Err` is a warning).
-    ledger: Result<Option<ledger::Published>, String>,
-    /// `--previous-manifest`, else its manifest, if there is one: read once the pages are
-    /// done, so that its URLs are not held through the build.
-    manifest: Option<PathBuf>,
-    /// What its build read of each message (`Err` is a warning); none under `--force`.
-    readings: Result<Option<Memo>, String>,
-    /// The messages its build's redaction found nothing in (`Err` is a warning); none under
-    /// `--force`.
-    clean: Result<Option<Memo>, String>,
-}
-
-impl Earlier {
-    fn read(options: &BuildOptions) -> std::thread::JoinHandle<Earlier> {
-        let (out, force, named) = (options.out.clone(), options.force, options.previous_manifest.clone());
-        std::thread::Builder::new()
-            .name("earlier".into())
-            .spawn(move || {
-                let files = if force {
-                    Ok(None)
-                } else {
-                    cache::Previous::load(&out, &crate::output::sidecar_path(&out))
-                };
-                let ledger = if out.join(ledger::PATH).is_file() {
-                    ledger::read_published(&out)
-                        .map(Some)
-                        .map_err(|e| format!("{e}; ids of the previous site's incidents are not kept"))
-                } else {
-                    Ok(None)
-                };
-                let manifest = named.or_else(|| Some(out.join(MANIFEST)).filter(|p| p.is_file()));
-                let memo = |name: &str| {
-                    if force { Ok(None) } else { Memo::load(&crate::output::sidecar_path(&out).join(name)) }
-                };
-                let (readings, clean) = (memo(incidents::readings::FILE), memo(redact::CLEAN));
-                Earlier { files, ledger, manifest, readings, clean }
-            })
-            .expect("the thread reading the previous site starts")
-    }
-}
-
-/// What the previous build lends the search index and its export.
-struct PreviousSearch {
-    /// Its index directory.
-    index: Option<PathBuf>,
-    /// Its search manifest, to link the record files that did not change (each is checked
-    /// against the record of the previous build's files before it is linked).
-    manifest: Option<index::export::Manifest>,
+/// Writes each of `records` that was made into the sidecar directory `dir`, on a thread of
+/// its own: it only has to be there before the site is committed.
+fn file_records<const N: usize>(
+    dir: &std::path::Path,
+    records: [(&str, Option<Filed>); N],
+) -> Pending<std::io::Result<()>> {
+    let records: Vec<_> =
+        records.into_iter().filter_map(|(name, filed)| Some((dir.join(name), filed?))).collect();
+    Pending::spawn("records", move || records.iter().try_for_each(|(path, filed)| filed.write(path)))
 }
 
 /// Phases run on one thread, shown and timed.
@@ -642,7 +565,7 @@ fn index_and_export(
     docs: &index::documents::Documents,
     layout: &Layout,
     config: &Config,
-    (previous, index_dir): (PreviousSearch, &std::path::Path),
+    (previous, index_dir): (previous::Search, &std::path::Path),
     staging: &Staging,
     phases: &mut Phases,
 ) -> Result<(index::update::Outcome, index::export::ExportStats, Option<String>), BuildError> {
@@ -697,7 +620,7 @@ fn space_left(path: &std::path::Path) -> String {
 
 /// Publishes the shared files and snapshots, then renders every page.
 fn render_pages(
-    archive: &crate::model::Archive,
+    archive: &Archive,
     layout: &Layout,
     incidents: render::Found<'_>,
     config: &Config,
@@ -721,49 +644,4 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len())
         .sum()
-}
-
-/// Where the redaction report goes: beside the site, never in it.
-pub fn redaction_report_path(out: &std::path::Path) -> PathBuf {
-    crate::output::sidecar_path(out).join(REDACTION_REPORT)
-}
-
-const REDACTION_REPORT: &str = "redactions.json";
-
-/// Writes what was redacted where (rule, channel, permalink, count), never the values, into
-/// the sidecar directory that is swapped in with the site.
-fn write_redaction_report(
-    redactions: &Redactions,
-    layout: &Layout,
-    tz: &jiff::tz::TimeZone,
-    dir: &std::path::Path,
-) -> Result<(), BuildError> {
-    let hits: Vec<serde_json::Value> = redactions
-        .hits
-        .iter()
-        .map(|hit| {
-            let channel = hit.channel.and_then(|i| layout.channels.get(i));
-            // The message's permalink; the channel's page for its topic; nothing for names.
-            let url = channel.map(|c| match hit.message.as_deref().and_then(|id| c.by_id.get(id)) {
-                Some(message) => c.permalink(message, tz),
-                None => crate::layout::channel_path(&c.slug),
-            });
-            serde_json::json!({
-                "rule": hit.rule,
-                "channel": channel.map(|c| c.channel.name.as_str()),
-                "url": url,
-                "count": hit.count,
-            })
-        })
-        .collect();
-    let report = serde_json::json!({
-        "format": 1,
-        "total": redactions.counts.values().sum::<usize>(),
-        "rules": redactions.counts,
-        "hits": hits,
-    });
-    let mut text = serde_json::to_string_pretty(&report).expect("JSON values serialize");
-    text.push('\n');
-    fs_err::write(dir.join(REDACTION_REPORT), text).map_err(OutputError::from)?;
-    Ok(())
 }

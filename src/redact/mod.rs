@@ -12,6 +12,7 @@
 //! redacted where is counted for the report; the secrets themselves are never kept.
 
 mod rules;
+pub mod report;
 pub mod settings;
 mod view;
 

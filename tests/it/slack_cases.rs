@@ -236,7 +236,7 @@ fn display_timezone_moves_day_boundaries() {
 
 #[test]
 fn the_redaction_report_says_where_but_never_what() {
-    let path = scrollback::site::redaction_report_path(&SITE.out);
+    let path = scrollback::redact::report::path(&SITE.out);
     assert!(!path.starts_with(&SITE.out), "the report is outside the published tree");
     let text = fs_err::read_to_string(&path).unwrap();
     for secret in ["bob@builder.example", "010-9999", "xoxe-"] {

@@ -1,0 +1,129 @@
+//! What the previous build left beside and in the site, read once at the start of a build on
+//! threads of its own (it does not depend on the inputs), and handed to the phase that uses
+//! each part. Under `--force` nothing of it is reused but the ledger and the manifest, which
+//! keep ids and URLs.
+
+use std::path::{Path, PathBuf};
+
+use super::threads::Pending;
+use crate::memo::Memo;
+use crate::output::sidecar_path;
+use crate::{cache, incidents, index, ingest, ledger, redact};
+
+/// Everything the previous build left; `Err` in a part is a warning.
+pub struct Previous {
+    /// What it parsed of each day file, read first: ingest needs it first.
+    days: Pending<Read<Memo>>,
+    /// The rest.
+    rest: Pending<Rest>,
+}
+
+/// A part of the previous build: `Ok(None)` if there is none, `Err` (a warning) if it could
+/// not be read.
+pub type Read<T> = Result<Option<T>, String>;
+
+/// Everything the previous build left but its day records.
+struct Rest {
+    /// The record of its files, to keep those that are still what the new site has.
+    files: Read<cache::Previous>,
+    /// Its incident ledger, whose ids must keep resolving.
+    ledger: Read<ledger::Published>,
+    /// `--previous-manifest`, else its manifest, if there is one: read once the pages are
+    /// done, so that its URLs are not held through the build.
+    manifest: Option<PathBuf>,
+    /// What its build read of each message.
+    readings: Read<Memo>,
+    /// The messages its redaction found nothing in.
+    clean: Read<Memo>,
+    /// Its search index and static search manifest.
+    search: Search,
+}
+
+/// What the previous build lends the search index and its export.
+pub struct Search {
+    /// Its index directory.
+    pub index: Option<PathBuf>,
+    /// Its search manifest, to link the record files that did not change (each is checked
+    /// against the record of the previous build's files before it is linked).
+    pub manifest: Option<index::export::Manifest>,
+}
+
+impl Previous {
+    /// Starts reading what the site at `out` was built with; `force`: only what keeps ids
+    /// and URLs; `named`: `--previous-manifest`.
+    pub fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Previous {
+        let sidecar = sidecar_path(out);
+        let memo = move |path: PathBuf| if force { Ok(None) } else { Memo::load(&path) };
+        let days = sidecar.join(ingest::days::FILE);
+        let days = Pending::spawn("previous days", move || memo(days));
+        let out = out.to_owned();
+        let rest = Pending::spawn("previous build", move || Rest::read(&out, force, named));
+        Previous { days, rest }
+    }
+
+    /// The day records.
+    pub fn days(&mut self) -> Read<Memo> {
+        take(self.days.get())
+    }
+
+    /// The record of the site's files.
+    pub fn files(&mut self) -> Read<cache::Previous> {
+        take(&mut self.rest.get().files)
+    }
+
+    /// The incident ledger.
+    pub fn ledger(&mut self) -> Read<ledger::Published> {
+        take(&mut self.rest.get().ledger)
+    }
+
+    /// The manifest to compare URLs with, if any.
+    pub fn manifest(&mut self) -> Option<PathBuf> {
+        self.rest.get().manifest.take()
+    }
+
+    /// What incident detection read of each message.
+    pub fn readings(&mut self) -> Read<Memo> {
+        take(&mut self.rest.get().readings)
+    }
+
+    /// The messages redaction found nothing in.
+    pub fn clean(&mut self) -> Read<Memo> {
+        take(&mut self.rest.get().clean)
+    }
+
+    /// The search index and manifest.
+    pub fn search(&mut self) -> Search {
+        std::mem::replace(&mut self.rest.get().search, Search { index: None, manifest: None })
+    }
+}
+
+/// A part, taken out of where it was kept.
+fn take<T>(part: &mut Read<T>) -> Read<T> {
+    std::mem::replace(part, Ok(None))
+}
+
+impl Rest {
+    fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Rest {
+        let sidecar = sidecar_path(out);
+        let memo = |name: &str| if force { Ok(None) } else { Memo::load(&sidecar.join(name)) };
+        let files = if force { Ok(None) } else { cache::Previous::load(out, &sidecar) };
+        let ledger = if out.join(ledger::PATH).is_file() {
+            ledger::read_published(out)
+                .map(Some)
+                .map_err(|e| format!("{e}; ids of the previous site's incidents are not kept"))
+        } else {
+            Ok(None)
+        };
+        let manifest = named.or_else(|| Some(out.join(crate::layout::MANIFEST)).filter(|p| p.is_file()));
+        let search = if force {
+            Search { index: None, manifest: None }
+        } else {
+            let manifest = fs_err::read(out.join("search/manifest.json"))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            Search { index: Some(sidecar.clone()).filter(|p| p.is_dir()), manifest }
+        };
+        let (readings, clean) = (memo(incidents::readings::FILE), memo(redact::CLEAN));
+        Rest { files, ledger, manifest, readings, clean, search }
+    }
+}
