@@ -15,10 +15,11 @@
 //! message edited, inserted or removed costs a short search ahead; a record not found only
 //! means the work is done again.
 //!
-//! A file: [`MAGIC`], the context (32 bytes), then per channel `key length (u32 LE) | channel
+//! A file is in the one envelope of records ([`seal`]: a header naming its kind and version,
+//! the body, then the BLAKE3 hash of everything before it); its body is the context (32
+//! bytes), then per channel `key length (u32 LE) | channel
 //! key | records length (u64 LE) | records`, each record `key (16) | value length (u32 LE) |
-//! value`; last, the BLAKE3 hash of everything before it. A file whose hash or framing is
-//! wrong is ignored with a warning, never half trusted.
+//! value`. A file whose hash or framing is wrong is ignored with a warning, never half trusted.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -29,8 +30,34 @@ use std::sync::Arc;
 use crate::layout::channel_key;
 use crate::model::Channel;
 
-/// The first bytes of a file, with the format's version.
-const MAGIC: &[u8] = b"scrollback memo 1\n";
+/// The version of the envelope and of the records in it: raised when a stored type changes,
+/// so that no build reads what another version wrote.
+const VERSION: u32 = 2;
+
+/// The first line of a record file of `kind` (`memo`, `files`, `documents`).
+fn header(kind: &str) -> Vec<u8> {
+    format!("scrollback {kind} {VERSION}\n").into_bytes()
+}
+
+/// A record file of `kind` holding `body`: the one envelope of every record kept beside the
+/// site ([`header`], the body, then the BLAKE3 hash of everything before it).
+pub fn seal(kind: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = header(kind);
+    bytes.extend_from_slice(body);
+    let hash = blake3::hash(&bytes);
+    bytes.extend_from_slice(hash.as_bytes());
+    bytes
+}
+
+/// Where the body of a record file of `kind` is in `bytes`, if its header and hash are right.
+pub fn open(kind: &str, bytes: &[u8]) -> Option<Range<usize>> {
+    let end = bytes.len().checked_sub(32)?;
+    let start = header(kind).len();
+    (bytes.starts_with(&header(kind))
+        && start <= end
+        && blake3::hash(&bytes[..end]).as_bytes() == &bytes[end..])
+        .then_some(start..end)
+}
 
 /// How far past where it expects it a channel's walk looks for a message's record (when
 /// messages before it were edited, inserted or removed).
@@ -90,7 +117,7 @@ impl<'p> Known<'p> {
 pub fn context(kind: &str, parts: &[&[u8]]) -> Option<Context> {
     let binary = binary_hash()?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update(MAGIC);
+    hasher.update(&header("memo"));
     for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
         hasher.update(&(part.len() as u64).to_le_bytes());
         hasher.update(part);
@@ -133,12 +160,9 @@ impl Memo {
 
     /// Checks the hash and the sections' framing; `None` if either is wrong.
     fn parse(bytes: Vec<u8>) -> Option<Memo> {
-        let body = bytes.len().checked_sub(32)?;
-        if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
-            return None;
-        }
-        let context: Context = bytes.strip_prefix(MAGIC)?.get(..32)?.try_into().ok()?;
-        let mut input = Input(bytes.get(MAGIC.len() + 32..body)?);
+        let Range { start, end: body } = open("memo", &bytes)?;
+        let context: Context = bytes.get(start..start + 32)?.try_into().ok()?;
+        let mut input = Input(bytes.get(start + 32..body)?);
         let mut sections = HashMap::new();
         while !input.0.is_empty() {
             let channel = input.string()?;
@@ -326,7 +350,7 @@ impl Writer {
     pub fn create(path: &Path, context: &Context) -> std::io::Result<Writer> {
         let file = std::io::BufWriter::with_capacity(1 << 16, fs_err::File::create(path)?);
         let mut writer = Writer { file, hasher: blake3::Hasher::new() };
-        writer.put(MAGIC)?;
+        writer.put(&header("memo"))?;
         writer.put(context)?;
         Ok(writer)
     }
@@ -413,15 +437,6 @@ impl Input<'_> {
             _ => None,
         }
     }
-
-    /// A flag: one byte, 0 or 1.
-    pub fn flag(&mut self) -> Option<bool> {
-        match self.byte()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
 }
 
 /// Appends a string as [`Input::string`] reads it.
@@ -443,6 +458,20 @@ pub fn put_optional<T: ?Sized>(out: &mut Vec<u8>, value: Option<&T>, put: impl F
             put(out, value);
         }
         None => out.push(0),
+    }
+}
+
+/// `value` as records store it: postcard, serde's compact binary format, derived from the
+/// type (so a field added to a type is stored without a codec to edit).
+pub fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    postcard::to_stdvec(value).expect("records are plain data")
+}
+
+/// The value [`encode`] wrote in `bytes`, if they are exactly one.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    match postcard::take_from_bytes(bytes) {
+        Ok((value, [])) => Some(value),
+        _ => None,
     }
 }
 
@@ -531,7 +560,7 @@ mod tests {
         assert_eq!(walk(memo.walk("slack:C1").section, &[0, 1, 2, 3, 4]), (walk(&[], &[0, 1, 2, 3, 4]).0, 5));
 
         let bytes = fs_err::read(&path).unwrap();
-        for at in [0, MAGIC.len() + 3, bytes.len() / 2, bytes.len() - 1] {
+        for at in [0, header("memo").len() + 3, bytes.len() / 2, bytes.len() - 1] {
             let mut damaged = bytes.clone();
             damaged[at] ^= 1;
             assert!(Memo::parse(damaged).is_none(), "a flipped bit at {at}");

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use thin_vec::ThinVec;
 
 /// Everything ingested from all inputs.
@@ -135,7 +136,7 @@ pub struct Channel {
 }
 
 /// Text in the markup language it was written in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Text {
     /// Which parser `markup` must use.
     pub markup: Markup,
@@ -166,7 +167,7 @@ impl Text {
 }
 
 /// Markup languages that `markup` can render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Markup {
     /// Slack's `mrkdwn` with `<@U…>`-style control sequences and `&amp;`-escaping.
     Mrkdwn,
@@ -183,19 +184,22 @@ pub enum Markup {
 }
 
 /// One message or system event.
-#[derive(Debug, Clone, Hash)]
+#[derive(Debug, Clone, Hash, Serialize, Deserialize)]
 pub struct Message {
     /// Stable id, unique within its channel; the anchor is `m-<id>`.
     pub id: MessageId,
     /// When it was posted.
+    #[serde(with = "stored_time")]
     pub time: Timestamp,
-    /// Who posted it.
+    /// Who posted it (worked out again from the users each build: not stored).
+    #[serde(skip)]
     pub author: Author,
     /// What kind of message it is.
     pub kind: MessageKind,
     /// The body.
     pub text: Text,
     /// When it was last edited, if it was (`Some(None)`: edited at an unknown time).
+    #[serde(with = "stored_time::edited")]
     pub edited: Option<Option<Timestamp>>,
     /// Reactions, in source order. (The three lists are thin, one pointer each while empty,
     /// as most are: a message is held for the whole build.)
@@ -244,7 +248,7 @@ impl std::hash::Hasher for Gathered {
 }
 
 /// Where a message sits in a thread.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
 pub enum Thread {
     /// Not part of a thread, or the root of one.
     #[default]
@@ -259,7 +263,7 @@ pub enum Thread {
 }
 
 /// The author as the message names them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Author {
     /// The account, when the source links one (shared by the author's messages).
     pub user: Option<Arc<str>>,
@@ -270,7 +274,7 @@ pub struct Author {
 }
 
 /// Kinds of message; system events render quietly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MessageKind {
     /// An ordinary message.
     Normal,
@@ -346,7 +350,7 @@ impl MessageKind {
 }
 
 /// An emoji reaction.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reaction {
     /// The emoji's short name without colons (`thumbsup`, `clap::skin-tone-3`), or the glyph.
     pub name: String,
@@ -357,7 +361,7 @@ pub struct Reaction {
 }
 
 /// A legacy rich attachment: bot alert cards, link unfurls, shared messages.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attachment {
     /// Accent colour, normalised to `#rrggbb` when it is a hex colour.
     pub color: Option<String>,
@@ -386,7 +390,7 @@ pub struct Attachment {
 }
 
 /// One field of an [`Attachment`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AttachmentField {
     /// Label.
     pub title: String,
@@ -398,7 +402,7 @@ pub struct AttachmentField {
 
 /// A file shared in a message. Official exports carry only metadata; remote URLs are kept for
 /// matching but are never published.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct File {
     /// The source's file id.
     pub id: Option<String>,
@@ -412,7 +416,8 @@ pub struct File {
     pub size: Option<u64>,
     /// The file was deleted in the source.
     pub deleted: bool,
-    /// The bytes, when the input bundles them.
+    /// The bytes, when the input bundles them (read again from the input: not stored).
+    #[serde(skip)]
     pub body: Option<Body>,
     /// A link to the live graph or source page (snapshots).
     pub link: Option<String>,
@@ -580,4 +585,41 @@ pub struct TimelineEntry {
     pub kind: &'static str,
     /// Who posted it.
     pub author: String,
+}
+
+/// Timestamps as records kept between builds store them: seconds and nanoseconds, not text.
+mod stored_time {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn parts(time: Timestamp) -> (i64, i32) {
+        (time.as_second(), time.subsec_nanosecond())
+    }
+
+    fn time<E: serde::de::Error>((seconds, nanos): (i64, i32)) -> Result<Timestamp, E> {
+        Timestamp::new(seconds, nanos).map_err(E::custom)
+    }
+
+    pub fn serialize<S: Serializer>(time: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        parts(*time).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        time(Deserialize::deserialize(d)?)
+    }
+
+    /// `Message::edited`, whose type serde's `with` passes as it is.
+    #[allow(clippy::option_option, clippy::ref_option, reason = "the field's own type")]
+    pub mod edited {
+        use super::{Deserialize, Deserializer, Serialize, Serializer, Timestamp, parts, time};
+
+        pub fn serialize<S: Serializer>(edited: &Option<Option<Timestamp>>, s: S) -> Result<S::Ok, S::Error> {
+            edited.map(|at| at.map(parts)).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Timestamp>>, D::Error> {
+            let edited: Option<Option<(i64, i32)>> = Deserialize::deserialize(d)?;
+            edited.map(|at| at.map(time).transpose()).transpose()
+        }
+    }
 }

@@ -33,7 +33,7 @@ const ALLOWED: &[&str] = &[
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let Ok(source) = std::str::from_utf8(rest) else { return };
-    let kind = [Markup::SlackMrkdwn, Markup::SlackTokens, Markup::Markdown, Markup::Html, Markup::Plain]
+    let kind = [Markup::Mrkdwn, Markup::MrkdwnTokens, Markup::Markdown, Markup::Html, Markup::Plain]
         [usize::from(which) % 5];
     let text = Text { markup: kind, source: source.to_owned() };
     let users = BTreeMap::new();

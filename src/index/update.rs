@@ -18,9 +18,9 @@
 //! record or index) writes the base from scratch, with a warning when something found
 //! could not be trusted.
 //!
-//! The record (`base/documents.bin`): `SBDOCS01`, a 32-byte hash of the binary and the
-//! index settings, a little-endian `u64` count, then a 16-byte hash per document in `ord`
-//! order.
+//! The record (`base/documents.bin`, in the records' envelope, [`crate::memo::seal`]): a
+//! 32-byte hash of the binary and the index settings, then a 16-byte hash per document in
+//! `ord` order.
 
 use std::path::Path;
 
@@ -35,7 +35,8 @@ pub const BASE: &str = "base";
 pub const RECORD: &str = "documents.bin";
 /// Documents this recent stay out of the base: they may still change.
 pub const TAIL_SECONDS: i64 = 2 * 86_400;
-const MAGIC: &[u8; 8] = b"SBDOCS01";
+/// The record's kind in the records' envelope.
+const KIND: &str = "documents";
 /// The base may be several segments (each a run of consecutive `ord`s), merged only beyond
 /// this many. The index is the base's segments and the tail's, never merged: the export and
 /// `scrollback search` read segments as they are, so merging would only rewrite them.
@@ -126,7 +127,7 @@ fn reuse_base(
     let Some((recorded_settings, recorded)) = parse(&record) else {
         return Err(format!("{RECORD} is damaged"));
     };
-    if recorded_settings != settings.as_bytes() || recorded.len() > hashes.len() {
+    if recorded_settings != *settings.as_bytes() || recorded.len() > hashes.len() {
         return Ok(None);
     }
     if recorded.iter().zip(hashes).any(|(a, b)| a != b) {
@@ -178,26 +179,13 @@ fn clear(dir: &Path) -> std::io::Result<()> {
 }
 
 fn write_record(dir: &Path, settings: &blake3::Hash, hashes: &[[u8; HASH]]) -> std::io::Result<()> {
-    let mut record = Vec::with_capacity(48 + hashes.len() * HASH);
-    record.extend_from_slice(MAGIC);
-    record.extend_from_slice(settings.as_bytes());
-    record.extend_from_slice(&(hashes.len() as u64).to_le_bytes());
-    for hash in hashes {
-        record.extend_from_slice(hash);
-    }
-    fs_err::write(dir.join(RECORD), record)
+    let body = crate::memo::encode(&(settings.as_bytes(), hashes));
+    fs_err::write(dir.join(RECORD), crate::memo::seal(KIND, &body))
 }
 
-fn parse(record: &[u8]) -> Option<(&[u8], Vec<[u8; HASH]>)> {
-    let rest = record.strip_prefix(MAGIC)?;
-    let (settings, rest) = rest.split_at_checked(32)?;
-    let (count, rest) = rest.split_at_checked(8)?;
-    let count = usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok()?;
-    if rest.len() != count.checked_mul(HASH)? {
-        return None;
-    }
-    let hashes = rest.chunks_exact(HASH).map(|c| c.try_into().expect("chunks of HASH bytes")).collect();
-    Some((settings, hashes))
+/// The settings hash and the documents' hashes in `record`, if it is whole.
+fn parse(record: &[u8]) -> Option<([u8; 32], Vec<[u8; HASH]>)> {
+    crate::memo::decode(&record[crate::memo::open(KIND, record)?])
 }
 
 /// What else shapes the index: the binary (tokenizer, schema) and the settings in `meta`.

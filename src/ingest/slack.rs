@@ -11,12 +11,12 @@ use thin_vec::ThinVec;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
-use serde::Deserialize;
 use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 
 use super::days::{self, DayKeys, Previous};
 use super::{Bodies, IngestError, Ingested, Input, parse_json};
-use crate::memo::{self, Key, put_option, put_optional, put_str};
+use crate::memo::{self, Key};
 use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
     Thread, User, Visibility,
@@ -444,19 +444,20 @@ impl Record<'_> {
 
 /// A message as its day file alone makes it: who posted it, and so its kind, depend on the
 /// users learned from earlier days ([`Importer::resolve`]).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Parsed {
     message: Message,
     who: Who,
 }
 
 /// What a message says about who posted it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Who {
     user: Option<String>,
     username: Option<String>,
     bot_id: Option<String>,
     bot_name: Option<String>,
+    #[serde(with = "stored_profile")]
     user_profile: Option<RawProfile>,
     subtype: Option<String>,
 }
@@ -584,49 +585,38 @@ fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
 
 /// A day's record: its messages, each with who posted it, sealed with `keys`.
 fn encode_day(messages: &[Parsed], keys: &DayKeys) -> Vec<u8> {
-    let mut out = Vec::with_capacity(messages.len() * 160);
-    out.extend_from_slice(
-        &u32::try_from(messages.len()).expect("fewer than 2^32 messages a day").to_le_bytes(),
-    );
-    for Parsed { message, who } in messages {
-        for field in [&who.user, &who.username, &who.bot_id, &who.bot_name, &who.subtype] {
-            put_option(&mut out, field.as_deref());
-        }
-        put_optional(&mut out, who.user_profile.as_ref(), |out, p| {
-            for field in [&p.display_name, &p.real_name, &p.name] {
-                put_str(out, field);
-            }
-        });
-        days::encode_message(message, &mut out);
-    }
-    keys.seal(&out)
+    keys.seal(&memo::encode(messages))
 }
 
 /// The messages of a day's record, if it is exactly one.
 fn decode_day(record: &[u8], keys: &DayKeys, nobody: &Arc<str>) -> Option<Vec<Parsed>> {
-    let record = keys.open(record)?;
-    let mut input = memo::Input(&record);
-    let count = input.u32()?;
-    let mut messages = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        let mut fields = [None, None, None, None, None];
-        for field in &mut fields {
-            *field = input.option()?;
-        }
-        let [user, username, bot_id, bot_name, subtype] = fields;
-        let user_profile = input.optional(|input| {
-            Some(RawProfile {
-                display_name: input.string()?,
-                real_name: input.string()?,
-                name: input.string()?,
-                bot_id: None,
-            })
-        })?;
-        let who = Who { user, username, bot_id, bot_name, user_profile, subtype };
-        let message = days::decode_message(&mut input, days::nobody(nobody))?;
-        messages.push(Parsed { message, who });
+    let mut messages: Vec<Parsed> = memo::decode(&keys.open(record)?)?;
+    for parsed in &mut messages {
+        parsed.message.author = days::nobody(nobody);
     }
-    input.0.is_empty().then_some(messages)
+    Some(messages)
+}
+
+/// A profile as a day's record keeps it: the three names.
+#[allow(clippy::ref_option, reason = "serde's `with` passes the field as it is")]
+mod stored_profile {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::RawProfile;
+
+    pub fn serialize<S: Serializer>(profile: &Option<RawProfile>, s: S) -> Result<S::Ok, S::Error> {
+        profile.as_ref().map(|p| (&p.display_name, &p.real_name, &p.name)).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RawProfile>, D::Error> {
+        let names: Option<(String, String, String)> = Deserialize::deserialize(d)?;
+        Ok(names.map(|(display_name, real_name, name)| RawProfile {
+            display_name,
+            real_name,
+            name,
+            bot_id: None,
+        }))
+    }
 }
 
 /// Drops a leading `<@USER>` or `<@USER|name>` and the space after it.
