@@ -39,13 +39,18 @@ use crate::model::{
 };
 use readings::Reading;
 
+/// A name from a fixed list (a source family, a field); an alias, so that serde stores it
+/// through [`readings`] instead of borrowing it from the record.
+pub type Name = &'static str;
+
 /// What a message says about incidents.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Signal {
     /// An alert fired (or keeps firing).
     Open {
         /// Source family.
-        source: &'static str,
+        #[serde(with = "readings::source")]
+        source: Name,
         /// What it is about, unique within the source.
         key: String,
         /// A readable label.
@@ -68,7 +73,8 @@ pub enum Signal {
     /// Supporting evidence (log-search hits, exception reports): joins, never opens.
     Info {
         /// Source family.
-        source: &'static str,
+        #[serde(with = "readings::source")]
+        source: Name,
         /// A readable label.
         label: String,
     },
@@ -80,7 +86,8 @@ pub enum Signal {
     /// A person set a field.
     Set {
         /// `severity`, `lead`, `summary` or `title`.
-        field: &'static str,
+        #[serde(with = "readings::field")]
+        field: Name,
         /// The value.
         value: String,
     },
@@ -932,7 +939,8 @@ mod tests {
             // Every source is one the readings file can name, so the reading is kept.
             let digest = PlainDigest { hash: [0; 16], empty: false, link: false };
             let reading = Reading { digest, signals, all_clear: false };
-            assert!(readings::encode(&reading).is_some(), "{author}: {text}");
+            let bytes = readings::encode(&reading);
+            assert_eq!(readings::decode(&bytes), Some(reading), "{author}: {text}");
         }
     }
 

@@ -9,10 +9,10 @@
 //! whether it says the all-clear. Its key is made from the whole message and a context of
 //! every user's name, every channel link, the all-clear rules and the binary.
 //!
-//! A reading's value: `flags (u8) | digest (16) | signal count (u8) | signals`.
+//! A reading's value is the [`Reading`] as [`crate::memo::encode`] writes it.
 
 use crate::markup::PlainDigest;
-use crate::memo::{Input, Key, Walk, put_option, put_str};
+use crate::memo::{Key, Walk};
 
 use super::Signal;
 
@@ -20,7 +20,7 @@ use super::Signal;
 pub const FILE: &str = "readings.bin";
 
 /// What detection and search take from one message's plain text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reading {
     /// The text's digest, for the search documents.
     pub digest: PlainDigest,
@@ -46,15 +46,48 @@ pub fn read(walk: &mut Walk, key: &Key, make: impl FnOnce() -> Reading) -> Readi
         return reading;
     }
     let reading = make();
-    if let Some(value) = encode(&reading) {
-        walk.file(key, &value);
-    }
+    walk.file(key, &encode(&reading));
     reading
 }
 
-/// Signal sources and fields as the file numbers them: a reading naming any other is not
-/// filed (it is read again next time).
-const SOURCES: [&str; 9] = [
+/// The value bytes of `reading`.
+pub fn encode(reading: &Reading) -> Vec<u8> {
+    crate::memo::encode(reading)
+}
+
+/// The reading in `value`, if it is exactly one.
+pub fn decode(value: &[u8]) -> Option<Reading> {
+    crate::memo::decode(value)
+}
+
+/// A name from a fixed list (the source families, the fields) as a reading stores it: the name, read
+/// back as the list's own `&'static str`; a name not in the list is not a reading.
+macro_rules! stored_name {
+    ($module:ident, $($name:literal),+ $(,)?) => {
+        pub(super) mod $module {
+            use serde::{Deserialize, Deserializer, Serializer};
+
+            /// Every name a reading may hold here.
+            pub(crate) const NAMES: &[&str] = &[$($name),+];
+
+            pub(crate) fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(name)
+            }
+
+            pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+                let name = <&str>::deserialize(d)?;
+                NAMES
+                    .iter()
+                    .find(|n| **n == name)
+                    .copied()
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown name {name:?}")))
+            }
+        }
+    };
+}
+
+stored_name!(
+    source,
     "alertmanager",
     "datadog",
     "exceptions",
@@ -63,85 +96,9 @@ const SOURCES: [&str; 9] = [
     "opsgenie",
     "pagerduty",
     "sentry",
-    "threshold",
-];
-const FIELDS: [&str; 4] = ["severity", "lead", "summary", "title"];
-
-/// The value bytes of `reading`, or `None` if it names a source or field [`SOURCES`] and
-/// [`FIELDS`] do not.
-pub fn encode(reading: &Reading) -> Option<Vec<u8>> {
-    let digest = &reading.digest;
-    let flags = u8::from(digest.empty) | u8::from(digest.link) << 1 | u8::from(reading.all_clear) << 2;
-    let mut out = vec![flags];
-    out.extend_from_slice(&digest.hash);
-    out.push(u8::try_from(reading.signals.len()).ok()?);
-    let index =
-        |names: &[&str], name: &str| names.iter().position(|n| *n == name).and_then(|i| u8::try_from(i).ok());
-    for signal in &reading.signals {
-        match signal {
-            Signal::Open { source, key, label, paging } => {
-                out.extend([0, index(&SOURCES, source)?]);
-                put_str(&mut out, key);
-                put_str(&mut out, label);
-                out.push(u8::from(*paging));
-            }
-            Signal::Ack { key } => {
-                out.push(1);
-                put_option(&mut out, key.as_deref());
-            }
-            Signal::Mitigate => out.push(2),
-            Signal::Resolve { key } => {
-                out.push(3);
-                put_option(&mut out, key.as_deref());
-            }
-            Signal::Info { source, label } => {
-                out.extend([4, index(&SOURCES, source)?]);
-                put_str(&mut out, label);
-            }
-            Signal::Declare { title } => {
-                out.push(5);
-                put_option(&mut out, title.as_deref());
-            }
-            Signal::Set { field, value } => {
-                out.extend([6, index(&FIELDS, field)?]);
-                put_str(&mut out, value);
-            }
-        }
-    }
-    Some(out)
-}
-
-/// The reading in `value`, if it is exactly one.
-fn decode(value: &[u8]) -> Option<Reading> {
-    let mut input = Input(value);
-    let flags = input.byte()?;
-    let hash: [u8; 16] = input.take(16)?.try_into().ok()?;
-    let digest = PlainDigest { hash, empty: flags & 1 != 0, link: flags & 2 != 0 };
-    let count = input.byte()?;
-    let mut signals = Vec::with_capacity(count.into());
-    for _ in 0..count {
-        signals.push(match input.byte()? {
-            0 => Signal::Open {
-                source: name(&mut input, &SOURCES)?,
-                key: input.string()?,
-                label: input.string()?,
-                paging: input.byte()? != 0,
-            },
-            1 => Signal::Ack { key: input.option()? },
-            2 => Signal::Mitigate,
-            3 => Signal::Resolve { key: input.option()? },
-            4 => Signal::Info { source: name(&mut input, &SOURCES)?, label: input.string()? },
-            5 => Signal::Declare { title: input.option()? },
-            6 => Signal::Set { field: name(&mut input, &FIELDS)?, value: input.string()? },
-            _ => return None,
-        });
-    }
-    (input.0.is_empty() && flags < 8).then_some(Reading { digest, signals, all_clear: flags & 4 != 0 })
-}
-
-fn name(input: &mut Input, names: &[&'static str]) -> Option<&'static str> {
-    names.get(usize::from(input.byte()?)).copied()
-}
+    "threshold"
+);
+stored_name!(field, "severity", "lead", "summary", "title");
 
 #[cfg(test)]
 mod tests {
@@ -173,9 +130,9 @@ mod tests {
         ];
         for n in 0..6 {
             let reading = reading(n, signals.clone());
-            assert_eq!(decode(&encode(&reading).unwrap()), Some(reading));
+            assert_eq!(decode(&encode(&reading)), Some(reading));
         }
         let unknown = reading(1, vec![Signal::Info { source: "carrier pigeon", label: String::new() }]);
-        assert_eq!(encode(&unknown), None, "a source the file does not number is not filed");
+        assert_eq!(decode(&encode(&unknown)), None, "a source the list does not name is not read back");
     }
 }

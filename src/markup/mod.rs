@@ -175,7 +175,7 @@ impl Plain {
 /// What the search documents need of a message's [`Plain`] text without keeping the text:
 /// made where the text is first read (incident detection), so each message is read once a
 /// build, not once per use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlainDigest {
     /// [`text_digest`] of the text.
     pub hash: [u8; 16],
