@@ -386,78 +386,36 @@ impl Writer {
     }
 }
 
-/// The rest of a value being decoded.
-pub struct Input<'a>(pub &'a [u8]);
+/// The rest of a file's framing being read.
+struct Input<'a>(&'a [u8]);
 
 impl Input<'_> {
     /// The next `n` bytes.
-    pub fn take(&mut self, n: usize) -> Option<&[u8]> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
         let (taken, rest) = self.0.split_at_checked(n)?;
         self.0 = rest;
         Some(taken)
     }
 
-    /// The next byte.
-    pub fn byte(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
     /// The next `N` bytes.
-    pub fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
 
     /// A u32, little-endian.
-    pub fn u32(&mut self) -> Option<u32> {
+    fn u32(&mut self) -> Option<u32> {
         self.array().map(u32::from_le_bytes)
     }
 
     /// A u64, little-endian.
-    pub fn u64(&mut self) -> Option<u64> {
+    fn u64(&mut self) -> Option<u64> {
         self.array().map(u64::from_le_bytes)
     }
 
-    /// A string: length (u32 LE), then UTF-8 ([`put_str`]).
-    pub fn string(&mut self) -> Option<String> {
+    /// A string: length (u32 LE), then UTF-8.
+    fn string(&mut self) -> Option<String> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
-    }
-
-    /// A string that may be absent ([`put_option`]).
-    pub fn option(&mut self) -> Option<Option<String>> {
-        self.optional(Input::string)
-    }
-
-    /// A value that may be absent, as `read` reads it ([`put_optional`]); the outer `None` is
-    /// a malformed value.
-    pub fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        match self.byte()? {
-            0 => Some(None),
-            1 => Some(Some(read(self)?)),
-            _ => None,
-        }
-    }
-}
-
-/// Appends a string as [`Input::string`] reads it.
-pub fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&u32::try_from(s.len()).expect("a string under 4 GiB").to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// Appends a string that may be absent, as [`Input::option`] reads it.
-pub fn put_option(out: &mut Vec<u8>, s: Option<&str>) {
-    put_optional(out, s, put_str);
-}
-
-/// Appends a value that may be absent, written by `put`, as [`Input::optional`] reads it.
-pub fn put_optional<T: ?Sized>(out: &mut Vec<u8>, value: Option<&T>, put: impl FnOnce(&mut Vec<u8>, &T)) {
-    match value {
-        Some(value) => {
-            out.push(1);
-            put(out, value);
-        }
-        None => out.push(0),
     }
 }
 
