@@ -405,19 +405,34 @@ impl Open {
     }
 }
 
-/// For each channel and message, the first incident (its place in `incidents`) that shows
-/// the message, or `u32::MAX`: found by position, with no id looked up.
-pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Vec<Vec<u32>> {
+/// Which incident shows each message: per channel and message, the place in the list of
+/// incidents of the first one whose messages include it ([`by_position`]).
+#[derive(Debug, Default)]
+pub struct Places(Vec<Vec<u32>>);
+
+/// No incident shows the message (a `u32` per message keeps a million of them small).
+const NOWHERE: u32 = u32::MAX;
+
+impl Places {
+    /// The place of the incident that shows message `message` of channel `channel`, if one
+    /// does.
+    pub fn of(&self, channel: usize, message: usize) -> Option<u32> {
+        self.0.get(channel)?.get(message).copied().filter(|&at| at != NOWHERE)
+    }
+}
+
+/// Where `incidents` show the archive's messages: found by position, with no id looked up.
+pub fn by_position(archive: &Archive, incidents: &[Incident]) -> Places {
     let mut places: Vec<Vec<u32>> =
-        archive.channels.iter().map(|c| vec![u32::MAX; c.messages.len()]).collect();
+        archive.channels.iter().map(|c| vec![NOWHERE; c.messages.len()]).collect();
     for (n, incident) in incidents.iter().enumerate() {
         let n = u32::try_from(n).expect("fewer than 2^32 incidents");
         let run = places[incident.channel].get_mut(incident.messages.0.clone()).unwrap_or_default();
-        for place in run.iter_mut().filter(|p| **p == u32::MAX) {
+        for place in run.iter_mut().filter(|p| **p == NOWHERE) {
             *place = n;
         }
     }
-    places
+    Places(places)
 }
 
 /// When an incident ended: its resolve time, or for an ongoing one the archive's last message

@@ -108,7 +108,7 @@ struct Normalized {
 struct Found {
     incidents: Vec<Incident>,
     /// Which incident each message is shown in (see [`incidents::by_position`]).
-    places: Vec<Vec<u32>>,
+    places: incidents::Places,
     /// Each message's digest as it is published.
     contents: Vec<Vec<[u8; 16]>>,
 }
@@ -376,7 +376,7 @@ impl<'a> Site<'a> {
         let incidents = &found.incidents;
         let (docs, (index_pages, retired)) = self.timed("documents", |_| {
             let (docs, incident_files) = rayon::join(
-                || index::documents::collect(archive, layout, (incidents, &found.places, digests), &tz),
+                || index::documents::collect(archive, layout, incidents, &found.places, digests, &tz),
                 || -> Result<_, BuildError> {
                     let pages = render::render_incident_index(
                         archive,
@@ -435,11 +435,15 @@ impl<'a> Site<'a> {
                 search.map(|search| (search, manifest.as_deref().map(read_manifest)))
             },
             || {
-                let found = (found.incidents.as_slice(), found.places.as_slice(), found.contents.as_slice());
+                let shown = render::Shown {
+                    incidents: &found.incidents,
+                    places: &found.places,
+                    contents: &found.contents,
+                };
                 render_pages(
                     archive,
                     layout,
-                    found,
+                    shown,
                     config,
                     (&build.theme, build.assets()),
                     &build.staging,
@@ -622,7 +626,7 @@ fn space_left(path: &std::path::Path) -> String {
 fn render_pages(
     archive: &Archive,
     layout: &Layout,
-    incidents: render::Found<'_>,
+    shown: render::Shown<'_>,
     config: &Config,
     (theme, assets): (&Theme, &render::Assets),
     staging: &Staging,
@@ -630,7 +634,7 @@ fn render_pages(
 ) -> Result<(render::RenderStats, Vec<String>), BuildError> {
     let (media, warnings) = phases.run("media", || snapshots::publish(archive, staging))?;
     let stats = phases.run("render", || {
-        render::render_site(archive, layout, incidents, &media, config, theme, assets, staging)
+        render::render_site(archive, layout, shown, &media, config, theme, assets, staging)
     })?;
     Ok((stats, warnings))
 }

@@ -14,6 +14,7 @@ use crate::markup::{self, PlainDigest};
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
+use crate::incidents::Places;
 use crate::model::{Archive, Incident, Message, Thread};
 
 /// One message as the index sees it.
@@ -105,8 +106,8 @@ struct Place {
     channel: u32,
     message: u32,
     author: u32,
-    /// The incident it is part of, or `u32::MAX` ([`crate::incidents::by_position`]).
-    incident: u32,
+    /// The place of the incident it is part of, if any ([`Places`]).
+    incident: Option<u32>,
 }
 
 /// What an author's documents share is keyed by: name and user id.
@@ -117,11 +118,13 @@ type Author = (Arc<str>, Arc<[String]>);
 
 /// Finds the documents and hashes each, from what incident detection read of their text
 /// (`digests`, per channel and message, each channel's freed once read): no text is made
-/// here. `in_incident` is [`crate::incidents::by_position`] of `incidents`.
+/// here. `shown_at` says which of `incidents` shows each message.
 pub fn collect<'a>(
     archive: &'a Archive,
     layout: &'a Layout<'a>,
-    (incidents, in_incident, digests): (&'a [Incident], &[Vec<u32>], Vec<Vec<PlainDigest>>),
+    incidents: &'a [Incident],
+    shown_at: &Places,
+    digests: Vec<Vec<PlainDigest>>,
     tz: &TimeZone,
 ) -> Documents<'a> {
     let mut documents = Documents {
@@ -138,7 +141,7 @@ pub fn collect<'a>(
     let per_channel: Vec<(Vec<Placed>, Vec<Author>)> = (0..layout.channels.len())
         .into_par_iter()
         .zip(digests)
-        .map(|(index, digests)| documents.channel(index, &digests, &in_incident[index]))
+        .map(|(index, digests)| documents.channel(index, &digests, shown_at))
         .collect();
     let mut placed = Vec::with_capacity(per_channel.iter().map(|(p, _)| p.len()).sum());
     for (channel, authors) in per_channel {
@@ -182,7 +185,7 @@ impl<'a> Documents<'a> {
         &self,
         index: usize,
         digests: &[PlainDigest],
-        in_incident: &[u32],
+        shown_at: &Places,
     ) -> (Vec<Placed>, Vec<Author>) {
         let plan = &self.layout.channels[index];
         let messages = &plan.channel.messages;
@@ -210,10 +213,10 @@ impl<'a> Documents<'a> {
                 channel: u32::try_from(index).expect("fewer than 2^32 channels"),
                 message: u32::try_from(position).expect("fewer than 2^32 messages a channel"),
                 author,
-                incident: in_incident[position],
+                incident: shown_at.of(index, position),
             };
             // Hashed as `make` would build it, without building it: no text, no copies.
-            let incident = self.incidents.get(place.incident as usize).map(|i| ["incident", i.id.as_str()]);
+            let incident = self.incident(place).map(|i| ["incident", i.id.as_str()]);
             let (name, from) = &authors[author as usize];
             let time = message.time.as_second();
             let hash = hash_fields(
@@ -236,6 +239,11 @@ impl<'a> Documents<'a> {
         (placed, authors)
     }
 
+    /// The incident the message at `place` is part of.
+    fn incident(&self, place: Place) -> Option<&'a Incident> {
+        self.incidents.get(place.incident? as usize)
+    }
+
     /// The document of `message` at `place` from its plain text.
     fn make(
         &self,
@@ -246,7 +254,7 @@ impl<'a> Documents<'a> {
         author: &Author,
     ) -> SearchDoc {
         let channel = &self.layout.channels[place.channel as usize];
-        let incident = self.incidents.get(place.incident as usize);
+        let incident = self.incident(place);
         SearchDoc {
             ord,
             id: message.id.clone(),

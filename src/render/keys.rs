@@ -243,7 +243,7 @@ impl Renderer<'_> {
     /// The digest of `m`, one of channel `index`'s messages, if the renderer has the
     /// channel's digests.
     fn content(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<&[u8; 16]> {
-        self.contents.get(index)?.get(Self::position(plan, m)?)
+        self.shown.contents.get(index)?.get(Self::position(plan, m)?)
     }
 
     /// The incident `m`, one of channel `index`'s messages, is marked with on day pages: its
@@ -255,14 +255,13 @@ impl Renderer<'_> {
     /// The place among the incidents of the one `m`, one of channel `index`'s messages, is
     /// marked with.
     fn badge_index(&self, index: usize, plan: &ChannelLayout, m: &Message) -> Option<u32> {
-        let (incidents, places) = self.incidents;
-        let at = *places.get(index)?.get(Self::position(plan, m)?)?;
-        ((at as usize) < incidents.len()).then_some(at)
+        let at = self.shown.places.of(index, Self::position(plan, m)?)?;
+        ((at as usize) < self.shown.incidents.len()).then_some(at)
     }
 
     /// The badge of the incident at `at`: its id and title.
     fn badge_of(&self, at: u32) -> (&str, &str) {
-        let incident = &self.incidents.0[at as usize];
+        let incident = &self.shown.incidents[at as usize];
         (incident.id.as_str(), incident.title.as_str())
     }
 

@@ -27,6 +27,7 @@ use view::{
 const EXCERPT_CHARS: usize = 100;
 
 use crate::config::Config;
+use crate::incidents::Places;
 use crate::layout::{ChannelLayout, Entry, Layout, Page, day_path, page_path};
 use crate::markup::{self, ChannelLink, Context};
 use crate::model::{Archive, Attachment, Channel, File, Incident, Message, MessageKind, Text, Thread};
@@ -91,30 +92,39 @@ pub fn render_incident_index(
     assets: &Assets,
     out: &Staging,
 ) -> Result<usize, RenderError> {
-    let none = Media::default();
-    let renderer = Renderer::new(archive, layout, (&[], &[], &[]), &none, config, theme, assets);
+    let (none, nowhere) = (Media::default(), Places::default());
+    let shown = Shown { incidents: &[], places: &nowhere, contents: &[] };
+    let renderer = Renderer::new(archive, layout, shown, &none, config, theme, assets);
     renderer.render_incident_index(found, layout, out)
 }
 
-/// The incidents the pages mark, which of them each message (per channel and position) is
-/// shown in ([`crate::incidents::by_position`]), and each message's digest
-/// ([`crate::model::Message::digest`]).
-pub type Found<'a> = (&'a [Incident], &'a [Vec<u32>], &'a [Vec<[u8; 16]>]);
+/// What the pages show of the incidents: the incidents, which of them shows each message,
+/// and each message's digest ([`crate::model::Message::digest`]) for the pages' keys.
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    /// Every incident.
+    pub incidents: &'a [Incident],
+    /// Which incident shows each message.
+    pub places: &'a Places,
+    /// Each message's digest, per channel and message (none: pages without keys).
+    pub contents: &'a [Vec<[u8; 16]>],
+}
 
 /// Renders every other page of the site into `out`.
 #[allow(clippy::too_many_arguments, reason = "the parts of one build, each borrowed for the call")]
 pub fn render_site(
     archive: &Archive,
     layout: &Layout,
-    (found, places, contents): Found<'_>,
+    shown: Shown<'_>,
     media: &Media,
     config: &Config,
     theme: &Theme,
     assets: &Assets,
     out: &Staging,
 ) -> Result<RenderStats, RenderError> {
-    let renderer = Renderer::new(archive, layout, (found, places, contents), media, config, theme, assets);
+    let renderer = Renderer::new(archive, layout, shown, media, config, theme, assets);
     let mut stats = RenderStats::default();
+    let found = shown.incidents;
     let incident_pages = renderer.render_incident_pages(found, layout, out)?;
     // Day pages are most of the work: channels render on every core, each page written as soon
     // as it is rendered, so no more than one page per thread is held in memory.
@@ -147,15 +157,12 @@ struct Renderer<'a> {
     js: String,
     archive: &'a Archive,
     links: &'a BTreeMap<String, ChannelLink>,
-    /// The incidents, and for each channel and message the first one that shows it (by
-    /// position, [`crate::incidents::by_position`]): its badge on day pages.
-    incidents: (&'a [Incident], &'a [Vec<u32>]),
+    /// The incidents, which shows each message (its badge on day pages), and each message's
+    /// digest, standing for it in page keys.
+    shown: Shown<'a>,
     media: &'a Media,
     /// What every page is made of besides its own content (see `keys`).
     shared: [u8; 32],
-    /// Each message's digest, per channel and message, standing for it in page keys (none:
-    /// pages without keys).
-    contents: &'a [Vec<[u8; 16]>],
 }
 
 /// Paths from a page back to the site root.
@@ -167,13 +174,11 @@ const DAY_ROOT: &str = "../../../../../";
 const PAGE_ROOT: &str = "../../../../../../";
 
 impl<'a> Renderer<'a> {
-    /// A renderer for pages that mark the messages of `found` (at `places`, their
-    /// [`crate::incidents::by_position`]), whose messages have the digests `contents`
-    /// ([`crate::model::Message::digest`]).
+    /// A renderer for pages that show the incidents and messages as `shown` says.
     fn new(
         archive: &'a Archive,
         layout: &'a Layout,
-        (found, places, contents): Found<'a>,
+        shown: Shown<'a>,
         media: &'a Media,
         config: &'a Config,
         theme: &'a Theme,
@@ -187,10 +192,9 @@ impl<'a> Renderer<'a> {
             js: assets.js.clone(),
             archive,
             links: &layout.links,
-            incidents: (found, places),
+            shown,
             media,
             shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
-            contents,
         }
     }
 }

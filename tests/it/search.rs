@@ -75,7 +75,7 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, (&contents, None));
     let incidents = &detected.incidents;
     let places = scrollback::incidents::by_position(archive, incidents);
-    f(&scrollback::index::documents::collect(archive, &layout, (incidents, &places, detected.digests), &tz))
+    f(&scrollback::index::documents::collect(archive, &layout, incidents, &places, detected.digests, &tz))
 }
 
 fn containing(pattern: &str) -> BTreeSet<String> {
