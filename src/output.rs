@@ -23,10 +23,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::cache::{Previous, Reuse, Written};
 
 pub mod journal;
+mod lock;
+mod manifest;
+mod redirect;
 
 use journal::{Journal, Mode, failpoint};
 
 pub use crate::layout::MANIFEST;
+use lock::BuildLock;
+pub use lock::{Claim, claim, lock_path};
+pub use manifest::{Manifest, ManifestError, read_manifest};
+use manifest::{manifest_json, rel_at, rel_of};
+pub use redirect::REDIRECT_JS;
+use redirect::redirect_page;
 
 /// Problems writing the site.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +104,7 @@ impl Staging {
 
     /// Creates an empty staging directory next to the directory `claim` holds.
     pub fn begin_claimed(claim: Claim) -> Result<Staging, OutputError> {
-        let Claim { out, parent, name, lock, recovered: _ } = claim;
+        let Claim { out, parent, name, lock, .. } = claim;
         ensure_replaceable(&out, MANIFEST)?;
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
         if dir.exists() {
@@ -456,145 +465,6 @@ impl Listing {
     }
 }
 
-/// `--out` held for one build: locked, with what killed builds left beside it cleaned up.
-pub struct Claim {
-    out: PathBuf,
-    parent: PathBuf,
-    name: String,
-    lock: BuildLock,
-    recovered: Vec<String>,
-}
-
-impl Claim {
-    /// What was left beside `out` by builds that were killed, and what became of it (one
-    /// line each, for the build's warnings).
-    pub fn recovered(&self) -> &[String] {
-        &self.recovered
-    }
-}
-
-/// Claims `out` for a build: takes its lock (or fails, naming it, if another build holds
-/// it) and cleans up after builds that were killed.
-pub fn claim(out: &Path) -> Result<Claim, OutputError> {
-    let name = out
-        .file_name()
-        .ok_or_else(|| OutputError::BadPath(out.display().to_string()))?
-        .to_string_lossy()
-        .into_owned();
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    fs_err::create_dir_all(&parent)?;
-    let lock = BuildLock::take(out)?;
-    let finished = journal::finish_interrupted(out)?;
-    let mut recovered: Vec<String> = finished.into_iter().collect();
-    recovered.extend(recover_interrupted(out, &parent, &name)?);
-    Ok(Claim { out: out.to_path_buf(), parent, name, lock, recovered })
-}
-
-/// Where the lock of a build into `out` is: `.<name>.lock` beside it (not part of the site,
-/// nor an input when `out` sits inside one).
-pub fn lock_path(out: &Path) -> PathBuf {
-    let name = out.file_name().map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-    out.with_file_name(format!(".{name}.lock"))
-}
-
-/// `out` with symlinks resolved (its parent's, while it does not exist yet), so that two
-/// spellings of one directory (a symlink to it, `a/../public`) take one lock.
-fn resolved(out: &Path) -> PathBuf {
-    std::fs::canonicalize(out)
-        .ok()
-        .or_else(|| {
-            let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
-        })
-        .unwrap_or_else(|| out.to_path_buf())
-}
-
-/// An exclusive lock on the [`lock_path`] of the [`resolved`] output, removed when dropped.
-struct BuildLock {
-    path: PathBuf,
-    _file: std::fs::File,
-}
-
-impl BuildLock {
-    fn take(out: &Path) -> Result<BuildLock, OutputError> {
-        let path = lock_path(&resolved(out));
-        loop {
-            let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
-            let file = file.into_parts().0;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(OutputError::Busy(out.display().to_string(), path.display().to_string()));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-            }
-            // The build that held it may have removed the file after it was opened here:
-            // then this lock is on a file nobody else will look at.
-            if still_at(&file, &path) {
-                return Ok(BuildLock { path, _file: file });
-            }
-        }
-    }
-}
-
-impl Drop for BuildLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Whether `file` is still the file at `path`.
-#[cfg(unix)]
-fn still_at(file: &std::fs::File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn still_at(_file: &std::fs::File, path: &Path) -> bool {
-    path.exists()
-}
-
-/// Removes the staging directories that killed builds left beside `out` (this build holds
-/// the lock, so no build is writing them), and puts back a site (or its sidecar) that a
-/// build killed mid-swap left renamed aside.
-fn recover_interrupted(out: &Path, parent: &Path, name: &str) -> Result<Vec<String>, OutputError> {
-    let mut recovered = Vec::new();
-    let sidecar = sidecar_path(out);
-    let mut entries: Vec<(String, PathBuf)> = fs_err::read_dir(parent)?
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
-    entries.sort();
-    let ours = format!(".{name}.");
-    for (file_name, path) in entries {
-        let Some(rest) = file_name.strip_prefix(&ours) else { continue };
-        let (aside, target) = if rest.starts_with("previous-") {
-            (true, out)
-        } else if rest.starts_with("index.previous-") {
-            (true, sidecar.as_path())
-        } else if rest.starts_with("staging-") || rest.starts_with("index.staging-") {
-            (false, out)
-        } else {
-            continue;
-        };
-        if aside && !target.exists() {
-            fs_err::rename(&path, target)?;
-            recovered.push(format!(
-                "{}: put back from {file_name}, where a build that was killed had moved it",
-                target.display()
-            ));
-        } else {
-            fs_err::remove_dir_all(&path)?;
-            recovered.push(format!("{}: removed, left by a build that was killed", path.display()));
-        }
-    }
-    Ok(recovered)
-}
-
 /// The file that marks a sidecar directory as scrollback's (the search index's metadata).
 pub const SIDECAR_MARKER: &str = "scrollback-index.json";
 
@@ -637,118 +507,9 @@ fn ensure_replaceable(out: &Path, marker: &str) -> Result<(), OutputError> {
     }
 }
 
-/// The URL of a file: its directory for `index.html`, else its path, from the root.
-fn url_of(rel: &str) -> String {
-    match rel.strip_suffix("index.html") {
-        Some(dir) => format!("/{dir}"),
-        None => format!("/{rel}"),
-    }
-}
-
-/// The file a URL of the site is served from: [`url_of`] the other way.
-fn rel_at(url: &str) -> String {
-    let mut rel = String::new();
-    rel_of(url, &mut rel);
-    rel
-}
-
-/// [`rel_at`] into `rel`, for callers that map many URLs through one buffer.
-fn rel_of(url: &str, rel: &mut String) {
-    rel.clear();
-    rel.push_str(url.strip_prefix('/').unwrap_or(url));
-    if rel.is_empty() || rel.ends_with('/') {
-        rel.push_str("index.html");
-    }
-}
-
-/// A previous build's `manifest.json`: what it published, and under which slugs.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Manifest {
-    /// URL → blake3 hex of its content.
-    pub urls: BTreeMap<String, String>,
-    /// Channel key (`"<source>:<id>"`) → slug (absent from manifests before format 2).
-    #[serde(default)]
-    pub channels: BTreeMap<String, String>,
-    /// Redirect page URL → the URL it sends to.
-    #[serde(default)]
-    pub redirects: BTreeMap<String, String>,
-}
-
-/// A manifest that cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}; expected the manifest.json of a site scrollback built")]
-pub struct ManifestError {
-    /// The file.
-    pub path: String,
-    /// What was wrong.
-    pub message: String,
-}
-
-/// Reads a `manifest.json`.
-pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
-    let error = |message: String| ManifestError { path: path.display().to_string(), message };
-    let bytes = fs_err::read(path).map_err(|e| error(e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| error(e.to_string()))
-}
-
-/// The manifest maps every published URL (directory URLs for pages) to its content hash, and
-/// every channel to its slug.
-fn manifest_json(
-    files: &BTreeMap<String, Written>,
-    channels: &BTreeMap<String, String>,
-    redirects: &BTreeMap<String, String>,
-) -> String {
-    /// `manifest.json`, its keys in the order a JSON object of them has always had.
-    #[derive(serde::Serialize)]
-    struct Published<'a> {
-        channels: &'a BTreeMap<String, String>,
-        format: u32,
-        generator: &'a str,
-        redirects: &'a BTreeMap<String, String>,
-        urls: Urls<'a>,
-    }
-    /// URL → content hash, in URL order.
-    struct Urls<'a>(Vec<(String, &'a str)>);
-    impl serde::Serialize for Urls<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_map(self.0.iter().map(|(url, hash)| (url, hash)))
-        }
-    }
-    // Sorted once, not kept sorted: the order of URLs is not the order of their files.
-    let mut urls: Vec<(String, &str)> =
-        files.iter().map(|(rel, written)| (url_of(rel), written.hash.as_str())).collect();
-    urls.sort_unstable();
-    let manifest = Published { channels, format: 2, generator: "scrollback", redirects, urls: Urls(urls) };
-    let mut text = serde_json::to_string_pretty(&manifest).expect("a map of strings serialises");
-    text.push('\n');
-    text
-}
-
-/// A page that sends browsers on to `to` (relative to it), keeping the `#fragment` when
-/// `script` (the site's redirect script, relative too) can run; crawlers follow the canonical
-/// link.
-fn redirect_page(to: &str, script: &str, title: &str, text: &str) -> String {
-    use std::fmt::Write as _;
-
-    use crate::markup::escape;
-    let (to, title, text) = (escape(to), escape(title), escape(text));
-    let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    let _ = writeln!(html, "<title>{title}</title>");
-    let _ = writeln!(html, "<link rel=\"canonical\" href=\"{to}\">");
-    let _ = writeln!(html, "<script src=\"{}\"></script>", escape(script));
-    let _ = writeln!(html, "<meta http-equiv=\"refresh\" content=\"0; url={to}\">");
-    html.push_str("<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n");
-    let _ = writeln!(html, "<p>{text} <a href=\"{to}\">{to}</a>.</p>");
-    html.push_str("</body>\n</html>\n");
-    html
-}
-
-/// Sent with every redirect page: follows the canonical link, keeping the `#fragment` that a
-/// refresh would drop (so a message permalink into a renamed channel still lands).
-pub const REDIRECT_JS: &str = "// scrollback: follow a moved page, keeping the #fragment.\nvar to = document.querySelector('link[rel=canonical]');\nif (to) location.replace(to.href + location.hash);\n";
-
 #[cfg(test)]
 mod tests {
+    use super::manifest::url_of;
     use super::*;
 
     #[test]
