@@ -120,12 +120,12 @@ fn build_site(cli: &Cli, args: &BuildArgs, lifetime: Lifetime) -> Result<(PathBu
         eprintln!(
             "Built {} from {} file{}: {} channel{}, {} messages, {} pages.",
             out.display(),
-            report.files_read,
-            plural(report.files_read),
-            report.channels,
-            plural(report.channels),
-            report.messages,
-            report.pages
+            report.published.files_read,
+            plural(report.published.files_read),
+            report.published.channels,
+            plural(report.published.channels),
+            report.published.messages,
+            report.published.pages
         );
         print_summary(&report, cli.verbose > 0);
     }
@@ -187,11 +187,11 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode> {
     if !cli.quiet {
         eprintln!(
             "Checked {} file{}: {} channel{} and {} messages would be published; {} problem{}.",
-            report.files_read,
-            plural(report.files_read),
-            report.channels,
-            plural(report.channels),
-            report.messages,
+            report.published.files_read,
+            plural(report.published.files_read),
+            report.published.channels,
+            plural(report.published.channels),
+            report.published.messages,
             report.problems.len(),
             plural(report.problems.len())
         );
@@ -359,34 +359,34 @@ fn print_summary(report: &Report, verbose: bool) {
             report.redactions.counts.iter().map(|(rule, n)| format!("{n} {rule}")).collect();
         eprintln!("  redacted: {}", parts.join(", "));
     }
-    if let Some(unchanged) = report.unchanged {
+    if let Some(unchanged) = report.reused.unchanged {
         eprintln!(
             "  unchanged since the previous build: {unchanged} files ({} kept from it, {} of them pages not rendered again)",
-            report.reused.kept, report.reused.unrendered
+            report.reused.files.kept, report.reused.files.unrendered
         );
     }
-    let (search, index) = report.index_bytes;
+    let (search, index) = report.published.index_bytes;
     if search + index > 0 {
         eprintln!("  search: {} KB static files, {} KB index", search.div_ceil(1024), index.div_ceil(1024));
     }
-    if let (parsed, found @ 1..) = report.days {
+    if let (parsed, found @ 1..) = report.reused.days {
         eprintln!("  day files: {parsed} new or changed parsed, {found} remembered from the previous build");
     }
-    if report.remembered > 0 || report.known_clean > 0 {
-        let read = report.messages.saturating_sub(report.remembered);
+    if report.reused.readings > 0 || report.reused.clean > 0 {
+        let read = report.published.messages.saturating_sub(report.reused.readings);
         eprintln!(
             "  messages read: {read} new or changed, {} remembered from the previous build; redaction skipped {} found clean before",
-            report.remembered, report.known_clean
+            report.reused.readings, report.reused.clean
         );
     }
-    if let Some(scrollback::index::update::Outcome::Appended { kept, added }) = report.index_update {
+    if let Some(scrollback::index::update::Outcome::Appended { kept, added }) = report.reused.index {
         eprintln!("  index: {kept} messages kept from the previous build's index, {added} indexed");
     }
-    if report.redirects > 0 {
-        eprintln!("  redirects for renamed channels: {}", report.redirects);
+    if report.published.redirects > 0 {
+        eprintln!("  redirects for renamed channels: {}", report.published.redirects);
     }
-    if !report.removed.is_empty() {
-        eprintln!("  removed (--allow-removals): {}", report.removed.join(" "));
+    if !report.published.removed.is_empty() {
+        eprintln!("  removed (--allow-removals): {}", report.published.removed.join(" "));
     }
     let phases: Vec<String> =
         report.phases.iter().map(|(name, t)| format!("{name} {:.2}s", t.as_secs_f64())).collect();

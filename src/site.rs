@@ -32,7 +32,7 @@ use crate::redact::{self, Redactor};
 use crate::render::{self, Theme};
 use crate::snapshots;
 use previous::{Previous, Read};
-pub use report::{BuildError, Report};
+pub use report::{BuildError, Published, Report, Reused};
 use threads::{Pending, beside};
 
 /// What to build from where.
@@ -255,8 +255,8 @@ impl<'a> Site<'a> {
             ingest::Options { format: self.options.format, irc_timezone: self.config.irc_time_zone() };
         let mut ingested =
             self.timed("ingest", |site| ingest::ingest_remembering(&site.options.inputs, &options, days));
-        self.report.files_read = ingested.files_read;
-        self.report.days = (ingested.days.parsed, ingested.days.found);
+        self.report.published.files_read = ingested.files_read;
+        self.report.reused.days = (ingested.days.parsed, ingested.days.found);
         self.report.warnings.extend(ingested.warnings.iter().cloned());
         if strict && !ingested.problems.is_empty() {
             return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
@@ -283,15 +283,15 @@ impl<'a> Site<'a> {
             let redactor = compiled.expect("validated with the config");
             let redacted = redact::redact_archive(&mut ingested.archive, &redactor, &known);
             site.report.redactions = redacted.redactions;
-            site.report.known_clean = redacted.known_clean;
+            site.report.reused.clean = redacted.known_clean;
             ingested.archive.share_names();
             Normalized { clean: redacted.clean, contents: redacted.contents }
         });
         for name in &self.report.withheld.unmatched_names {
             self.report.warnings.push(format!("publish: no channel named {name:?} in the inputs"));
         }
-        self.report.channels = ingested.archive.channels.len();
-        self.report.messages = ingested.archive.message_count();
+        self.report.published.channels = ingested.archive.channels.len();
+        self.report.published.messages = ingested.archive.message_count();
         normalized
     }
 
@@ -350,8 +350,8 @@ impl<'a> Site<'a> {
         });
         let Detected { incidents, digests, readings, remembered } = detected;
         let places = incidents::by_position(archive, &incidents);
-        self.report.incidents = incidents.len();
-        self.report.remembered = remembered;
+        self.report.published.incidents = incidents.len();
+        self.report.reused.readings = remembered;
         let records = [(incidents::readings::FILE, readings), (redact::CLEAN, clean)];
         build.filing = Some(file_records(&build.index_dir, records));
         (Found { incidents, places, contents }, digests)
@@ -452,12 +452,12 @@ impl<'a> Site<'a> {
             },
         );
         let (((outcome, export, warning), manifest), (stats, media_warnings)) = (search?, pages?);
-        self.report.index_update = Some(outcome);
+        self.report.reused.index = Some(outcome);
         self.report.warnings.extend(warning);
         self.report.phases.extend(search_phases.times);
         self.report.phases.extend(page_phases.times);
         self.report.warnings.extend(media_warnings);
-        self.report.index_bytes.0 = export.bytes as u64;
+        self.report.published.index_bytes.0 = export.bytes as u64;
         Ok(Written { manifest, pages: stats.pages })
     }
 
@@ -473,22 +473,22 @@ impl<'a> Site<'a> {
     ) -> Result<(), BuildError> {
         let staging = &mut build.staging;
         let redirects = ledger::write_redirects(&documented.retired, staging)?;
-        self.report.pages = pages + documented.index_pages + redirects;
+        self.report.published.pages = pages + documented.index_pages + redirects;
         let slugs: std::collections::BTreeMap<String, String> =
             layout.channels.iter().map(|c| (channel_key(c.channel), c.slug.clone())).collect();
         staging.set_channels(slugs.clone());
         if let Some(previous) = self.previous_manifest(manifest)? {
             let kept = continuity::keep_urls(&previous, &slugs, staging)?;
-            self.report.redirects = kept.redirects;
-            self.report.pages += kept.redirects;
-            self.report.unchanged = Some(kept.unchanged);
+            self.report.published.redirects = kept.redirects;
+            self.report.published.pages += kept.redirects;
+            self.report.reused.unchanged = Some(kept.unchanged);
             if !kept.removed.is_empty() && !self.options.allow_removals {
                 return Err(BuildError::Removed(kept.removed));
             }
-            self.report.removed = kept.removed;
+            self.report.published.removed = kept.removed;
         }
-        self.report.reused = build.staging.reused();
-        let changed = self.report.reused.changed;
+        self.report.reused.files = build.staging.reused();
+        let changed = self.report.reused.files.changed;
         if changed > 0 {
             self.report.warnings.push(format!(
                 "{changed} file{} of the previous site changed after it was built; written again",
@@ -529,7 +529,7 @@ impl<'a> Site<'a> {
         };
         self.timed("write", |_| staging.commit())?;
         freeing.map(Pending::wait);
-        self.report.index_bytes.1 = dir_bytes(&crate::output::sidecar_path(&self.options.out));
+        self.report.published.index_bytes.1 = dir_bytes(&crate::output::sidecar_path(&self.options.out));
         Ok(())
     }
 }

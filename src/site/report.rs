@@ -82,39 +82,12 @@ fn input_summary(problems: &[IngestError]) -> String {
 /// What a build or check did.
 #[derive(Debug, Default)]
 pub struct Report {
-    /// Input files read.
-    pub files_read: usize,
-    /// Channels published.
-    pub channels: usize,
-    /// Messages published.
-    pub messages: usize,
-    /// Pages written (0 for `check`).
-    pub pages: usize,
-    /// Files whose content is the same as in the previous build.
-    pub unchanged: Option<usize>,
-    /// What was taken from the previous site instead of rendered or written.
-    pub reused: crate::output::Reused,
-    /// How the search index was written (`None` for `check`).
-    pub index_update: Option<index::update::Outcome>,
-    /// Redirect pages written for renamed channels.
-    pub redirects: usize,
-    /// URLs of the previous build dropped under `--allow-removals`.
-    pub removed: Vec<String>,
-    /// Bytes of the static search files (`search/`, as the export wrote them) and of the
-    /// index beside the site.
-    pub index_bytes: (u64, u64),
     /// Nothing changed since the last build, so nothing was written.
     pub up_to_date: bool,
-    /// Incidents found or declared.
-    pub incidents: usize,
-    /// Messages whose text detection did not read again: the previous build had read them
-    /// ([`incidents::readings`]).
-    pub remembered: usize,
-    /// Messages redaction did not look at again: the previous build had found nothing in them.
-    pub known_clean: usize,
-    /// Day files parsed, and those not parsed again because the previous build's records of
-    /// them were found ([`ingest::days`]).
-    pub days: (usize, usize),
+    /// What was published.
+    pub published: Published,
+    /// What was taken from the previous build instead of done again.
+    pub reused: Reused,
     /// Channels kept out, and why.
     pub withheld: Withheld,
     /// What was redacted, per rule and where.
@@ -125,4 +98,45 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Time per phase.
     pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// What a build published.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// Input files read.
+    pub files_read: usize,
+    /// Channels published.
+    pub channels: usize,
+    /// Messages published.
+    pub messages: usize,
+    /// Pages written (0 for `check`).
+    pub pages: usize,
+    /// Incidents found or declared.
+    pub incidents: usize,
+    /// Redirect pages written for renamed channels.
+    pub redirects: usize,
+    /// URLs of the previous build dropped under `--allow-removals`.
+    pub removed: Vec<String>,
+    /// Bytes of the static search files (`search/`, as the export wrote them) and of the
+    /// index beside the site.
+    pub index_bytes: (u64, u64),
+}
+
+/// What a build took from the previous one.
+#[derive(Debug, Default)]
+pub struct Reused {
+    /// Files whose content is the same as in the previous build.
+    pub unchanged: Option<usize>,
+    /// Files taken from the previous site instead of rendered or written.
+    pub files: crate::output::Reused,
+    /// How the search index was written (`None` for `check`).
+    pub index: Option<index::update::Outcome>,
+    /// Day files parsed, and those not parsed again because the previous build's records of
+    /// them were found ([`crate::ingest::days`]).
+    pub days: (usize, usize),
+    /// Messages whose text detection did not read again: the previous build had read them
+    /// ([`crate::incidents::readings`]).
+    pub readings: usize,
+    /// Messages redaction did not look at again: the previous build had found nothing in them.
+    pub clean: usize,
 }
