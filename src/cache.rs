@@ -11,10 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::memo;
-
-/// The record's file name in the sidecar directory.
-pub const RECORD: &str = "build.json";
+use crate::store;
 
 /// Each input file's BLAKE3 hash, by absolute path, as the fingerprint took it.
 pub type FileHashes = std::collections::HashMap<PathBuf, blake3::Hash>;
@@ -32,7 +29,7 @@ pub fn fingerprint(
     hasher.update(b"scrollback build fingerprint 2\0");
     hasher.update(settings.as_bytes());
     let binary =
-        memo::binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
+        store::binary_hash().ok_or_else(|| std::io::Error::other("the running binary cannot be read"))?;
     hasher.update(binary.as_bytes());
     let mut by_path = FileHashes::new();
     for root in inputs.iter().map(PathBuf::as_path).chain(theme) {
@@ -78,7 +75,7 @@ pub fn record(fingerprint: &str, manifest: &[u8]) -> String {
 /// Whether the site in `out` (with its sidecar `index`) was built from exactly `fingerprint`
 /// and is as that build left it. `Err` explains a record that exists but cannot be trusted.
 pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, String> {
-    let path = index.join(RECORD);
+    let path = index.join(store::names::BUILD);
     let Ok(bytes) = fs_err::read(&path) else { return Ok(false) };
     let record: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{}: {e}; ignoring it and building everything", path.display()))?;
@@ -99,9 +96,6 @@ pub fn up_to_date(out: &Path, index: &Path, fingerprint: &str) -> Result<bool, S
     // size and modification time it had (a removed, replaced or edited file is not).
     Ok(Previous::read(out, index, &current).ok().flatten().is_some_and(|previous| previous.intact()))
 }
-
-/// The per-file record's name in the sidecar directory.
-pub const FILES: &str = "files.bin";
 
 /// The per-file record's kind in its envelope.
 const FILES_KIND: &str = "files";
@@ -213,7 +207,7 @@ impl Previous {
 
     /// [`Previous::load`] for the site whose `manifest.json` hashes to `manifest`.
     fn read(out: &Path, sidecar: &Path, manifest: &blake3::Hash) -> Result<Option<Previous>, String> {
-        let path = sidecar.join(FILES);
+        let path = sidecar.join(store::names::FILES);
         let Ok(bytes) = fs_err::read(&path) else { return Ok(None) };
         let ignored = |why: &str| format!("{}: {why}; ignoring it and rendering every page", path.display());
         let (made_for, files) =
@@ -255,20 +249,20 @@ pub enum Reuse<T> {
 }
 
 /// The record a build leaves in the sidecar: every file, tied to the manifest it produced
-/// (its BLAKE3 hash), in the records' envelope ([`memo::seal`]). Binary: it is read and
+/// (its BLAKE3 hash), in the records' envelope ([`store::seal`]). Binary: it is read and
 /// written every build, and a 140,000-file site's record as JSON took a tenth of a second
 /// each way.
 pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, Written>) -> Vec<u8> {
     let manifest: [u8; 32] = *blake3::hash(manifest).as_bytes();
     let files: Vec<(&String, &Written)> = files.iter().collect();
-    memo::seal(FILES_KIND, &memo::encode(&(manifest, files)))
+    store::seal(FILES_KIND, &store::encode(&(manifest, files)))
 }
 
 /// The manifest hash and the files of a record [`files_record`] made; `None` if it is
 /// damaged or of another format.
 pub fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, Written>)> {
     let (manifest, files): ([u8; 32], Vec<(String, Written)>) =
-        memo::decode(&bytes[memo::open(FILES_KIND, bytes)?])?;
+        store::decode(&bytes[store::open(FILES_KIND, bytes)?])?;
     Some((manifest, files.into_iter().collect()))
 }
 

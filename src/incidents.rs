@@ -33,8 +33,8 @@ use rayon::prelude::*;
 use crate::config::Incidents as Rules;
 use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
-use crate::memo::{Filed, Known, Memo, Walk};
 use crate::model::{Archive, Channel, Evidence, Incident, Message};
+use crate::store::{Filed, Known, Records, Walk};
 use readings::Reading;
 use recognise::person_says;
 pub use recognise::{AllClear, Name, Signal, bot_signals};
@@ -104,7 +104,7 @@ pub fn detect(
     layout: &Layout,
     rules: &Rules,
     tz: &TimeZone,
-    (contents, previous): (&[Vec<[u8; 16]>], Option<&Memo>),
+    (contents, previous): (&[Vec<[u8; 16]>], Option<&Records>),
 ) -> Detected {
     let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
     let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);

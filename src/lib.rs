@@ -6,7 +6,7 @@
 //!
 //! - Foundations: [`model`] (the archive, knowing no format), [`progress`], [`markup`]
 //!   (source markup → safe HTML), [`layout`] (the URL contract).
-//! - What builds remember and how the site is written: [`memo`] (records kept beside the
+//! - What builds remember and how the site is written: [`store`] (records kept beside the
 //!   site), [`cache`] (the fingerprint and the record of the site's files), [`output`]
 //!   (staging directory, manifest, commit).
 //! - The stages, in pipeline order: [`ingest`] (every format → [`model::Archive`]), [`redact`]
@@ -22,7 +22,7 @@ pub mod model;
 pub mod progress;
 pub mod markup;
 pub mod layout;
-pub mod memo;
+pub mod store;
 pub mod cache;
 pub mod output;
 pub mod ingest;

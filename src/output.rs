@@ -387,9 +387,12 @@ impl Staging {
     /// sidecar, if there is one, tied to `manifest`.
     fn write_records(&self, files: &BTreeMap<String, Written>, manifest: &[u8]) -> Result<(), OutputError> {
         let Some(sidecar) = &self.sidecar else { return Ok(()) };
-        fs_err::write(sidecar.join(crate::cache::FILES), crate::cache::files_record(manifest, files))?;
+        fs_err::write(sidecar.join(crate::store::names::FILES), crate::cache::files_record(manifest, files))?;
         if let Some(fingerprint) = &self.fingerprint {
-            fs_err::write(sidecar.join(crate::cache::RECORD), crate::cache::record(fingerprint, manifest))?;
+            fs_err::write(
+                sidecar.join(crate::store::names::BUILD),
+                crate::cache::record(fingerprint, manifest),
+            )?;
         }
         Ok(())
     }

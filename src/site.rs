@@ -22,7 +22,6 @@ use crate::ingest::{self, Format, Ingested};
 use crate::layout::{Layout, channel_key};
 use crate::ledger;
 use crate::markup::PlainDigest;
-use crate::memo::{Filed, Known, Memo};
 use crate::model::{Archive, Incident};
 use crate::output::{Manifest, ManifestError, OutputError, Staging, read_manifest};
 use crate::people;
@@ -31,6 +30,7 @@ use crate::progress::Progress;
 use crate::redact::{self, Redactor};
 use crate::render::{self, Theme};
 use crate::snapshots;
+use crate::store::{self, Filed, Known, Records};
 use previous::{Previous, Read};
 pub use report::{BuildError, Published, Report, Reused};
 use threads::{Pending, beside};
@@ -243,7 +243,7 @@ impl<'a> Site<'a> {
         let previous = build.previous.days();
         let previous = self.or_warn(previous);
         let hashes = std::mem::take(&mut build.hashes);
-        Days::new(previous, &build.index_dir.join(ingest::days::FILE), hashes)
+        Days::new(previous, &build.index_dir.join(store::names::DAYS), hashes)
     }
 
     /// Reads every input; `strict`: a problem fails the build (else it is reported).
@@ -268,7 +268,7 @@ impl<'a> Site<'a> {
     /// Filters, unifies and redacts the archive; returns what redaction found clean, for the
     /// next build (redaction skips what the `clean` records of the previous one name), and
     /// each message's digest as it is published.
-    fn normalize(&mut self, ingested: &mut Ingested, clean: Read<Memo>) -> Normalized {
+    fn normalize(&mut self, ingested: &mut Ingested, clean: Read<Records>) -> Normalized {
         let clean = self.or_warn(clean);
         let settings = format!("{:?}", self.config.redaction);
         let known = Known::new("clean", &[settings.as_bytes()], clean.as_ref());
@@ -352,7 +352,7 @@ impl<'a> Site<'a> {
         let places = incidents::by_position(archive, &incidents);
         self.report.published.incidents = incidents.len();
         self.report.reused.readings = remembered;
-        let records = [(incidents::readings::FILE, readings), (redact::CLEAN, clean)];
+        let records = [(store::names::READINGS, readings), (store::names::CLEAN, clean)];
         build.filing = Some(file_records(&build.index_dir, records));
         (Found { incidents, places, contents }, digests)
     }

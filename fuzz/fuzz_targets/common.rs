@@ -21,7 +21,7 @@ pub fn import(format: &str, files: Vec<(&str, &[u8])>) {
     thread_local! {
         static REDACTOR: Redactor = Redactor::new(&Redaction::default()).unwrap();
     }
-    let known = scrollback::memo::Known::nothing();
+    let known = scrollback::store::Known::nothing();
     REDACTOR.with(|r| redact::redact_archive(&mut out.archive, r, &known));
     let links = BTreeMap::new();
     for channel in &out.archive.channels {

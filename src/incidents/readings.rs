@@ -1,5 +1,5 @@
 //! What detection read of each message, kept beside the site (`<out>.index/readings.bin`,
-//! a [`crate::memo`] file) so that the next build reads only the text of messages it has not
+//! a [`crate::store`] file) so that the next build reads only the text of messages it has not
 //! seen.
 //!
 //! Reading a message means making its plain text ([`crate::markup::plain`]), matching the
@@ -9,15 +9,12 @@
 //! whether it says the all-clear. Its key is made from the whole message and a context of
 //! every user's name, every channel link, the all-clear rules and the binary.
 //!
-//! A reading's value is the [`Reading`] as [`crate::memo::encode`] writes it.
+//! A reading's value is the [`Reading`] as [`crate::store::encode`] writes it.
 
 use crate::markup::PlainDigest;
-use crate::memo::{Key, Walk};
+use crate::store::{Key, Walk};
 
 use super::Signal;
-
-/// The file's name in the sidecar directory.
-pub const FILE: &str = "readings.bin";
 
 /// What detection and search take from one message's plain text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,12 +49,12 @@ pub fn read(walk: &mut Walk, key: &Key, make: impl FnOnce() -> Reading) -> Readi
 
 /// The value bytes of `reading`.
 pub fn encode(reading: &Reading) -> Vec<u8> {
-    crate::memo::encode(reading)
+    crate::store::encode(reading)
 }
 
 /// The reading in `value`, if it is exactly one.
 pub fn decode(value: &[u8]) -> Option<Reading> {
-    crate::memo::decode(value)
+    crate::store::decode(value)
 }
 
 /// A name from a fixed list (the source families, the fields) as a reading stores it: the name, read

@@ -18,7 +18,7 @@
 //! record or index) writes the base from scratch, with a warning when something found
 //! could not be trusted.
 //!
-//! The record (`base/documents.bin`, in the records' envelope, [`crate::memo::seal`]): a
+//! The record (`base/documents.bin`, in the records' envelope, [`crate::store::seal`]): a
 //! 32-byte hash of the binary and the index settings, then a 16-byte hash per document in
 //! `ord` order.
 
@@ -32,7 +32,7 @@ use super::{DocSource, IndexError, IndexMeta, META_FILE};
 /// The base index's directory inside the index directory.
 pub const BASE: &str = "base";
 /// The base's record of its documents.
-pub const RECORD: &str = "documents.bin";
+pub const RECORD: &str = crate::store::names::DOCUMENTS;
 /// Documents this recent stay out of the base: they may still change.
 pub const TAIL_SECONDS: i64 = 2 * 86_400;
 /// The record's kind in the records' envelope.
@@ -179,19 +179,19 @@ fn clear(dir: &Path) -> std::io::Result<()> {
 }
 
 fn write_record(dir: &Path, settings: &blake3::Hash, hashes: &[[u8; HASH]]) -> std::io::Result<()> {
-    let body = crate::memo::encode(&(settings.as_bytes(), hashes));
-    fs_err::write(dir.join(RECORD), crate::memo::seal(KIND, &body))
+    let body = crate::store::encode(&(settings.as_bytes(), hashes));
+    fs_err::write(dir.join(RECORD), crate::store::seal(KIND, &body))
 }
 
 /// The settings hash and the documents' hashes in `record`, if it is whole.
 fn parse(record: &[u8]) -> Option<([u8; 32], Vec<[u8; HASH]>)> {
-    crate::memo::decode(&record[crate::memo::open(KIND, record)?])
+    crate::store::decode(&record[crate::store::open(KIND, record)?])
 }
 
 /// What else shapes the index: the binary (tokenizer, schema) and the settings in `meta`.
 fn settings(meta: &IndexMeta) -> blake3::Hash {
     let mut hasher = blake3::Hasher::new();
-    hasher.update(crate::memo::binary_hash().map_or(&[0; 32], |h| h.as_bytes()));
+    hasher.update(crate::store::binary_hash().map_or(&[0; 32], |h| h.as_bytes()));
     let meta = IndexMeta { docs: 0, ..meta.clone() };
     hasher.update(&serde_json::to_vec(&meta).expect("meta serialises"));
     hasher.finalize()

@@ -4,12 +4,12 @@
 //!
 //! A day's record is filed under a key made from the BLAKE3 hash of the file's bytes (the
 //! fingerprint's, so an unchanged file is not even read) and a context of the format and the
-//! binary ([`crate::memo`]): a day file gives the same messages whatever else the export
+//! binary ([`crate::store`]): a day file gives the same messages whatever else the export
 //! holds, so an unchanged file finds its record wherever it is. What does depend on the rest
 //! of the export (who an author is, bundled file bodies, pins) is worked out again from the
 //! record each build. A record is compressed and encrypted (ChaCha20-Poly1305) with a second key from the same
 //! hash ([`DayKeys`]). Records are few (one per channel-day), so they are found through a
-//! table, not a walk. The file is [`crate::memo`]'s, a section per conversation, written as
+//! table, not a walk. The file is [`crate::store`]'s, a section per conversation, written as
 //! each is read: no build holds all of it.
 
 use std::collections::{HashMap, HashSet};
@@ -21,11 +21,8 @@ use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
 
 use crate::cache::FileHashes;
-use crate::memo::{self, Context, Key, Memo};
 use crate::model::Author;
-
-/// The file's name in the sidecar directory.
-pub const FILE: &str = "days.bin";
+use crate::store::{self, Context, Key, Records};
 
 /// What earlier builds made of day files, and what this build makes of them for the next.
 #[derive(Default)]
@@ -33,7 +30,7 @@ pub struct Days {
     /// The previous records: an importer takes them out while it reads and files.
     pub previous: Previous,
     /// Where this build's records go, a conversation's section at a time (`None`: nowhere).
-    writer: Option<(memo::Writer, PathBuf)>,
+    writer: Option<(store::Writer, PathBuf)>,
     /// The section being filed.
     section: Vec<u8>,
     sections: usize,
@@ -50,7 +47,7 @@ pub struct Days {
 #[derive(Default)]
 pub struct Previous {
     context: Option<Context>,
-    memo: Option<Memo>,
+    records: Option<Records>,
     /// The records, by key.
     known: HashMap<Key, Range<usize>>,
     /// The input files' hashes, as this build's fingerprint took them: a day file whose
@@ -70,12 +67,12 @@ impl std::fmt::Debug for Days {
 impl Days {
     /// Days with the records of `previous` if it was made by the same binary; this build's
     /// records are written at `path`.
-    pub fn new(previous: Option<Memo>, path: &Path, hashes: FileHashes) -> Days {
+    pub fn new(previous: Option<Records>, path: &Path, hashes: FileHashes) -> Days {
         let previous = Previous::new(previous, hashes);
         let context = previous.context;
         let mut days = Days { previous, ..Days::default() };
         if let Some(context) = &context {
-            match memo::Writer::create(path, context) {
+            match store::Writer::create(path, context) {
                 Ok(writer) => days.writer = Some((writer, path.to_owned())),
                 Err(e) => days.lost(&e),
             }
@@ -89,7 +86,7 @@ impl Days {
         *if found { &mut self.found } else { &mut self.parsed } += 1;
         // Identical day files share a record.
         if self.writer.is_some() && self.keys.insert(*key) {
-            memo::push_record(&mut self.section, key, record);
+            store::push_record(&mut self.section, key, record);
         }
     }
 
@@ -126,13 +123,13 @@ impl Days {
 }
 
 impl Previous {
-    /// Keys day files, and finds the records of `memo` if it was made by the same binary; a
+    /// Keys day files, and finds the records of `records` if it was made by the same binary; a
     /// file on disk is keyed by its hash in `hashes` (the fingerprint's) without being read.
-    pub fn new(memo: Option<Memo>, hashes: FileHashes) -> Previous {
-        let context = memo::context("days", &[]);
-        let memo = memo.filter(|p| context.is_some_and(|c| p.made_in(&c)));
-        let known = memo.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
-        Previous { context, memo, known, hashes }
+    pub fn new(records: Option<Records>, hashes: FileHashes) -> Previous {
+        let context = store::context("days", &[]);
+        let records = records.filter(|p| context.is_some_and(|c| p.made_in(&c)));
+        let known = records.as_ref().map(|p| p.records().into_iter().collect()).unwrap_or_default();
+        Previous { context, records, known, hashes }
     }
 
     /// The keys of a day file with these bytes, read by the importer named `importer`, if
@@ -161,7 +158,7 @@ impl Previous {
 
     /// The record filed under `key`.
     pub fn find(&self, key: &Key) -> Option<&[u8]> {
-        Some(self.memo.as_ref()?.value(self.known.get(key)?.clone()))
+        Some(self.records.as_ref()?.value(self.known.get(key)?.clone()))
     }
 }
 
@@ -289,19 +286,19 @@ mod tests {
                 reply_to: Some("r".into()).filter(|_| n % 5 == 0),
                 pinned: n % 3 == 0,
             };
-            let bytes = memo::encode(&message);
-            let read: Message = memo::decode(&bytes).unwrap();
+            let bytes = store::encode(&message);
+            let read: Message = store::decode(&bytes).unwrap();
             assert_eq!(format!("{read:?}"), format!("{message:?}"));
             for cut in [1, bytes.len() / 2] {
-                assert!(memo::decode::<Message>(&bytes[..bytes.len() - cut]).is_none());
+                assert!(store::decode::<Message>(&bytes[..bytes.len() - cut]).is_none());
             }
             let mut longer = bytes.clone();
             longer.push(0);
-            assert!(memo::decode::<Message>(&longer).is_none(), "a value with bytes after it is not one");
+            assert!(store::decode::<Message>(&longer).is_none(), "a value with bytes after it is not one");
             let mut shared = message.clone();
             shared.author = nobody(&Arc::from("alice"));
             shared.files[0].body = Some(crate::model::Body::new(b"x".to_vec(), "o".into()));
-            assert_eq!(memo::encode(&shared), bytes, "the author and file bodies are not stored");
+            assert_eq!(store::encode(&shared), bytes, "the author and file bodies are not stored");
         }
     }
 }

@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use super::days::{self, DayKeys, Previous};
 use super::{Bodies, IngestError, Ingested, Input, parse_json};
-use crate::memo::{self, Key};
 use crate::model::{
     Attachment, AttachmentField, Author, Body, Channel, File, Message, MessageKind, Names, Reaction, Text,
     Thread, User, Visibility,
 };
+use crate::store::{self, Key};
 
 /// Day files parsed at once (on every core) before they become messages.
 const PARSE_BATCH: usize = 64;
@@ -585,12 +585,12 @@ fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
 
 /// A day's record: its messages, each with who posted it, sealed with `keys`.
 fn encode_day(messages: &[Parsed], keys: &DayKeys) -> Vec<u8> {
-    keys.seal(&memo::encode(messages))
+    keys.seal(&store::encode(messages))
 }
 
 /// The messages of a day's record, if it is exactly one.
 fn decode_day(record: &[u8], keys: &DayKeys, nobody: &Arc<str>) -> Option<Vec<Parsed>> {
-    let mut messages: Vec<Parsed> = memo::decode(&keys.open(record)?)?;
+    let mut messages: Vec<Parsed> = store::decode(&keys.open(record)?)?;
     for parsed in &mut messages {
         parsed.message.author = days::nobody(nobody);
     }

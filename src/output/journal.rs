@@ -101,7 +101,7 @@ pub fn finish_interrupted(out: &Path) -> Result<Option<String>, OutputError> {
     if staging.is_dir() {
         match mode {
             "update" => {
-                let record = sidecar.as_ref().map(|s| s.join(crate::cache::FILES));
+                let record = sidecar.as_ref().map(|s| s.join(crate::store::names::FILES));
                 let files = record
                     .and_then(|r| fs_err::read(r).ok())
                     .and_then(|bytes| crate::cache::parse_files(&bytes))

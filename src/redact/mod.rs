@@ -23,8 +23,8 @@ use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::{Regex, RegexBuilder};
 
-use crate::memo::{Filed, Known, Walk};
 use crate::model::{Archive, Body, Channel, File, Message, Text};
+use crate::store::{Filed, Known, Walk};
 pub use settings::{Redaction, RedactionRule, Scope};
 use view::View;
 
@@ -271,10 +271,6 @@ impl Redactions {
         }
     }
 }
-
-/// The file in the sidecar directory that records the messages redaction found nothing in
-/// (a [`memo`] file).
-pub const CLEAN: &str = "clean.bin";
 
 /// What [`redact_archive`] did.
 pub struct Redacted {

@@ -7,13 +7,11 @@ use jiff::tz::TimeZone;
 
 use super::Redactions;
 use crate::layout::Layout;
-
-/// The report's name in the sidecar directory.
-pub const FILE: &str = "redactions.json";
+use crate::store::names::REDACTIONS;
 
 /// Where the report of the site at `out` is.
 pub fn path(out: &Path) -> PathBuf {
-    crate::output::sidecar_path(out).join(FILE)
+    crate::output::sidecar_path(out).join(REDACTIONS)
 }
 
 /// Writes the report of `redactions` into the sidecar directory `dir`, with each place's
@@ -45,5 +43,5 @@ pub fn write(redactions: &Redactions, layout: &Layout, tz: &TimeZone, dir: &Path
     });
     let mut text = serde_json::to_string_pretty(&report).expect("JSON values serialize");
     text.push('\n');
-    fs_err::write(dir.join(FILE), text)
+    fs_err::write(dir.join(REDACTIONS), text)
 }

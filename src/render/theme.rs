@@ -100,7 +100,7 @@ impl Theme {
     }
 
     fn key(&self, template: &str, feed: impl FnOnce(&mut blake3::Hasher) -> Option<()>) -> Option<String> {
-        let binary = crate::memo::binary_hash()?;
+        let binary = crate::store::binary_hash()?;
         let shape = self.shapes.iter().find(|(n, _)| n == template)?;
         let mut hasher = blake3::Hasher::new();
         hasher.update(binary.as_bytes());

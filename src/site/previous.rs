@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use super::threads::Pending;
-use crate::memo::Memo;
 use crate::output::sidecar_path;
-use crate::{cache, incidents, index, ingest, ledger, redact};
+use crate::store::{Records, names};
+use crate::{cache, index, ledger};
 
 /// Everything the previous build left; `Err` in a part is a warning.
 pub struct Previous {
     /// What it parsed of each day file, read first: ingest needs it first.
-    days: Pending<Read<Memo>>,
+    days: Pending<Read<Records>>,
     /// The rest.
     rest: Pending<Rest>,
 }
@@ -32,9 +32,9 @@ struct Rest {
     /// done, so that its URLs are not held through the build.
     manifest: Option<PathBuf>,
     /// What its build read of each message.
-    readings: Read<Memo>,
+    readings: Read<Records>,
     /// The messages its redaction found nothing in.
-    clean: Read<Memo>,
+    clean: Read<Records>,
     /// Its search index and static search manifest.
     search: Search,
 }
@@ -53,16 +53,16 @@ impl Previous {
     /// and URLs; `named`: `--previous-manifest`.
     pub fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Previous {
         let sidecar = sidecar_path(out);
-        let memo = move |path: PathBuf| if force { Ok(None) } else { Memo::load(&path) };
-        let days = sidecar.join(ingest::days::FILE);
-        let days = Pending::spawn("previous days", move || memo(days));
+        let records = move |path: PathBuf| if force { Ok(None) } else { Records::load(&path) };
+        let days = sidecar.join(names::DAYS);
+        let days = Pending::spawn("previous days", move || records(days));
         let out = out.to_owned();
         let rest = Pending::spawn("previous build", move || Rest::read(&out, force, named));
         Previous { days, rest }
     }
 
     /// The day records.
-    pub fn days(&mut self) -> Read<Memo> {
+    pub fn days(&mut self) -> Read<Records> {
         take(self.days.get())
     }
 
@@ -82,12 +82,12 @@ impl Previous {
     }
 
     /// What incident detection read of each message.
-    pub fn readings(&mut self) -> Read<Memo> {
+    pub fn readings(&mut self) -> Read<Records> {
         take(&mut self.rest.get().readings)
     }
 
     /// The messages redaction found nothing in.
-    pub fn clean(&mut self) -> Read<Memo> {
+    pub fn clean(&mut self) -> Read<Records> {
         take(&mut self.rest.get().clean)
     }
 
@@ -105,7 +105,7 @@ fn take<T>(part: &mut Read<T>) -> Read<T> {
 impl Rest {
     fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Rest {
         let sidecar = sidecar_path(out);
-        let memo = |name: &str| if force { Ok(None) } else { Memo::load(&sidecar.join(name)) };
+        let records = |name: &str| if force { Ok(None) } else { Records::load(&sidecar.join(name)) };
         let files = if force { Ok(None) } else { cache::Previous::load(out, &sidecar) };
         let ledger = if out.join(ledger::PATH).is_file() {
             ledger::read_published(out)
@@ -123,7 +123,7 @@ impl Rest {
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok());
             Search { index: Some(sidecar.clone()).filter(|p| p.is_dir()), manifest }
         };
-        let (readings, clean) = (memo(incidents::readings::FILE), memo(redact::CLEAN));
+        let (readings, clean) = (records(names::READINGS), records(names::CLEAN));
         Rest { files, ledger, manifest, readings, clean, search }
     }
 }

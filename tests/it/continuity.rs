@@ -433,11 +433,11 @@ fn a_damaged_stale_or_tampered_page_record_is_never_trusted() {
         ("clean.bin", "six", "redaction skipped 0 found clean"),
         ("days.bin", "seven", "messages read"),
     ] {
-        let memo = tmp.path().join("public.index").join(file);
-        let mut bytes = fs_err::read(&memo).unwrap();
+        let records = tmp.path().join("public.index").join(file);
+        let mut bytes = fs_err::read(&records).unwrap();
         let middle = bytes.len() / 2;
         bytes[middle] ^= 1;
-        fs_err::write(&memo, bytes).unwrap();
+        fs_err::write(&records, bytes).unwrap();
         edit(edit_text);
         let (ok, stderr) = build(&export, &out, &[]);
         let warning =

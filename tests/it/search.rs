@@ -62,7 +62,7 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
     scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
     let redactor = scrollback::redact::Redactor::new(&config.redaction).unwrap();
-    let known = scrollback::memo::Known::nothing();
+    let known = scrollback::store::Known::nothing();
     let contents = scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known).contents;
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(

@@ -30,11 +30,29 @@ use std::sync::Arc;
 use crate::layout::channel_key;
 use crate::model::Channel;
 
+/// Every file kept beside the site (`<out>.index/`), by what it holds.
+pub mod names {
+    /// The fingerprint of what the site was built from, and its manifest's hash.
+    pub const BUILD: &str = "build.json";
+    /// Every file of the site: content hash, size, modification time, page key.
+    pub const FILES: &str = "files.bin";
+    /// What the importer made of each day file.
+    pub const DAYS: &str = "days.bin";
+    /// What incident detection read of each message.
+    pub const READINGS: &str = "readings.bin";
+    /// The messages redaction found nothing in.
+    pub const CLEAN: &str = "clean.bin";
+    /// The documents of the search index's base (inside `base/`).
+    pub const DOCUMENTS: &str = "documents.bin";
+    /// The redaction report.
+    pub const REDACTIONS: &str = "redactions.json";
+}
+
 /// The version of the envelope and of the records in it: raised when a stored type changes,
 /// so that no build reads what another version wrote.
 const VERSION: u32 = 2;
 
-/// The first line of a record file of `kind` (`memo`, `files`, `documents`).
+/// The first line of a record file of `kind` (`records`, `files`, `documents`).
 fn header(kind: &str) -> Vec<u8> {
     format!("scrollback {kind} {VERSION}\n").into_bytes()
 }
@@ -74,13 +92,13 @@ pub type Context = [u8; 32];
 /// records from another binary could not be told apart.
 pub struct Known<'p> {
     context: Option<Context>,
-    previous: Option<&'p Memo>,
+    previous: Option<&'p Records>,
 }
 
 impl<'p> Known<'p> {
     /// Records of the kind `kind` (`readings`, `clean`) whose work depends on `parts` besides
     /// the message and the binary; `previous` is used only if it was made in the same context.
-    pub fn new(kind: &str, parts: &[&[u8]], previous: Option<&'p Memo>) -> Known<'p> {
+    pub fn new(kind: &str, parts: &[&[u8]], previous: Option<&'p Records>) -> Known<'p> {
         let context = context(kind, parts);
         let previous = previous.filter(|p| context.is_some_and(|c| p.made_in(&c)));
         Known { context, previous }
@@ -117,7 +135,7 @@ impl<'p> Known<'p> {
 pub fn context(kind: &str, parts: &[&[u8]]) -> Option<Context> {
     let binary = binary_hash()?;
     let mut hasher = blake3::Hasher::new();
-    hasher.update(&header("memo"));
+    hasher.update(&header("records"));
     for part in [kind.as_bytes(), binary.as_bytes()].iter().chain(parts) {
         hasher.update(&(part.len() as u64).to_le_bytes());
         hasher.update(part);
@@ -134,7 +152,7 @@ pub fn push_record(section: &mut Vec<u8>, key: &Key, value: &[u8]) {
 }
 
 /// A previous build's records, per channel.
-pub struct Memo {
+pub struct Records {
     context: Context,
     /// Shared with this build's [`Filed`] records, which are written from it.
     bytes: Arc<Vec<u8>>,
@@ -142,15 +160,15 @@ pub struct Memo {
     sections: HashMap<String, Range<usize>>,
 }
 
-impl Memo {
+impl Records {
     /// Reads the file at `path`. `Ok(None)` when there is none; `Err` is a warning.
-    pub fn load(path: &Path) -> Result<Option<Memo>, String> {
+    pub fn load(path: &Path) -> Result<Option<Records>, String> {
         let bytes = match fs_err::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{e}; doing its work again for every message")),
         };
-        Memo::parse(bytes).map(Some).ok_or_else(|| {
+        Records::parse(bytes).map(Some).ok_or_else(|| {
             format!(
                 "{}: damaged or not from this version; doing its work again for every message",
                 path.display()
@@ -159,8 +177,8 @@ impl Memo {
     }
 
     /// Checks the hash and the sections' framing; `None` if either is wrong.
-    fn parse(bytes: Vec<u8>) -> Option<Memo> {
-        let Range { start, end: body } = open("memo", &bytes)?;
+    fn parse(bytes: Vec<u8>) -> Option<Records> {
+        let Range { start, end: body } = open("records", &bytes)?;
         let context: Context = bytes.get(start..start + 32)?.try_into().ok()?;
         let mut input = Input(bytes.get(start + 32..body)?);
         let mut sections = HashMap::new();
@@ -171,7 +189,7 @@ impl Memo {
             input.take(len)?;
             sections.insert(channel, start..start + len);
         }
-        Some(Memo { context, bytes: Arc::new(bytes), sections })
+        Some(Records { context, bytes: Arc::new(bytes), sections })
     }
 
     /// Whether these records were made in `context`: if not, none of them can be used.
@@ -185,7 +203,7 @@ impl Memo {
         Walk::new(&self.bytes[range.clone()], range.start)
     }
 
-    /// Every record of every section, with where its value is ([`Memo::value`]); a record
+    /// Every record of every section, with where its value is ([`Records::value`]); a record
     /// cut short ends its section's.
     pub fn records(&self) -> Vec<(Key, Range<usize>)> {
         let mut records = Vec::new();
@@ -202,7 +220,7 @@ impl Memo {
         records
     }
 
-    /// The value at `range`, one that [`Memo::records`] gave.
+    /// The value at `range`, one that [`Records::records`] gave.
     pub fn value(&self, range: Range<usize>) -> &[u8] {
         &self.bytes[range]
     }
@@ -350,7 +368,7 @@ impl Writer {
     pub fn create(path: &Path, context: &Context) -> std::io::Result<Writer> {
         let file = std::io::BufWriter::with_capacity(1 << 16, fs_err::File::create(path)?);
         let mut writer = Writer { file, hasher: blake3::Hasher::new() };
-        writer.put(&header("memo"))?;
+        writer.put(&header("records"))?;
         writer.put(context)?;
         Ok(writer)
     }
@@ -503,35 +521,38 @@ mod tests {
         let (one, _) = walk_through(Walk::new(&[], 0), &[1, 2, 3]);
         let channels = vec![("slack:C1".into(), one), ("slack:C2".into(), Section::default())];
         Filed { context, previous: None, channels }.write(&path).unwrap();
-        let memo = Memo::load(&path).unwrap().unwrap();
-        assert!(memo.made_in(&context) && !memo.made_in(&[8; 32]));
-        assert_eq!(walk(memo.walk("slack:C1").section, &[1, 2, 3]).1, 3);
-        assert_eq!(walk(memo.walk("slack:C9").section, &[1, 2, 3]).1, 0, "an unknown channel has none");
+        let records = Records::load(&path).unwrap().unwrap();
+        assert!(records.made_in(&context) && !records.made_in(&[8; 32]));
+        assert_eq!(walk(records.walk("slack:C1").section, &[1, 2, 3]).1, 3);
+        assert_eq!(walk(records.walk("slack:C9").section, &[1, 2, 3]).1, 0, "an unknown channel has none");
 
         // The next build's file, its found records written from this one's bytes.
-        let (two, found) = walk_through(memo.walk("slack:C1"), &[0, 1, 2, 3, 4]);
+        let (two, found) = walk_through(records.walk("slack:C1"), &[0, 1, 2, 3, 4]);
         assert_eq!(found, 3);
         let next = dir.path().join("next.bin");
-        let previous = Some(Arc::clone(&memo.bytes));
+        let previous = Some(Arc::clone(&records.bytes));
         Filed { context, previous, channels: vec![("slack:C1".into(), two)] }.write(&next).unwrap();
-        let memo = Memo::load(&next).unwrap().unwrap();
-        assert_eq!(walk(memo.walk("slack:C1").section, &[0, 1, 2, 3, 4]), (walk(&[], &[0, 1, 2, 3, 4]).0, 5));
+        let records = Records::load(&next).unwrap().unwrap();
+        assert_eq!(
+            walk(records.walk("slack:C1").section, &[0, 1, 2, 3, 4]),
+            (walk(&[], &[0, 1, 2, 3, 4]).0, 5)
+        );
 
         let bytes = fs_err::read(&path).unwrap();
-        for at in [0, header("memo").len() + 3, bytes.len() / 2, bytes.len() - 1] {
+        for at in [0, header("records").len() + 3, bytes.len() / 2, bytes.len() - 1] {
             let mut damaged = bytes.clone();
             damaged[at] ^= 1;
-            assert!(Memo::parse(damaged).is_none(), "a flipped bit at {at}");
+            assert!(Records::parse(damaged).is_none(), "a flipped bit at {at}");
         }
-        assert!(Memo::parse(bytes[..bytes.len() - 1].to_vec()).is_none(), "truncated");
-        fs_err::write(&path, b"scrollback memo 0\n").unwrap();
-        let warning = Memo::load(&path).err().unwrap();
+        assert!(Records::parse(bytes[..bytes.len() - 1].to_vec()).is_none(), "truncated");
+        fs_err::write(&path, b"scrollback records 0\n").unwrap();
+        let warning = Records::load(&path).err().unwrap();
         assert!(
             warning.ends_with(
                 "test.bin: damaged or not from this version; doing its work again for every message"
             ),
             "{warning}"
         );
-        assert!(Memo::load(&dir.path().join("none")).unwrap().is_none(), "no file is no warning");
+        assert!(Records::load(&dir.path().join("none")).unwrap().is_none(), "no file is no warning");
     }
 }
