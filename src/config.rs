@@ -18,7 +18,7 @@ pub enum ConfigError {
     /// The file could not be read.
     #[error("{path}: {source}")]
     Read {
-        /// The file.
+        /// The config file's path, as the error shows it.
         path: String,
         /// Why.
         #[source]
@@ -27,7 +27,7 @@ pub enum ConfigError {
     /// The file is not valid TOML for this schema.
     #[error("{path}: {message}")]
     Parse {
-        /// The file.
+        /// The config file's path, as the error shows it.
         path: String,
         /// toml's message, which names the line, column and key.
         message: String,
@@ -37,7 +37,7 @@ pub enum ConfigError {
     Invalid {
         /// Where the value came from (a file, an environment variable, a flag).
         origin: String,
-        /// The key.
+        /// The key, as written in the file (`incidents.window`).
         key: &'static str,
         /// What was expected.
         message: String,

@@ -116,7 +116,7 @@ fn capped(slug: String) -> String {
 
 /// A channel's messages arranged into days and threads.
 pub struct ChannelLayout<'a> {
-    /// The channel.
+    /// The channel in the archive.
     pub channel: &'a Channel,
     /// Its URL slug.
     pub slug: String,
@@ -326,7 +326,7 @@ fn write_page_path(out: &mut impl fmt::Write, slug: &str, page: Page) -> fmt::Re
 /// One page of a day: the day, and its number (1 for the day's own URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Page {
-    /// The day.
+    /// The day, in `display_timezone`.
     pub date: Date,
     /// 1, 2, …
     pub number: u32,

@@ -127,7 +127,7 @@ pub enum LedgerError {
     /// Not a ledger this version understands.
     #[error("{path}: {source}")]
     Invalid {
-        /// The file.
+        /// The ledger's path, as the error shows it.
         path: String,
         /// What was wrong.
         source: serde_json::Error,
@@ -135,7 +135,7 @@ pub enum LedgerError {
     /// Written by another format version.
     #[error("{path}: ledger format {found}, this scrollback reads {VERSION}; rebuild the site")]
     Version {
-        /// The file.
+        /// The ledger's path, as the error shows it.
         path: String,
         /// The version found.
         found: u32,

@@ -43,7 +43,7 @@ pub enum LinkCheckError {
     Io {
         /// The file or directory.
         path: String,
-        /// The cause.
+        /// Why it could not be read.
         source: std::io::Error,
     },
     /// Not a site at all.

@@ -27,7 +27,7 @@ pub struct Archive {
 /// An image from a snapshot folder, with what its sidecar or text chunks say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
-    /// The image.
+    /// The image, with its bytes when the folder had them.
     pub file: File,
     /// Channel name it belongs to.
     pub channel: Option<String>,
@@ -40,7 +40,7 @@ pub struct Snapshot {
 /// A file's bytes and their BLAKE3 hash (the content address on the site).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
-    /// The bytes.
+    /// The content, shared by every message that has the same file.
     pub bytes: std::sync::Arc<[u8]>,
     /// Hex BLAKE3 of the bytes.
     pub hash: String,
@@ -196,7 +196,7 @@ pub struct Message {
     pub author: Author,
     /// What kind of message it is.
     pub kind: MessageKind,
-    /// The body.
+    /// What the message says, in its source's markup.
     pub text: Text,
     /// When it was last edited, if it was (`Some(None)`: edited at an unknown time).
     #[serde(with = "stored_time::edited")]
@@ -578,7 +578,7 @@ impl std::hash::Hash for Run {
 pub struct TimelineEntry {
     /// When.
     pub time: Timestamp,
-    /// The message.
+    /// The id of the message that set it, in the incident's channel.
     pub message: MessageId,
     /// `alert`, `page`, `acknowledged`, `recovered`, `resolved`, `info`, `declared`, `note`,
     /// `pinned`, `response` (a person's first message).

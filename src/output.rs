@@ -62,7 +62,7 @@ pub enum OutputError {
 /// replaces `out` whole at the end. With one, the staging directory gets only the files that
 /// are new or changed; the files kept from the previous site stay where they are, and
 /// [`Staging::commit`] moves the new ones in and removes what the new site no longer has
-/// (relinking and deleting 100,000 unchanged files cost seconds on a real disk). Either way
+/// (so unchanged files are neither relinked nor deleted). Either way
 /// nothing touches `out` before `commit`, which runs once everything was built.
 pub struct Staging {
     out: PathBuf,

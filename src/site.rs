@@ -61,8 +61,8 @@ pub struct BuildOptions {
 /// Whether the process goes on after a build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lifetime {
-    /// It ends: the archive's memory is left for the system to take back whole. Freeing a
-    /// million messages piece by piece took a quarter of a CPU-second, beside the commit.
+    /// It ends: the archive's memory is left for the system to take back whole, instead of
+    /// freed piece by piece beside the commit.
     Exits,
     /// It goes on (`serve` rebuilds): everything is freed.
     Stays,
@@ -185,14 +185,14 @@ impl<'a> Site<'a> {
         // Held to the end: no other build writes the site meanwhile.
         let claim = crate::output::claim(&self.options.out)?;
         self.report.warnings.extend(claim.recovered().iter().cloned());
-        let options = &self.options;
-        let previous = Previous::read(&options.out, options.force, options.previous_manifest.clone());
+        let mut previous = Previous::read(&self.options.out, self.options.force);
         let (fingerprint, hashes) = self.timed("fingerprint", Site::fingerprint).unzip();
         if let Some(fingerprint) = &fingerprint
             && self.up_to_date(fingerprint)
         {
             return Ok(None);
         }
+        previous.read_rest(self.options.previous_manifest.clone());
         let theme = Theme::load(self.config.theme.as_deref())?;
         let mut staging = Staging::begin_claimed(claim)?;
         staging.set_fingerprint(fingerprint);

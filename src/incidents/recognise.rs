@@ -56,7 +56,7 @@ pub enum Signal {
         /// `severity`, `lead`, `summary` or `title`.
         #[serde(with = "readings::field")]
         field: Name,
-        /// The value.
+        /// What the person set it to, as written.
         value: String,
     },
 }

@@ -276,7 +276,7 @@ pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, 
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
     // Incidents are kept to the end of the build: lists grown by pushing give back their
-    // spare room (about 40 MB at 1M messages with 50,000 incidents).
+    // spare room.
     timeline.shrink_to_fit();
     let mut alerts = open.groups;
     alerts.shrink_to_fit();

@@ -72,7 +72,7 @@ pub struct ExportStats {
 
 /// What the previous build's export can lend this one.
 pub struct Previous {
-    /// Its manifest.
+    /// Its search manifest, as it was published.
     pub manifest: Manifest,
     /// How many of the first documents are unchanged since it (same ord, same content),
     /// under the same binary and index settings.

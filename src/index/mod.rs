@@ -320,7 +320,7 @@ impl SearchIndex {
         &self.index
     }
 
-    /// The fields.
+    /// The schema's fields, by name.
     pub fn fields(&self) -> Fields {
         self.fields
     }

@@ -56,7 +56,7 @@ pub enum Clause {
     Identifier {
         /// The whole identifier as one term.
         whole: String,
-        /// Its words.
+        /// Its words, in order.
         parts: Vec<String>,
     },
     /// Any term starting with this.

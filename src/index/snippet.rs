@@ -11,7 +11,7 @@ pub const SNIPPET_CHARS: usize = 180;
 /// A piece of a snippet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
-    /// The text.
+    /// This piece of the message's plain text (escaped only when written as HTML).
     pub text: String,
     /// Whether it matched the query.
     pub hit: bool,

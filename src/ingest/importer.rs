@@ -53,7 +53,7 @@ impl Format {
         IMPORTERS.iter().find(|i| (i.detect)(input)).map(|i| Format(i))
     }
 
-    /// Its name.
+    /// Its name for `--format`.
     pub fn name(self) -> &'static str {
         self.0.name
     }

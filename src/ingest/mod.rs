@@ -36,7 +36,7 @@ pub enum IngestError {
     /// The file could not be read.
     #[error("{path}: {source}")]
     Io {
-        /// The file.
+        /// The file's path inside the input, as problems show it.
         path: String,
         /// Why.
         #[source]
@@ -45,7 +45,7 @@ pub enum IngestError {
     /// The file is not valid JSON of the expected shape.
     #[error("{path}:{line}:{column}: {message}")]
     Json {
-        /// The file.
+        /// The file's path inside the input, as problems show it.
         path: String,
         /// 1-based line.
         line: usize,

@@ -1,9 +1,8 @@
 //! The sanitiser: ammonia with the site's allow-list, the last line of defence for every
 //! piece of HTML a message becomes.
 //!
-//! Parsing every message with html5ever was a seventh of the CPU time of a rebuild (a
-//! fourteenth of a full one), and almost all of it is HTML our own writer produced from the
-//! allow-list. So [`fast`] first reads the HTML as a plain sequence of tags and text. When it
+//! Parsing every message with html5ever is costly, and almost all of it is HTML our own
+//! writer produced from the allow-list. So [`fast`] first reads the HTML as a plain sequence of tags and text. When it
 //! is unremarkable (only allowed tags, nested so that the HTML parser builds exactly that
 //! tree, the entities the writers use, no control characters), it writes what ammonia would:
 //! the same attributes filtered the same way, re-escaped as html5ever serialises. Anything

@@ -47,7 +47,7 @@ pub struct Manifest {
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}; expected the manifest.json of a site scrollback built")]
 pub struct ManifestError {
-    /// The file.
+    /// The manifest's path, as the error shows it.
     pub path: String,
     /// What was wrong.
     pub message: String,

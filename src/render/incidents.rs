@@ -26,7 +26,7 @@ const INCIDENTS_ROOT: &str = "../";
 /// From `/incidents/<YYYY>/<MM>/` back to the site root.
 const MONTH_ROOT: &str = "../../../";
 /// How many of the newest incidents the index lists: the month pages list them all, so
-/// that no page grows with the archive (50,000 incidents made a 22 MB index).
+/// that no page grows with the archive.
 const NEWEST: usize = 100;
 const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -42,7 +42,7 @@ pub enum RenderError {
     Template {
         /// The page being rendered.
         page: String,
-        /// The template.
+        /// The template that failed.
         template: &'static str,
         /// tera's error.
         #[source]

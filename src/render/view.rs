@@ -89,7 +89,7 @@ pub struct ChannelSummary {
 pub struct ChannelPage<'a> {
     /// Site-wide values.
     pub site: SiteView<'a>,
-    /// The channel.
+    /// The channel's name, counts and date range, as the home page lists it.
     pub channel: ChannelSummary,
     /// Purpose, safe inline HTML.
     pub purpose_html: String,
@@ -379,7 +379,7 @@ pub struct IncidentMonthPage<'a> {
     pub site: SiteView<'a>,
     /// `May 2020`.
     pub title: String,
-    /// Its incidents.
+    /// The month's incidents, with their filters.
     pub table: IncidentTable,
     /// Ongoing incidents among them.
     pub ongoing: usize,

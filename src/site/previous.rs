@@ -1,6 +1,6 @@
-//! What the previous build left beside and in the site, read once at the start of a build on
-//! threads of its own (it does not depend on the inputs), and handed to the phase that uses
-//! each part. Under `--force` nothing of it is reused but the ledger and the manifest, which
+//! What the previous build left beside and in the site, read once into one value on threads
+//! of its own (it does not depend on the inputs): its day records from the start of a build,
+//! the rest once the build is known to run. Each phase takes the part it uses. Under `--force` nothing of it is reused but the ledger and the manifest, which
 //! keep ids and URLs.
 
 use std::path::{Path, PathBuf};
@@ -12,10 +12,12 @@ use crate::{cache, index, ledger};
 
 /// Everything the previous build left; `Err` in a part is a warning.
 pub struct Previous {
+    out: PathBuf,
+    force: bool,
     /// What it parsed of each day file, read first: ingest needs it first.
     days: Pending<Read<Records>>,
-    /// The rest.
-    rest: Pending<Rest>,
+    /// Everything else it left, read on a second thread once the build is known to run.
+    rest: Option<Pending<Rest>>,
 }
 
 /// A part of the previous build: `Ok(None)` if there is none, `Err` (a warning) if it could
@@ -49,16 +51,25 @@ pub struct Search {
 }
 
 impl Previous {
-    /// Starts reading what the site at `out` was built with; `force`: only what keeps ids
-    /// and URLs; `named`: `--previous-manifest`.
-    pub fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Previous {
-        let sidecar = sidecar_path(out);
-        let records = move |path: PathBuf| if force { Ok(None) } else { Records::load(&path) };
-        let days = sidecar.join(names::DAYS);
-        let days = Pending::spawn("previous days", move || records(days));
-        let out = out.to_owned();
-        let rest = Pending::spawn("previous build", move || Rest::read(&out, force, named));
-        Previous { days, rest }
+    /// Starts reading what the site at `out` was built with, its day records first (they
+    /// are read while the inputs are fingerprinted); `force`: only what keeps ids and URLs.
+    pub fn read(out: &Path, force: bool) -> Previous {
+        let days = sidecar_path(out).join(names::DAYS);
+        let days =
+            Pending::spawn("previous days", move || if force { Ok(None) } else { Records::load(&days) });
+        Previous { out: out.to_owned(), force, days, rest: None }
+    }
+
+    /// Starts reading the rest, once the build is known to run (not up to date); `named`:
+    /// `--previous-manifest`.
+    pub fn read_rest(&mut self, named: Option<PathBuf>) {
+        let (out, force) = (self.out.clone(), self.force);
+        self.rest = Some(Pending::spawn("previous build", move || Rest::read(&out, force, named)));
+    }
+
+    /// The rest, waiting for it the first time.
+    fn rest(&mut self) -> &mut Rest {
+        self.rest.as_mut().expect("the rest is read before it is used").get()
     }
 
     /// The day records.
@@ -68,32 +79,32 @@ impl Previous {
 
     /// The record of the site's files.
     pub fn files(&mut self) -> Read<cache::Previous> {
-        take(&mut self.rest.get().files)
+        take(&mut self.rest().files)
     }
 
     /// The incident ledger.
     pub fn ledger(&mut self) -> Read<ledger::Published> {
-        take(&mut self.rest.get().ledger)
+        take(&mut self.rest().ledger)
     }
 
     /// The manifest to compare URLs with, if any.
     pub fn manifest(&mut self) -> Option<PathBuf> {
-        self.rest.get().manifest.take()
+        self.rest().manifest.take()
     }
 
     /// What incident detection read of each message.
     pub fn readings(&mut self) -> Read<Records> {
-        take(&mut self.rest.get().readings)
+        take(&mut self.rest().readings)
     }
 
     /// The messages redaction found nothing in.
     pub fn clean(&mut self) -> Read<Records> {
-        take(&mut self.rest.get().clean)
+        take(&mut self.rest().clean)
     }
 
     /// The search index and manifest.
     pub fn search(&mut self) -> Search {
-        std::mem::replace(&mut self.rest.get().search, Search { index: None, manifest: None })
+        std::mem::replace(&mut self.rest().search, Search { index: None, manifest: None })
     }
 }
 

@@ -86,7 +86,7 @@ pub struct Limits {
 pub struct TermSegment {
     /// The `ord` of its first document.
     pub first: usize,
-    /// Its documents.
+    /// How many documents the index holds.
     pub docs: usize,
     /// 10 hex digits of a hash of its documents: a build that finds the same key in the
     /// previous build's manifest keeps the segment's files.
