@@ -1,8 +1,8 @@
-//! Importers behind one interface, listed in one registry: a new format is one new module
-//! whose `IMPORTER` says its name, how it is recognised and how it is read, and one line in
-//! [`IMPORTERS`].
+//! Importers behind one interface: a format is one module whose `IMPORTER` says its name,
+//! how it is recognised and how it is read, named once in the registry (`importers!` in
+//! [`super`], which makes [`IMPORTERS`]).
 
-use super::{Ingested, Input, Options};
+use super::{IMPORTERS, Ingested, Input, Options};
 
 /// One chat export format: its name for `--format`, what it reads (for the error that no
 /// format matched), the files that mark an export's root inside a folder or zip that wraps
@@ -19,19 +19,6 @@ pub struct Importer {
     /// Reads an input into the archive.
     pub import: fn(&mut Input, &Options, &mut Ingested),
 }
-
-/// Every importer, in the order detection tries them: the most distinctive shapes first, the
-/// folder of images last.
-pub static IMPORTERS: &[&Importer] = &[
-    &super::slack::IMPORTER,
-    &super::discord::IMPORTER,
-    &super::mattermost::IMPORTER,
-    &super::campfire::IMPORTER,
-    &super::matrix::IMPORTER,
-    &super::jsonl::IMPORTER,
-    &super::irc::IMPORTER,
-    &super::snapshots::IMPORTER,
-];
 
 /// A format the user names or detection finds: one of [`IMPORTERS`].
 #[derive(Clone, Copy)]
