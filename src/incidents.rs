@@ -104,7 +104,8 @@ pub fn detect(
     layout: &Layout,
     rules: &Rules,
     tz: &TimeZone,
-    (contents, previous): (&[Vec<[u8; 16]>], Option<&Records>),
+    contents: &[Vec<[u8; 16]>],
+    previous: Option<&Records>,
 ) -> Detected {
     let phrases: Vec<String> = rules.all_clear.iter().map(|p| p.to_lowercase()).collect();
     let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);

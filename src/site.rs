@@ -346,7 +346,7 @@ impl<'a> Site<'a> {
         let readings = self.or_warn(readings);
         let tz = self.config.time_zone();
         let detected = self.timed("incidents", |site| {
-            incidents::detect(archive, layout, &site.config.incidents, &tz, (&contents, readings.as_ref()))
+            incidents::detect(archive, layout, &site.config.incidents, &tz, &contents, readings.as_ref())
         });
         let Detected { incidents, digests, readings, remembered } = detected;
         let places = incidents::by_position(archive, &incidents);
@@ -421,15 +421,8 @@ impl<'a> Site<'a> {
         let (search, pages) = beside(
             "search",
             || {
-                let dirs = (search, build.index_dir.as_path());
-                let search = index_and_export(
-                    &documented.docs,
-                    layout,
-                    config,
-                    dirs,
-                    &build.staging,
-                    &mut search_phases,
-                );
+                let search =
+                    index_and_export(&documented.docs, layout, config, search, build, &mut search_phases);
                 // The search files are mostly done before the pages: the manifest is read
                 // meanwhile.
                 search.map(|search| (search, manifest.as_deref().map(read_manifest)))
@@ -440,15 +433,7 @@ impl<'a> Site<'a> {
                     places: &found.places,
                     contents: &found.contents,
                 };
-                render_pages(
-                    archive,
-                    layout,
-                    shown,
-                    config,
-                    (&build.theme, build.assets()),
-                    &build.staging,
-                    &mut page_phases,
-                )
+                render_pages(archive, layout, shown, config, build, &mut page_phases)
             },
         );
         let (((outcome, export, warning), manifest), (stats, media_warnings)) = (search?, pages?);
@@ -569,10 +554,11 @@ fn index_and_export(
     docs: &index::documents::Documents,
     layout: &Layout,
     config: &Config,
-    (previous, index_dir): (previous::Search, &std::path::Path),
-    staging: &Staging,
+    previous: previous::Search,
+    build: &Build,
     phases: &mut Phases,
 ) -> Result<(index::update::Outcome, index::export::ExportStats, Option<String>), BuildError> {
+    let (index_dir, staging) = (build.index_dir.as_path(), &build.staging);
     let (outcome, warning) = phases.run("index", || {
         let meta = IndexMeta {
             format: index::FORMAT,
@@ -594,7 +580,7 @@ fn index_and_export(
             }
             index::update::Outcome::Fresh => None,
         };
-        let layout = (channels.as_slice(), config.search.segments.as_slice());
+        let layout = index::export::Cuts { channels: &channels, segments: &config.search.segments };
         index::export::write(&index, docs, layout, staging, previous.as_ref())
     })?;
     Ok((outcome, export, warning))
@@ -628,13 +614,13 @@ fn render_pages(
     layout: &Layout,
     shown: render::Shown<'_>,
     config: &Config,
-    (theme, assets): (&Theme, &render::Assets),
-    staging: &Staging,
+    build: &Build,
     phases: &mut Phases,
 ) -> Result<(render::RenderStats, Vec<String>), BuildError> {
+    let staging = &build.staging;
     let (media, warnings) = phases.run("media", || snapshots::publish(archive, staging))?;
     let stats = phases.run("render", || {
-        render::render_site(archive, layout, shown, &media, config, theme, assets, staging)
+        render::render_site(archive, layout, shown, &media, config, &build.theme, build.assets(), staging)
     })?;
     Ok((stats, warnings))
 }

@@ -132,14 +132,24 @@ fn segment_key<D: DocSource + ?Sized>(docs: &D, range: &Range<usize>) -> String 
     hasher.finalize().to_hex()[..10].to_owned()
 }
 
-/// Writes the export into `staging` under `search/`, the terms cut into segments at
+/// How the export is cut: the channels' slugs (documents name their channel by its place
+/// here) and the segment sizes (`[search] segments`).
+#[derive(Clone, Copy)]
+pub struct Cuts<'a> {
+    /// Every channel's slug.
+    pub channels: &'a [String],
+    /// Sizes, largest first, at whose multiples the terms are cut into segments.
+    pub segments: &'a [usize],
+}
+
+/// Writes the export into `out` under `search/`, the terms cut into segments at
 /// `sizes` (see [`segment_ranges`]); segments and document directories the `previous`
 /// export already holds unchanged are kept from it instead of written again. The terms
 /// and the document records are written side by side (they share nothing but the norms).
 pub fn write<D: DocSource + ?Sized>(
     index: &SearchIndex,
     docs: &D,
-    (channels, sizes): (&[String], &[usize]),
+    Cuts { channels, segments: sizes }: Cuts,
     out: &Staging,
     previous: Option<&Previous>,
 ) -> Result<ExportStats, ExportError> {

@@ -72,7 +72,7 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
         config.day_page_messages,
     );
     let archive = &ingested.archive;
-    let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, (&contents, None));
+    let detected = scrollback::incidents::detect(archive, &layout, &config.incidents, &tz, &contents, None);
     let incidents = &detected.incidents;
     let places = scrollback::incidents::by_position(archive, incidents);
     f(&scrollback::index::documents::collect(archive, &layout, incidents, &places, detected.digests, &tz))
