@@ -271,7 +271,7 @@ impl Staging {
         }
     }
 
-    /// The redirect script's path (written once), for [`redirect_page`].
+    /// The redirect script's path (written once), for redirect pages.
     pub fn redirect_script(&self) -> Result<String, OutputError> {
         let rel = asset_path("redirect", "js", REDIRECT_JS.as_bytes());
         if !self.has(&rel) {
@@ -306,7 +306,7 @@ impl Staging {
         self.files.lock().expect("no writer panics holding the lock").contains_key(rel)
     }
 
-    /// Whether a file has been written at the site URL `url` ([`rel_at`]).
+    /// Whether a file has been written at the site URL `url` (the file `url` names).
     pub fn has_url(&self, url: &str) -> bool {
         self.has(&rel_at(url))
     }

@@ -2,7 +2,7 @@
 //! lay out, analyse, index and render, keep URLs, publish), each a method from the previous
 //! phase's value to the next, timed and shown. Every input is parsed and validated before
 //! anything is written (zola's load-then-build order), so bad input never costs the previous
-//! site. Concurrency lives in [`threads`]: the previous build is read beside the inputs, and
+//! site. Concurrency lives in `site::threads`: the previous build is read beside the inputs, and
 //! the search index is written beside the pages.
 
 mod previous;

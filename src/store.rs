@@ -58,7 +58,8 @@ fn header(kind: &str) -> Vec<u8> {
 }
 
 /// A record file of `kind` holding `body`: the one envelope of every record kept beside the
-/// site ([`header`], the body, then the BLAKE3 hash of everything before it).
+/// site (a first line `scrollback <kind> <version>`, the body, then the BLAKE3 hash of
+/// everything before it).
 pub fn seal(kind: &str, body: &[u8]) -> Vec<u8> {
     let mut bytes = header(kind);
     bytes.extend_from_slice(body);
