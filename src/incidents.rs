@@ -263,6 +263,23 @@ mod tests {
     }
 
     #[test]
+    fn alert_text_posted_as_slack_mrkdwn_reads_as_written() {
+        let (users, channels) = (BTreeMap::new(), BTreeMap::new());
+        let ctx = markup::Context { users: &users, channels: &channels, source: "slack", root: "" };
+        for text in [
+            "** PROBLEM Service Alert: web01/HTTP is CRITICAL **",
+            "** RECOVERY Host Alert: db1 is UP **",
+            "** ACKNOWLEDGEMENT Service Alert: web01/HTTP is CRITICAL **",
+            "[FIRING:2] HighLatency api (prod critical)",
+        ] {
+            let plain = markup::to_plain(&crate::model::Text::mrkdwn(text), &ctx);
+            let signals = bot_signals("Nagios", text);
+            assert!(!signals.is_empty(), "{text}");
+            assert_eq!(bot_signals("Nagios", &plain), signals, "{text} read as {plain:?}");
+        }
+    }
+
+    #[test]
     fn alert_formats_from_the_reference_are_recognised() {
         let cases: &[(&str, &str, Signal)] = &[
             (

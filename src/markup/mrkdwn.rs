@@ -186,11 +186,14 @@ fn flush_text(text: &mut String, out: &mut Vec<Event<'_>>) {
 }
 
 /// A formatting marker opens at the start or after whitespace/punctuation, before non-space.
+/// A doubled marker (`**`, `__`, `~~`, Markdown's habit) is literal text, as Slack shows it:
+/// Nagios' `** PROBLEM … **` stays as written.
 fn opens(s: &str, i: usize) -> bool {
+    let marker = s[i..].chars().next().unwrap_or(' ');
     let before = s[..i].chars().next_back();
     let after = s[i + 1..].chars().next();
-    before.is_none_or(|b| !b.is_alphanumeric() && b != s[i..].chars().next().unwrap_or(' '))
-        && after.is_some_and(|a| !a.is_whitespace())
+    before.is_none_or(|b| !b.is_alphanumeric() && b != marker)
+        && after.is_some_and(|a| !a.is_whitespace() && a != marker)
 }
 
 /// The closing marker for the one at `open`: after non-space, before a boundary, on the same
@@ -205,7 +208,11 @@ fn closing(s: &str, open: usize, marker: char) -> Option<usize> {
             c if c == marker && j > open + 1 => {
                 let before = s[..j].chars().next_back();
                 let after = s[j + 1..].chars().next();
-                if before.is_some_and(|b| !b.is_whitespace()) && after.is_none_or(|a| !a.is_alphanumeric()) {
+                let doubled = before == Some(marker) || after == Some(marker);
+                if !doubled
+                    && before.is_some_and(|b| !b.is_whitespace())
+                    && after.is_none_or(|a| !a.is_alphanumeric())
+                {
                     return Some(j);
                 }
                 j += 1;
@@ -365,6 +372,17 @@ mod tests {
             "<p><strong>bold</strong> <em>it</em> <del>gone</del> <code>x*y*</code></p>\n"
         );
         assert_eq!(render("api_cache_metrics_time and 2*3*4"), "<p>api_cache_metrics_time and 2*3*4</p>\n");
+    }
+
+    #[test]
+    fn doubled_markers_are_literal_as_slack_shows_them() {
+        assert_eq!(
+            render("** PROBLEM Service Alert: web01/HTTP is CRITICAL **"),
+            "<p>** PROBLEM Service Alert: web01/HTTP is CRITICAL **</p>\n"
+        );
+        assert_eq!(render("**bold** ~~strike~~ __under__"), "<p>**bold** ~~strike~~ __under__</p>\n");
+        assert_eq!(render("*a* then **b**"), "<p><strong>a</strong> then **b**</p>\n");
+        assert_eq!(render("*bold with ** inside*"), "<p><strong>bold with ** inside</strong></p>\n");
     }
 
     #[test]
