@@ -253,16 +253,13 @@ pub enum Reuse<T> {
 /// written every build, one entry per file of the site.
 pub fn files_record(manifest: &[u8], files: &std::collections::BTreeMap<String, Written>) -> Vec<u8> {
     let manifest: [u8; 32] = *blake3::hash(manifest).as_bytes();
-    let files: Vec<(&String, &Written)> = files.iter().collect();
     store::seal(FILES_KIND, &store::encode(&(manifest, files)))
 }
 
 /// The manifest hash and the files of a record [`files_record`] made; `None` if it is
 /// damaged or of another format.
 pub fn parse_files(bytes: &[u8]) -> Option<([u8; 32], foldhash::HashMap<String, Written>)> {
-    let (manifest, files): ([u8; 32], Vec<(String, Written)>) =
-        store::decode(&bytes[store::open(FILES_KIND, bytes)?])?;
-    Some((manifest, files.into_iter().collect()))
+    store::decode(&bytes[store::open(FILES_KIND, bytes)?])
 }
 
 #[cfg(test)]

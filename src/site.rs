@@ -513,7 +513,9 @@ impl<'a> Site<'a> {
             Lifetime::Stays => Some(Pending::spawn("freeing", move || drop(archive))),
         };
         self.timed("write", |_| staging.commit())?;
-        freeing.map(Pending::wait);
+        if let Some(freeing) = freeing {
+            freeing.wait();
+        }
         self.report.published.index_bytes.1 = dir_bytes(&crate::output::sidecar_path(&self.options.out));
         Ok(())
     }

@@ -71,10 +71,9 @@ pub fn seal(kind: &str, body: &[u8]) -> Vec<u8> {
 /// Where the body of a record file of `kind` is in `bytes`, if its header and hash are right.
 pub fn open(kind: &str, bytes: &[u8]) -> Option<Range<usize>> {
     let end = bytes.len().checked_sub(32)?;
-    let start = header(kind).len();
-    (bytes.starts_with(&header(kind))
-        && start <= end
-        && blake3::hash(&bytes[..end]).as_bytes() == &bytes[end..])
+    let header = header(kind);
+    let start = header.len();
+    (bytes.starts_with(&header) && start <= end && blake3::hash(&bytes[..end]).as_bytes() == &bytes[end..])
         .then_some(start..end)
 }
 

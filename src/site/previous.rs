@@ -1,7 +1,8 @@
 //! What the previous build left beside and in the site, read once into one value on threads
 //! of its own (it does not depend on the inputs): its day records from the start of a build,
-//! the rest once the build is known to run. Each phase takes the part it uses. Under `--force` nothing of it is reused but the ledger and the manifest, which
-//! keep ids and URLs.
+//! the rest once the build is known to run. Each phase takes the part it uses. Under
+//! `--force` nothing of it is reused but the ledger and the manifest, which keep ids and
+//! URLs.
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,7 @@ struct Rest {
 }
 
 /// What the previous build lends the search index and its export.
+#[derive(Default)]
 pub struct Search {
     /// Its index directory.
     pub index: Option<PathBuf>,
@@ -55,8 +57,7 @@ impl Previous {
     /// are read while the inputs are fingerprinted); `force`: only what keeps ids and URLs.
     pub fn read(out: &Path, force: bool) -> Previous {
         let days = sidecar_path(out).join(names::DAYS);
-        let days =
-            Pending::spawn("previous days", move || if force { Ok(None) } else { Records::load(&days) });
+        let days = Pending::spawn("previous days", move || records(&days, force));
         Previous { out: out.to_owned(), force, days, rest: None }
     }
 
@@ -104,8 +105,13 @@ impl Previous {
 
     /// The search index and manifest.
     pub fn search(&mut self) -> Search {
-        std::mem::replace(&mut self.rest().search, Search { index: None, manifest: None })
+        std::mem::take(&mut self.rest().search)
     }
+}
+
+/// The per-message records at `path`, unless `force` reuses none.
+fn records(path: &Path, force: bool) -> Read<Records> {
+    if force { Ok(None) } else { Records::load(path) }
 }
 
 /// A part, taken out of where it was kept.
@@ -116,7 +122,7 @@ fn take<T>(part: &mut Read<T>) -> Read<T> {
 impl Rest {
     fn read(out: &Path, force: bool, named: Option<PathBuf>) -> Rest {
         let sidecar = sidecar_path(out);
-        let records = |name: &str| if force { Ok(None) } else { Records::load(&sidecar.join(name)) };
+        let records = |name: &str| records(&sidecar.join(name), force);
         let files = if force { Ok(None) } else { cache::Previous::load(out, &sidecar) };
         let ledger = if out.join(ledger::PATH).is_file() {
             ledger::read_published(out)
@@ -127,7 +133,7 @@ impl Rest {
         };
         let manifest = named.or_else(|| Some(out.join(crate::layout::MANIFEST)).filter(|p| p.is_file()));
         let search = if force {
-            Search { index: None, manifest: None }
+            Search::default()
         } else {
             let manifest = fs_err::read(out.join("search/manifest.json"))
                 .ok()

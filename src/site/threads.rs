@@ -35,7 +35,12 @@ impl<T: Send + 'static> Pending<T> {
 
 /// What `thread` returned; its panic, raised here.
 fn joined<T>(thread: JoinHandle<T>) -> T {
-    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    raised(thread.join())
+}
+
+/// A joined thread's value; its panic, raised here.
+fn raised<T>(joined: std::thread::Result<T>) -> T {
+    joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Runs `first` on a thread called `name` while `second` runs on this one; both values.
@@ -48,10 +53,6 @@ pub fn beside<A: Send, B>(
         let thread = std::thread::Builder::new().name(name.to_owned()).spawn_scoped(scope, first);
         let thread = thread.unwrap_or_else(|e| panic!("the {name} thread starts: {e}"));
         let second = second();
-        (joined_scoped(thread), second)
+        (raised(thread.join()), second)
     })
-}
-
-fn joined_scoped<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
