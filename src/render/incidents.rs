@@ -8,13 +8,13 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
-use super::keys::Month;
+use super::inputs::{IncidentInputs, Month, Row};
 use super::view::{
     AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentTable,
     IncidentYear, IncidentsPage, Link, MessageView, Moment, TimelineView,
 };
 use super::{RenderError, Renderer, iso};
-use crate::layout::{ById, ChannelLayout, Layout, local_date};
+use crate::layout::{Layout, Page, local_date, page_path};
 use crate::markup::escape;
 use crate::model::{Evidence, Incident};
 use crate::output::Staging;
@@ -65,11 +65,11 @@ impl Renderer<'_> {
         layout: &Layout,
         out: &Staging,
     ) -> Result<usize, RenderError> {
-        let by_id: Vec<&ById> = layout.channels.iter().map(|c| &c.by_id).collect();
         incidents.par_iter().try_for_each(|incident| {
+            let inputs = self.incident_inputs(incident, layout);
             // Keyed by its inputs: an unchanged incident's view is never built.
-            let key = self.incident_key(incident, layout);
-            let view = || self.incident_page(incident, layout, by_id[incident.channel]);
+            let key = self.incident_key(&inputs);
+            let view = || self.incident_page(&inputs);
             self.keyed_page("incident.html", &format!("incidents/{}/", incident.id), key, view, out)
         })?;
         Ok(incidents.len())
@@ -83,8 +83,7 @@ impl Renderer<'_> {
         layout: &Layout,
         out: &Staging,
     ) -> Result<usize, RenderError> {
-        let by_id: Vec<&ById> = layout.channels.iter().map(|c| &c.by_id).collect();
-        let summary = |i: &Incident, root| self.incident_summary(i, layout, by_id[i.channel], root);
+        let summary = |i: &Incident, root| self.incident_summary(&self.row(i, layout, true), root);
         let mut by_month: BTreeMap<Month, Vec<&Incident>> = BTreeMap::new();
         for incident in incidents {
             let day = local_date(incident.start.time, &self.tz);
@@ -103,9 +102,12 @@ impl Renderer<'_> {
             let path = format!("incidents/{year}/{month:02}/");
             let (previous, next) = (n.checked_sub(1).and_then(|p| months.get(p)), months.get(n + 1));
             let around = (previous.map(|m| m.0), next.map(|m| m.0));
-            let key = self.month_key(&path, list, around, layout);
+            let rows: Vec<Row> = list.iter().map(|i| self.row(i, layout, true)).collect();
+            let key = self.month_key(&path, &rows, around);
             let view = || {
-                let table = incident_table(list.iter().rev().map(|i| summary(i, MONTH_ROOT)).collect());
+                let table = incident_table(
+                    rows.iter().rev().map(|row| self.incident_summary(row, MONTH_ROOT)).collect(),
+                );
                 IncidentMonthPage {
                     site: self.site(MONTH_ROOT, &path),
                     title: format!("{} {year}", LONG_MONTHS[usize::from(*month) - 1]),
@@ -141,7 +143,7 @@ impl Renderer<'_> {
             months: years,
         };
         self.page("incidents.html", "incidents/", view, out)?;
-        out.write("incidents/feed.xml", self.feed(incidents, layout, &by_id).as_bytes())?;
+        out.write("incidents/feed.xml", self.feed(incidents, layout).as_bytes())?;
         Ok(1 + months.len())
     }
 
@@ -152,65 +154,69 @@ impl Renderer<'_> {
         layout: &Layout,
         n: usize,
     ) -> Vec<IncidentSummary> {
-        let none = ById::default();
-        incidents.iter().rev().take(n).map(|i| self.incident_summary(i, layout, &none, "")).collect()
+        incidents
+            .iter()
+            .rev()
+            .take(n)
+            .map(|i| self.incident_summary(&self.row(i, layout, false), ""))
+            .collect()
     }
 
-    fn moment(&self, at: &Evidence, channel: &ChannelLayout, messages: &ById, root: &str) -> Moment {
-        let url = at
-            .message
-            .as_deref()
-            .and_then(|id| messages.get(id))
-            .map(|m| format!("{root}{}", channel.permalink(m, &self.tz)));
-        Moment { iso: iso(at.time), label: self.label(at.time), url }
+    /// A moment linked to the message `at` names, found on `page`.
+    fn moment(&self, time: Timestamp, at: Option<(&str, Page)>, slug: &str, root: &str) -> Moment {
+        let url = at.map(|(id, page)| format!("{root}{}#m-{id}", page_path(slug, page)));
+        Moment { iso: iso(time), label: self.label(time), url }
     }
 
     pub(super) fn end_of(&self, incident: &Incident) -> Timestamp {
         crate::incidents::end_of(incident, self.archive)
     }
 
-    fn incident_summary(
-        &self,
-        incident: &Incident,
-        layout: &Layout,
-        messages: &ById,
-        root: &str,
-    ) -> IncidentSummary {
-        let channel = &layout.channels[incident.channel];
+    fn incident_summary(&self, row: &Row, root: &str) -> IncidentSummary {
+        let Row { incident, end, plan, start } = *row;
         let start_zoned = incident.start.time.to_zoned_datetime(self.tz.clone());
+        let start_id = incident.start.message.as_deref();
         IncidentSummary {
             id: incident.id.clone(),
             url: format!("{root}incidents/{}/", incident.id),
             title: incident.title.clone(),
             status: if incident.resolved.is_some() { "resolved" } else { "ongoing" },
             severity: incident.severity.clone().unwrap_or_else(|| "unset".to_owned()),
-            channel: channel.channel.name.clone(),
-            start: self.moment(&incident.start, channel, messages, root),
-            duration: duration(incident.start.time, self.end_of(incident)),
+            channel: plan.channel.name.clone(),
+            start: self.moment(incident.start.time, start_id.zip(start), &plan.slug, root),
+            duration: duration(incident.start.time, end),
             year: start_zoned.year().to_string(),
         }
     }
 
-    fn incident_page(&self, incident: &Incident, layout: &Layout, messages: &ById) -> IncidentPage<'_> {
+    fn incident_page(&self, inputs: &IncidentInputs) -> IncidentPage<'_> {
         let root = INCIDENT_ROOT;
-        let channel = &layout.channels[incident.channel];
-        let source = channel.channel.source;
+        let Row { incident, plan, .. } = inputs.row;
+        let (source, slug) = (plan.channel.source, plan.slug.as_str());
         let ctx = self.context(source, root);
-        let moment = |e: &Evidence| self.moment(e, channel, messages, root);
-        let summary = self.incident_summary(incident, layout, messages, root);
+        let linked = |time: Timestamp, id: &str| inputs.message(&inputs.target(time, id));
+        let moment = |e: &Evidence| {
+            let at =
+                e.message.as_deref().and_then(|id| linked(e.time, id)).map(|(m, page)| (m.id.as_str(), page));
+            self.moment(e.time, at, slug, root)
+        };
+        let summary = self.incident_summary(&inputs.row, root);
         let day = local_date(incident.start.time, &self.tz);
-        let run = channel.channel.messages.get(incident.messages.0.clone()).unwrap_or_default();
-        let conversation: Vec<MessageView> = run
+        let conversation: Vec<MessageView> = inputs
+            .messages
             .iter()
-            .map(|m| {
-                let mut view = self.message_view(m, day, channel, &ctx);
+            .map(|(shown, page)| {
+                let mut view = self.message_view(shown, day, slug, &ctx);
                 view.anchor.clear();
-                view.permalink = format!("{root}{}", channel.permalink(m, &self.tz));
+                view.permalink = format!("{root}{}#m-{}", page_path(slug, *page), shown.message.id);
                 view
             })
             .collect();
-        let files: Vec<FileView> =
-            run.iter().flat_map(|m| m.files.iter().map(|f| self.file_view(f, root))).collect();
+        let files: Vec<FileView> = inputs
+            .messages
+            .iter()
+            .flat_map(|(shown, _)| shown.files.iter().map(|&(f, stored)| super::file_view(f, stored, root)))
+            .collect();
         let since = |e: &Option<Evidence>| e.as_ref().map(|e| duration(incident.start.time, e.time));
         let description = format!(
             "#{} · {} – {} ({}) · severity {} · {}",
@@ -223,7 +229,7 @@ impl Renderer<'_> {
         );
         IncidentPage {
             site: self.site(root, &format!("incidents/{}/", incident.id)),
-            channel_url: format!("{root}c/{}/", channel.slug),
+            channel_url: format!("{root}c/{slug}/"),
             acknowledged: incident.acknowledged.as_ref().map(moment),
             resolved: incident.resolved.as_ref().map(moment),
             inferred_end: incident.inferred_end,
@@ -251,14 +257,17 @@ impl Renderer<'_> {
             timeline: incident
                 .timeline
                 .iter()
-                .map(|t| TimelineView {
-                    at: moment(&Evidence { time: t.time, message: Some(t.message.clone()) }),
-                    kind: t.kind,
-                    author: t.author.clone(),
-                    text: messages.get(t.message.as_str()).map_or_else(String::new, |m| {
-                        let plain = crate::markup::plain(m, source, &self.archive.users, &layout.links);
-                        crate::incidents::timeline_text(&plain.text)
-                    }),
+                .map(|t| {
+                    let target = linked(t.time, &t.message);
+                    TimelineView {
+                        at: self.moment(t.time, target.map(|(m, page)| (m.id.as_str(), page)), slug, root),
+                        kind: t.kind,
+                        author: t.author.clone(),
+                        text: target.map_or_else(String::new, |(m, _)| {
+                            let plain = crate::markup::plain(m, source, &self.archive.users, self.links);
+                            crate::incidents::timeline_text(&plain.text)
+                        }),
+                    }
                 })
                 .collect(),
             files,
@@ -270,7 +279,7 @@ impl Renderer<'_> {
 
     /// Atom: one entry per incident, newest first; `updated` comes from the incidents, never
     /// from the build time, so the file is the same for the same archive.
-    fn feed(&self, incidents: &[Incident], layout: &Layout, by_id: &[&ById]) -> String {
+    fn feed(&self, incidents: &[Incident], layout: &Layout) -> String {
         let base = self
             .config
             .base_url
@@ -306,7 +315,7 @@ impl Renderer<'_> {
         );
         let _ = writeln!(xml, "  <updated>{}</updated>", iso(updated));
         for incident in incidents.iter().rev().take(FEED_ENTRIES) {
-            let summary = self.incident_summary(incident, layout, by_id[incident.channel], &base);
+            let summary = self.incident_summary(&self.row(incident, layout, true), &base);
             xml.push_str("  <entry>\n");
             let _ = writeln!(xml, "    <title>{}</title>", escape(&incident.title));
             let _ = writeln!(xml, "    <id>{}</id>", escape(&id_of(Some(&incident.id))));

@@ -5,7 +5,7 @@
 
 pub mod headers;
 mod incidents;
-mod keys;
+mod inputs;
 mod theme;
 pub mod view;
 
@@ -17,6 +17,7 @@ use jiff::tz::TimeZone;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use inputs::{DayInputs, EntryInputs, MessageInputs, Reply};
 pub use theme::{Theme, ThemeError};
 use view::{
     AttachmentView, ChannelPage, ChannelSummary, DayCell, DayPage, FieldView, FileView, HomePage, ImageView,
@@ -28,9 +29,9 @@ const EXCERPT_CHARS: usize = 100;
 
 use crate::config::Config;
 use crate::incidents::Places;
-use crate::layout::{ChannelLayout, Entry, Layout, Page, day_path, page_path};
+use crate::layout::{ChannelLayout, Layout, Page, day_path, page_path};
 use crate::markup::{self, ChannelLink, Context};
-use crate::model::{Archive, Attachment, Channel, File, Incident, Message, MessageKind, Text, Thread};
+use crate::model::{Archive, Attachment, Channel, File, Incident, MessageKind, Text, Thread};
 use crate::output::{OutputError, Staging};
 use crate::snapshots::{Media, Stored, THUMBNAIL_WIDTH};
 
@@ -161,7 +162,7 @@ struct Renderer<'a> {
     /// digest, standing for it in page keys.
     shown: Shown<'a>,
     media: &'a Media,
-    /// What every page is made of besides its own content (see `keys`).
+    /// What every page is made of besides its own content (see `inputs`).
     shared: [u8; 32],
 }
 
@@ -194,7 +195,7 @@ impl<'a> Renderer<'a> {
             links: &layout.links,
             shown,
             media,
-            shared: keys::site_inputs(config, (&assets.css, &assets.js), archive, layout),
+            shared: inputs::site_inputs(config, (&assets.css, &assets.js), archive, layout),
         }
     }
 }
@@ -316,94 +317,85 @@ impl Renderer<'_> {
             channel.topic.as_ref().map(|t| markup::to_inline_html(t, &day_ctx)).unwrap_or_default();
         let mut rendered = 0;
         for (i, (&date, entries)) in plan.days.iter().enumerate() {
-            let (prev, next) = (i.checked_sub(1).map(|p| dates[p]), dates.get(i + 1).copied());
+            let around = (i.checked_sub(1).map(|p| dates[p]), dates.get(i + 1).copied());
             let pages = plan.day_pages(entries);
             for (at, entries) in pages.iter().enumerate() {
                 let page = Page { date, number: u32::try_from(at + 1).unwrap_or(u32::MAX) };
-                // A day's later pages are a level deeper than its first.
-                let root = if page.number > 1 { PAGE_ROOT } else { DAY_ROOT };
-                let ctx = self.context(channel.source, root);
-                let path = page_path(slug, page);
+                let day = DayInputs { index, plan, page, pages: pages.len(), around, entries };
                 // Keyed by its inputs: an unchanged page's view is never built.
-                let key = self.day_key(index, plan, (page, pages.len()), (prev, next), entries);
-                let view = || {
-                    let day_link = |d: Date| Link {
-                        label: d.strftime("%a %-d %b %Y").to_string(),
-                        url: format!("{root}{}", day_path(slug, d)),
-                    };
-                    let messages: Vec<MessageView> =
-                        entries.iter().map(|e| self.entry_view(index, e, plan, slug, page, &ctx)).collect();
-                    let page_links = (pages.len() > 1).then(|| {
-                        (1..=pages.len())
-                            .map(|n| {
-                                let number = u32::try_from(n).unwrap_or(u32::MAX);
-                                PageLink {
-                                    number,
-                                    url: format!("{root}{}", page_path(slug, Page { date, number })),
-                                }
-                            })
-                            .collect()
-                    });
-                    DayPage {
-                        site: self.site(root, &path),
-                        channel: channel.name.clone(),
-                        channel_url: format!("{root}c/{slug}/"),
-                        topic_html: match (&channel.topic, page.number) {
-                            (Some(t), 2..) => markup::to_inline_html(t, &ctx),
-                            _ => topic_html.clone(),
-                        },
-                        date: date.to_string(),
-                        date_label: date.strftime("%A, %-d %B %Y").to_string(),
-                        prev: prev.map(day_link),
-                        next: next.map(day_link),
-                        messages,
-                        message_count: plan.day_message_count(entries),
-                        page: page.number,
-                        pages: page_links.unwrap_or_default(),
-                    }
-                };
-                self.keyed_page("day.html", &path, key, view, out)?;
+                let view = || self.day_view(&day, &topic_html);
+                self.keyed_page("day.html", &page_path(slug, page), self.day_key(&day), view, out)?;
                 rendered += 1;
             }
         }
         Ok(rendered)
     }
 
-    /// A day page's view of `entry` in channel `index`, with its replies and the incident
-    /// badges of both.
-    fn entry_view(
-        &self,
-        index: usize,
-        entry: &Entry,
-        plan: &ChannelLayout,
-        slug: &str,
-        page: Page,
-        ctx: &Context,
-    ) -> MessageView {
+    /// A day page's view; `topic_html` is the channel's topic as a day's first page shows it.
+    fn day_view(&self, day: &DayInputs, topic_html: &str) -> DayPage<'_> {
+        let DayInputs { plan, page, pages, around: (prev, next), .. } = *day;
+        let (channel, slug) = (plan.channel, plan.slug.as_str());
+        // A day's later pages are a level deeper than its first.
+        let root = if page.number > 1 { PAGE_ROOT } else { DAY_ROOT };
+        let ctx = self.context(channel.source, root);
+        let day_link = |d: Date| Link {
+            label: d.strftime("%a %-d %b %Y").to_string(),
+            url: format!("{root}{}", day_path(slug, d)),
+        };
+        let messages: Vec<MessageView> = day
+            .entries
+            .iter()
+            .map(|e| self.entry_view(self.entry_inputs(day.index, plan, e), page, slug, &ctx))
+            .collect();
+        let page_link = |n: usize| {
+            let number = u32::try_from(n).unwrap_or(u32::MAX);
+            PageLink { number, url: format!("{root}{}", page_path(slug, Page { date: page.date, number })) }
+        };
+        DayPage {
+            site: self.site(root, &page_path(slug, page)),
+            channel: channel.name.clone(),
+            channel_url: format!("{root}c/{slug}/"),
+            topic_html: match (&channel.topic, page.number) {
+                (Some(t), 2..) => markup::to_inline_html(t, &ctx),
+                _ => topic_html.to_owned(),
+            },
+            date: page.date.to_string(),
+            date_label: page.date.strftime("%A, %-d %B %Y").to_string(),
+            prev: prev.map(day_link),
+            next: next.map(day_link),
+            messages,
+            message_count: plan.day_message_count(day.entries),
+            page: page.number,
+            pages: if pages > 1 { (1..=pages).map(page_link).collect() } else { Vec::new() },
+        }
+    }
+
+    /// A day page's view of an entry on `page`, with its replies and the incident badges of
+    /// both.
+    fn entry_view(&self, entry: EntryInputs, page: Page, slug: &str, ctx: &Context) -> MessageView {
         let day = page.date;
         match entry {
-            Entry::Message(m) if matches!(m.thread, Thread::Reply { .. }) => {
-                // A broadcast reply at the channel level: the original sits in its thread.
-                let mut view = self.day_message_view(index, m, day, plan, ctx);
-                let Thread::Reply { parent, .. } = &m.thread else { unreachable!() };
-                let thread_page = plan.thread_page(parent, &self.tz).unwrap_or(page);
+            EntryInputs::Broadcast { message, parent, thread_page } => {
+                // A reply also sent to the channel: the original sits in its thread.
+                let mut view = self.message_view(&message, day, slug, ctx);
+                let thread_page = thread_page.unwrap_or(page);
                 let there = if thread_page == page {
                     String::new()
                 } else {
                     format!("{}{}", ctx.root, page_path(slug, thread_page))
                 };
                 view.anchor = String::new();
-                view.permalink = format!("{there}#m-{}", m.id);
+                view.permalink = format!("{there}#m-{}", message.message.id);
                 view.thread_link = Some(format!("{there}#m-{parent}"));
                 view
             }
-            Entry::Message(m) => {
-                let mut view = self.day_message_view(index, m, day, plan, ctx);
-                self.attach_replies(index, &mut view, plan.replies.get(m.id.as_str()), (day, plan), ctx);
+            EntryInputs::Root { message, replies } => {
+                let mut view = self.message_view(&message, day, slug, ctx);
+                self.attach_replies(&mut view, &replies, day, slug, ctx);
                 view
             }
-            Entry::MissingRoot { id, first_reply } => {
-                let mut view = self.message_view(first_reply, day, plan, ctx);
+            EntryInputs::MissingRoot { id, first_reply, replies } => {
+                let mut view = self.message_view(&first_reply, day, slug, ctx);
                 view.anchor = format!("m-{id}");
                 view.permalink = format!("#m-{id}");
                 view.author.clear();
@@ -413,10 +405,11 @@ impl Renderer<'_> {
                 "<p>The start of this thread is not in the archive.</p>".clone_into(&mut view.html);
                 view.edited = None;
                 view.pinned = false;
+                view.incident = None;
                 view.reactions.clear();
                 view.attachments.clear();
                 view.files.clear();
-                self.attach_replies(index, &mut view, plan.replies.get(id), (day, plan), ctx);
+                self.attach_replies(&mut view, &replies, day, slug, ctx);
                 view
             }
         }
@@ -424,44 +417,31 @@ impl Renderer<'_> {
 
     fn attach_replies(
         &self,
-        index: usize,
         view: &mut MessageView,
-        replies: Option<&Vec<&Message>>,
-        (day, plan): (Date, &ChannelLayout),
+        replies: &[MessageInputs],
+        day: Date,
+        slug: &str,
         ctx: &Context,
     ) {
-        let Some(replies) = replies else { return };
+        if replies.is_empty() {
+            return;
+        }
         let mut authors: Vec<&str> = Vec::new();
         for reply in replies {
-            if !authors.contains(&&*reply.author.name) {
-                authors.push(&reply.author.name);
+            let m = reply.message;
+            if !authors.contains(&&*m.author.name) {
+                authors.push(&m.author.name);
             }
-            let mut reply_view = self.day_message_view(index, reply, day, plan, ctx);
-            reply_view.broadcast = matches!(reply.thread, Thread::Reply { broadcast: true, .. });
+            let mut reply_view = self.message_view(reply, day, slug, ctx);
+            reply_view.broadcast = matches!(m.thread, Thread::Reply { broadcast: true, .. });
             view.replies.push(reply_view);
         }
         view.reply_authors = sentence(&authors);
     }
 
-    /// [`Renderer::message_view`] with the badge of the incident `m` (of channel `index`) is
-    /// part of.
-    fn day_message_view(
-        &self,
-        index: usize,
-        m: &Message,
-        day: Date,
-        plan: &ChannelLayout,
-        ctx: &Context,
-    ) -> MessageView {
-        let mut view = self.message_view(m, day, plan, ctx);
-        view.incident = self.badge(index, plan, m).map(|(incident, title)| Link {
-            label: title.to_owned(),
-            url: format!("{}incidents/{incident}/", ctx.root),
-        });
-        view
-    }
-
-    fn message_view(&self, m: &Message, day: Date, plan: &ChannelLayout, ctx: &Context) -> MessageView {
+    /// The view of a message shown on `day`'s page of the channel at `slug`.
+    fn message_view(&self, shown: &MessageInputs, day: Date, slug: &str, ctx: &Context) -> MessageView {
+        let m = shown.message;
         let zoned = m.time.to_zoned_datetime(self.tz.clone());
         let time_label = if zoned.date() == day {
             zoned.strftime("%H:%M").to_string()
@@ -492,37 +472,16 @@ impl Renderer<'_> {
             pinned: m.pinned,
             reactions: m.reactions.iter().map(|r| Self::reaction_view(r, ctx)).collect(),
             attachments: m.attachments.iter().map(|a| attachment_view(a, ctx)).collect(),
-            files: m.files.iter().map(|f| self.file_view(f, ctx.root)).collect(),
+            files: shown.files.iter().map(|&(f, stored)| file_view(f, stored, ctx.root)).collect(),
             replies: Vec::new(),
             reply_authors: String::new(),
             broadcast: false,
             thread_link: None,
-            incident: None,
-            reply: m.reply_to.as_deref().map(|id| self.reply_view(id, plan, ctx)),
-        }
-    }
-
-    /// What a reply answers: author and first words, linked when it is in the archive.
-    fn reply_view(&self, id: &str, plan: &ChannelLayout, ctx: &Context) -> ReplyView {
-        match plan.by_id.get(id) {
-            Some(target) => {
-                let text = markup::to_plain(&target.text, ctx);
-                let first_line = text.lines().next().unwrap_or("");
-                let mut excerpt: String = first_line.chars().take(EXCERPT_CHARS).collect();
-                if excerpt.len() < text.len() {
-                    excerpt.push('…');
-                }
-                ReplyView {
-                    url: Some(format!("{}{}", ctx.root, plan.permalink(target, &self.tz))),
-                    author: target.author.name.to_string(),
-                    excerpt,
-                }
-            }
-            None => ReplyView {
-                url: None,
-                author: String::new(),
-                excerpt: "a message not in the archive".to_owned(),
-            },
+            incident: shown.badge.map(|badge| Link {
+                label: badge.title.to_owned(),
+                url: format!("{}incidents/{}/", ctx.root, badge.id),
+            }),
+            reply: reply_view(shown.reply, slug, ctx),
         }
     }
 
@@ -553,6 +512,32 @@ impl Renderer<'_> {
         let name = if base.is_ascii() { format!(":{base}:") } else { base.to_owned() };
         ReactionView { emoji, name, count: r.count, who: sentence(&names) }
     }
+}
+
+/// What a reply answers: author and first words, linked when it is in the archive.
+fn reply_view(reply: Reply, slug: &str, ctx: &Context) -> Option<ReplyView> {
+    let (target, page) = match reply {
+        Reply::Nothing => return None,
+        Reply::To(target, page) => (target, page),
+        Reply::Missing => {
+            return Some(ReplyView {
+                url: None,
+                author: String::new(),
+                excerpt: "a message not in the archive".to_owned(),
+            });
+        }
+    };
+    let text = markup::to_plain(&target.text, ctx);
+    let first_line = text.lines().next().unwrap_or("");
+    let mut excerpt: String = first_line.chars().take(EXCERPT_CHARS).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    Some(ReplyView {
+        url: Some(format!("{}{}#m-{}", ctx.root, page_path(slug, page), target.id)),
+        author: target.author.name.to_string(),
+        excerpt,
+    })
 }
 
 /// "a", "a and b", "a, b and c".
@@ -681,51 +666,47 @@ fn accent(color: Option<&str>) -> &'static str {
     }
 }
 
-impl Renderer<'_> {
-    /// A file as shown: inline when it is an image the site has, a download when it is another
-    /// file the site has, else its name with "not archived".
-    fn file_view(&self, f: &File, root: &str) -> FileView {
-        let (image, href) = match self.media.get(f) {
-            Some(Stored::Image { full, thumbnail, width, height }) => {
-                let (src, w, h) = match thumbnail {
-                    Some(t) => (
-                        t,
-                        THUMBNAIL_WIDTH,
-                        // Narrower than the original, so the scaled height fits.
-                        u32::try_from(
-                            u64::from(*height) * u64::from(THUMBNAIL_WIDTH) / u64::from(*width).max(1),
-                        )
+/// A file as shown: inline when it is an image the site has, a download when it is another
+/// file the site has, else its name with "not archived".
+fn file_view(f: &File, stored: Option<&Stored>, root: &str) -> FileView {
+    let (image, href) = match stored {
+        Some(Stored::Image { full, thumbnail, width, height }) => {
+            let (src, w, h) = match thumbnail {
+                Some(t) => (
+                    t,
+                    THUMBNAIL_WIDTH,
+                    // Narrower than the original, so the scaled height fits.
+                    u32::try_from(u64::from(*height) * u64::from(THUMBNAIL_WIDTH) / u64::from(*width).max(1))
                         .unwrap_or(*height),
-                    ),
-                    None => (full, *width, *height),
-                };
-                let alt = f.title.clone().unwrap_or_else(|| f.name.clone());
-                let view = ImageView {
-                    src: format!("{root}{src}"),
-                    full: format!("{root}{full}"),
-                    width: w,
-                    height: h,
-                    alt,
-                };
-                (Some(view), None)
-            }
-            Some(Stored::File { path }) => (None, Some(format!("{root}{path}"))),
-            None => (None, None),
-        };
-        FileView {
-            name: f.name.clone(),
-            title: f.title.clone(),
-            kind: f.mimetype.as_deref().map(file_kind),
-            size: f
-                .size
-                .or_else(|| f.body.as_ref().map(|b| b.bytes.len() as u64))
-                .filter(|s| *s > 0)
-                .map(human_size),
-            deleted: f.deleted,
-            image,
-            href,
-            link: f.link.clone().filter(|l| markup::is_safe_url(l)).map(|l| markup::strip_url_tokens(&l)),
+                ),
+                None => (full, *width, *height),
+            };
+            let alt = f.title.clone().unwrap_or_else(|| f.name.clone());
+            let view = ImageView {
+                src: format!("{root}{src}"),
+                full: format!("{root}{full}"),
+                width: w,
+                height: h,
+                alt,
+            };
+            (Some(view), None)
         }
+        Some(Stored::File { path }) => (None, Some(format!("{root}{path}"))),
+        None => (None, None),
+    };
+    FileView {
+        name: f.name.clone(),
+        title: f.title.clone(),
+        kind: f.mimetype.as_deref().map(file_kind),
+        size: f
+            .size
+            .or_else(|| f.body.as_ref().map(|b| b.bytes.len() as u64))
+            .filter(|s| *s > 0)
+            .map(human_size),
+        deleted: f.deleted,
+        image,
+        href,
+        link: f.link.clone().filter(|l| markup::is_safe_url(l)).map(|l| markup::strip_url_tokens(&l)),
     }
 }
 

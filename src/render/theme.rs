@@ -90,7 +90,7 @@ impl Theme {
     }
 
     /// Like [`Theme::page_key`], from what the view would be made of (`inputs`: its hash,
-    /// see `render::keys`) instead of the view.
+    /// see `render::inputs`) instead of the view.
     pub fn input_key(&self, template: &str, inputs: &[u8]) -> Option<String> {
         self.key(template, |hasher| {
             hasher.update(b"inputs\0");

@@ -350,6 +350,38 @@ fn a_page_is_rendered_again_whenever_anything_it_shows_changes() {
 }
 
 #[test]
+fn a_reply_is_rendered_again_when_the_message_it_answers_moves_to_another_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (export, out) = (tmp.path().join("chat.jsonl"), tmp.path().join("public"));
+    let config = tmp.path().join("scrollback.toml");
+    fs_err::write(&config, "day_page_messages = 2\n").unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let line = |id: &str, time: &str, extra: &str| {
+        format!(
+            "{{\"channel\": \"ops\", \"id\": \"{id}\", \"time\": \"{time}\", \"author\": \"ann\", \"text\": \"say {id}\"{extra}}}\n"
+        )
+    };
+    let answered = line("a", "2020-03-01T12:00:00Z", "");
+    let reply = line("r", "2020-03-02T09:00:00Z", ", \"reply_to\": \"a\"");
+    let later = line("z", "2020-03-03T09:00:00Z", "");
+    fs_err::write(&export, [answered.clone(), reply.clone(), later.clone()].concat()).unwrap();
+    assert!(build(&export, &out, &args).0);
+    let replying = "c/ops/2020/03/02/index.html";
+    assert!(fs_err::read_to_string(out.join(replying)).unwrap().contains("2020/03/01/#m-a"));
+    // Two earlier messages that day put the answered one on the day's second page.
+    let earlier = [line("e1", "2020-03-01T08:00:00Z", ""), line("e2", "2020-03-01T09:00:00Z", "")].concat();
+    fs_err::write(&export, [earlier, answered, reply, later].concat()).unwrap();
+    let (ok, stderr) = build(&export, &out, &args);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("pages not rendered again"), "the later day's page is kept: {stderr}");
+    let fresh = tmp.path().join("fresh");
+    assert!(build(&export, &fresh, &args).0);
+    let (rebuilt, clean) = (tree(&out), tree(&fresh));
+    assert!(String::from_utf8_lossy(&clean[replying]).contains("2020/03/01/2/#m-a"));
+    assert!(rebuilt[replying] == clean[replying], "the reply links where its answer is now");
+}
+
+#[test]
 fn a_template_change_changes_exactly_the_pages_it_renders() {
     let tmp = tempfile::tempdir().unwrap();
     let export = export(tmp.path());
