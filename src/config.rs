@@ -151,7 +151,17 @@ impl Default for Incidents {
             min_duration: Duration(30 * 60),
             window: Duration(30 * 60),
             quiet: Duration(2 * 60 * 60),
-            all_clear: vec!["all clear".to_owned(), "all-clear".to_owned()],
+            all_clear: [
+                "all clear",
+                "all-clear",
+                "resolved",
+                "all good",
+                "closing",
+                "we're back",
+                "back to normal",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             all_clear_emoji: vec!["white_check_mark".to_owned(), "heavy_check_mark".to_owned()],
             timeline_emoji: vec!["stopwatch".to_owned(), "pushpin".to_owned()],
             declare: Vec::new(),

@@ -33,13 +33,13 @@ use rayon::prelude::*;
 use crate::config::Incidents as Rules;
 use crate::layout::Layout;
 use crate::markup::{self, PlainDigest};
-use crate::model::{Archive, Channel, Evidence, Incident, Message};
+use crate::model::{Archive, Channel, Evidence, Incident, Message, MessageKind, Thread};
 use crate::store::{Filed, Known, Records, Walk};
 use readings::Reading;
 use recognise::person_says;
 pub use recognise::{AllClear, Name, Signal, bot_signals};
 pub use state::timeline_text;
-use state::{Open, apply, apply_declaration, close_quietly, finish};
+use state::{Open, Said, apply_declaration, finish};
 
 /// Which incident shows each message: per channel and message, the place in the list of
 /// incidents of the first one whose messages include it ([`by_position`]).
@@ -202,12 +202,17 @@ struct ChannelRead<'p> {
 /// only if detecting (`all_clear`, the phrases and emoji that give the all-clear).
 fn read_message(message: &Message, plain: &markup::Plain, all_clear: Option<AllClear>) -> Reading {
     let text = &plain.text;
+    // System events and shared snapshots say nothing about incidents, whatever their words.
+    let silent = message.kind.is_system() || message.kind == MessageKind::Snapshot;
+    let person = all_clear.is_some() && !silent && !message.author.is_bot;
     let (signals, all_clear) = match all_clear {
         None => (Vec::new(), false),
+        Some(_) if silent => (Vec::new(), false),
         Some(_) if message.author.is_bot => (bot_signals(&message.author.name, text), false),
         Some(all_clear) => person_says(text, &message.text.source, all_clear),
     };
-    Reading { digest: plain.digest(), signals, all_clear }
+    let hosts = if person { recognise::hosts(text) } else { Vec::new() };
+    Reading { digest: plain.digest(), signals, all_clear, hosts }
 }
 
 fn detect_channel(
@@ -216,50 +221,47 @@ fn detect_channel(
     rules: &Rules,
     end_of_archive: Timestamp,
 ) -> Vec<Open> {
-    let mut done = Vec::new();
-    let mut current: Option<Open> = None;
-    let since = |a: Timestamp, b: Timestamp| b.as_second() - a.as_second();
+    let mut channel = state::Channel::new(rules);
     for message in messages {
-        let at = Evidence { time: message.time, message: Some(message.id.clone()) };
-        // Time passing: an unpaged alert open long enough escalates; silence closes.
-        if let Some(open) = current.as_mut() {
-            let any_open = open.keys.values().any(|(_, o, _)| *o);
-            if !open.escalated && any_open && since(open.start.time, at.time) >= rules.min_duration.0 {
-                open.escalated = true;
-            }
-            if since(open.last_alert, at.time) > rules.quiet.0 && (open.escalated || !any_open) {
-                close_quietly(&mut current, &mut done);
-            } else if !open.escalated && !any_open && since(open.last_alert, at.time) > rules.window.0 {
-                current = None;
-            }
-        }
+        let said = Said {
+            at: Evidence { time: message.time, message: Some(message.id.clone()) },
+            thread: match &message.thread {
+                Thread::Reply { parent, .. } => Some(parent.as_str()),
+                Thread::None => None,
+            },
+            reacted: !message.reactions.is_empty(),
+        };
+        channel.tick(said.at.time);
+        let mut reading = read(message);
+        let hosts = std::mem::take(&mut reading.hosts);
         // The all-clear closes an open incident; with none open there is nothing to hear.
-        let signals = read(message).signals(current.is_some());
+        let signals = reading.signals(channel.any_open());
         for signal in signals {
-            apply(signal, &at, &mut current, &mut done, rules);
+            channel.apply(signal, &said);
+        }
+        let person =
+            !message.author.is_bot && !message.kind.is_system() && message.kind != MessageKind::Snapshot;
+        if person {
+            channel.person(&said, &hosts);
         }
     }
-    // The end of the archive: escalate what has been open long enough, infer quiet ends.
-    if let Some(open) = current.as_mut() {
-        let any_open = open.keys.values().any(|(_, o, _)| *o);
-        if !open.escalated && any_open && since(open.start.time, end_of_archive) >= rules.min_duration.0 {
-            open.escalated = true;
-        }
-        if open.escalated && since(open.last_alert, end_of_archive) > rules.quiet.0 {
-            close_quietly(&mut current, &mut done);
-        } else if open.escalated {
-            done.extend(current.take());
-        }
-    }
-    done
+    channel.finish(end_of_archive)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn open(source: &'static str, key: &str, label: &str, paging: bool) -> Signal {
-        Signal::Open { source, key: key.to_owned(), label: label.to_owned(), paging }
+    fn open(source: &'static str, key: &str, scopes: &[&str], label: &str, paging: bool) -> Signal {
+        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        Signal::Open { source, key: key.to_owned(), scopes, label: label.to_owned(), paging, severity: None }
+    }
+
+    fn with_severity(mut signal: Signal, stated: &str) -> Signal {
+        if let Signal::Open { severity, .. } = &mut signal {
+            *severity = Some(stated.to_owned());
+        }
+        signal
     }
 
     #[test]
@@ -285,22 +287,37 @@ mod tests {
             (
                 "AlertManager",
                 "[FIRING:2] HighLatency api (prod critical)",
-                open("alertmanager", "alertmanager:HighLatency api", "HighLatency api", false),
+                with_severity(
+                    open(
+                        "alertmanager",
+                        "alertmanager:HighLatency api (prod critical)",
+                        &["alertmanager:HighLatency"],
+                        "HighLatency api (prod critical)",
+                        false,
+                    ),
+                    "critical",
+                ),
             ),
             (
                 "AlertManager",
-                "[RESOLVED] HighLatency api",
-                Signal::Resolve { key: Some("alertmanager:HighLatency api".into()) },
+                "[RESOLVED] HighLatency api (prod critical)",
+                Signal::Resolve { key: Some("alertmanager:HighLatency api (prod critical)".into()) },
             ),
             (
                 "Grafana",
                 "[FIRING:1, RESOLVED:1] DiskFull",
-                open("alertmanager", "alertmanager:DiskFull", "DiskFull", false),
+                open("alertmanager", "alertmanager:DiskFull", &["alertmanager:DiskFull"], "DiskFull", false),
             ),
             (
                 "Datadog",
                 "[Triggered on {host:web-1}] High CPU",
-                open("datadog", "datadog:High CPU on host:web-1", "High CPU on host:web-1", false),
+                open(
+                    "datadog",
+                    "datadog:High CPU on host:web-1",
+                    &["datadog:High CPU", "web-1"],
+                    "High CPU on host:web-1",
+                    false,
+                ),
             ),
             (
                 "Datadog",
@@ -310,12 +327,24 @@ mod tests {
             (
                 "Sentry",
                 "Critical: p95 latency over 2s",
-                open("sentry", "sentry:p95 latency over 2s", "p95 latency over 2s", false),
+                with_severity(
+                    open(
+                        "sentry",
+                        "sentry:p95 latency over 2s",
+                        &["sentry:p95 latency over 2s"],
+                        "p95 latency over 2s",
+                        false,
+                    ),
+                    "critical",
+                ),
             ),
             (
                 "Nagios",
                 "** PROBLEM Service Alert: web01/HTTP is CRITICAL **",
-                open("nagios", "nagios:web01/HTTP", "web01/HTTP is CRITICAL", false),
+                with_severity(
+                    open("nagios", "nagios:web01/HTTP", &["web01"], "web01/HTTP is CRITICAL", false),
+                    "critical",
+                ),
             ),
             (
                 "Nagios",
@@ -328,6 +357,7 @@ mod tests {
                 open(
                     "threshold",
                     "threshold:postgres.replication.lag_seconds on db-rr16",
+                    &["threshold:postgres.replication.lag_seconds", "db-rr16"],
                     "postgres.replication.lag_seconds on db-rr16",
                     false,
                 ),
@@ -348,7 +378,13 @@ mod tests {
             (
                 "zulip",
                 "Incident [3](https://x.pagerduty.com/incidents/P1) triggered by Test service",
-                open("pagerduty", "pagerduty:3", "PagerDuty incident #3", true),
+                open(
+                    "pagerduty",
+                    "pagerduty:3",
+                    &["pagerduty:PagerDuty incident #3"],
+                    "PagerDuty incident #3",
+                    true,
+                ),
             ),
             (
                 "hubot",
@@ -367,7 +403,7 @@ mod tests {
             assert_eq!(signals.first(), Some(expected), "{author}: {text}");
             // Every source is one the readings file can name, so the reading is kept.
             let digest = PlainDigest { hash: [0; 16], empty: false, link: false };
-            let reading = Reading { digest, signals, all_clear: false };
+            let reading = Reading { digest, signals, all_clear: false, hosts: Vec::new() };
             let bytes = readings::encode(&reading);
             assert_eq!(readings::decode(&bytes), Some(reading), "{author}: {text}");
         }
@@ -381,7 +417,7 @@ mod tests {
         let says = |text: &str| {
             let (signals, all_clear) = person_says(text, text, (&phrases, &emoji));
             let digest = PlainDigest { hash: [0; 16], empty: false, link: false };
-            Reading { digest, signals, all_clear }.signals(true)
+            Reading { digest, signals, all_clear, hosts: Vec::new() }.signals(true)
         };
         assert_eq!(
             says("@incident declare Checkout is down"),

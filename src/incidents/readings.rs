@@ -25,6 +25,8 @@ pub struct Reading {
     pub signals: Vec<Signal>,
     /// A person gave the all-clear (heard only while an incident is open).
     pub all_clear: bool,
+    /// The hosts a person's message names: it works on the incident about them.
+    pub hosts: Vec<String>,
 }
 
 impl Reading {
@@ -103,7 +105,12 @@ mod tests {
 
     fn reading(n: u8, signals: Vec<Signal>) -> Reading {
         let digest = PlainDigest { hash: [n; 16], empty: n.is_multiple_of(3), link: n.is_multiple_of(2) };
-        Reading { digest, signals, all_clear: n.is_multiple_of(5) }
+        Reading {
+            digest,
+            signals,
+            all_clear: n.is_multiple_of(5),
+            hosts: vec!["db-1".into(); usize::from(n % 2)],
+        }
     }
 
     #[test]
@@ -112,8 +119,10 @@ mod tests {
             Signal::Open {
                 source: "pagerduty",
                 key: "pagerduty:7".into(),
+                scopes: vec!["db-1".into()],
                 label: "Disk full".into(),
                 paging: true,
+                severity: Some("P2".into()),
             },
             Signal::Ack { key: Some("k".into()) },
             Signal::Ack { key: None },

@@ -19,12 +19,17 @@ pub enum Signal {
         /// Source family.
         #[serde(with = "readings::source")]
         source: Name,
-        /// What it is about, unique within the source.
+        /// Which alert instance: the source, the alert's name and its instance labels.
         key: String,
+        /// What it shares with related alerts: its alert name, its hosts. Alerts that share
+        /// one are one incident.
+        scopes: Vec<String>,
         /// A readable label.
         label: String,
         /// A pager (wakes people up): escalates to an incident at once.
         paging: bool,
+        /// The severity the alert states (`critical`, `P2`, `SEV1`, `high`).
+        severity: Option<String>,
     },
     /// Someone acknowledged (`key` `None`: whatever is open in the channel).
     Ack {
@@ -122,29 +127,91 @@ pub(super) static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-pub(super) static DECLARING: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*(?:I am |I'm )?declaring an incident\b[:,.\s-]*(?P<rest>.*)$"));
+/// "Declaring an incident", "we're declaring a SEV1: checkout is down", "SEV2 declared".
+pub(super) static DECLARING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:<?@\S+>?,?\s+)?(?:(?:I am|I'm|we are|we're|we|I)\s+)?(?:(?:now|hereby|officially)\s+)?(?:declaring|declare)\s+(?:this\s+)?(?:(?:as|an?)\s+)?(?P<what>incident|major incident|outage|sev[ -]?[0-5]|p[0-4])\b(?:\s+incident)?(?:\s+for)?[:,.\s-]*(?P<rest>.*)$|^\s*(?P<what2>sev[ -]?[0-5]|p[0-4]|major incident|incident)\s+(?:is\s+)?declared\b(?:\s+for)?[:,.\s-]*(?P<rest2>.*)$",
+    )
+});
+
+/// An alert that fired: `scopes` are what related alerts share (see [`Signal::Open`]).
+fn firing(source: Name, key: String, scopes: Vec<String>, label: String) -> Signal {
+    Signal::Open { source, key, scopes, label, paging: false, severity: None }
+}
+
+/// Bots whose words are never alerts: dependency updates, CI, deploys, security advisories,
+/// digests. "Critical: Prototype Pollution in lodash" from Dependabot is no outage.
+static NOT_ALERTING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)dependabot|renovate|snyk|greenkeeper|github|gitlab|bitbucket|jenkins|circle ?ci|travis|buildkite|drone|teamcity|bamboo|argo ?cd|spinnaker|flux|heroku|vercel|netlify|deploy|release|codecov|sonar|jira|confluence|trello|asana|linear|digest|changelog|standup|geekbot|polly|giphy|google drive|calendar|zoom",
+    )
+});
 
 /// What a bot's message (as plain text) says.
 pub fn bot_signals(author: &str, text: &str) -> Vec<Signal> {
-    let author = author.to_lowercase();
-    if author.contains("pagerduty") || author.contains("pager duty") || PAGER_RELAY.is_match(text) {
-        return pager(text);
+    let lower = author.to_lowercase();
+    if NOT_ALERTING.is_match(&lower) {
+        return Vec::new();
     }
-    if let Some(c) = OPSGENIE.captures(text) {
-        let key = format!("opsgenie:{}", &c["integ"]);
-        return vec![match &c["action"] {
-            "Create" => Signal::Open { source: "opsgenie", key, label: c["integ"].to_owned(), paging: true },
-            "Acknowledge" => Signal::Ack { key: Some(key) },
-            "Close" | "Delete" => Signal::Resolve { key: Some(key) },
-            _ => Signal::Info { source: "opsgenie", label: c["integ"].to_owned() },
-        }];
-    }
-    let mut signals = Vec::new();
-    for line in text.lines().map(str::trim) {
-        signals.extend(line_signal(line));
+    let mut signals =
+        if lower.contains("pagerduty") || lower.contains("pager duty") || PAGER_RELAY.is_match(text) {
+            pager(text)
+        } else if let Some(c) = OPSGENIE.captures(text) {
+            let key = format!("opsgenie:{}", &c["integ"]);
+            let label = c["integ"].to_owned();
+            vec![match &c["action"] {
+                "Create" => Signal::Open {
+                    source: "opsgenie",
+                    key,
+                    scopes: vec![format!("opsgenie:{label}")],
+                    label,
+                    paging: true,
+                    severity: None,
+                },
+                "Acknowledge" => Signal::Ack { key: Some(key) },
+                "Close" | "Delete" => Signal::Resolve { key: Some(key) },
+                _ => Signal::Info { source: "opsgenie", label },
+            }]
+        } else {
+            let sentry = lower.contains("sentry") || text.contains("sentry.io");
+            text.lines().map(str::trim).filter_map(|line| line_signal(line, sentry)).collect()
+        };
+    let stated = severity(text);
+    for signal in &mut signals {
+        if let Signal::Open { severity, .. } = signal {
+            severity.clone_from(&stated);
+        }
     }
     signals
+}
+
+/// The severity an alert states: a `Severity:`, `Priority:` or `Urgency:` field, a `SEV1` or
+/// `[P2]`, or `critical`/`warning` among its words.
+pub(super) fn severity(text: &str) -> Option<String> {
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)\b(?:severity|priority|urgency|sev)\s*[:=]\s*\**\s*([A-Za-z]*[ -]?[0-9]|[A-Za-z]+)")
+    });
+    static CODE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(sev ?[0-5]|p[1-5])\b"));
+    static WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(critical|warning|disaster|major|minor)\b"));
+    static URL: LazyLock<Regex> = LazyLock::new(|| re(r"\w+://\S+"));
+    let text = &URL.replace_all(text, " ");
+    let found = FIELD
+        .captures(text)
+        .or_else(|| CODE.captures(text))
+        .or_else(|| WORD.captures(text))
+        .map(|c| c[1].trim().to_owned())?;
+    Some(normalise_severity(&found))
+}
+
+/// `sev 1`, `Sev-1` → `SEV1`; `p2` → `P2`; words as lower case (`critical`, `high`).
+pub(super) fn normalise_severity(found: &str) -> String {
+    let compact: String = found.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let upper = compact.to_uppercase();
+    if upper.starts_with("SEV") && upper.len() == 4 || upper.starts_with('P') && upper.len() == 2 {
+        upper
+    } else {
+        found.to_lowercase()
+    }
 }
 
 /// The line patterns of [`line_signal`], in its order: one pass tells which can match, so
@@ -155,61 +222,79 @@ pub(super) static LINE_PATTERNS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSet::new(patterns.iter().map(|p| p.as_str())).expect("built-in incident patterns compile")
 });
 
-pub(super) fn line_signal(line: &str) -> Option<Signal> {
+/// What one line of a bot's message says; `sentry` when the bot is Sentry, whose
+/// `Critical: rule` titles read like any other bot's words.
+pub(super) fn line_signal(line: &str, sentry: bool) -> Option<Signal> {
     if !LINE_PATTERNS.is_match(line) {
         return None;
     }
     if let Some(c) = ALERTMANAGER.captures(line) {
         let group = c["group"].split(" | ").next().unwrap_or("").trim();
-        let group = group.rsplit_once(" (").filter(|(_, rest)| rest.ends_with(')')).map_or(group, |(g, _)| g);
+        let name = group.split_whitespace().next().unwrap_or(group);
         let key = format!("alertmanager:{group}");
         let still_firing = c.name("firing").is_some_and(|n| n.as_str() != "0");
         return Some(if &c["state"] == "FIRING" || still_firing {
-            Signal::Open { source: "alertmanager", key, label: group.to_owned(), paging: false }
+            firing("alertmanager", key, vec![format!("alertmanager:{name}")], group.to_owned())
         } else {
             Signal::Resolve { key: Some(key) }
         });
     }
     if let Some(c) = DATADOG.captures(line) {
         let monitor = c["monitor"].trim();
+        let mut scopes = vec![format!("datadog:{monitor}")];
         let label = match c.name("scope") {
-            Some(scope) => format!("{monitor} on {}", scope.as_str()),
+            Some(scope) => {
+                scopes.extend(
+                    scope
+                        .as_str()
+                        .split(',')
+                        .filter_map(|s| s.trim().strip_prefix("host:"))
+                        .map(str::to_owned),
+                );
+                format!("{monitor} on {}", scope.as_str())
+            }
             None => monitor.to_owned(),
         };
         let key = format!("datadog:{label}");
         return Some(match &c["transition"] {
-            "Triggered" | "Re-Triggered" => Signal::Open { source: "datadog", key, label, paging: false },
+            "Triggered" | "Re-Triggered" => firing("datadog", key, scopes, label),
             "Recovered" => Signal::Resolve { key: Some(key) },
             _ => Signal::Info { source: "datadog", label },
         });
     }
     if let Some(c) = NAGIOS.captures(line) {
-        let key = format!("nagios:{}", &c["target"]);
-        let label = format!("{} is {}", &c["target"], &c["state"]);
+        let target = &c["target"];
+        let key = format!("nagios:{target}");
+        let label = format!("{target} is {}", &c["state"]);
+        let scopes = vec![target.split('/').next().unwrap_or(target).to_owned()];
         return Some(match &c["type"] {
-            "PROBLEM" => Signal::Open { source: "nagios", key, label, paging: false },
+            "PROBLEM" => firing("nagios", key, scopes, label),
             "ACKNOWLEDGEMENT" => Signal::Ack { key: Some(key) },
             _ => Signal::Resolve { key: Some(key) },
         });
     }
     if let Some(c) = THRESHOLD.captures(line) {
+        let mut scopes = vec![format!("threshold:{}", &c["metric"])];
         let label = match c.name("source") {
-            Some(source) => format!("{} on {}", &c["metric"], source.as_str()),
+            Some(source) => {
+                scopes.push(source.as_str().to_owned());
+                format!("{} on {}", &c["metric"], source.as_str())
+            }
             None => c["metric"].to_owned(),
         };
         let key = format!("threshold:{label}");
         return Some(if &c["state"] == "triggered" {
-            Signal::Open { source: "threshold", key, label, paging: false }
+            firing("threshold", key, scopes, label)
         } else {
             Signal::Resolve { key: Some(key) }
         });
     }
-    if let Some(c) = SENTRY.captures(line) {
+    if let Some(c) = SENTRY.captures(line).filter(|_| sentry) {
         let key = format!("sentry:{}", &c["rule"]);
         return Some(if &c["status"] == "Resolved" {
             Signal::Resolve { key: Some(key) }
         } else {
-            Signal::Open { source: "sentry", key, label: c["rule"].to_owned(), paging: false }
+            firing("sentry", key.clone(), vec![key], c["rule"].to_owned())
         });
     }
     if let Some(c) = LOG_SEARCH.captures(line) {
@@ -233,7 +318,8 @@ pub(super) fn line_signal(line: &str) -> Option<Signal> {
 
 /// `PagerDuty` cards and relays: incident number + status word (reference P8–P10).
 pub(super) fn pager(text: &str) -> Vec<Signal> {
-    let (number, status) = if let Some(c) = PAGER_RELAY.captures(text) {
+    let relay = PAGER_RELAY.captures(text);
+    let (number, status) = if let Some(c) = &relay {
         let number = c.get(1).or(c.get(2)).map_or("", |m| m.as_str()).to_owned();
         (number, c[3].to_lowercase())
     } else {
@@ -241,17 +327,145 @@ pub(super) fn pager(text: &str) -> Vec<Signal> {
         let Some(number) = PAGER_NUMBER.captures(text) else { return Vec::new() };
         (number[1].to_owned(), status.as_str().to_lowercase())
     };
-    let label = PAGER_NUMBER.captures(text).and_then(|c| c.get(2)).map_or_else(
-        || format!("PagerDuty incident #{number}"),
-        |l| l.as_str().lines().next().unwrap_or("").trim().to_owned(),
-    );
+    // Relays name the incident by its number only.
+    let title = if relay.is_some() { None } else { pager_title(text) };
+    let label = title.unwrap_or_else(|| format!("PagerDuty incident #{number}"));
     let key = format!("pagerduty:{number}");
     vec![match status.as_str() {
-        "triggered" => Signal::Open { source: "pagerduty", key, label, paging: true },
+        "triggered" => Signal::Open {
+            source: "pagerduty",
+            key,
+            scopes: vec![format!("pagerduty:{label}")],
+            label,
+            paging: true,
+            severity: None,
+        },
         "acknowledged" => Signal::Ack { key: Some(key) },
         "resolved" => Signal::Resolve { key: Some(key) },
         _ => Signal::Info { source: "pagerduty", label },
     }]
+}
+
+/// A `PagerDuty` card's own title: after `#N:` on its line, or else the first line that is
+/// neither a status, a field nor the number alone.
+fn pager_title(text: &str) -> Option<String> {
+    static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^(?:incident\s*)?(?:triggered|acknowledged|resolved|unacknowledged|assigned|escalated)\b(?:\s+by\s.*)?[:\s-]*",
+        )
+    });
+    static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"#\s?\d+:?"));
+    if let Some(title) = PAGER_NUMBER.captures(text).and_then(|c| c.get(2)) {
+        let title = title.as_str().lines().next().unwrap_or("").trim();
+        if !title.is_empty() {
+            return Some(title.to_owned());
+        }
+    }
+    text.lines()
+        .map(|l| l.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#').trim())
+        .map(|l| NUMBER.replace_all(l, "").trim().to_owned())
+        .map(|l| STATUS.replace(&l, "").trim().to_owned())
+        .find(|l| l.len() > 3 && !l.contains(": ") && !l.starts_with("http") && !l.starts_with("by "))
+}
+
+/// The hosts a text names: words like `db-rr16`, `web01` or
+/// `metrics-web-prod-513` (a letter first, a digit somewhere). Alerts about one host are one
+/// incident.
+pub(super) fn hosts(label: &str) -> Vec<String> {
+    static HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*\b"));
+    HOST.find_iter(&label.to_lowercase())
+        .map(|m| m.as_str())
+        .filter(|w| w.len() >= 4 && w.bytes().any(|b| b.is_ascii_digit()) && !w.contains('.'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The words that say what an alert is about: `HighLatency api` → `latency`, `api`; a
+/// `word:` before each. Alerts that share one while open are one incident; words every alert
+/// uses (`high`, `error`, `down`, `prod`) are left out.
+pub(super) fn topics(label: &str) -> Vec<String> {
+    const COMMON: &[&str] = &[
+        "high",
+        "higher",
+        "error",
+        "errors",
+        "rate",
+        "down",
+        "alert",
+        "alerts",
+        "alarm",
+        "service",
+        "services",
+        "monitor",
+        "critical",
+        "warning",
+        "prod",
+        "production",
+        "staging",
+        "above",
+        "below",
+        "over",
+        "under",
+        "with",
+        "from",
+        "time",
+        "check",
+        "failed",
+        "failing",
+        "failure",
+        "instance",
+        "host",
+        "server",
+        "usage",
+        "percent",
+        "threshold",
+        "triggered",
+        "resolved",
+        "firing",
+        "value",
+        "status",
+        "health",
+        "healthy",
+        "unhealthy",
+        "incident",
+        "problem",
+        "info",
+        "low",
+        "detected",
+        "than",
+        "more",
+        "less",
+        "count",
+        "total",
+        "system",
+        "job",
+        "is",
+    ];
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut flush = |word: &mut String| {
+        let lower = word.to_lowercase();
+        if lower.len() >= 3
+            && lower.chars().next().is_some_and(char::is_alphabetic)
+            && !COMMON.contains(&lower.as_str())
+        {
+            words.push(format!("word:{lower}"));
+        }
+        word.clear();
+    };
+    let mut previous = ' ';
+    for c in label.chars() {
+        // A capital after a small letter starts a word: `HighLatency`.
+        if !c.is_alphanumeric() || (c.is_uppercase() && previous.is_lowercase()) {
+            flush(&mut word);
+        }
+        if c.is_alphanumeric() {
+            word.push(c);
+        }
+        previous = c;
+    }
+    flush(&mut word);
+    words
 }
 
 /// The all-clear: phrases (lowercase) and emoji names.
@@ -262,7 +476,9 @@ pub type AllClear<'r> = (&'r [String], &'r [String]);
 /// heard only from a message that gives no command.
 pub(super) fn person_says(text: &str, source: &str, all_clear: AllClear) -> (Vec<Signal>, bool) {
     let commands = human_commands(text);
-    let said = commands.is_empty() && says_all_clear(text, source, all_clear);
+    // Alert text a person pasted ("[RESOLVED] HighLatency api") is no all-clear.
+    let pasted = text.lines().any(|line| LINE_PATTERNS.is_match(line.trim()));
+    let said = commands.is_empty() && !pasted && says_all_clear(text, source, all_clear);
     (commands, said)
 }
 
@@ -287,7 +503,13 @@ pub(super) fn human_commands(text: &str) -> Vec<Signal> {
         }];
     }
     if let Some(c) = DECLARING.captures(first) {
-        return vec![Signal::Declare { title: Some(c["rest"].trim().to_owned()).filter(|r| !r.is_empty()) }];
+        let rest = c.name("rest").or(c.name("rest2")).map_or("", |r| r.as_str().trim());
+        let mut signals = vec![Signal::Declare { title: Some(rest.to_owned()).filter(|r| !r.is_empty()) }];
+        let what = c.name("what").or(c.name("what2")).map_or("", |w| w.as_str());
+        if what.len() <= 5 && what.chars().any(|c| c.is_ascii_digit()) {
+            signals.push(Signal::Set { field: "severity", value: normalise_severity(what) });
+        }
+        return signals;
     }
     Vec::new()
 }
@@ -306,11 +528,19 @@ pub(super) fn says_all_clear(text: &str, source: &str, (phrases, emoji): AllClea
     }
 }
 
-/// `phrase` as whole words in `text`.
+/// `phrase` as whole words in `text`, said (not asked, not denied): "is it resolved?" and
+/// "not resolved yet" give no all-clear.
 pub(super) fn contains_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + phrase.len()..].chars().next();
-        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
-    })
+    let asked = text.lines().any(|l| l.contains(phrase) && l.trim_end().ends_with('?'));
+    !asked
+        && text.match_indices(phrase).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + phrase.len()..].chars().next();
+            let lead: String =
+                text[..at].chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+            let denied = ["not ", "n't ", "no ", "never ", "until "].iter().any(|n| lead.contains(n));
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+                && !denied
+        })
 }

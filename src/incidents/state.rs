@@ -1,22 +1,34 @@
-//! The state machine: an open incident in a channel, how each signal moves it, when it
-//! closes, and the incident it becomes.
+//! The state machine: the incidents being followed through a channel (several may be open
+//! at once), how each signal moves them, when they close, and the incident each becomes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
 use super::Signal;
+use super::recognise::{hosts, topics};
 use crate::config::{Declared, Incidents as Rules};
 use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, MessageKind, Run, TimelineEntry};
 
 /// An incident (or a candidate for one) being followed through a channel.
 pub(super) struct Open {
+    /// An incident, not (yet) a candidate: paged, declared, acknowledged, worked on by
+    /// people, or firing for `min_duration`.
     pub(super) escalated: bool,
     pub(super) start: Evidence,
     pub(super) last_alert: Timestamp,
+    /// The last message that worked on it: an alert, an ack, people in its channel or
+    /// threads. Its quiet end is inferred here.
+    pub(super) last_activity: Evidence,
     pub(super) title: Option<String>,
-    /// key → (group index, open, paging)
-    pub(super) keys: BTreeMap<String, (usize, bool, bool)>,
+    /// A person or a page named it: later alerts do not rename it.
+    titled: bool,
+    /// Alert instances by key.
+    keys: BTreeMap<String, Instance>,
+    /// What its alerts are about (alert names, hosts): an alert that shares one joins it.
+    scopes: BTreeSet<String>,
+    /// The messages its alerts came in: replies in their threads work on it.
+    roots: BTreeSet<String>,
     pub(super) groups: Vec<AlertGroup>,
     pub(super) acknowledged: Option<Evidence>,
     pub(super) mitigated: Option<Evidence>,
@@ -26,6 +38,20 @@ pub(super) struct Open {
     pub(super) severity: Option<String>,
     pub(super) lead: Option<String>,
     pub(super) summary: Option<String>,
+    /// Messages people wrote in the channel while a candidate flapped.
+    voices: u32,
+    /// Times one of its keys fired again after it had recovered.
+    flaps: u32,
+}
+
+/// One alert instance: its row among the groups, whether it fires now, whether it pages,
+/// and since when it fires.
+#[derive(Clone, Copy)]
+struct Instance {
+    group: usize,
+    firing: bool,
+    paging: bool,
+    since: Timestamp,
 }
 
 impl Open {
@@ -33,9 +59,13 @@ impl Open {
         Open {
             escalated: false,
             last_alert: at.time,
+            last_activity: at.clone(),
             start: at,
             title: None,
+            titled: false,
             keys: BTreeMap::new(),
+            scopes: BTreeSet::new(),
+            roots: BTreeSet::new(),
             groups: Vec::new(),
             acknowledged: None,
             mitigated: None,
@@ -45,15 +75,26 @@ impl Open {
             severity: None,
             lead: None,
             summary: None,
+            voices: 0,
+            flaps: 0,
         }
     }
 
-    pub(super) fn group(&mut self, source: &str, key: &str, label: &str, at: &Evidence) -> usize {
-        if let Some((index, _, _)) = self.keys.get(key) {
-            let g = &mut self.groups[*index];
+    fn group(&mut self, source: &str, key: &str, label: &str, at: &Evidence) -> usize {
+        if let Some(instance) = self.keys.get(key) {
+            let g = &mut self.groups[instance.group];
             g.count += 1;
             g.last = at.clone();
-            return *index;
+            return instance.group;
+        }
+        // Instances of one alert share a row: the label without its instance labels.
+        let label =
+            label.rsplit_once(" (").filter(|(_, rest)| rest.ends_with(')')).map_or(label, |(name, _)| name);
+        if let Some(at_row) = self.groups.iter().position(|g| g.source == source && g.label == label) {
+            let g = &mut self.groups[at_row];
+            g.count += 1;
+            g.last = at.clone();
+            return at_row;
         }
         self.groups.push(AlertGroup {
             source: source.to_owned(),
@@ -66,136 +107,357 @@ impl Open {
         self.groups.len() - 1
     }
 
-    /// Whether every page (or, unpaged, every alert) has resolved.
-    pub(super) fn all_clear(&self) -> bool {
-        let paged = self.keys.values().any(|(_, _, paging)| *paging);
-        let relevant = self.keys.values().filter(|(_, _, paging)| *paging || !paged);
-        let mut any = false;
-        for (_, open, _) in relevant {
-            any = true;
-            if *open {
-                return false;
+    /// Whether any of its alerts fires.
+    fn firing(&self) -> bool {
+        self.keys.values().any(|k| k.firing)
+    }
+
+    /// Whether every page (or, unpaged, every alert) has recovered.
+    fn all_clear(&self) -> bool {
+        let paged = self.keys.values().any(|k| k.paging);
+        let mut relevant = self.keys.values().filter(|k| k.paging || !paged).peekable();
+        relevant.peek().is_some() && relevant.all(|k| !k.firing)
+    }
+
+    fn worked_on(&mut self, at: &Evidence) {
+        if at.time >= self.last_activity.time {
+            self.last_activity = at.clone();
+        }
+    }
+
+    fn resolve(&mut self, at: &Evidence, kind: &'static str) {
+        self.resolved = Some(at.clone());
+        self.inferred_end = false;
+        self.worked_on(at);
+        self.timeline.push((at.clone(), kind));
+    }
+}
+
+/// Where a message was written: its evidence, the thread it replies in, whether people
+/// reacted to it.
+pub(super) struct Said<'m> {
+    pub(super) at: Evidence,
+    pub(super) thread: Option<&'m str>,
+    pub(super) reacted: bool,
+}
+
+/// The incidents of one channel: those open, those done.
+pub(super) struct Channel<'r> {
+    open: Vec<Open>,
+    pub(super) done: Vec<Open>,
+    rules: &'r Rules,
+}
+
+/// Whether a recovery of `recovered` covers the alert instance `key`: the same key, or one
+/// naming the instance's alert without its labels (`[RESOLVED] InstanceDown` ends every
+/// `InstanceDown (node-…)`), or the other way round.
+fn covers(recovered: &str, key: &str) -> bool {
+    let within =
+        |short: &str, long: &str| long.strip_prefix(short).is_some_and(|rest| rest.starts_with(" ("));
+    recovered == key || within(recovered, key) || within(key, recovered)
+}
+
+/// This many alert instances firing at once are a storm: an incident, however short.
+const STORM: usize = 5;
+
+/// Alerts from one source this close together are one storm, whatever their names.
+const BURST: i64 = 120;
+
+fn since(a: Timestamp, b: Timestamp) -> i64 {
+    b.as_second() - a.as_second()
+}
+
+impl<'r> Channel<'r> {
+    pub(super) fn new(rules: &'r Rules) -> Channel<'r> {
+        Channel { open: Vec::new(), done: Vec::new(), rules }
+    }
+
+    /// Whether anything is being followed.
+    pub(super) fn any_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// Time passing: a quiet incident ends at its last activity (inferred); a candidate
+    /// that cleared and stayed clear for `window`, or fired once and was never heard of
+    /// again for `quiet`, was routine.
+    pub(super) fn tick(&mut self, now: Timestamp) {
+        let (window, quiet) = (self.rules.window.0, self.rules.quiet.0);
+        let mut kept = Vec::with_capacity(self.open.len());
+        for mut open in self.open.drain(..) {
+            let idle = since(open.last_activity.time, now);
+            if open.escalated && idle > quiet {
+                open.resolved = Some(open.last_activity.clone());
+                open.inferred_end = true;
+                self.done.push(open);
+            } else if open.escalated
+                || (open.firing() && idle <= quiet)
+                || (!open.firing() && since(open.last_alert, now) <= window)
+            {
+                kept.push(open);
             }
         }
-        any
+        self.open = kept;
     }
-}
 
-pub(super) fn close_quietly(current: &mut Option<Open>, done: &mut Vec<Open>) {
-    if let Some(mut open) = current.take()
-        && open.escalated
-    {
-        open.resolved = Some(Evidence { time: open.last_alert, message: None });
-        open.inferred_end = true;
-        done.push(open);
-    }
-}
-
-pub(super) fn apply(
-    signal: Signal,
-    at: &Evidence,
-    current: &mut Option<Open>,
-    done: &mut Vec<Open>,
-    rules: &Rules,
-) {
-    match signal {
-        Signal::Open { source, key, label, paging } => {
-            let joins = current.as_ref().is_some_and(|open| {
-                open.escalated || at.time.as_second() - open.last_alert.as_second() <= rules.window.0
-            });
-            if !joins {
-                *current = None;
-            }
-            let open = current.get_or_insert_with(|| Open::new(at.clone()));
-            let index = open.group(source, &key, &label, at);
-            let paged_before = open.keys.get(&key).is_some_and(|(_, _, p)| *p);
-            open.keys.insert(key, (index, true, paging || paged_before));
-            if paging {
+    /// A person wrote `said`, naming `hosts`: it works on the incident of its thread, or the
+    /// one about a host it names, or else the channel's most recently worked one. A reply to
+    /// an alert or a word about its host escalates a candidate, and so does people talking
+    /// while a candidate flaps; talk beside a lone alert does not.
+    pub(super) fn person(&mut self, said: &Said, hosts: &[String]) {
+        let named = || self.open.iter().rposition(|o| hosts.iter().any(|h| o.scopes.contains(h)));
+        if let Some(at) = self.thread_incident(said.thread).or_else(named) {
+            let open = &mut self.open[at];
+            open.escalated = true;
+            open.worked_on(&said.at);
+            return;
+        }
+        let Some(at) = self.latest() else { return };
+        let open = &mut self.open[at];
+        if open.escalated {
+            open.worked_on(&said.at);
+        } else if open.flaps >= 2 {
+            open.voices += 1;
+            open.worked_on(&said.at);
+            if open.voices >= 2 {
                 open.escalated = true;
-                open.title = Some(label);
-            } else if open.title.is_none() {
-                open.title = Some(label);
             }
-            open.last_alert = at.time;
-            open.timeline.push((at.clone(), if paging { "page" } else { "alert" }));
         }
-        Signal::Info { source, label } => {
-            if let Some(open) = current.as_mut() {
-                open.group(source, &format!("{source}:{label}"), &label, at);
-                let key = format!("{source}:{label}");
-                let index =
-                    open.groups.iter().position(|g| g.source == source && g.label == label).unwrap_or(0);
-                // Evidence joins; it never holds an incident open.
-                open.keys.entry(key).or_insert((index, false, false));
+    }
+
+    /// The open incident a reply in `thread` works on: the one whose alerts started it.
+    fn thread_incident(&self, thread: Option<&str>) -> Option<usize> {
+        let root = thread?;
+        self.open.iter().position(|o| o.roots.contains(root))
+    }
+
+    /// The open incident worked on last, preferring incidents to candidates.
+    fn latest(&self) -> Option<usize> {
+        let rank = |o: &Open| (o.escalated, o.last_activity.time);
+        (0..self.open.len()).max_by_key(|&i| rank(&self.open[i]))
+    }
+
+    /// The open incident a signal without a key means: its thread's, or the latest.
+    fn meant(&self, said: &Said) -> Option<usize> {
+        self.thread_incident(said.thread).or_else(|| self.latest())
+    }
+
+    pub(super) fn apply(&mut self, signal: Signal, said: &Said) {
+        let at = &said.at;
+        match signal {
+            Signal::Open { source, key, scopes, label, paging, severity } => {
+                let index = self.place(source, &key, &label, &scopes, said);
+                let min_duration = self.rules.min_duration.0;
+                let open = &mut self.open[index];
+                let row = open.group(source, &key, &label, at);
+                let instance = open.keys.entry(key).or_insert(Instance {
+                    group: row,
+                    firing: false,
+                    paging,
+                    since: at.time,
+                });
+                if !instance.firing {
+                    if instance.since != at.time {
+                        open.flaps += 1;
+                    }
+                    instance.since = at.time;
+                }
+                instance.firing = true;
+                instance.paging |= paging;
+                // Still firing `min_duration` after it started: no blip.
+                if since(instance.since, at.time) >= min_duration
+                    || since(open.start.time, at.time) >= min_duration
+                {
+                    open.escalated = true;
+                }
+                open.scopes.extend(scopes);
+                open.scopes.extend(hosts(&label));
+                open.scopes.extend(topics(&label));
+                open.roots.insert(said.thread.unwrap_or(at.message.as_deref().unwrap_or("")).to_owned());
+                // A page, a reaction, or a storm of instances firing at once is no blip.
+                if paging || said.reacted || open.keys.values().filter(|k| k.firing).count() >= STORM {
+                    open.escalated = true;
+                }
+                if !open.titled && (paging || open.title.is_none()) {
+                    open.title = Some(label);
+                    open.titled = paging;
+                }
+                if open.severity.is_none() {
+                    open.severity = severity;
+                }
                 open.last_alert = at.time;
+                open.worked_on(at);
+                open.timeline.push((at.clone(), if paging { "page" } else { "alert" }));
+            }
+            Signal::Info { source, label } => {
+                let Some(index) = self.meant(said) else { return };
+                let open = &mut self.open[index];
+                open.group(source, &format!("{source}:{label}"), &label, at);
+                open.worked_on(at);
                 open.timeline.push((at.clone(), "info"));
             }
-        }
-        Signal::Ack { key } => {
-            if let Some(open) = current.as_mut() {
-                let ours = key.as_ref().is_none_or(|k| open.keys.contains_key(k));
-                if ours && open.escalated && open.acknowledged.is_none() {
+            Signal::Ack { key } => {
+                let index = match &key {
+                    Some(key) => self.open.iter().position(|o| o.keys.contains_key(key)),
+                    None => self.meant(said),
+                };
+                let Some(open) = index.map(|i| &mut self.open[i]) else { return };
+                open.escalated = true;
+                open.worked_on(at);
+                if open.acknowledged.is_none() {
                     open.acknowledged = Some(at.clone());
                     open.timeline.push((at.clone(), "acknowledged"));
                 }
             }
-        }
-        Signal::Mitigate => {
-            if let Some(open) = current.as_mut().filter(|o| o.escalated && o.mitigated.is_none()) {
-                open.mitigated = Some(at.clone());
-                open.timeline.push((at.clone(), "mitigated"));
-            }
-        }
-        Signal::Resolve { key: Some(key) } => {
-            let Some(open) = current.as_mut() else { return };
-            let Some((index, _, paging)) = open.keys.get(&key).copied() else { return };
-            open.keys.insert(key, (index, false, paging));
-            open.groups[index].resolved = Some(at.clone());
-            open.groups[index].last = at.clone();
-            open.groups[index].count += 1;
-            open.last_alert = at.time;
-            open.timeline.push((at.clone(), "recovered"));
-            if open.all_clear() {
-                if open.escalated {
-                    open.resolved = Some(at.clone());
-                    if let Some(last) = open.timeline.last_mut() {
-                        last.1 = "resolved";
-                    }
-                    done.extend(current.take());
-                } else {
-                    // Routine: it cleared before anyone was paged or it lasted long.
-                    *current = None;
+            Signal::Mitigate => {
+                let Some(open) = self.meant(said).map(|i| &mut self.open[i]) else { return };
+                if open.escalated && open.mitigated.is_none() {
+                    open.mitigated = Some(at.clone());
+                    open.timeline.push((at.clone(), "mitigated"));
                 }
+                open.worked_on(at);
             }
-        }
-        Signal::Resolve { key: None } => {
-            if let Some(mut open) = current.take()
-                && open.escalated
-            {
-                open.resolved = Some(at.clone());
-                open.timeline.push((at.clone(), "resolved"));
-                done.push(open);
+            Signal::Resolve { key: Some(key) } => self.recover(&key, said),
+            Signal::Resolve { key: None } => {
+                // A candidate is no incident to resolve: it ends on its own.
+                let Some(index) = self.meant(said).filter(|&i| self.open[i].escalated) else { return };
+                let mut open = self.open.remove(index);
+                open.resolve(at, "resolved");
+                self.done.push(open);
             }
-        }
-        Signal::Declare { title } => {
-            let open = current.get_or_insert_with(|| Open::new(at.clone()));
-            open.escalated = true;
-            if title.is_some() {
-                open.title = title;
+            Signal::Declare { title } => {
+                let window = self.rules.window.0;
+                let recent = self.meant(said).filter(|&i| {
+                    said.thread.is_some() || since(self.open[i].last_activity.time, at.time) <= window
+                });
+                let index = recent.unwrap_or_else(|| {
+                    self.open.push(Open::new(at.clone()));
+                    self.open.len() - 1
+                });
+                let open = &mut self.open[index];
+                open.escalated = true;
+                if title.is_some() {
+                    open.title = title;
+                    open.titled = true;
+                }
+                open.worked_on(at);
+                open.timeline.push((at.clone(), "declared"));
             }
-            open.timeline.push((at.clone(), "declared"));
-        }
-        Signal::Set { field, value } => {
-            if let Some(open) = current.as_mut().filter(|o| o.escalated) {
+            Signal::Set { field, value } => {
+                let Some(open) = self.meant(said).map(|i| &mut self.open[i]) else { return };
+                if !open.escalated {
+                    return;
+                }
                 match field {
                     "severity" => open.severity = Some(value),
                     "lead" => open.lead = Some(value),
                     "summary" => open.summary = Some(value),
-                    _ => open.title = Some(value),
+                    _ => {
+                        open.title = Some(value);
+                        open.titled = true;
+                    }
                 }
+                open.worked_on(at);
                 open.timeline.push((at.clone(), "note"));
             }
         }
+    }
+
+    /// The open incident an alert joins (its key's, one it shares a scope with, or a storm
+    /// from the same source), one it flaps back into (recovered within `window`), or a new
+    /// candidate.
+    fn place(&mut self, source: &str, key: &str, label: &str, scopes: &[String], said: &Said) -> usize {
+        let mut about = hosts(label);
+        about.extend(topics(label));
+        let shares =
+            |o: &Open| o.keys.contains_key(key) || scopes.iter().chain(&about).any(|s| o.scopes.contains(s));
+        if let Some(index) = self.thread_incident(said.thread) {
+            return index;
+        }
+        if let Some(index) = self.open.iter().position(|o| o.keys.contains_key(key)) {
+            return index;
+        }
+        if let Some(index) = self.open.iter().position(shares) {
+            return index;
+        }
+        let storm = |o: &Open| {
+            since(o.last_alert, said.at.time) <= BURST && o.groups.first().is_some_and(|g| g.source == source)
+        };
+        if let Some(index) = self.open.iter().position(storm) {
+            return index;
+        }
+        let window = self.rules.window.0;
+        let flapped = self.done.iter().rposition(|o| {
+            !o.inferred_end
+                && shares(o)
+                && o.resolved.as_ref().is_some_and(|r| since(r.time, said.at.time) <= window)
+        });
+        if let Some(index) = flapped {
+            let mut open = self.done.remove(index);
+            open.resolved = None;
+            open.timeline.retain(|(_, kind)| *kind != "resolved");
+            self.open.push(open);
+        } else {
+            self.open.push(Open::new(said.at.clone()));
+        }
+        self.open.len() - 1
+    }
+
+    /// Alert `key` recovered. Its incident resolves once all its alerts have; a candidate
+    /// that fired for `min_duration` first was an incident. A recovery of an incident whose
+    /// end was inferred replaces that end.
+    fn recover(&mut self, key: &str, said: &Said) {
+        let at = &said.at;
+        let holds = |o: &Open| o.keys.keys().any(|k| covers(key, k));
+        let Some(index) = self.open.iter().position(holds) else {
+            let inferred = self.done.iter_mut().rev().find(|o| holds(o));
+            if let Some(open) = inferred.filter(|o| o.inferred_end) {
+                open.resolve(at, "resolved");
+            }
+            return;
+        };
+        let min_duration = self.rules.min_duration.0;
+        let open = &mut self.open[index];
+        let mut lasted = 0;
+        let mut rows = Vec::new();
+        for (_, instance) in open.keys.iter_mut().filter(|(k, _)| covers(key, k)) {
+            lasted = lasted.max(since(instance.since, at.time));
+            instance.firing = false;
+            rows.push(instance.group);
+        }
+        rows.dedup();
+        for row in rows {
+            open.groups[row].resolved = Some(at.clone());
+            open.groups[row].last = at.clone();
+            open.groups[row].count += 1;
+        }
+        open.last_alert = at.time;
+        open.worked_on(at);
+        open.timeline.push((at.clone(), "recovered"));
+        if lasted >= min_duration {
+            open.escalated = true;
+        }
+        if open.all_clear() && open.escalated {
+            let mut open = self.open.remove(index);
+            if let Some(last) = open.timeline.last_mut() {
+                last.1 = "resolved";
+            }
+            open.resolved = Some(at.clone());
+            open.inferred_end = false;
+            self.done.push(open);
+        }
+    }
+
+    /// The end of the archive at `end`: an incident worked on within `quiet` of it is
+    /// ongoing; an older one ended at its last activity (inferred); candidates were routine.
+    pub(super) fn finish(mut self, end: Timestamp) -> Vec<Open> {
+        for mut open in self.open.drain(..).filter(|o| o.escalated) {
+            if since(open.last_activity.time, end) > self.rules.quiet.0 {
+                open.resolved = Some(open.last_activity.clone());
+                open.inferred_end = true;
+            }
+            self.done.push(open);
+        }
+        self.done
     }
 }
 
@@ -233,7 +495,7 @@ pub(super) fn apply_declaration(declared: &Declared, archive: &Archive, found: &
 /// Fills in everything that follows from the window: messages, participants, timeline.
 pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, rules: &Rules) -> Incident {
     let ch = &archive.channels[channel];
-    let end = open.resolved.as_ref().map_or(open.last_alert, |r| r.time);
+    let end = open.resolved.as_ref().map_or(open.last_activity.time, |r| r.time);
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
