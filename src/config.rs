@@ -128,13 +128,14 @@ impl Default for Irc {
 pub struct Incidents {
     /// Detect incidents from alerts and markers at all.
     pub detect: bool,
-    /// An alert nobody paged about becomes an incident once it has been open this long.
+    /// An alert nobody paged or answered becomes an incident once it has fired this long.
     pub min_duration: Duration,
-    /// Alerts in a channel within this long of each other are one burst.
+    /// An alert that fires again this soon after it recovered rejoins its incident.
     pub window: Duration,
-    /// An incident with no resolve closes after this long without alerts (marked inferred).
+    /// An incident with no resolve ends at its last activity after this long without any
+    /// (marked inferred); one active this close to the export's end is ongoing.
     pub quiet: Duration,
-    /// Phrases in a person's message that resolve the channel's open incident.
+    /// Phrases in a person's message that resolve the incident it answers.
     pub all_clear: Vec<String>,
     /// Emoji (`:name:` in a person's message) that resolve the channel's open incident.
     pub all_clear_emoji: Vec<String>,
@@ -448,17 +449,19 @@ out = "public"
 # theme = "theme"
 
 [incidents]
-# Detect incidents from alert bots (PagerDuty, Alertmanager/Grafana, Datadog, Sentry, Opsgenie,
-# Nagios, threshold alerts) and human markers ("@incident declare", all-clear phrases).
+# Detect incidents from alerting bots (PagerDuty, Opsgenie, Alertmanager/Grafana, Datadog,
+# Sentry, Nagios, Zabbix, cloud and uptime monitors, incident bots) and people's markers
+# ("@incident declare", "declaring a SEV1: …", all-clear phrases).
 detect = true
-# An alert nobody paged about becomes an incident once open this long.
+# An alert nobody paged or answered becomes an incident once it has fired this long.
 min_duration = "30m"
-# Alerts in one channel within this long of each other belong together.
+# An alert that fires again this soon after it recovered (flapping) rejoins its incident.
 window = "30m"
-# With no resolve, an incident closes this long after its last alert (marked "inferred").
+# With no resolve, an incident ends at its last activity once this long has passed without
+# any (marked "inferred"); one active this close to the export's end is ongoing.
 quiet = "2h"
-# Phrases in a person's message that resolve the channel's open incident.
-all_clear = ["all clear", "all-clear"]
+# Phrases in a person's message that resolve the incident they answer.
+all_clear = ["all clear", "all-clear", "resolved", "all good", "closing", "we're back", "back to normal"]
 # Emoji that do the same when a person posts them (":white_check_mark: fixed").
 all_clear_emoji = ["white_check_mark", "heavy_check_mark"]
 # Reactions that put a message on its incident's timeline.

@@ -20,6 +20,7 @@
 //! - Every time comes with the message that set it. Ids are the start in the display zone:
 //!   `2014-01-17-ops-1711`, so they survive rebuilds with more messages before or after.
 
+mod monitors;
 pub mod readings;
 mod recognise;
 mod state;

@@ -95,7 +95,20 @@ stored_name!(
     "opsgenie",
     "pagerduty",
     "sentry",
-    "threshold"
+    "threshold",
+    "uptimerobot",
+    "pingdom",
+    "statuscake",
+    "cloudwatch",
+    "azure",
+    "gcp",
+    "newrelic",
+    "zabbix",
+    "betterstack",
+    "checkly",
+    "oncall",
+    "monitor",
+    "incident-bot"
 );
 stored_name!(field, "severity", "lead", "summary", "title");
 

@@ -156,6 +156,13 @@ pub fn bot_signals(author: &str, text: &str) -> Vec<Signal> {
     let mut signals =
         if lower.contains("pagerduty") || lower.contains("pager duty") || PAGER_RELAY.is_match(text) {
             pager(text)
+        } else if let Some(family) = super::monitors::family(author).filter(|_| !OPSGENIE.is_match(text)) {
+            // On-call tools post "Acknowledged by …" and "Resolved by …" on an alert group.
+            let update = text.lines().map(str::trim).find(|l| ONCALL.is_match(l));
+            match update {
+                Some(line) => line_signal(line, false).into_iter().collect(),
+                None => super::monitors::monitor_signals(family, text),
+            }
         } else if let Some(c) = OPSGENIE.captures(text) {
             let key = format!("opsgenie:{}", &c["integ"]);
             let label = c["integ"].to_owned();

@@ -38,6 +38,8 @@ pub(super) struct Open {
     pub(super) severity: Option<String>,
     pub(super) lead: Option<String>,
     pub(super) summary: Option<String>,
+    /// A person declared it.
+    declared: bool,
     /// Messages people wrote in the channel while a candidate flapped.
     voices: u32,
     /// Times one of its keys fired again after it had recovered.
@@ -63,6 +65,7 @@ impl Open {
             start: at,
             title: None,
             titled: false,
+            declared: false,
             keys: BTreeMap::new(),
             scopes: BTreeSet::new(),
             roots: BTreeSet::new(),
@@ -87,9 +90,10 @@ impl Open {
             g.last = at.clone();
             return instance.group;
         }
-        // Instances of one alert share a row: the label without its instance labels.
-        let label =
-            label.rsplit_once(" (").filter(|(_, rest)| rest.ends_with(')')).map_or(label, |(name, _)| name);
+        // Instances of one Alertmanager alert share a row: its name without the labels.
+        let labels =
+            label.rsplit_once(" (").filter(|(_, rest)| source == "alertmanager" && rest.ends_with(')'));
+        let label = labels.map_or(label, |(name, _)| name);
         if let Some(at_row) = self.groups.iter().position(|g| g.source == source && g.label == label) {
             let g = &mut self.groups[at_row];
             g.count += 1;
@@ -335,8 +339,12 @@ impl<'r> Channel<'r> {
                 });
                 let open = &mut self.open[index];
                 open.escalated = true;
-                if title.is_some() {
-                    open.title = title;
+                open.declared = true;
+                if let Some(title) = title {
+                    // Alerts about what the declaration names join it.
+                    open.scopes.extend(topics(&title));
+                    open.scopes.extend(hosts(&title));
+                    open.title = Some(title);
                     open.titled = true;
                 }
                 open.worked_on(at);
@@ -436,7 +444,8 @@ impl<'r> Channel<'r> {
         if lasted >= min_duration {
             open.escalated = true;
         }
-        if open.all_clear() && open.escalated {
+        // People who declared an incident resolve it; its alerts recovering does not.
+        if open.all_clear() && open.escalated && !open.declared {
             let mut open = self.open.remove(index);
             if let Some(last) = open.timeline.last_mut() {
                 last.1 = "resolved";

@@ -538,9 +538,13 @@ fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
     };
     let mut files: ThinVec<File> = raw.files.unwrap_or_default().into_iter().map(file).collect();
     files.extend(raw.file.map(file));
-    let mut text = match raw.text.filter(|t| !t.trim().is_empty()) {
-        Some(text) => text,
-        None => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
+    // Slack shows an app's layout blocks when it has them; its `text` is then only the
+    // notification's fallback. A person's `rich_text` blocks repeat the text.
+    let layout = raw.blocks.as_ref().filter(|b| has_layout(b)).map(blocks_text).filter(|t| !t.trim().is_empty());
+    let mut text = match (layout, raw.text.filter(|t| !t.trim().is_empty())) {
+        (Some(blocks), _) => blocks,
+        (None, Some(text)) => text,
+        (None, None) => raw.blocks.as_ref().map(blocks_text).unwrap_or_default(),
     };
     // Whether a kind is a system event does not depend on who posted it.
     if kind_of(raw.subtype.as_deref(), false).is_system() {
@@ -791,9 +795,35 @@ fn blocks_text(blocks: &serde_json::Value) -> String {
             _ => {}
         }
     }
-    let mut parts = Vec::new();
-    walk(blocks, &mut parts);
-    parts.concat()
+    // A block per line; a section's fields a line each.
+    let one = |block: &serde_json::Value| {
+        let mut parts = Vec::new();
+        match block.get("fields") {
+            Some(serde_json::Value::Array(fields)) => {
+                walk(block.get("text").unwrap_or(&serde_json::Value::Null), &mut parts);
+                for field in fields {
+                    parts.push("\n".to_owned());
+                    walk(field, &mut parts);
+                }
+            }
+            _ => walk(block, &mut parts),
+        }
+        parts.concat().trim().to_owned()
+    };
+    match blocks {
+        serde_json::Value::Array(items) => {
+            items.iter().map(one).filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n")
+        }
+        block => one(block),
+    }
+}
+
+/// Whether `blocks` lay out an app's message (sections, headers, context) rather than only
+/// repeat a person's text (`rich_text`).
+fn has_layout(blocks: &serde_json::Value) -> bool {
+    blocks.as_array().is_some_and(|items| {
+        items.iter().any(|b| b.get("type").and_then(|t| t.as_str()).is_some_and(|t| t != "rich_text"))
+    })
 }
 
 /// A Slack `ts`: exact seconds and microseconds, with the original string for identity.

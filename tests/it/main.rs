@@ -16,6 +16,7 @@ mod docs;
 mod harness;
 mod hostile;
 mod hostile_archives;
+mod incident_classes;
 mod incidents;
 mod invalid;
 mod irc;
