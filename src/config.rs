@@ -143,6 +143,28 @@ pub struct Incidents {
     pub timeline_emoji: Vec<String>,
     /// Incidents declared by hand; they override or extend what is detected.
     pub declare: Vec<Declared>,
+    /// Bots the built-in recognisers do not know, and how to read them.
+    pub sources: Vec<AlertSource>,
+}
+
+/// `[[incidents.sources]]`: an alerting bot and the patterns of its messages. Each pattern is
+/// a regular expression matched against the message's plain text (its cards' titles, text
+/// and fields included); a `key` group names the alert instance, `title` its title,
+/// `severity` its severity.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSource {
+    /// The bot's name or user id, as its messages carry it.
+    pub bot: String,
+    /// A message that fires an alert.
+    pub open: String,
+    /// A message that recovers one (without a `key` group: every alert of this bot).
+    pub resolve: Option<String>,
+    /// A message that acknowledges one.
+    pub acknowledge: Option<String>,
+    /// Its alerts page people: each is an incident at once.
+    #[serde(default)]
+    pub paging: bool,
 }
 
 impl Default for Incidents {
@@ -166,6 +188,7 @@ impl Default for Incidents {
             all_clear_emoji: vec!["white_check_mark".to_owned(), "heavy_check_mark".to_owned()],
             timeline_emoji: vec!["stopwatch".to_owned(), "pushpin".to_owned()],
             declare: Vec::new(),
+            sources: Vec::new(),
         }
     }
 }
@@ -375,6 +398,18 @@ impl Config {
         if let Err(message) = crate::redact::Redactor::check(&self.redaction) {
             return Err(ConfigError::Invalid { origin: origin.to_owned(), key: "redaction", message });
         }
+        for (n, source) in self.incidents.sources.iter().enumerate() {
+            let patterns = [Some(&source.open), source.resolve.as_ref(), source.acknowledge.as_ref()];
+            if let Some(Err(e)) =
+                patterns.into_iter().flatten().map(|p| regex::Regex::new(p)).find(Result::is_err)
+            {
+                return Err(ConfigError::Invalid {
+                    origin: origin.to_owned(),
+                    key: "incidents.sources",
+                    message: format!("source {} ({:?}): {e}", n + 1, source.bot),
+                });
+            }
+        }
         let sizes = &self.search.segments;
         if sizes.contains(&0) || sizes.windows(2).any(|w| w[0] <= w[1]) {
             return Err(ConfigError::Invalid {
@@ -466,6 +501,15 @@ all_clear = ["all clear", "all-clear", "resolved", "all good", "closing", "we're
 all_clear_emoji = ["white_check_mark", "heavy_check_mark"]
 # Reactions that put a message on its incident's timeline.
 timeline_emoji = ["stopwatch", "pushpin"]
+# A bot the built-in recognisers do not know (repeat the block for more): regular
+# expressions over its messages' text; a `key` group names the alert instance, `title` its
+# title, `severity` its severity. A resolve pattern without `key` ends all its alerts.
+# [[incidents.sources]]
+# bot = "HealthBot"
+# open = "^HEALTH FAIL (?P<key>\\S+)(?: (?P<title>.+))?"
+# resolve = "^HEALTH OK (?P<key>\\S+)"
+# acknowledge = "^HEALTH ACK (?P<key>\\S+)"
+# paging = false
 # Incidents declared by hand (repeat the block for more):
 # [[incidents.declare]]
 # channel = "ops"

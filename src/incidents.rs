@@ -20,6 +20,7 @@
 //! - Every time comes with the message that set it. Ids are the start in the display zone:
 //!   `2014-01-17-ops-1711`, so they survive rebuilds with more messages before or after.
 
+mod custom;
 mod monitors;
 pub mod readings;
 mod recognise;
@@ -112,7 +113,8 @@ pub fn detect(
     let all_clear = (&phrases[..], &rules.all_clear_emoji[..]);
     // A reading depends on the names mentions resolve to, the channel links and the rules.
     let (users, links) = (format!("{:?}", archive.users), format!("{:?}", layout.links));
-    let settings = format!("{}\0{all_clear:?}", rules.detect);
+    let settings = format!("{}\0{all_clear:?}\0{:?}", rules.detect, rules.sources);
+    let custom = custom::Custom::compile(&rules.sources);
     let known = Known::new("readings", &[users.as_bytes(), links.as_bytes(), settings.as_bytes()], previous);
     let plain = |channel: &Channel, message: &Message| {
         markup::plain(message, channel.source, &archive.users, &layout.links)
@@ -135,7 +137,8 @@ pub fn detect(
             let mut contents = contents.iter();
             let mut read = |m: &Message| {
                 let whole = contents.next().expect("a digest for every message");
-                let make = || read_message(m, &plain(channel, m), rules.detect.then_some(all_clear));
+                let make =
+                    || read_message(m, &plain(channel, m), rules.detect.then_some((all_clear, &custom[..])));
                 let reading = match known.key(whole) {
                     Some(key) => readings::read(&mut walk, &key, make),
                     None => make(),
@@ -200,17 +203,26 @@ struct ChannelRead<'p> {
 }
 
 /// What detection and search take from `message`, whose plain text is `plain`; its signals
-/// only if detecting (`all_clear`, the phrases and emoji that give the all-clear).
-fn read_message(message: &Message, plain: &markup::Plain, all_clear: Option<AllClear>) -> Reading {
+/// only if detecting (`rules`: the phrases and emoji that give the all-clear, and the
+/// configured sources).
+fn read_message(
+    message: &Message,
+    plain: &markup::Plain,
+    rules: Option<(AllClear, &[custom::Custom])>,
+) -> Reading {
     let text = &plain.text;
     // System events and shared snapshots say nothing about incidents, whatever their words.
     let silent = message.kind.is_system() || message.kind == MessageKind::Snapshot;
-    let person = all_clear.is_some() && !silent && !message.author.is_bot;
-    let (signals, all_clear) = match all_clear {
+    let person = rules.is_some() && !silent && !message.author.is_bot;
+    let (signals, all_clear) = match rules {
         None => (Vec::new(), false),
         Some(_) if silent => (Vec::new(), false),
-        Some(_) if message.author.is_bot => (bot_signals(&message.author.name, text), false),
-        Some(all_clear) => person_says(text, &message.text.source, all_clear),
+        Some((_, custom)) if message.author.is_bot => match custom.iter().find(|c| c.posted(&message.author))
+        {
+            Some(source) => (source.signals(text), false),
+            None => (bot_signals(&message.author.name, text), false),
+        },
+        Some((all_clear, _)) => person_says(text, &message.text.source, all_clear),
     };
     let hosts = if person { recognise::hosts(text) } else { Vec::new() };
     Reading { digest: plain.digest(), signals, all_clear, hosts }

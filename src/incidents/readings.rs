@@ -108,7 +108,8 @@ stored_name!(
     "checkly",
     "oncall",
     "monitor",
-    "incident-bot"
+    "incident-bot",
+    "custom"
 );
 stored_name!(field, "severity", "lead", "summary", "title");
 

@@ -358,7 +358,7 @@ pub(super) fn pager(text: &str) -> Vec<Signal> {
 fn pager_title(text: &str) -> Option<String> {
     static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?i)^(?:incident\s*)?(?:triggered|acknowledged|resolved|unacknowledged|assigned|escalated)\b(?:\s+by\s.*)?[:\s-]*",
+            r"(?i)^(?:(?:incident|triggered|acknowledged|resolved|unacknowledged|assigned|escalated)\b[:\s-]*)+",
         )
     });
     static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"#\s?\d+:?"));
@@ -370,7 +370,7 @@ fn pager_title(text: &str) -> Option<String> {
     }
     text.lines()
         .map(|l| l.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#').trim())
-        .map(|l| NUMBER.replace_all(l, "").trim().to_owned())
+        .map(|l| NUMBER.replace_all(l, "").split_whitespace().collect::<Vec<_>>().join(" "))
         .map(|l| STATUS.replace(&l, "").trim().to_owned())
         .find(|l| l.len() > 3 && !l.contains(": ") && !l.starts_with("http") && !l.starts_with("by "))
 }

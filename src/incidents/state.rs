@@ -20,6 +20,8 @@ pub(super) struct Open {
     /// The last message that worked on it: an alert, an ack, people in its channel or
     /// threads. Its quiet end is inferred here.
     pub(super) last_activity: Evidence,
+    /// When a message last worked on it: its alerts, acks, commands, replies in its thread.
+    last_worked: Timestamp,
     pub(super) title: Option<String>,
     /// A person or a page named it: later alerts do not rename it.
     titled: bool,
@@ -62,6 +64,7 @@ impl Open {
             escalated: false,
             last_alert: at.time,
             last_activity: at.clone(),
+            last_worked: at.time,
             start: at,
             title: None,
             titled: false,
@@ -127,6 +130,15 @@ impl Open {
         if at.time >= self.last_activity.time {
             self.last_activity = at.clone();
         }
+        self.last_worked = self.last_worked.max(at.time);
+    }
+
+    /// People talked in its channel at `at`: activity while within `quiet` of the last
+    /// message that worked on it, so that a busy channel does not hold it open forever.
+    fn talked(&mut self, at: &Evidence, quiet: i64) {
+        if since(self.last_worked, at.time) <= quiet && at.time >= self.last_activity.time {
+            self.last_activity = at.clone();
+        }
     }
 
     fn resolve(&mut self, at: &Evidence, kind: &'static str) {
@@ -160,6 +172,10 @@ fn covers(recovered: &str, key: &str) -> bool {
         |short: &str, long: &str| long.strip_prefix(short).is_some_and(|rest| rest.starts_with(" ("));
     recovered == key || within(recovered, key) || within(key, recovered)
 }
+
+/// A recovery this long after an inferred end still replaces it; a later one names an alert
+/// long forgotten.
+const LATE_RECOVERY: i64 = 24 * 60 * 60;
 
 /// This many alert instances firing at once are a storm: an incident, however short.
 const STORM: usize = 5;
@@ -208,17 +224,23 @@ impl<'r> Channel<'r> {
     /// an alert or a word about its host escalates a candidate, and so does people talking
     /// while a candidate flaps; talk beside a lone alert does not.
     pub(super) fn person(&mut self, said: &Said, hosts: &[String]) {
-        let named = || self.open.iter().rposition(|o| hosts.iter().any(|h| o.scopes.contains(h)));
-        if let Some(at) = self.thread_incident(said.thread).or_else(named) {
+        let quiet = self.rules.quiet.0;
+        if let Some(at) = self.thread_incident(said.thread) {
             let open = &mut self.open[at];
             open.escalated = true;
             open.worked_on(&said.at);
             return;
         }
+        if let Some(at) = self.open.iter().rposition(|o| hosts.iter().any(|h| o.scopes.contains(h))) {
+            let open = &mut self.open[at];
+            open.escalated = true;
+            open.talked(&said.at, quiet);
+            return;
+        }
         let Some(at) = self.latest() else { return };
         let open = &mut self.open[at];
         if open.escalated {
-            open.worked_on(&said.at);
+            open.talked(&said.at, quiet);
         } else if open.flaps >= 2 {
             open.voices += 1;
             open.worked_on(&said.at);
@@ -293,7 +315,10 @@ impl<'r> Channel<'r> {
                 open.timeline.push((at.clone(), if paging { "page" } else { "alert" }));
             }
             Signal::Info { source, label } => {
-                let Some(index) = self.meant(said) else { return };
+                // Evidence joins an incident being worked on; it never holds one open alone.
+                let window = self.rules.window.0;
+                let worked = |&i: &usize| since(self.open[i].last_activity.time, at.time) <= window;
+                let Some(index) = self.meant(said).filter(worked) else { return };
                 let open = &mut self.open[index];
                 open.group(source, &format!("{source}:{label}"), &label, at);
                 open.worked_on(at);
@@ -374,17 +399,25 @@ impl<'r> Channel<'r> {
     /// from the same source), one it flaps back into (recovered within `window`), or a new
     /// candidate.
     fn place(&mut self, source: &str, key: &str, label: &str, scopes: &[String], said: &Said) -> usize {
-        let mut about = hosts(label);
-        about.extend(topics(label));
+        let on_hosts = hosts(label);
+        let words = topics(label);
+        let same_name = |o: &Open| scopes.iter().chain(&on_hosts).any(|s| o.scopes.contains(s));
         let shares =
-            |o: &Open| o.keys.contains_key(key) || scopes.iter().chain(&about).any(|s| o.scopes.contains(s));
+            |o: &Open| o.keys.contains_key(key) || same_name(o) || words.iter().any(|w| o.scopes.contains(w));
         if let Some(index) = self.thread_incident(said.thread) {
             return index;
         }
         if let Some(index) = self.open.iter().position(|o| o.keys.contains_key(key)) {
             return index;
         }
-        if let Some(index) = self.open.iter().position(shares) {
+        // An alert with the same name or host joins while the incident is worked on; one
+        // that only shares a word, while its alerts still come.
+        let window = self.rules.window.0;
+        let related = |o: &Open| {
+            (same_name(o) && since(o.last_activity.time, said.at.time) <= window)
+                || (shares(o) && since(o.last_alert, said.at.time) <= window)
+        };
+        if let Some(index) = self.open.iter().position(related) {
             return index;
         }
         let storm = |o: &Open| {
@@ -393,7 +426,6 @@ impl<'r> Channel<'r> {
         if let Some(index) = self.open.iter().position(storm) {
             return index;
         }
-        let window = self.rules.window.0;
         let flapped = self.done.iter().rposition(|o| {
             !o.inferred_end
                 && shares(o)
@@ -418,7 +450,9 @@ impl<'r> Channel<'r> {
         let holds = |o: &Open| o.keys.keys().any(|k| covers(key, k));
         let Some(index) = self.open.iter().position(holds) else {
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
-            if let Some(open) = inferred.filter(|o| o.inferred_end) {
+            let late =
+                |o: &&mut Open| o.resolved.as_ref().is_some_and(|r| since(r.time, at.time) <= LATE_RECOVERY);
+            if let Some(open) = inferred.filter(|o| o.inferred_end).filter(late) {
                 open.resolve(at, "resolved");
             }
             return;
@@ -546,6 +580,7 @@ pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, 
         }
     }
     timeline.sort_by(|a, b| (a.time, &a.message).cmp(&(b.time, &b.message)));
+    cap(&mut timeline);
     // Incidents are kept to the end of the build: lists grown by pushing give back their
     // spare room.
     timeline.shrink_to_fit();
@@ -574,6 +609,37 @@ pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, 
         declared: declared_here.is_some(),
         messages: Run(first..last),
     }
+}
+
+/// The most moments a timeline shows.
+const MOMENTS: usize = 50;
+
+/// Keeps at most [`MOMENTS`] lines: every change of state (page, acknowledged, mitigated,
+/// resolved, declared, notes, pins), the first and the last line, then the rest evenly
+/// spread (a storm's alerts, people's first words).
+fn cap(timeline: &mut Vec<TimelineEntry>) {
+    if timeline.len() <= MOMENTS {
+        return;
+    }
+    let last = timeline.len() - 1;
+    let changes = |kind: &str| !matches!(kind, "alert" | "recovered" | "info" | "response");
+    let mut keep: Vec<bool> =
+        timeline.iter().enumerate().map(|(at, t)| at == 0 || at == last || changes(t.kind)).collect();
+    if keep.iter().filter(|k| **k).count() > MOMENTS {
+        // More changes than room (a page per alert): the first, the last, and a spread.
+        keep = (0..timeline.len()).map(|at| at == 0 || at == last).collect();
+    }
+    let kept = keep.iter().filter(|k| **k).count();
+    let rest: Vec<usize> = (0..timeline.len()).filter(|&at| !keep[at]).collect();
+    let room = MOMENTS.saturating_sub(kept);
+    for n in 0..room.min(rest.len()) {
+        keep[rest[n * rest.len() / room.min(rest.len())]] = true;
+    }
+    let mut at = 0;
+    timeline.retain(|_| {
+        at += 1;
+        keep[at - 1]
+    });
 }
 
 /// A timeline line for `message`. Its text is not read here: only the incident's page

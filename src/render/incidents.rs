@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use rayon::prelude::*;
 
-use super::inputs::{IncidentInputs, Month, Row};
+use super::inputs::{IncidentInputs, MessageInputs, Month, Row};
 use super::view::{
     AlertView, FileView, IncidentMonth, IncidentMonthPage, IncidentPage, IncidentSummary, IncidentTable,
-    IncidentYear, IncidentsPage, Link, MessageView, Moment, TimelineView,
+    IncidentYear, IncidentsPage, Link, Moment, TimelineView,
 };
 use super::{RenderError, Renderer, iso};
 use crate::layout::{Layout, Page, local_date, page_path};
@@ -25,6 +25,9 @@ pub(super) const INCIDENT_ROOT: &str = "../../";
 const INCIDENTS_ROOT: &str = "../";
 /// From `/incidents/<YYYY>/<MM>/` back to the site root.
 const MONTH_ROOT: &str = "../../../";
+/// How many of an incident's messages its page lists; the rest are a link away, on their
+/// channel-day pages, so that no incident page grows with the incident.
+pub(super) const CONVERSATION: usize = 300;
 /// How many of the newest incidents the index lists: the month pages list them all, so
 /// that no page grows with the archive.
 const NEWEST: usize = 100;
@@ -193,7 +196,6 @@ impl Renderer<'_> {
         let root = INCIDENT_ROOT;
         let Row { incident, plan, .. } = inputs.row;
         let (source, slug) = (plan.channel.source, plan.slug.as_str());
-        let ctx = self.context(source, root);
         let linked = |time: Timestamp, id: &str| inputs.message(&inputs.target(time, id));
         let moment = |e: &Evidence| {
             let at =
@@ -201,17 +203,24 @@ impl Renderer<'_> {
             self.moment(e.time, at, slug, root)
         };
         let summary = self.incident_summary(&inputs.row, root);
-        let day = local_date(incident.start.time, &self.tz);
-        let conversation: Vec<MessageView> = inputs
-            .messages
-            .iter()
-            .map(|(shown, page)| {
-                let mut view = self.message_view(shown, day, slug, &ctx);
-                view.anchor.clear();
-                view.permalink = format!("{root}{}#m-{}", page_path(slug, *page), shown.message.id);
-                view
-            })
-            .collect();
+        let plain = |m: &crate::model::Message| {
+            let plain = crate::markup::plain(m, source, &self.archive.users, self.links);
+            crate::incidents::timeline_text(&plain.text)
+        };
+        let line = |(shown, page): &(MessageInputs, Page)| {
+            let m = shown.message;
+            TimelineView {
+                at: self.moment(m.time, Some((m.id.as_str(), *page)), slug, root),
+                kind: if m.author.is_bot { "bot" } else { "message" },
+                author: m.author.name.to_string(),
+                text: plain(m),
+            }
+        };
+        let conversation: Vec<TimelineView> = inputs.messages.iter().take(CONVERSATION).map(line).collect();
+        let conversation_more = inputs.messages.get(CONVERSATION).map(|(shown, page)| Link {
+            label: format!("{} more in #{}", inputs.messages.len() - CONVERSATION, plan.channel.name),
+            url: format!("{root}{}#m-{}", page_path(slug, *page), shown.message.id),
+        });
         let files: Vec<FileView> = inputs
             .messages
             .iter()
@@ -263,15 +272,14 @@ impl Renderer<'_> {
                         at: self.moment(t.time, target.map(|(m, page)| (m.id.as_str(), page)), slug, root),
                         kind: t.kind,
                         author: t.author.clone(),
-                        text: target.map_or_else(String::new, |(m, _)| {
-                            let plain = crate::markup::plain(m, source, &self.archive.users, self.links);
-                            crate::incidents::timeline_text(&plain.text)
-                        }),
+                        text: target.map_or_else(String::new, |(m, _)| plain(m)),
                     }
                 })
                 .collect(),
             files,
+            conversation_total: inputs.messages.len(),
             conversation,
+            conversation_more,
             description,
             incident: summary,
         }

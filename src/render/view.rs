@@ -430,8 +430,13 @@ pub struct IncidentPage<'a> {
     pub timeline: Vec<TimelineView>,
     /// Files and snapshots shared during it.
     pub files: Vec<FileView>,
-    /// Everything said in the channel meanwhile.
-    pub conversation: Vec<MessageView>,
+    /// What was said in the channel meanwhile, a line per message, each linking to it on its
+    /// channel-day page (the first [`CONVERSATION`](super::incidents::CONVERSATION) lines).
+    pub conversation: Vec<TimelineView>,
+    /// How many messages the incident spans.
+    pub conversation_total: usize,
+    /// Where the conversation goes on past its last line: the next message's permalink.
+    pub conversation_more: Option<Link>,
     /// `OpenGraph` / Twitter card description.
     pub description: String,
 }

@@ -201,7 +201,7 @@ test("without JavaScript, history and incident pages are fully readable", async 
     assert.match(await page.locator("article.msg time").first().textContent(), /^\d\d:\d\d$/, "times are written in the page");
     await page.goto(base + PAGES.incident);
     assert.equal(await page.locator("ol.timeline li").count(), 12);
-    assert.equal(await page.locator(".conversation article.msg").first().isVisible(), true);
+    assert.equal(await page.locator(".conversation-lines li").first().isVisible(), true);
     await page.goto(base + PAGES.search);
     assert.match(await page.textContent("main"), /Searching needs JavaScript/);
     await shot(page, "search-no-js");

@@ -412,3 +412,44 @@ fn the_index_lists_the_newest_hundred_and_a_page_per_month_lists_the_rest() {
     assert!(may.contains(r#"<a rel="prev" href="../../../incidents/2020/03/">← Mar 2020</a>"#), "{may}");
     assert!(!site.has_page("incidents/2020/04/"), "a month without incidents has no page");
 }
+
+#[test]
+fn a_bot_the_recognisers_do_not_know_opens_incidents_only_by_a_configured_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = tmp.path().join("health.jsonl");
+    let line = |time: &str, text: &str| {
+        format!(
+            "{{\"channel\": \"ops\", \"time\": \"2024-03-04T{time}:00Z\", \"author\": \"HealthBot\", \"bot\": true, \"text\": \"{text}\"}}\n"
+        )
+    };
+    let lines = [
+        line("10:00", "HEALTH FAIL checkout sev=P2 Checkout health check failing"),
+        line("10:05", "HEALTH ACK checkout"),
+        line("10:50", "HEALTH OK checkout"),
+        line("12:00", "deploy finished"),
+    ];
+    fs_err::write(&export, lines.concat()).unwrap();
+    let unknown = Site::build(std::slice::from_ref(&export), &[]);
+    assert!(!unknown.out.join("incidents/2024-03-04-ops-1000").exists(), "an unknown bot opens nothing");
+    let rule = r#"
+[[incidents.sources]]
+bot = "HealthBot"
+open = '^HEALTH FAIL (?P<key>\S+)(?: sev=(?P<severity>\w+))?(?: (?P<title>.+))?'
+resolve = '^HEALTH OK (?P<key>\S+)'
+acknowledge = '^HEALTH ACK (?P<key>\S+)'
+"#;
+    let site = Site::with_config(std::slice::from_ref(&export), rule);
+    let page = site.page("incidents/2024-03-04-ops-1000/");
+    assert!(page.contains("<h1>Checkout health check failing"), "{page}");
+    assert_eq!(fact(&page, "Severity"), "P2");
+    assert_eq!(fact(&page, "Acknowledged"), "2024-03-04 10:05 UTC after 5 min");
+    assert_eq!(fact(&page, "Resolved"), "2024-03-04 10:50 UTC after 50 min");
+    let broken = tmp.path().join("broken.toml");
+    fs_err::write(&broken, "[[incidents.sources]]\nbot = \"x\"\nopen = \"(\"\n").unwrap();
+    let out = crate::harness::scrollback(tmp.path())
+        .args(["build", export.to_str().unwrap(), "--config", broken.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("incidents.sources"), "{stderr}");
+}
