@@ -217,15 +217,26 @@ fn read_message(
     let (signals, all_clear) = match rules {
         None => (Vec::new(), false),
         Some(_) if silent => (Vec::new(), false),
-        Some((_, custom)) if message.author.is_bot => match custom.iter().find(|c| c.posted(&message.author))
-        {
-            Some(source) => (source.signals(text), false),
-            None => (bot_signals(&message.author.name, text), false),
-        },
+        Some((_, custom)) if message.author.is_bot => (bot_reads(message, text, custom), false),
         Some((all_clear, _)) => person_says(text, &message.text.source, all_clear),
     };
     let hosts = if person { recognise::hosts(text) } else { Vec::new() };
     Reading { digest: plain.digest(), signals, all_clear, hosts }
+}
+
+/// What a bot's message says: by its configured rule, or the built-in recognisers (a card
+/// edited in place says what it fired and, from its edit, its final state).
+fn bot_reads(message: &Message, text: &str, custom: &[custom::Custom]) -> Vec<Signal> {
+    if let Some(source) = custom.iter().find(|c| c.posted(&message.author)) {
+        return source.signals(text);
+    }
+    let signals = bot_signals(&message.author.name, text);
+    match message.edited {
+        Some(Some(edit)) => {
+            recognise::edited_card(signals, text, edit.as_second() - message.time.as_second())
+        }
+        _ => signals,
+    }
 }
 
 fn detect_channel(

@@ -116,7 +116,7 @@ fn monitor(title: &str) -> String {
     });
     static TAIL: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?i)(?:\s+\(|\s+-\s+|\s+\|\s+|\s+reason:|\s+(?:is|went|has|was)\s+(?:now\s+)?(?:down|up|back|recovered|failed|failing|degraded|ok|resolved|closed|open|active)\b).*$",
+            r"(?i)(?:\s+\(|\s+-\s+|\s+\|\s+|\s+reason:|\s+(?:is|went|has|was)\s+(?:now\s+)?(?:down|up|back|recovered|failed|failing|degraded|ok|resolved|closed|open|active)\b|:\s*(?:fired|firing|resolved|recovered|triggered|alarm|ok|down|up|activated|deactivated)\b).*$",
         )
     });
     static CLOUDWATCH: LazyLock<Regex> =
@@ -244,6 +244,7 @@ mod tests {
                 "High CPU utilization on web-7",
             ),
             ("Checkly", "Check 'Homepage' has failed", "Check 'Homepage' has recovered", "Homepage"),
+            ("Azure Alerts", "HighCPU-api: Fired\nCPU above 90%", "HighCPU-api: Resolved", "HighCPU-api"),
             (
                 "Site24x7",
                 "Website api.example.com is Down\nReason: Connection timed out",

@@ -56,6 +56,14 @@ pub enum Signal {
         /// Title, if given.
         title: Option<String>,
     },
+    /// What a card edited in place says at its last edit: its final state (`then`),
+    /// `seconds` after the message that carries it.
+    Later {
+        /// From the message to the edit.
+        seconds: i64,
+        /// The final state.
+        then: Box<Signal>,
+    },
     /// A person set a field.
     Set {
         /// `severity`, `lead`, `summary` or `title`.
@@ -321,6 +329,36 @@ pub(super) fn line_signal(line: &str, sentry: bool) -> Option<Signal> {
         });
     }
     None
+}
+
+/// A paging card edited in place (`PagerDuty`'s app turns its "Triggered" card into
+/// "Resolved"): it fired at its message, and its final state holds from the edit,
+/// `edited_after` seconds later. Other signals are returned as they are.
+pub fn edited_card(signals: Vec<Signal>, text: &str, edited_after: i64) -> Vec<Signal> {
+    let final_state = matches!(
+        signals.as_slice(),
+        [Signal::Ack { key: Some(key) } | Signal::Resolve { key: Some(key) }] if key.starts_with("pagerduty:")
+    );
+    if !final_state || edited_after <= 0 {
+        return signals;
+    }
+    let Some(fired) = pager_triggered(text) else { return signals };
+    let then = signals.into_iter().next().map(Box::new).expect("one signal");
+    vec![fired, Signal::Later { seconds: edited_after, then }]
+}
+
+/// The card in `text` as it was when it fired.
+fn pager_triggered(text: &str) -> Option<Signal> {
+    let number = PAGER_NUMBER.captures(text)?[1].to_owned();
+    let label = pager_title(text).unwrap_or_else(|| format!("PagerDuty incident #{number}"));
+    Some(Signal::Open {
+        source: "pagerduty",
+        key: format!("pagerduty:{number}"),
+        scopes: vec![format!("pagerduty:{label}")],
+        label,
+        paging: true,
+        severity: severity(text),
+    })
 }
 
 /// `PagerDuty` cards and relays: incident number + status word (reference P8–P10).

@@ -157,10 +157,12 @@ pub(super) struct Said<'m> {
     pub(super) reacted: bool,
 }
 
-/// The incidents of one channel: those open, those done.
+/// The incidents of one channel: those open, those done, and the final states of cards
+/// edited in place, each due at its edit.
 pub(super) struct Channel<'r> {
     open: Vec<Open>,
     pub(super) done: Vec<Open>,
+    due: Vec<(Evidence, Signal)>,
     rules: &'r Rules,
 }
 
@@ -189,7 +191,7 @@ fn since(a: Timestamp, b: Timestamp) -> i64 {
 
 impl<'r> Channel<'r> {
     pub(super) fn new(rules: &'r Rules) -> Channel<'r> {
-        Channel { open: Vec::new(), done: Vec::new(), rules }
+        Channel { open: Vec::new(), done: Vec::new(), due: Vec::new(), rules }
     }
 
     /// Whether anything is being followed.
@@ -201,6 +203,7 @@ impl<'r> Channel<'r> {
     /// that cleared and stayed clear for `window`, or fired once and was never heard of
     /// again for `quiet`, was routine.
     pub(super) fn tick(&mut self, now: Timestamp) {
+        self.fall_due(now);
         let (window, quiet) = (self.rules.window.0, self.rules.quiet.0);
         let mut kept = Vec::with_capacity(self.open.len());
         for mut open in self.open.drain(..) {
@@ -217,6 +220,19 @@ impl<'r> Channel<'r> {
             }
         }
         self.open = kept;
+    }
+
+    /// Applies the final states of edited cards due by `now`, each at its edit.
+    fn fall_due(&mut self, now: Timestamp) {
+        if self.due.iter().all(|(at, _)| at.time > now) {
+            return;
+        }
+        let mut due = std::mem::take(&mut self.due);
+        due.sort_by_key(|(at, _)| at.time);
+        self.due = due.split_off(due.partition_point(|(at, _)| at.time <= now));
+        for (at, signal) in due {
+            self.apply(signal, &Said { at, thread: None, reacted: false });
+        }
     }
 
     /// A person wrote `said`, naming `hosts`: it works on the incident of its thread, or the
@@ -326,7 +342,12 @@ impl<'r> Channel<'r> {
             }
             Signal::Ack { key } => {
                 let index = match &key {
-                    Some(key) => self.open.iter().position(|o| o.keys.contains_key(key)),
+                    // An update in an alert's thread is about that alert, whatever it calls it.
+                    Some(key) => self
+                        .open
+                        .iter()
+                        .position(|o| o.keys.contains_key(key))
+                        .or_else(|| self.thread_incident(said.thread)),
                     None => self.meant(said),
                 };
                 let Some(open) = index.map(|i| &mut self.open[i]) else { return };
@@ -344,6 +365,10 @@ impl<'r> Channel<'r> {
                     open.timeline.push((at.clone(), "mitigated"));
                 }
                 open.worked_on(at);
+            }
+            Signal::Later { seconds, then } => {
+                let time = at.time.checked_add(jiff::SignedDuration::from_secs(seconds)).unwrap_or(at.time);
+                self.due.push((Evidence { time, message: at.message.clone() }, *then));
             }
             Signal::Resolve { key: Some(key) } => self.recover(&key, said),
             Signal::Resolve { key: None } => {
@@ -448,6 +473,11 @@ impl<'r> Channel<'r> {
     fn recover(&mut self, key: &str, said: &Said) {
         let at = &said.at;
         let holds = |o: &Open| o.keys.keys().any(|k| covers(key, k));
+        if !self.open.iter().any(holds) && self.thread_incident(said.thread).is_some() {
+            // An update in an alert's thread is about that alert, whatever it calls it.
+            self.apply(Signal::Resolve { key: None }, said);
+            return;
+        }
         let Some(index) = self.open.iter().position(holds) else {
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
             let late =
@@ -493,6 +523,7 @@ impl<'r> Channel<'r> {
     /// The end of the archive at `end`: an incident worked on within `quiet` of it is
     /// ongoing; an older one ended at its last activity (inferred); candidates were routine.
     pub(super) fn finish(mut self, end: Timestamp) -> Vec<Open> {
+        self.fall_due(end);
         for mut open in self.open.drain(..).filter(|o| o.escalated) {
             if since(open.last_activity.time, end) > self.rules.quiet.0 {
                 open.resolved = Some(open.last_activity.clone());

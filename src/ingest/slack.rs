@@ -730,7 +730,10 @@ fn attachment(raw: &RawAttachment) -> Attachment {
         author_link: raw.author_link.clone().filter(|s| !s.is_empty()),
         title: raw.title.clone().filter(|s| !s.is_empty()),
         title_link: raw.title_link.clone().filter(|s| !s.is_empty()),
-        text: text(raw.text.clone(), "text"),
+        // An attachment of an app may carry its content in blocks: the coloured bar's text.
+        text: text(raw.text.clone(), "text").or_else(|| {
+            raw.blocks.as_ref().map(blocks_text).filter(|t| !t.trim().is_empty()).map(Text::mrkdwn)
+        }),
         fields,
         footer: raw.footer.clone().filter(|s| !s.is_empty()),
         fallback: raw.fallback.clone().filter(|s| !s.is_empty()),
@@ -1064,6 +1067,8 @@ struct RawAttachment {
     service_name: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     mrkdwn_in: Vec<String>,
+    #[serde(default)]
+    blocks: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Clone)]
