@@ -106,6 +106,9 @@ fn state(family: Name, title: &str, text: &str) -> Option<State> {
     })
 }
 
+/// An alert's number in its title (`#1234`): the key, not the name.
+static NUMBERED: LazyLock<Regex> = LazyLock::new(|| re(r"#\d+:?"));
+
 /// The monitor a title names: the title without its state words, decorations, links and
 /// reasons. `Monitor is DOWN: api ( https://… ) - Reason: timeout` → `api`.
 fn monitor(title: &str) -> String {
@@ -128,6 +131,7 @@ fn monitor(title: &str) -> String {
     }
     let shortcodes = Regex::new(r":[a-z0-9_+-]+:").expect("a valid pattern");
     let title = shortcodes.replace_all(title, " ");
+    let title = NUMBERED.replace_all(&title, " ");
     let mut name = title.trim().to_owned();
     // Leading words and the tail go in turns: "Check 'x' has failed" → "'x' has failed" → "'x'".
     for _ in 0..3 {
@@ -135,6 +139,7 @@ fn monitor(title: &str) -> String {
         name = TAIL.replace(&name, "").trim().to_owned();
     }
     let name = name.trim_matches(|c: char| c.is_whitespace() || "'\"“”‘’`*_:|-.,".contains(c));
+
     if name.is_empty() { title.trim().to_owned() } else { name.to_owned() }
 }
 
@@ -155,7 +160,12 @@ pub(super) fn monitor_signals(family: Name, text: &str) -> Vec<Signal> {
             State::Recovered => vec![Signal::Resolve { key: None }],
         };
     }
-    let key = format!("{family}:{}", name.to_lowercase());
+    // An alert numbered in its title (`#1234`) is known by its number: its updates name it
+    // so ("Alert #1234 acknowledged by …"), not by its title.
+    let key = match NUMBERED.find(title) {
+        Some(number) => format!("{family}:{}", number.as_str().trim_end_matches(':')),
+        None => format!("{family}:{}", name.to_lowercase()),
+    };
     match state {
         State::Firing => {
             let mut scopes = vec![key.clone()];
@@ -280,6 +290,17 @@ mod tests {
             let (key, _) = opens("Better Stack", "New incident: api.example.com is down");
             vec![Signal::Ack { key: Some(key) }]
         });
+    }
+
+    #[test]
+    fn a_numbered_alert_is_known_by_its_number() {
+        let (key, label) = opens("Opsgenie", "New alert: #1234 API error rate above 5%\nPriority: P1");
+        assert_eq!((key.as_str(), label.as_str()), ("opsgenie:#1234", "API error rate above 5%"));
+        assert_eq!(
+            says("Opsgenie", "Alert #1234 acknowledged by Tom"),
+            vec![Signal::Ack { key: Some(key.clone()) }]
+        );
+        assert_eq!(says("Opsgenie", "Alert #1234 closed by Tom"), vec![Signal::Resolve { key: Some(key) }]);
     }
 
     #[test]
