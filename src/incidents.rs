@@ -202,6 +202,12 @@ struct ChannelRead<'p> {
     walk: Walk<'p>,
 }
 
+/// Whether a person wrote `message`: not a bot, not a system event, not a shared snapshot
+/// (a picture on the timeline).
+fn by_person(message: &Message) -> bool {
+    !message.author.is_bot && !message.kind.is_system() && message.kind != MessageKind::Snapshot
+}
+
 /// What detection and search take from `message`, whose plain text is `plain`; its signals
 /// only if detecting (`rules`: the phrases and emoji that give the all-clear, and the
 /// configured sources).
@@ -213,7 +219,7 @@ fn read_message(
     let text = &plain.text;
     // System events and shared snapshots say nothing about incidents, whatever their words.
     let silent = message.kind.is_system() || message.kind == MessageKind::Snapshot;
-    let person = rules.is_some() && !silent && !message.author.is_bot;
+    let person = rules.is_some() && by_person(message);
     let (signals, all_clear) = match rules {
         None => (Vec::new(), false),
         Some(_) if silent => (Vec::new(), false),
@@ -263,9 +269,7 @@ fn detect_channel(
         for signal in signals {
             channel.apply(signal, &said);
         }
-        let person =
-            !message.author.is_bot && !message.kind.is_system() && message.kind != MessageKind::Snapshot;
-        if person {
+        if by_person(message) {
             channel.person(&said, &hosts);
         }
     }

@@ -126,11 +126,11 @@ fn monitor(title: &str) -> String {
         LazyLock::new(|| re(r#"(?i)CloudWatch Alarm\s*\|\s*([^|]+?)\s*\||^\W*(?:ALARM|OK):\s*"([^"]+)""#));
     // Checkly names its check in quotes: `Check 'Homepage' has failed`.
     static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)^\W*check\s+['"“‘]([^'"”’]+)['"”’]"#));
+    static SHORTCODES: LazyLock<Regex> = LazyLock::new(|| re(r":[a-z0-9_+-]+:"));
     if let Some(c) = CLOUDWATCH.captures(title).or_else(|| QUOTED.captures(title)) {
         return c.get(1).or(c.get(2)).map_or("", |m| m.as_str()).trim().to_owned();
     }
-    let shortcodes = Regex::new(r":[a-z0-9_+-]+:").expect("a valid pattern");
-    let title = shortcodes.replace_all(title, " ");
+    let title = SHORTCODES.replace_all(title, " ");
     let title = NUMBERED.replace_all(&title, " ");
     let mut name = title.trim().to_owned();
     // Leading words and the tail go in turns: "Check 'x' has failed" → "'x' has failed" → "'x'".
@@ -145,8 +145,7 @@ fn monitor(title: &str) -> String {
 
 /// What a known monitor's or incident bot's message says: `family` from [`family`].
 pub(super) fn monitor_signals(family: Name, text: &str) -> Vec<Signal> {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let Some(title) = lines.next() else { return Vec::new() };
+    let Some(title) = text.lines().map(str::trim).find(|l| !l.is_empty()) else { return Vec::new() };
     let Some(state) = state(family, title, text) else { return Vec::new() };
     let name = monitor(title);
     if family == "incident-bot" {
@@ -170,7 +169,6 @@ pub(super) fn monitor_signals(family: Name, text: &str) -> Vec<Signal> {
         State::Firing => {
             let mut scopes = vec![key.clone()];
             scopes.extend(hosts(text));
-            scopes.dedup();
             vec![Signal::Open {
                 source: family,
                 key,

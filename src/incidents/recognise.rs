@@ -147,6 +147,18 @@ fn firing(source: Name, key: String, scopes: Vec<String>, label: String) -> Sign
     Signal::Open { source, key, scopes, label, paging: false, severity: None }
 }
 
+/// A page: an alert that wakes people up, related to others by its title.
+fn page(source: Name, key: String, label: String) -> Signal {
+    Signal::Open {
+        source,
+        key,
+        scopes: vec![format!("{source}:{label}")],
+        label,
+        paging: true,
+        severity: None,
+    }
+}
+
 /// Bots whose words are never alerts: dependency updates, CI, deploys, security advisories,
 /// digests. "Critical: Prototype Pollution in lodash" from Dependabot is no outage.
 static NOT_ALERTING: LazyLock<Regex> = LazyLock::new(|| {
@@ -175,14 +187,7 @@ pub fn bot_signals(author: &str, text: &str) -> Vec<Signal> {
             let key = format!("opsgenie:{}", &c["integ"]);
             let label = c["integ"].to_owned();
             vec![match &c["action"] {
-                "Create" => Signal::Open {
-                    source: "opsgenie",
-                    key,
-                    scopes: vec![format!("opsgenie:{label}")],
-                    label,
-                    paging: true,
-                    severity: None,
-                },
+                "Create" => page("opsgenie", key, label),
                 "Acknowledge" => Signal::Ack { key: Some(key) },
                 "Close" | "Delete" => Signal::Resolve { key: Some(key) },
                 _ => Signal::Info { source: "opsgenie", label },
@@ -349,46 +354,40 @@ pub fn edited_card(signals: Vec<Signal>, text: &str, edited_after: i64) -> Vec<S
 
 /// The card in `text` as it was when it fired.
 fn pager_triggered(text: &str) -> Option<Signal> {
-    let number = PAGER_NUMBER.captures(text)?[1].to_owned();
-    let label = pager_title(text).unwrap_or_else(|| format!("PagerDuty incident #{number}"));
-    Some(Signal::Open {
-        source: "pagerduty",
-        key: format!("pagerduty:{number}"),
-        scopes: vec![format!("pagerduty:{label}")],
-        label,
-        paging: true,
-        severity: severity(text),
-    })
+    let (number, _, label) = pager_card(text)?;
+    let mut fired = page("pagerduty", format!("pagerduty:{number}"), label);
+    if let Signal::Open { severity: stated, .. } = &mut fired {
+        *stated = severity(text);
+    }
+    Some(fired)
 }
 
 /// `PagerDuty` cards and relays: incident number + status word (reference P8–P10).
 pub(super) fn pager(text: &str) -> Vec<Signal> {
+    let Some((number, status, label)) = pager_card(text) else { return Vec::new() };
+    let key = format!("pagerduty:{number}");
+    vec![match status.as_str() {
+        "triggered" => page("pagerduty", key, label),
+        "acknowledged" => Signal::Ack { key: Some(key) },
+        "resolved" => Signal::Resolve { key: Some(key) },
+        _ => Signal::Info { source: "pagerduty", label },
+    }]
+}
+
+/// A `PagerDuty` card or relay: its incident number, its status (lower case) and its title.
+fn pager_card(text: &str) -> Option<(String, String, String)> {
     let relay = PAGER_RELAY.captures(text);
     let (number, status) = if let Some(c) = &relay {
         let number = c.get(1).or(c.get(2)).map_or("", |m| m.as_str()).to_owned();
         (number, c[3].to_lowercase())
     } else {
-        let Some(status) = PAGER_STATUS.find(text) else { return Vec::new() };
-        let Some(number) = PAGER_NUMBER.captures(text) else { return Vec::new() };
-        (number[1].to_owned(), status.as_str().to_lowercase())
+        let status = PAGER_STATUS.find(text)?;
+        (PAGER_NUMBER.captures(text)?[1].to_owned(), status.as_str().to_lowercase())
     };
     // Relays name the incident by its number only.
     let title = if relay.is_some() { None } else { pager_title(text) };
     let label = title.unwrap_or_else(|| format!("PagerDuty incident #{number}"));
-    let key = format!("pagerduty:{number}");
-    vec![match status.as_str() {
-        "triggered" => Signal::Open {
-            source: "pagerduty",
-            key,
-            scopes: vec![format!("pagerduty:{label}")],
-            label,
-            paging: true,
-            severity: None,
-        },
-        "acknowledged" => Signal::Ack { key: Some(key) },
-        "resolved" => Signal::Resolve { key: Some(key) },
-        _ => Signal::Info { source: "pagerduty", label },
-    }]
+    Some((number, status, label))
 }
 
 /// A `PagerDuty` card's own title: after `#N:` on its line, or else the first line that is
@@ -417,11 +416,15 @@ fn pager_title(text: &str) -> Option<String> {
 /// `metrics-web-prod-513` (a letter first, a digit somewhere). Alerts about one host are one
 /// incident.
 pub(super) fn hosts(label: &str) -> Vec<String> {
-    static HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-z][a-z0-9]*(?:[-.][a-z0-9]+)*\b"));
-    HOST.find_iter(&label.to_lowercase())
+    static HOST: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-zA-Z][a-zA-Z0-9]*(?:[-.][a-zA-Z0-9]+)*\b"));
+    // Most messages name no host: a text without a digit is not searched.
+    if !label.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    HOST.find_iter(label)
         .map(|m| m.as_str())
         .filter(|w| w.len() >= 4 && w.bytes().any(|b| b.is_ascii_digit()) && !w.contains('.'))
-        .map(str::to_owned)
+        .map(str::to_lowercase)
         .collect()
 }
 
@@ -522,8 +525,8 @@ pub type AllClear<'r> = (&'r [String], &'r [String]);
 pub(super) fn person_says(text: &str, source: &str, all_clear: AllClear) -> (Vec<Signal>, bool) {
     let commands = human_commands(text);
     // Alert text a person pasted ("[RESOLVED] HighLatency api") is no all-clear.
-    let pasted = text.lines().any(|line| LINE_PATTERNS.is_match(line.trim()));
-    let said = commands.is_empty() && !pasted && says_all_clear(text, source, all_clear);
+    let pasted = || text.lines().any(|line| LINE_PATTERNS.is_match(line.trim()));
+    let said = commands.is_empty() && says_all_clear(text, source, all_clear) && !pasted();
     (commands, said)
 }
 
@@ -576,16 +579,13 @@ pub(super) fn says_all_clear(text: &str, source: &str, (phrases, emoji): AllClea
 /// `phrase` as whole words in `text`, said (not asked, not denied): "is it resolved?" and
 /// "not resolved yet" give no all-clear.
 pub(super) fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let asked = text.lines().any(|l| l.contains(phrase) && l.trim_end().ends_with('?'));
-    !asked
-        && text.match_indices(phrase).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let after = text[at + phrase.len()..].chars().next();
-            let lead: String =
-                text[..at].chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
-            let denied = ["not ", "n't ", "no ", "never ", "until "].iter().any(|n| lead.contains(n));
-            before.is_none_or(|c| !c.is_alphanumeric())
-                && after.is_none_or(|c| !c.is_alphanumeric())
-                && !denied
-        })
+    let said = text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        // The twelve characters before it.
+        let lead = &text[text[..at].char_indices().rev().nth(11).map_or(0, |(i, _)| i)..at];
+        let denied = ["not ", "n't ", "no ", "never ", "until "].iter().any(|n| lead.contains(n));
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric()) && !denied
+    });
+    said && !text.lines().any(|l| l.contains(phrase) && l.trim_end().ends_with('?'))
 }

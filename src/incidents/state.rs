@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::Signal;
 use super::recognise::{hosts, topics};
 use crate::config::{Declared, Incidents as Rules};
-use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, MessageKind, Run, TimelineEntry};
+use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, Run, TimelineEntry};
 
 /// An incident (or a candidate for one) being followed through a channel.
 pub(super) struct Open {
@@ -87,31 +87,29 @@ impl Open {
     }
 
     fn group(&mut self, source: &str, key: &str, label: &str, at: &Evidence) -> usize {
-        if let Some(instance) = self.keys.get(key) {
-            let g = &mut self.groups[instance.group];
-            g.count += 1;
-            g.last = at.clone();
-            return instance.group;
-        }
         // Instances of one Alertmanager alert share a row: its name without the labels.
         let labels =
             label.rsplit_once(" (").filter(|(_, rest)| source == "alertmanager" && rest.ends_with(')'));
         let label = labels.map_or(label, |(name, _)| name);
-        if let Some(at_row) = self.groups.iter().position(|g| g.source == source && g.label == label) {
-            let g = &mut self.groups[at_row];
-            g.count += 1;
-            g.last = at.clone();
-            return at_row;
-        }
-        self.groups.push(AlertGroup {
-            source: source.to_owned(),
-            label: label.to_owned(),
-            count: 1,
-            first: at.clone(),
-            last: at.clone(),
-            resolved: None,
-        });
-        self.groups.len() - 1
+        let row = match self.keys.get(key) {
+            Some(instance) => Some(instance.group),
+            None => self.groups.iter().position(|g| g.source == source && g.label == label),
+        };
+        let Some(row) = row else {
+            self.groups.push(AlertGroup {
+                source: source.to_owned(),
+                label: label.to_owned(),
+                count: 1,
+                first: at.clone(),
+                last: at.clone(),
+                resolved: None,
+            });
+            return self.groups.len() - 1;
+        };
+        let g = &mut self.groups[row];
+        g.count += 1;
+        g.last = at.clone();
+        row
     }
 
     /// Whether any of its alerts fires.
@@ -139,6 +137,13 @@ impl Open {
         if since(self.last_worked, at.time) <= quiet && at.time >= self.last_activity.time {
             self.last_activity = at.clone();
         }
+    }
+
+    /// Ends it at its last activity, marked inferred.
+    fn end_quietly(mut self) -> Open {
+        self.resolved = Some(self.last_activity.clone());
+        self.inferred_end = true;
+        self
     }
 
     fn resolve(&mut self, at: &Evidence, kind: &'static str) {
@@ -205,21 +210,14 @@ impl<'r> Channel<'r> {
     pub(super) fn tick(&mut self, now: Timestamp) {
         self.fall_due(now);
         let (window, quiet) = (self.rules.window.0, self.rules.quiet.0);
-        let mut kept = Vec::with_capacity(self.open.len());
-        for mut open in self.open.drain(..) {
-            let idle = since(open.last_activity.time, now);
-            if open.escalated && idle > quiet {
-                open.resolved = Some(open.last_activity.clone());
-                open.inferred_end = true;
-                self.done.push(open);
-            } else if open.escalated
-                || (open.firing() && idle <= quiet)
-                || (!open.firing() && since(open.last_alert, now) <= window)
-            {
-                kept.push(open);
-            }
-        }
-        self.open = kept;
+        let idle = |o: &Open| since(o.last_activity.time, now);
+        let quiet_ended = self.open.extract_if(.., |o| o.escalated && idle(o) > quiet);
+        self.done.extend(quiet_ended.map(Open::end_quietly));
+        self.open.retain(|o| {
+            o.escalated
+                || (o.firing() && idle(o) <= quiet)
+                || (!o.firing() && since(o.last_alert, now) <= window)
+        });
     }
 
     /// Applies the final states of edited cards due by `now`, each at its edit.
@@ -287,7 +285,10 @@ impl<'r> Channel<'r> {
         let at = &said.at;
         match signal {
             Signal::Open { source, key, scopes, label, paging, severity } => {
-                let index = self.place(source, &key, &label, &scopes, said);
+                // What the alert is about: the hosts and words of its label.
+                let mut about = hosts(&label);
+                about.extend(topics(&label));
+                let index = self.place(source, &key, &scopes, &about, said);
                 let min_duration = self.rules.min_duration.0;
                 let open = &mut self.open[index];
                 let row = open.group(source, &key, &label, at);
@@ -312,8 +313,7 @@ impl<'r> Channel<'r> {
                     open.escalated = true;
                 }
                 open.scopes.extend(scopes);
-                open.scopes.extend(hosts(&label));
-                open.scopes.extend(topics(&label));
+                open.scopes.extend(about);
                 open.roots.insert(said.thread.unwrap_or(at.message.as_deref().unwrap_or("")).to_owned());
                 // A page, a reaction, or a storm of instances firing at once is no blip.
                 if paging || said.reacted || open.keys.values().filter(|k| k.firing).count() >= STORM {
@@ -423,12 +423,15 @@ impl<'r> Channel<'r> {
     /// The open incident an alert joins (its key's, one it shares a scope with, or a storm
     /// from the same source), one it flaps back into (recovered within `window`), or a new
     /// candidate.
-    fn place(&mut self, source: &str, key: &str, label: &str, scopes: &[String], said: &Said) -> usize {
-        let on_hosts = hosts(label);
-        let words = topics(label);
-        let same_name = |o: &Open| scopes.iter().chain(&on_hosts).any(|s| o.scopes.contains(s));
-        let shares =
-            |o: &Open| o.keys.contains_key(key) || same_name(o) || words.iter().any(|w| o.scopes.contains(w));
+    fn place(&mut self, source: &str, key: &str, scopes: &[String], about: &[String], said: &Said) -> usize {
+        // Hosts name what an alert is about as its scopes do; topic words (`word:…`) only hint.
+        let (words, on_hosts): (Vec<&String>, Vec<&String>) =
+            about.iter().partition(|a| a.starts_with("word:"));
+        let same_name =
+            |o: &Open| scopes.iter().chain(on_hosts.iter().copied()).any(|s| o.scopes.contains(s));
+        let shares = |o: &Open| {
+            o.keys.contains_key(key) || same_name(o) || words.iter().any(|w| o.scopes.contains(*w))
+        };
         if let Some(index) = self.thread_incident(said.thread) {
             return index;
         }
@@ -473,12 +476,12 @@ impl<'r> Channel<'r> {
     fn recover(&mut self, key: &str, said: &Said) {
         let at = &said.at;
         let holds = |o: &Open| o.keys.keys().any(|k| covers(key, k));
-        if !self.open.iter().any(holds) && self.thread_incident(said.thread).is_some() {
-            // An update in an alert's thread is about that alert, whatever it calls it.
-            self.apply(Signal::Resolve { key: None }, said);
-            return;
-        }
         let Some(index) = self.open.iter().position(holds) else {
+            if self.thread_incident(said.thread).is_some() {
+                // An update in an alert's thread is about that alert, whatever it calls it.
+                self.apply(Signal::Resolve { key: None }, said);
+                return;
+            }
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
             let late =
                 |o: &&mut Open| o.resolved.as_ref().is_some_and(|r| since(r.time, at.time) <= LATE_RECOVERY);
@@ -496,6 +499,7 @@ impl<'r> Channel<'r> {
             instance.firing = false;
             rows.push(instance.group);
         }
+        rows.sort_unstable();
         rows.dedup();
         for row in rows {
             open.groups[row].resolved = Some(at.clone());
@@ -524,12 +528,10 @@ impl<'r> Channel<'r> {
     /// ongoing; an older one ended at its last activity (inferred); candidates were routine.
     pub(super) fn finish(mut self, end: Timestamp) -> Vec<Open> {
         self.fall_due(end);
-        for mut open in self.open.drain(..).filter(|o| o.escalated) {
-            if since(open.last_activity.time, end) > self.rules.quiet.0 {
-                open.resolved = Some(open.last_activity.clone());
-                open.inferred_end = true;
-            }
-            self.done.push(open);
+        let quiet = self.rules.quiet.0;
+        for open in self.open.drain(..).filter(|o| o.escalated) {
+            let ended = since(open.last_activity.time, end) > quiet;
+            self.done.push(if ended { open.end_quietly() } else { open });
         }
         self.done
     }
@@ -574,8 +576,7 @@ pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, 
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
     let during = &ch.messages[first..last];
-    // Snapshot events are pictures on the timeline, not people.
-    let person = |m: &Message| !m.author.is_bot && !m.kind.is_system() && m.kind != MessageKind::Snapshot;
+    let person = super::by_person;
     let mut participants: Vec<String> = Vec::new();
     for m in during {
         if person(m) && !participants.iter().any(|p| **p == *m.author.name) {

@@ -431,7 +431,7 @@ pub struct IncidentPage<'a> {
     /// Files and snapshots shared during it.
     pub files: Vec<FileView>,
     /// What was said in the channel meanwhile, a line per message, each linking to it on its
-    /// channel-day page (the first [`CONVERSATION`](super::incidents::CONVERSATION) lines).
+    /// channel-day page (the first 300 lines).
     pub conversation: Vec<TimelineView>,
     /// How many messages the incident spans.
     pub conversation_total: usize,
