@@ -332,6 +332,25 @@ mod tests {
                 Signal::Resolve { key: Some("alertmanager:HighLatency api (prod critical)".into()) },
             ),
             (
+                "AlertManager",
+                ":fire: [FIRING] HighLatency api (prod critical)",
+                with_severity(
+                    open(
+                        "alertmanager",
+                        "alertmanager:HighLatency api (prod critical)",
+                        &["alertmanager:HighLatency"],
+                        "HighLatency api (prod critical)",
+                        false,
+                    ),
+                    "critical",
+                ),
+            ),
+            (
+                "AlertManager",
+                "\u{2705} [RESOLVED] HighLatency api (prod critical)",
+                Signal::Resolve { key: Some("alertmanager:HighLatency api (prod critical)".into()) },
+            ),
+            (
                 "Grafana",
                 "[FIRING:1, RESOLVED:1] DiskFull",
                 open("alertmanager", "alertmanager:DiskFull", &["alertmanager:DiskFull"], "DiskFull", false),

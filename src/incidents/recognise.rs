@@ -95,7 +95,7 @@ pub(super) static OPSGENIE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub(super) static ALERTMANAGER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^\[(?P<state>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]\s+(?P<group>.+)$",
+        r"^(?:(?::[a-z0-9_+-]+:|\p{Extended_Pictographic}|\x{FE0F})\s*)*\[(?P<state>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]\s+(?P<group>.+)$",
     )
 });
 
@@ -231,6 +231,23 @@ pub(super) fn normalise_severity(found: &str) -> String {
         upper
     } else {
         found.to_lowercase()
+    }
+}
+
+/// How grave a severity is, 1 the gravest: `SEV1`, `P1` and `critical` rank alike, as do
+/// `SEV3`, `P3` and `warning`; a word this does not know ranks last.
+pub(super) fn gravity(severity: &str) -> u8 {
+    let digit = severity.strip_prefix("SEV").or_else(|| severity.strip_prefix('P'));
+    if let Some(n) = digit.and_then(|d| d.parse::<u8>().ok()) {
+        return n.max(1);
+    }
+    match severity {
+        "critical" | "fatal" | "emergency" | "disaster" | "urgent" => 1,
+        "high" | "error" | "major" | "severe" => 2,
+        "warning" | "medium" | "moderate" | "average" => 3,
+        "low" | "minor" => 4,
+        "info" | "informational" => 5,
+        _ => 6,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 use super::Signal;
-use super::recognise::{hosts, topics};
+use super::recognise::{gravity, hosts, topics};
 use crate::config::{Declared, Incidents as Rules};
 use crate::model::{AlertGroup, Archive, Evidence, Incident, Message, Run, TimelineEntry};
 
@@ -38,6 +38,8 @@ pub(super) struct Open {
     pub(super) inferred_end: bool,
     pub(super) timeline: Vec<(Evidence, &'static str)>,
     pub(super) severity: Option<String>,
+    /// A person set the severity: alerts no longer change it.
+    severity_set: bool,
     pub(super) lead: Option<String>,
     pub(super) summary: Option<String>,
     /// A person declared it.
@@ -79,6 +81,7 @@ impl Open {
             inferred_end: false,
             timeline: Vec::new(),
             severity: None,
+            severity_set: false,
             lead: None,
             summary: None,
             voices: 0,
@@ -162,11 +165,14 @@ pub(super) struct Said<'m> {
     pub(super) reacted: bool,
 }
 
-/// The incidents of one channel: those open, those done, and the final states of cards
-/// edited in place, each due at its edit.
+/// The incidents of one channel: those open, those done, candidates gone quiet while still
+/// firing, and the final states of cards edited in place, each due at its edit.
 pub(super) struct Channel<'r> {
     open: Vec<Open>,
     pub(super) done: Vec<Open>,
+    /// Candidates no one answered that went quiet still firing: their alert's recovery, if
+    /// it ever comes, proves them incidents; firing again starts a new one.
+    dormant: Vec<Open>,
     due: Vec<(Evidence, Signal)>,
     rules: &'r Rules,
 }
@@ -180,10 +186,6 @@ fn covers(recovered: &str, key: &str) -> bool {
     recovered == key || within(recovered, key) || within(key, recovered)
 }
 
-/// A recovery this long after an inferred end still replaces it; a later one names an alert
-/// long forgotten.
-const LATE_RECOVERY: i64 = 24 * 60 * 60;
-
 /// This many alert instances firing at once are a storm: an incident, however short.
 const STORM: usize = 5;
 
@@ -196,7 +198,7 @@ fn since(a: Timestamp, b: Timestamp) -> i64 {
 
 impl<'r> Channel<'r> {
     pub(super) fn new(rules: &'r Rules) -> Channel<'r> {
-        Channel { open: Vec::new(), done: Vec::new(), due: Vec::new(), rules }
+        Channel { open: Vec::new(), done: Vec::new(), dormant: Vec::new(), due: Vec::new(), rules }
     }
 
     /// Whether anything is being followed.
@@ -213,11 +215,10 @@ impl<'r> Channel<'r> {
         let idle = |o: &Open| since(o.last_activity.time, now);
         let quiet_ended = self.open.extract_if(.., |o| o.escalated && idle(o) > quiet);
         self.done.extend(quiet_ended.map(Open::end_quietly));
-        self.open.retain(|o| {
-            o.escalated
-                || (o.firing() && idle(o) <= quiet)
-                || (!o.firing() && since(o.last_alert, now) <= window)
+        let routine = self.open.extract_if(.., |o| {
+            !o.escalated && if o.firing() { idle(o) > quiet } else { since(o.last_alert, now) > window }
         });
+        self.dormant.extend(routine.filter(Open::firing));
     }
 
     /// Applies the final states of edited cards due by `now`, each at its edit.
@@ -285,6 +286,7 @@ impl<'r> Channel<'r> {
         let at = &said.at;
         match signal {
             Signal::Open { source, key, scopes, label, paging, severity } => {
+                self.dormant.retain(|o| !o.keys.contains_key(&key));
                 // What the alert is about: the hosts and words of its label.
                 let mut about = hosts(&label);
                 about.extend(topics(&label));
@@ -323,7 +325,10 @@ impl<'r> Channel<'r> {
                     open.title = Some(label);
                     open.titled = paging;
                 }
-                if open.severity.is_none() {
+                // The gravest severity its alerts state, until a person sets one.
+                let graver =
+                    |new: &str| open.severity.as_deref().is_none_or(|old| gravity(new) < gravity(old));
+                if !open.severity_set && severity.as_deref().is_some_and(graver) {
                     open.severity = severity;
                 }
                 open.last_alert = at.time;
@@ -406,7 +411,10 @@ impl<'r> Channel<'r> {
                     return;
                 }
                 match field {
-                    "severity" => open.severity = Some(value),
+                    "severity" => {
+                        open.severity = Some(value);
+                        open.severity_set = true;
+                    }
                     "lead" => open.lead = Some(value),
                     "summary" => open.summary = Some(value),
                     _ => {
@@ -482,11 +490,16 @@ impl<'r> Channel<'r> {
                 self.apply(Signal::Resolve { key: None }, said);
                 return;
             }
+            // However late, the recovery of an alert still firing when its incident's end was
+            // inferred is that incident's true end.
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
-            let late =
-                |o: &&mut Open| o.resolved.as_ref().is_some_and(|r| since(r.time, at.time) <= LATE_RECOVERY);
-            if let Some(open) = inferred.filter(|o| o.inferred_end).filter(late) {
+            let firing = |o: &&mut Open| o.keys.iter().any(|(k, i)| i.firing && covers(key, k));
+            if let Some(open) = inferred.filter(|o| o.inferred_end).filter(firing) {
                 open.resolve(at, "resolved");
+            } else if let Some(index) = self.dormant.iter().rposition(holds) {
+                // A candidate no one answered recovers: it is judged as if it had stayed open.
+                self.open.push(self.dormant.swap_remove(index));
+                self.recover(key, said);
             }
             return;
         };
