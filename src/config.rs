@@ -114,12 +114,25 @@ pub struct Person {
 pub struct Irc {
     /// The zone of the logging machine's wall clock (IRC logs carry no offset).
     pub timezone: String,
+    /// `[[irc.channels]]`: the channel of logs that never name it.
+    pub channels: Vec<IrcChannel>,
 }
 
 impl Default for Irc {
     fn default() -> Self {
-        Irc { timezone: "UTC".to_owned() }
+        Irc { timezone: "UTC".to_owned(), channels: Vec::new() }
     }
+}
+
+/// `[[irc.channels]]`: logs whose path matches `path` (a glob from the input the user named,
+/// `2020/**/*.log`) log the public channel `name`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IrcChannel {
+    /// A glob: `*` within a folder, `**` across folders.
+    pub path: String,
+    /// The channel, with or without its `#`.
+    pub name: String,
 }
 
 /// `[incidents]`: detection rules and declarations.
@@ -410,6 +423,15 @@ impl Config {
                 });
             }
         }
+        if let Some((channel, Err(e))) =
+            self.irc.channels.iter().map(|c| (c, globset::Glob::new(&c.path))).find(|(_, g)| g.is_err())
+        {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "irc.channels",
+                message: format!("path {:?} of channel {:?}: {e}", channel.path, channel.name),
+            });
+        }
         let sizes = &self.search.segments;
         if sizes.contains(&0) || sizes.windows(2).any(|w| w[0] <= w[1]) {
             return Err(ConfigError::Invalid {
@@ -429,6 +451,13 @@ impl Config {
     /// The zone IRC logs' clocks are read in (validated on load).
     pub fn irc_time_zone(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.irc.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The channels `[[irc.channels]]` names, each with its compiled path (validated on load).
+    pub fn irc_channels(&self) -> Vec<(globset::GlobMatcher, String)> {
+        let compiled =
+            |c: &IrcChannel| Some((globset::Glob::new(&c.path).ok()?.compile_matcher(), c.name.clone()));
+        self.irc.channels.iter().filter_map(compiled).collect()
     }
 }
 
@@ -522,6 +551,11 @@ timeline_emoji = ["stopwatch", "pushpin"]
 [irc]
 # The zone of the clock that wrote IRC logs (they carry times without an offset).
 timezone = "UTC"
+# Logs that never name their channel (`2020/06/12.log`): a path glob from the input, and the
+# channel they log.
+# [[irc.channels]]
+# path = "**/*.log"
+# name = "ubuntu-meeting"
 
 # One person with accounts in several sources: one name everywhere, and from: finds them all.
 # [[people]]
@@ -577,6 +611,18 @@ mod tests {
         let c = Config::parse("[search]\nsegments = [256, 4096]\n", "s.toml").unwrap();
         let err = c.validate("s.toml").unwrap_err().to_string();
         assert_eq!(err, "s.toml: search.segments: expected sizes above 0, largest first, found [256, 4096]");
+    }
+
+    #[test]
+    fn irc_channels_are_globs_that_compile() {
+        let c = Config::parse("[[irc.channels]]\npath = \"2020/**/*.log\"\nname = \"#m\"\n", "s").unwrap();
+        assert!(c.validate("s").is_ok());
+        let (glob, name) = &c.irc_channels()[0];
+        assert!(glob.is_match("2020/06/12.log") && !glob.is_match("2021/06/12.log"));
+        assert_eq!(name, "#m");
+        let c = Config::parse("[[irc.channels]]\npath = \"a/[b\"\nname = \"m\"\n", "s.toml").unwrap();
+        let err = c.validate("s.toml").unwrap_err().to_string();
+        assert!(err.starts_with("s.toml: irc.channels: path \"a/[b\" of channel \"m\""), "{err}");
     }
 
     #[test]

@@ -251,8 +251,11 @@ impl<'a> Site<'a> {
         if self.options.inputs.is_empty() {
             return Err(BuildError::NoInputs);
         }
-        let options =
-            ingest::Options { format: self.options.format, irc_timezone: self.config.irc_time_zone() };
+        let options = ingest::Options {
+            format: self.options.format,
+            irc_timezone: self.config.irc_time_zone(),
+            irc_channels: self.config.irc_channels(),
+        };
         let mut ingested =
             self.timed("ingest", |site| ingest::ingest_remembering(&site.options.inputs, &options, days));
         self.report.published.files_read = ingested.files_read;

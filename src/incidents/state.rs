@@ -1,7 +1,7 @@
 //! The state machine: the incidents being followed through a channel (several may be open
 //! at once), how each signal moves them, when they close, and the incident each becomes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
@@ -36,6 +36,9 @@ pub(super) struct Open {
     pub(super) mitigated: Option<Evidence>,
     pub(super) resolved: Option<Evidence>,
     pub(super) inferred_end: bool,
+    /// When it went quiet, for one a recovery ended after that: its messages stop there,
+    /// not at the recovery, so the chat in between is not claimed.
+    went_quiet: Option<Timestamp>,
     pub(super) timeline: Vec<(Evidence, &'static str)>,
     pub(super) severity: Option<String>,
     /// A person set the severity: alerts no longer change it.
@@ -79,6 +82,7 @@ impl Open {
             mitigated: None,
             resolved: None,
             inferred_end: false,
+            went_quiet: None,
             timeline: Vec::new(),
             severity: None,
             severity_set: false,
@@ -172,7 +176,7 @@ pub(super) struct Channel<'r> {
     pub(super) done: Vec<Open>,
     /// Candidates no one answered that went quiet still firing: their alert's recovery, if
     /// it ever comes, proves them incidents; firing again starts a new one.
-    dormant: Vec<Open>,
+    dormant: Dormant,
     due: Vec<(Evidence, Signal)>,
     rules: &'r Rules,
 }
@@ -184,6 +188,57 @@ fn covers(recovered: &str, key: &str) -> bool {
     let within =
         |short: &str, long: &str| long.strip_prefix(short).is_some_and(|rest| rest.starts_with(" ("));
     recovered == key || within(recovered, key) || within(key, recovered)
+}
+
+/// Candidates gone quiet while firing, found by their alerts' names: a key and every key
+/// [`covers`] relates to it share the name before their labels.
+#[derive(Default)]
+struct Dormant {
+    candidates: BTreeMap<u64, Open>,
+    by_name: HashMap<String, Vec<u64>>,
+    next: u64,
+}
+
+/// An alert key's name without its labels: `InstanceDown (node-a)` → `InstanceDown`.
+fn name_of(key: &str) -> &str {
+    key.split_once(" (").map_or(key, |(name, _)| name)
+}
+
+impl Dormant {
+    fn add(&mut self, open: Open) {
+        let id = self.next;
+        self.next += 1;
+        for key in open.keys.keys() {
+            let ids = self.by_name.entry(name_of(key).to_owned()).or_default();
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+        self.candidates.insert(id, open);
+    }
+
+    /// The candidates holding alert `key`, newest last; ids of those gone are dropped.
+    fn holding(&mut self, key: &str) -> Vec<u64> {
+        let Some(ids) = self.by_name.get_mut(name_of(key)) else { return Vec::new() };
+        ids.retain(|id| self.candidates.contains_key(id));
+        let holds = |id: &&u64| self.candidates[*id].keys.keys().any(|k| covers(key, k));
+        ids.iter().filter(holds).copied().collect()
+    }
+
+    /// Alert `key` fired again: a candidate that held it is forgotten.
+    fn forget(&mut self, key: &str) {
+        for id in self.holding(key) {
+            if self.candidates[&id].keys.contains_key(key) {
+                self.candidates.remove(&id);
+            }
+        }
+    }
+
+    /// The newest candidate holding alert `key`, taken out.
+    fn take(&mut self, key: &str) -> Option<Open> {
+        let id = *self.holding(key).last()?;
+        self.candidates.remove(&id)
+    }
 }
 
 /// This many alert instances firing at once are a storm: an incident, however short.
@@ -198,7 +253,7 @@ fn since(a: Timestamp, b: Timestamp) -> i64 {
 
 impl<'r> Channel<'r> {
     pub(super) fn new(rules: &'r Rules) -> Channel<'r> {
-        Channel { open: Vec::new(), done: Vec::new(), dormant: Vec::new(), due: Vec::new(), rules }
+        Channel { open: Vec::new(), done: Vec::new(), dormant: Dormant::default(), due: Vec::new(), rules }
     }
 
     /// Whether anything is being followed.
@@ -218,7 +273,9 @@ impl<'r> Channel<'r> {
         let routine = self.open.extract_if(.., |o| {
             !o.escalated && if o.firing() { idle(o) > quiet } else { since(o.last_alert, now) > window }
         });
-        self.dormant.extend(routine.filter(Open::firing));
+        for open in routine.filter(Open::firing) {
+            self.dormant.add(open);
+        }
     }
 
     /// Applies the final states of edited cards due by `now`, each at its edit.
@@ -286,7 +343,7 @@ impl<'r> Channel<'r> {
         let at = &said.at;
         match signal {
             Signal::Open { source, key, scopes, label, paging, severity } => {
-                self.dormant.retain(|o| !o.keys.contains_key(&key));
+                self.dormant.forget(&key);
                 // What the alert is about: the hosts and words of its label.
                 let mut about = hosts(&label);
                 about.extend(topics(&label));
@@ -495,10 +552,12 @@ impl<'r> Channel<'r> {
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
             let firing = |o: &&mut Open| o.keys.iter().any(|(k, i)| i.firing && covers(key, k));
             if let Some(open) = inferred.filter(|o| o.inferred_end).filter(firing) {
+                open.went_quiet.get_or_insert(open.last_activity.time);
                 open.resolve(at, "resolved");
-            } else if let Some(index) = self.dormant.iter().rposition(holds) {
+            } else if let Some(mut open) = self.dormant.take(key) {
+                open.went_quiet.get_or_insert(open.last_activity.time);
                 // A candidate no one answered recovers: it is judged as if it had stayed open.
-                self.open.push(self.dormant.swap_remove(index));
+                self.open.push(open);
                 self.recover(key, said);
             }
             return;
@@ -584,7 +643,7 @@ pub(super) fn apply_declaration(declared: &Declared, archive: &Archive, found: &
 /// Fills in everything that follows from the window: messages, participants, timeline.
 pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, rules: &Rules) -> Incident {
     let ch = &archive.channels[channel];
-    let end = open.resolved.as_ref().map_or(open.last_activity.time, |r| r.time);
+    let end = open.went_quiet.or(open.resolved.as_ref().map(|r| r.time)).unwrap_or(open.last_activity.time);
     // Messages are in time order (`Archive::finish`): find the span, do not scan the channel.
     let first = ch.messages.partition_point(|m| m.time < open.start.time);
     let last = ch.messages.partition_point(|m| m.time <= end).max(first);
@@ -597,10 +656,11 @@ pub(super) fn finish(id: String, channel: usize, open: Open, archive: &Archive, 
         }
     }
     // A moment's time is its message's: the message is found among those of that second.
+    // (A recovery after the incident went quiet lies beyond its messages.)
     let message_at = |at: &Evidence| {
         let id = at.message.as_deref()?;
-        let from = during.partition_point(|m| m.time < at.time);
-        let same_time = during[from..].iter().take_while(|m| m.time == at.time);
+        let from = ch.messages.partition_point(|m| m.time < at.time);
+        let same_time = ch.messages[from..].iter().take_while(|m| m.time == at.time);
         same_time.chain(during).find(|m| m.id == id)
     };
     let mut timeline: Vec<TimelineEntry> =

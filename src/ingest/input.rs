@@ -32,6 +32,10 @@ pub struct Input {
     pub selected: Option<String>,
     /// Entries skipped for safety, reported once by the caller.
     pub refused: Vec<String>,
+    /// Where this input lies in the folder the user named, `""` or ending in `/`: a folder
+    /// of exports side by side is read one export at a time, and the name of each may still
+    /// say something (an IRC log's date folder).
+    pub within: String,
 }
 
 enum Entry {
@@ -71,6 +75,7 @@ impl Input {
             zip: None,
             selected: None,
             refused: Vec::new(),
+            within: String::new(),
         }
     }
 
@@ -99,7 +104,15 @@ impl Input {
                 files.insert(rel, Entry::Disk(entry.path().to_path_buf()));
             }
         }
-        Ok(Input { path: path.to_path_buf(), root: String::new(), files, zip: None, selected: None, refused })
+        Ok(Input {
+            path: path.to_path_buf(),
+            root: String::new(),
+            files,
+            zip: None,
+            selected: None,
+            refused,
+            within: String::new(),
+        })
     }
 
     fn open_zip(path: &Path) -> Result<Input, IngestError> {
@@ -158,6 +171,7 @@ impl Input {
             zip: Some(archive),
             selected: None,
             refused,
+            within: String::new(),
         })
     }
 
@@ -169,6 +183,21 @@ impl Input {
     /// Whether `rel` exists.
     pub fn has(&self, rel: &str) -> bool {
         self.files.contains_key(rel)
+    }
+
+    /// `rel` as seen from the folder the user named.
+    pub fn placed(&self, rel: &str) -> String {
+        format!("{}{rel}", self.within)
+    }
+
+    /// The input's own name: its folder's or zip's, or for a file, its folder's.
+    pub fn origin(&self) -> String {
+        let path = if self.path == Path::new(".") {
+            std::env::current_dir().unwrap_or_default()
+        } else {
+            self.path.clone()
+        };
+        path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     }
 
     /// How `rel` is named in messages: the path a user can find it under.

@@ -4,10 +4,21 @@
 //! Logs carry no ids, no zone and often no date on their lines. The day comes from the file
 //! name (`2016-06-03.log`, `#qtox_20160603.log.txt`, `2019-10/05.txt`) or from marker lines
 //! (`--- Day changed …`, `**** BEGIN LOGGING AT …`); the wall clock is read in the configured
-//! zone (`[irc] timezone`). A message's id is its second plus its position among the channel's
-//! lines of that second, which a log that only grows never changes. Each line is decoded on
-//! its own (UTF-8, else Latin-1) and mIRC colour and format codes are stripped. Hostmasks are
-//! never kept: joins and quits read "nick joined".
+//! zone (`[irc] timezone`). A line without a time (`=== bob is now known as bobby`) takes
+//! the time of the line before. A message's id is its second plus its position among the
+//! channel's lines of that second, which a log that only grows never changes. Each line is
+//! decoded on its own (UTF-8, else Windows-1252, as browsers and irclog2html do) and mIRC
+//! colour and format codes are stripped. Hostmasks are never kept: joins and quits read
+//! "nick joined".
+//!
+//! The channel comes from the file name (`#ops.log`), a folder (`#ops/2016-06-03.log`), the
+//! log's own lines, or `[[irc.channels]]`. Dated logs that name none (`2020/06/12.log`) log
+//! the channel the input is named after when more than two people speak in them or people
+//! join and leave; otherwise they are a private query of that name.
+//!
+//! Lines that cannot be read are counted; a file that loses more than one in a hundred of
+//! its lines is a problem naming its first lost line, which fails the build without
+//! `--keep-going`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -19,7 +30,7 @@ use jiff::tz::TimeZone;
 use regex::Regex;
 
 use super::importer::Importer;
-use super::{Ingested, Input};
+use super::{Ingested, Input, Options};
 use crate::model::{Author, Channel, Message, MessageKind, Text, Thread, User, Visibility};
 
 /// The importer's name in the model.
@@ -47,6 +58,9 @@ enum Style {
     Hexchat,
     /// `T <unix time> text` (`XChat` scrollback files).
     Scrollback,
+    /// `<unix time> message #chan nick!user@host text` (dircproxy's log files) or
+    /// `@<unix time> <nick!user@host> text` (its older recall logs).
+    Dircproxy,
 }
 
 static IRSSI: LazyLock<Regex> = LazyLock::new(|| re(r"^(\d{2}:\d{2}(?::\d{2})?) (.*)$"));
@@ -57,16 +71,31 @@ static LIMNORIA: LazyLock<Regex> = LazyLock::new(|| re(r"^(\d{4}-\d{2}-\d{2}T\d{
 static HEXCHAT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*([A-Za-z]{3}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) (.*)$"));
 static SCROLLBACK: LazyLock<Regex> = LazyLock::new(|| re(r"^T (-?\d+) (.*)$"));
+static DIRCPROXY: LazyLock<Regex> = LazyLock::new(|| re(r"^@?(\d{9,11}) (.*)$"));
 
 /// `--- Log opened Tue Sep 20 00:01:49 2016`, `--- Day changed Wed Sep 21 2016`,
 /// `**** BEGIN LOGGING AT Mon Dec 31 21:11:55 2011` (and its translations).
 static MARKER_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:---|\*\*\*\*) .*?\b([A-Z][a-z]{2}) (\d{1,2})(?: \d{2}:\d{2}:\d{2})? (\d{4})\s*$")
+    re(
+        r"^(?:---|\*\*\*\*|Session Start:) .*?\b([A-Z][a-z]{2}) (\d{1,2})(?: \d{2}:\d{2}:\d{2})? (\d{4})\s*$",
+    )
 });
 
+/// The client's own notes, not chat: `--- Log closed …`, XChat's `**** END LOGGING AT …` (in
+/// any language), mIRC's `Session Close: …` and `Session Ident: #chan`.
+static CLIENT_NOTE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:--- Log (?:opened|closed)|\*\*\*\* |Session \w+:)"));
+
 impl Style {
-    const ALL: [Style; 6] =
-        [Style::Weechat, Style::Limnoria, Style::Scrollback, Style::Hexchat, Style::Bracketed, Style::Irssi];
+    const ALL: [Style; 7] = [
+        Style::Weechat,
+        Style::Limnoria,
+        Style::Scrollback,
+        Style::Dircproxy,
+        Style::Hexchat,
+        Style::Bracketed,
+        Style::Irssi,
+    ];
 
     fn regex(self) -> &'static Regex {
         match self {
@@ -76,6 +105,7 @@ impl Style {
             Style::Limnoria => &LIMNORIA,
             Style::Hexchat => &HEXCHAT,
             Style::Scrollback => &SCROLLBACK,
+            Style::Dircproxy => &DIRCPROXY,
         }
     }
 
@@ -114,10 +144,81 @@ fn log_files(input: &Input) -> Vec<String> {
         .collect()
 }
 
+/// What one file gave: its events with their times, and the lines it could not read.
+struct Read {
+    events: Vec<(Timestamp, Event)>,
+    /// Lines that could not be read, and the first of them (1-based).
+    lost: usize,
+    first_lost: Option<usize>,
+    /// Lines that are chat or client events, read or not.
+    lines: usize,
+    /// Lines whose time could not be read, kept at the time of the line before.
+    retimed: usize,
+}
+
+/// Reads one file's lines in `style`, dated by `day` when its name or folder gives one. A
+/// line without a time takes the time of the line before (at the top of a file, of the
+/// first line with one).
+fn read_lines(lines: &[String], style: Style, zone: &TimeZone, day: Option<Date>) -> Read {
+    let mut reader = Reader { style, zone, day, dated_by_name: day.is_some(), last: None };
+    let mut read = Read { events: Vec::new(), lost: 0, first_lost: None, lines: 0, retimed: 0 };
+    let mut previous: Option<Timestamp> = None;
+    // Untimed lines before the first time, by line number.
+    let mut waiting: Vec<(usize, &str)> = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (time, body) = match reader.line(line) {
+            Line::Marker => continue,
+            Line::Timed(time, body) => (time, body),
+            Line::Untimed if CLIENT_NOTE.is_match(line) => continue,
+            untimed @ (Line::Untimed | Line::Unreadable) => {
+                // An impossible clock (`39:95:90`) is kept, at the time of the line before.
+                let body = match untimed {
+                    Line::Unreadable => {
+                        read.retimed += 1;
+                        style.regex().captures(line).and_then(|c| c.iter().last().flatten()).map_or(line.as_str(), |m| m.as_str())
+                    }
+                    _ => line.as_str(),
+                };
+                read.lines += 1;
+                match previous {
+                    Some(time) => read.events.extend(event(style, body).map(|e| (time, e))),
+                    None => waiting.push((n, body)),
+                }
+                continue;
+            }
+        };
+        read.lines += 1;
+        for (_, early) in waiting.drain(..) {
+            read.events.extend(event(style, early).map(|e| (time, e)));
+        }
+        previous = Some(time);
+        read.events.extend(event(style, &body).map(|e| (time, e)));
+    }
+    for (n, _) in waiting {
+        read.lose(n);
+    }
+    read
+}
+
+impl Read {
+    /// Line `n` (0-based) could not be read.
+    fn lose(&mut self, n: usize) {
+        self.lost += 1;
+        self.first_lost.get_or_insert(n + 1);
+    }
+}
+
+/// The share of a file's lines it may lose before the loss is a problem, not a warning.
+const LOSS_ALLOWED: f64 = 0.01;
+
 /// Imports every log file of the input, reading wall-clock times in `zone`.
-pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
+pub fn import(input: &mut Input, out: &mut Ingested, options: &Options) {
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
     let mut seconds: BTreeMap<(String, i64), u32> = BTreeMap::new();
+    let origin = input.origin();
     for rel in log_files(input) {
         let Some(bytes) = out.read(input, &rel) else {
             continue;
@@ -129,14 +230,14 @@ pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
             continue;
         };
         out.files_read += 1;
-        let (name, public) = channel_name(&rel, &lines);
-        let mut reader =
-            Reader { style, zone, day: date_from_path(&rel), dated_by_name: false, last: None, skipped: 0 };
-        reader.dated_by_name = reader.day.is_some();
+        let placed = input.placed(&rel);
+        let day = date_from_path(&placed).or_else(|| date_from_path(&origin));
+        let read = read_lines(&lines, style, &options.irc_timezone, day);
+        report_losses(&read, &shown, style, out);
+        let (name, public) = configured(&options.irc_channels, &placed)
+            .unwrap_or_else(|| channel_name(&rel, &lines, &origin, &read.events));
         let channel = channels.entry(name.to_lowercase()).or_insert_with(|| new_channel(&name, public));
-        for line in &lines {
-            let Some((time, body)) = reader.line(line) else { continue };
-            let Some(event) = event(style, &body) else { continue };
+        for (time, event) in read.events {
             let second = time.as_second();
             let seq = seconds.entry((channel.id.clone(), second)).or_insert(0);
             let id = format!("{second}{seq:03}");
@@ -148,35 +249,63 @@ pub fn import(input: &mut Input, out: &mut Ingested, zone: &TimeZone) {
                 is_bot: false,
                 deleted: false,
             });
-            channel.messages.push(Message {
-                id,
-                time,
-                author: Author {
-                    user: Some(user_id(&event.nick).into()),
-                    name: event.nick.into(),
-                    is_bot: event.kind == MessageKind::Bot,
-                },
-                kind: event.kind,
-                text: Text::plain(event.text),
-                edited: None,
-                reactions: ThinVec::new(),
-                attachments: ThinVec::new(),
-                files: ThinVec::new(),
-                thread: Thread::None,
-                pinned: false,
-                reply_to: None,
-            });
-        }
-        if reader.skipped > 0 {
-            out.warnings.push(format!(
-                "{shown}: {} lines without a readable date or time were skipped",
-                reader.skipped
-            ));
+            channel.messages.push(message(id, time, event));
         }
     }
     for channel in channels.into_values() {
         out.archive.add_channel(channel);
     }
+}
+
+/// Says what a file lost: a warning, or a problem when it lost more than [`LOSS_ALLOWED`].
+fn report_losses(read: &Read, shown: &str, style: Style, out: &mut Ingested) {
+    if read.retimed > 0 {
+        out.warnings.push(format!(
+            "{shown}: {} lines with an impossible time were kept at the time of the line before",
+            read.retimed
+        ));
+    }
+    let Some(first) = read.first_lost else { return };
+    let lost = read.lost;
+    #[expect(clippy::cast_precision_loss, reason = "a share of lines, shown rounded")]
+    let share = lost as f64 / read.lines.max(1) as f64;
+    let what = format!(
+        "{lost} of {} lines could not be read, the first on line {first} (expected a line with a time \
+         in the file's style, {style:?}, and a date from the file name, its folder or a day marker)",
+        read.lines
+    );
+    if share > LOSS_ALLOWED {
+        out.problems.push(super::IngestError::invalid(format!("{shown}:{first}"), what));
+    } else {
+        out.warnings.push(format!("{shown}: {what}; skipped"));
+    }
+}
+
+fn message(id: String, time: Timestamp, event: Event) -> Message {
+    Message {
+        id,
+        time,
+        author: Author {
+            user: Some(user_id(&event.nick).into()),
+            name: event.nick.into(),
+            is_bot: event.kind == MessageKind::Bot,
+        },
+        kind: event.kind,
+        text: Text::plain(event.text),
+        edited: None,
+        reactions: ThinVec::new(),
+        attachments: ThinVec::new(),
+        files: ThinVec::new(),
+        thread: Thread::None,
+        pinned: false,
+        reply_to: None,
+    }
+}
+
+/// The channel `[[irc.channels]]` gives a log at `placed`: public, as the user named it.
+fn configured(channels: &[(globset::GlobMatcher, String)], placed: &str) -> Option<(String, bool)> {
+    let (_, name) = channels.iter().find(|(glob, _)| glob.is_match(placed))?;
+    Some((name.trim_start_matches(['#', '&']).to_owned(), true))
 }
 
 fn new_channel(name: &str, public: bool) -> Channel {
@@ -199,15 +328,15 @@ fn user_id(nick: &str) -> String {
     format!("{SOURCE}:{}", nick.to_lowercase())
 }
 
-/// Each line decoded on its own (UTF-8, else Latin-1), without `\r` or mIRC codes.
+/// Each line decoded on its own (UTF-8, else Windows-1252), without `\r` or mIRC codes.
 fn decode_lines(bytes: &[u8]) -> Vec<String> {
     bytes
         .split(|&b| b == b'\n')
         .map(|line| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let text = match std::str::from_utf8(line) {
-                Ok(s) => s.to_owned(),
-                Err(_) => line.iter().map(|&b| char::from(b)).collect(),
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(line).0,
             };
             strip_codes(&text)
         })
@@ -222,12 +351,13 @@ fn strip_codes(text: &str) -> String {
     text.chars().filter(|&c| c == '\t' || !c.is_control()).collect()
 }
 
-/// The channel a file logs, and whether it is a `#channel` (public) rather than a query.
-fn channel_name(rel: &str, lines: &[String]) -> (String, bool) {
+/// The channel the file `rel` of an input logs, and whether it is a `#channel` (public)
+/// rather than a query. `origin` is the input's name; `events`, what the file says.
+fn channel_name(rel: &str, lines: &[String], origin: &str, events: &[(Timestamp, Event)]) -> (String, bool) {
     static HASH: LazyLock<Regex> = LazyLock::new(|| re(r"[#&]+([^\s#&/.,:;_]+(?:-[^\s#&/.,:;_]+)*)"));
     static DATED: LazyLock<Regex> = LazyLock::new(|| re(r"^[\d_.-]+(?:log|txt)?$"));
     static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?:talking on|Talking on|joined|Topic for|Speaking now on) [#&]+([^\s#&,:]+[^\s#&,:.])")
+        re(r"(?:talking on|Talking on|joined|Topic for|Speaking now on|Session Ident:) [#&]+([^\s#&,:]+[^\s#&,:.])")
     });
     let mut parts: Vec<&str> = rel.split('/').collect();
     let file = parts.pop().unwrap_or(rel);
@@ -243,12 +373,26 @@ fn channel_name(rel: &str, lines: &[String]) -> (String, bool) {
         return (c[1].to_owned(), true);
     }
     let stem = file.split('.').next().unwrap_or(file);
-    // A dated file in a folder (`ZNC: <network>/<window>/2016-06-03.log`) logs its folder.
-    let dir = parts.iter().rev().find(|d| !DATED.is_match(d) && d.parse::<u32>().is_err());
-    match dir {
-        Some(dir) if DATED.is_match(stem) => ((*dir).to_owned(), false),
-        _ => (stem.to_owned(), false),
+    if !DATED.is_match(stem) {
+        return (stem.to_owned(), false);
     }
+    // A dated file in a folder (`ZNC: <network>/<window>/2016-06-03.log`) logs its folder, a
+    // query when the folder is not a `#channel`.
+    if let Some(dir) = parts.iter().rev().find(|d| !DATED.is_match(d) && d.parse::<u32>().is_err()) {
+        return ((*dir).to_owned(), false);
+    }
+    // Only dates in the input: it is the log of one conversation, named after the input, a
+    // channel if more than two people speak or people come and go.
+    let mut speakers: Vec<&str> = Vec::new();
+    let mut comings = false;
+    for (_, e) in events {
+        comings |= matches!(e.kind, MessageKind::Join | MessageKind::Leave);
+        if matches!(e.kind, MessageKind::Normal | MessageKind::Action) && !speakers.contains(&e.nick.as_str()) {
+            speakers.push(&e.nick);
+        }
+    }
+    let named = if origin.is_empty() || DATED.is_match(origin) { stem } else { origin };
+    (named.to_owned(), comings || speakers.len() > 2)
 }
 
 /// A date in the path: `2016-06-03`, `20160603`, `2019-10/05`, `2013/08/03`.
@@ -288,13 +432,23 @@ struct Reader<'a> {
     /// The day came from the file name, so the file is that day alone.
     dated_by_name: bool,
     last: Option<Time>,
-    skipped: usize,
+}
+
+/// What a line is, as its time goes.
+enum Line {
+    /// A day marker: it sets the day.
+    Marker,
+    /// A line with a time, and its text after the time.
+    Timed(Timestamp, String),
+    /// A line without a time in the file's style.
+    Untimed,
+    /// A line whose time cannot be read (an impossible clock, no date known).
+    Unreadable,
 }
 
 impl Reader<'_> {
-    /// A line's time and the text after its timestamp; markers update the day and give
-    /// nothing.
-    fn line(&mut self, line: &str) -> Option<(Timestamp, String)> {
+    /// A line's time and the text after its timestamp; markers update the day.
+    fn line(&mut self, line: &str) -> Line {
         if let Some(c) = MARKER_DATE.captures(line) {
             if let (Some(m), Ok(d), Ok(y)) = (month(&c[1]), c[2].parse::<i8>(), c[3].parse::<i16>())
                 && let Ok(date) = Date::new(y, m, d)
@@ -303,9 +457,9 @@ impl Reader<'_> {
                 self.dated_by_name = false;
                 self.last = None;
             }
-            return None;
+            return Line::Marker;
         }
-        let c = self.style.regex().captures(line)?;
+        let Some(c) = self.style.regex().captures(line) else { return Line::Untimed };
         let parsed = match self.style {
             Style::Irssi | Style::Bracketed => self.clock(&c[1]).map(|t| (t, c[2].to_owned())),
             Style::Weechat => {
@@ -324,16 +478,13 @@ impl Reader<'_> {
                     _ => None,
                 }
             }
-            Style::Scrollback => c[1]
+            Style::Scrollback | Style::Dircproxy => c[1]
                 .parse::<i64>()
                 .ok()
                 .and_then(|s| Timestamp::from_second(s).ok())
                 .map(|t| (t, c[2].to_owned())),
         };
-        if parsed.is_none() {
-            self.skipped += 1;
-        }
-        parsed
+        parsed.map_or(Line::Unreadable, |(time, body)| Line::Timed(time, body))
     }
 
     /// A clock time on the current day; past midnight without a marker, the next day.
@@ -358,15 +509,17 @@ impl Reader<'_> {
 }
 
 /// What a line says.
+#[derive(Clone)]
 struct Event {
     nick: String,
     kind: MessageKind,
     text: String,
 }
 
-/// `<@nick>` → `nick`.
+/// `<@nick>` → `nick`; `nick!user@host` → `nick`.
 fn bare(nick: &str) -> String {
-    nick.trim().trim_start_matches(['~', '&', '@', '%', '+', '!']).to_owned()
+    let nick = nick.trim().trim_start_matches(['~', '&', '@', '%', '+', '!']);
+    nick.split('!').next().unwrap_or(nick).to_owned()
 }
 
 static SAY: LazyLock<Regex> = LazyLock::new(|| re(r"^<\s*([^>\s]+)\s*>[\t ]?(.*)$"));
@@ -374,6 +527,11 @@ static NOTICE: LazyLock<Regex> = LazyLock::new(|| re(r"^-(\S+?)-\s(.*)$"));
 
 /// The event in a line's text, by style; `None` for client chatter that is no message.
 fn event(style: Style, body: &str) -> Option<Event> {
+    if style == Style::Dircproxy
+        && let Some(event) = dircproxy(body)
+    {
+        return Some(event);
+    }
     if style == Style::Weechat {
         let (prefix, text) = body.split_once('\t').unwrap_or(("", body));
         return match prefix.trim() {
@@ -387,8 +545,11 @@ fn event(style: Style, body: &str) -> Option<Event> {
     if let Some(c) = SAY.captures(body) {
         return Some(Event { nick: bare(&c[1]), kind: MessageKind::Normal, text: c[2].to_owned() });
     }
-    if let Some(rest) = body.strip_prefix("-!- ").or_else(|| body.strip_prefix("*** ")) {
+    if let Some(rest) = ["-!- ", "*** ", "=== "].iter().find_map(|p| body.strip_prefix(p)) {
         return system(rest);
+    }
+    if let Some(event) = eggdrop(body) {
+        return Some(event);
     }
     for prefix in ["-->", "<--", "---"] {
         if let Some(rest) = body.strip_prefix(prefix) {
@@ -405,6 +566,53 @@ fn event(style: Style, body: &str) -> Option<Event> {
     }
     // Anything else the client wrote (a topic's setter, connection notes) is kept as a note.
     info(body)
+}
+
+/// dircproxy's log line after its time: `message #chan nick!user@host text`; `None` when the
+/// line is in its older form (`<nick!user@host> text`), read like any other client's.
+fn dircproxy(body: &str) -> Option<Event> {
+    static LINE: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"^(message|notice|action|ctcp|join|part|kick|quit|nick|mode|topic|client|server|error) \S+ (\S+) ?(.*)$")
+    });
+    let c = LINE.captures(body)?;
+    let (nick, text) = (bare(&c[2]), c[3].trim().to_owned());
+    let (kind, text) = match &c[1] {
+        "message" => (MessageKind::Normal, text),
+        "notice" => (MessageKind::Bot, text),
+        "action" => (MessageKind::Action, text),
+        "join" => (MessageKind::Join, format!("{nick} joined")),
+        "part" | "quit" => (MessageKind::Leave, format!("{nick} left")),
+        "topic" => (MessageKind::Topic, format!("{nick} changed the topic to: {text}")),
+        // Modes, CTCPs, the proxy's and the server's notes: quiet notes.
+        other => return info(&format!("{other} {text}")),
+    };
+    Some(Event { nick, kind, text })
+}
+
+/// eggdrop's log lines after their time: `nick (user@host) joined #chan.`, `… left #chan
+/// (reason).`, `… left irc: reason`, `Nick change: old -> new`, `Action: nick does`, `Topic
+/// changed on #chan by nick!user@host: topic`.
+fn eggdrop(body: &str) -> Option<Event> {
+    static RULES: LazyLock<[Regex; 5]> = LazyLock::new(|| {
+        [
+            re(r"^(\S+) \([^)]*\) joined [#&]\S*\.$"),
+            re(r"^(\S+) \([^)]*\) left (?:[#&]\S*?\.?(?: \((.*)\)\.)?|irc: (.*))$"),
+            re(r"^Nick change: (\S+) -> (\S+)$"),
+            re(r"^Action: (\S+) (.*)$"),
+            re(r"^Topic changed on [#&]\S+ by (\S+): (.*)$"),
+        ]
+    });
+    let (rule, c) = RULES.iter().enumerate().find_map(|(i, r)| Some((i, r.captures(body)?)))?;
+    let nick = bare(&c[1]);
+    let extra = c.get(2).or_else(|| c.get(3)).map(|m| m.as_str().trim().to_owned()).filter(|s| !s.is_empty());
+    let (kind, text) = match rule {
+        0 => (MessageKind::Join, format!("{nick} joined")),
+        1 => (MessageKind::Leave, with_reason(&format!("{nick} left"), extra.as_ref())),
+        2 => (MessageKind::Event("nick".into()), format!("{nick} is now known as {}", extra.unwrap_or_default())),
+        3 => (MessageKind::Action, extra.unwrap_or_default()),
+        _ => (MessageKind::Topic, format!("{nick} changed the topic to: {}", extra.unwrap_or_default())),
+    };
+    Some(Event { nick, kind, text })
 }
 
 fn info(text: &str) -> Option<Event> {
@@ -425,11 +633,11 @@ fn action(text: &str) -> Option<Event> {
 fn system(text: &str) -> Option<Event> {
     static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         [
-            (r"^(?:Joins: )(\S+)", "join"),
+            (r"^Joins:? (\S+)", "join"),
             (r"^(\S+) (?:\S+ )?(?:\[[^\]]*\] |\([^)]*\) |<[^>]*> )?has joined", "join"),
-            (r"^(?:Parts: )(\S+)(?: \([^)]*\))?(?: \((.*)\))?$", "part"),
+            (r"^Parts:? (\S+)(?: \([^)@]*@[^)]*\))?(?: \((.*)\))?$", "part"),
             (r"^(\S+) (?:\[[^\]]*\] |\([^)]*\) |<[^>]*> )?has left \S+(?: \[(.*)\]| \((.*)\))?", "part"),
-            (r"^(?:Quits: )(\S+)(?: \([^)]*\))?(?: \((.*)\))?$", "quit"),
+            (r"^Quits:? (\S+)(?: \([^)@]*@[^)]*\))?(?: \((.*)\))?$", "quit"),
             (r"^(\S+) (?:\[[^\]]*\] |\([^)]*\) |<[^>]*> )?has quit(?: IRC)?(?: \[(.*)\]| \((.*)\))?", "quit"),
             (r"^(\S+) is now known as (\S+)", "nick"),
             (r"^(\S+) (?:changed the topic of \S+ to:|changes topic to|has changed topic for \S+ to|has changed the topic to:) (.*)$", "topic"),
@@ -478,7 +686,7 @@ pub static IMPORTER: Importer = Importer {
     reads: "IRC logs",
     root_markers: &[],
     detect,
-    import: |input, options, out| import(input, out, &options.irc_timezone),
+    import: |input, options, out| import(input, out, options),
 };
 
 #[cfg(test)]
@@ -560,15 +768,24 @@ mod tests {
         assert_eq!(date_from_path("qtox/2016/06/#qtox_20160603.log.txt"), Date::new(2016, 6, 3).ok());
         assert_eq!(date_from_path("ltsp/2019-10/05.txt"), Date::new(2019, 10, 5).ok());
         assert_eq!(date_from_path("net/#ops/2013-11-04.log"), Date::new(2013, 11, 4).ok());
-        assert_eq!(channel_name("qtox/#qtox_20160603.log.txt", &[]), ("qtox".to_owned(), true));
-        assert_eq!(channel_name("irc.libera.#test.weechatlog", &[]), ("test".to_owned(), true));
-        assert_eq!(channel_name("freenode/#parsec-ops/2013-11-04.log", &[]), ("parsec-ops".to_owned(), true));
+        assert_eq!(channel_name("qtox/#qtox_20160603.log.txt", &[], "logs", &[]), ("qtox".to_owned(), true));
+        assert_eq!(channel_name("irc.libera.#test.weechatlog", &[], "logs", &[]), ("test".to_owned(), true));
+        assert_eq!(channel_name("freenode/#parsec-ops/2013-11-04.log", &[], "logs", &[]), ("parsec-ops".to_owned(), true));
         assert_eq!(
-            channel_name("freenode/alice/2013-11-04.log", &[]),
+            channel_name("freenode/alice/2013-11-04.log", &[], "logs", &[]),
             ("alice".to_owned(), false),
             "a query"
         );
         assert_eq!(strip_codes("\x0303green\x0f \x02bold\x02 \x1ditalic"), "green bold italic");
-        assert_eq!(decode_lines(b"caf\xe9\nok"), ["café", "ok"], "Latin-1, line by line");
+        assert_eq!(decode_lines(b"caf\xe9 \x80\x9a\nok"), ["café €š", "ok"], "Windows-1252, line by line");
+        let said = |nick: &str, kind: MessageKind| {
+            (Timestamp::UNIX_EPOCH, Event { nick: nick.to_owned(), kind, text: String::new() })
+        };
+        let two = [said("ann", MessageKind::Normal), said("bo", MessageKind::Normal)];
+        assert_eq!(channel_name("2020/06/12.log", &[], "meetings", &two), ("meetings".to_owned(), false), "a query");
+        let three = [two[0].clone(), two[1].clone(), said("cy", MessageKind::Action)];
+        assert_eq!(channel_name("2020/06/12.log", &[], "meetings", &three), ("meetings".to_owned(), true));
+        let comings = [two[0].clone(), said("cy", MessageKind::Join)];
+        assert_eq!(channel_name("2024-10-18.log", &[], "ops", &comings), ("ops".to_owned(), true));
     }
 }

@@ -120,11 +120,13 @@ pub struct Options {
     pub format: Option<Format>,
     /// The zone IRC logs' wall-clock times are in.
     pub irc_timezone: jiff::tz::TimeZone,
+    /// IRC logs whose path (from the input the user named) matches, and the channel they log.
+    pub irc_channels: Vec<(globset::GlobMatcher, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { format: None, irc_timezone: jiff::tz::TimeZone::UTC }
+        Options { format: None, irc_timezone: jiff::tz::TimeZone::UTC, irc_channels: Vec::new() }
     }
 }
 
@@ -138,7 +140,7 @@ pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: 
     let mut out = Ingested { days, ..Ingested::default() };
     for path in inputs {
         let path = path.as_ref();
-        if let Err(e) = ingest_one(path, options, &mut out) {
+        if let Err(e) = ingest_one(path, "", options, &mut out) {
             out.problems.push(e);
         }
     }
@@ -153,16 +155,19 @@ pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: 
     out
 }
 
-fn ingest_one(path: &Path, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
+/// Reads the input at `path`, which lies at `within` in the folder the user named.
+fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
     if let Some(children) = side_by_side(path)? {
         for child in children {
-            if let Err(e) = ingest_one(&child, options, out) {
+            let name = child.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if let Err(e) = ingest_one(&child, &format!("{within}{name}/"), options, out) {
                 out.problems.push(e);
             }
         }
         return Ok(());
     }
     let mut input = Input::open(path, &importer::root_markers())?;
+    within.clone_into(&mut input.within);
     // (A snapshot folder has no markers; its files stay at the folder's root.)
     out.warnings.extend(input.refused.drain(..).map(|r| format!("{}: {r}", path.display())));
     let format = match options.format {

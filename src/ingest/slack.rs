@@ -577,7 +577,7 @@ fn parse(raw: RawMessage, nobody: &Arc<str>) -> Parsed {
         reply_to: None,
     };
     let who = Who {
-        user: raw.user,
+        user: raw.user.or_else(|| raw.comment.and_then(|c| c.user)),
         username: raw.username,
         bot_id: raw.bot_id,
         bot_name: raw.bot_profile.map(|b| b.name),
@@ -719,26 +719,29 @@ fn attachment(raw: &RawAttachment) -> Attachment {
         .into_iter()
         .map(|f| AttachmentField {
             value: text(Some(f.value.clone()), "fields").unwrap_or_else(|| Text::plain("")),
-            title: f.title,
+            title: crate::markup::slack_unescape(&f.title),
             short: f.short,
         })
         .collect();
+    // Slack escapes `&`, `<` and `>` in every string it stores; the fields shown as plain text
+    // and the links are read back to what was written (`Tips &amp; Advice`, `?a=1&amp;b=2`).
+    let plain = |value: &Option<String>| value.as_deref().filter(|s| !s.is_empty()).map(crate::markup::slack_unescape);
     Attachment {
         color: raw.color.as_deref().and_then(color),
         pretext: text(raw.pretext.clone(), "pretext"),
-        author_name: raw.author_name.clone().filter(|s| !s.is_empty()),
-        author_link: raw.author_link.clone().filter(|s| !s.is_empty()),
-        title: raw.title.clone().filter(|s| !s.is_empty()),
-        title_link: raw.title_link.clone().filter(|s| !s.is_empty()),
+        author_name: plain(&raw.author_name),
+        author_link: plain(&raw.author_link),
+        title: plain(&raw.title),
+        title_link: plain(&raw.title_link),
         // An attachment of an app may carry its content in blocks: the coloured bar's text.
         text: text(raw.text.clone(), "text").or_else(|| {
             raw.blocks.as_ref().map(blocks_text).filter(|t| !t.trim().is_empty()).map(Text::mrkdwn)
         }),
         fields,
-        footer: raw.footer.clone().filter(|s| !s.is_empty()),
-        fallback: raw.fallback.clone().filter(|s| !s.is_empty()),
-        from_url: raw.from_url.clone().filter(|s| !s.is_empty()),
-        service_name: raw.service_name.clone().filter(|s| !s.is_empty()),
+        footer: plain(&raw.footer),
+        fallback: plain(&raw.fallback),
+        from_url: plain(&raw.from_url),
+        service_name: plain(&raw.service_name),
     }
 }
 
@@ -1015,6 +1018,15 @@ struct RawMessage {
     edited: Option<RawEdited>,
     #[serde(default)]
     thread_ts: Option<SlackTs>,
+    /// A `file_comment`'s comment: its author is the commenter.
+    #[serde(default)]
+    comment: Option<RawComment>,
+}
+
+#[derive(Deserialize)]
+struct RawComment {
+    #[serde(default)]
+    user: Option<String>,
 }
 
 #[derive(Deserialize)]

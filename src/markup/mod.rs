@@ -11,6 +11,7 @@ mod clean;
 mod html;
 mod markdown;
 mod mrkdwn;
+pub(crate) use mrkdwn::decode as slack_unescape;
 
 #[doc(hidden)]
 pub use clean::{fast as sanitize_fast, full as sanitize_full};
@@ -302,7 +303,46 @@ pub fn is_safe_url(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// Slack file URLs carry an export token in `t` or `token`; never publish it.
+/// Query parameters that carry credentials (compared without case): tokens, passwords and
+/// secrets, and the signatures of signed URLs (S3, Google Cloud Storage, `CloudFront`, Azure
+/// SAS). Anything else a link carries (`t=1m6s`, `v`, `list`, `page`) is kept.
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "token",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "auth",
+    "auth_token",
+    "api_key",
+    "apikey",
+    "password",
+    "passwd",
+    "secret",
+    "client_secret",
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
+/// Whether the query parameter `key=value` of a link to `base` carries a credential: one of
+/// [`CREDENTIAL_PARAMS`], or Slack's export token in `t` (on Slack's hosts, or an `xox…`
+/// token anywhere).
+fn is_credential(base: &str, key: &str, value: &str) -> bool {
+    if CREDENTIAL_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(key)) {
+        return true;
+    }
+    let host = base.split("://").nth(1).and_then(|rest| rest.split(['/', ':']).next()).unwrap_or("");
+    let slack =
+        host.ends_with("slack.com") || host.ends_with("slack-files.com") || host.ends_with("slack-edge.com");
+    key == "t" && (slack || value.starts_with("xox"))
+}
+
+/// Removes the credentials a link's query carries ([`is_credential`]); the rest of the link,
+/// its order and its fragment stay exactly as written.
 pub fn strip_url_tokens(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
         return url.to_owned();
@@ -311,8 +351,8 @@ pub fn strip_url_tokens(url: &str) -> String {
     let kept: Vec<&str> = query
         .split('&')
         .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            !matches!(key, "t" | "token" | "access_token" | "X-Amz-Signature" | "X-Amz-Credential")
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            !is_credential(base, key, value)
         })
         .collect();
     let mut out = base.to_owned();
@@ -388,6 +428,39 @@ fn strip_tags(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::strip_url_tokens;
+
+    #[test]
+    fn links_keep_every_parameter_but_credentials() {
+        for kept in [
+            "https://youtu.be/ID?t=1m6s",
+            "https://www.youtube.com/watch?v=abc&list=PL1&t=42",
+            "https://grafana.example.com/d/x?orgId=1&from=now-6h&to=now&var-host=db-7",
+            "https://docs.example.com/search?q=kafka&page=2#results",
+        ] {
+            assert_eq!(strip_url_tokens(kept), kept);
+        }
+        for (url, kept) in [
+            (
+                "https://files.slack.com/files-pri/T1-F1/x.png?t=xoxe-123",
+                "https://files.slack.com/files-pri/T1-F1/x.png",
+            ),
+            ("https://example.com/x?t=xoxp-1-2&v=3", "https://example.com/x?v=3"),
+            ("https://api.example.com/v1?access_token=abc&page=2", "https://api.example.com/v1?page=2"),
+            (
+                "https://b.s3.amazonaws.com/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=ff&X-Amz-Expires=60",
+                "https://b.s3.amazonaws.com/k?X-Amz-Expires=60",
+            ),
+            (
+                "https://a.blob.core.windows.net/c/b?sv=2022&se=2024&sig=abc%3D",
+                "https://a.blob.core.windows.net/c/b?sv=2022&se=2024",
+            ),
+            ("https://h/x?Password=hunter2#top", "https://h/x#top"),
+        ] {
+            assert_eq!(strip_url_tokens(url), kept);
+        }
+    }
+
     #[test]
     fn entities_are_decoded_once_and_unknown_ones_kept() {
         assert_eq!(super::unescape("a &lt;b&gt; &amp;lt; &amp;&amp; &#x2F;&#39;"), "a <b> &lt; && /'");

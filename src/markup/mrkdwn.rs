@@ -325,7 +325,7 @@ fn special(command: &str, label: Option<String>, out: &mut Vec<Event<'_>>) {
 }
 
 /// Undoes Slack's three entity escapes, exactly once.
-fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     super::decode_entities(s, &[("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")])
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use crate::harness::{Site, anchors, article, case, shared_fixtures, tree};
+use crate::harness::{Site, anchors, article, case, scrollback, shared_fixtures, tree};
 
 static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("irc/styles")], &["-v"]));
 
@@ -117,21 +117,22 @@ fn ids_survive_a_log_that_grows() {
     assert_eq!(after[before.len()..], ["1464960600001", "1464962400000"]);
 }
 
-/// The real XChat logs: every line with a readable time is a message; the one with an
-/// impossible time is skipped with a warning.
+/// The real XChat logs: every line is a message; the one with an impossible time (with a
+/// warning) and the one with none are kept at the time of the line before.
 #[test]
 fn the_shared_xchat_logs_keep_every_timed_line() {
     let Some(fixtures) = shared_fixtures() else { return };
     let dir = fixtures.join("irc/xchat/plaso/test_data");
-    let timed = regex::Regex::new(r"^\s*[a-z]{3} \d{2} ([0-2]\d):([0-5]\d):([0-5]\d) ").unwrap();
+    let timed = regex::Regex::new(r"^\s*[a-z]{3} \d{2} \d{2}:\d{2}:\d{2} ").unwrap();
     let text = String::from_utf8_lossy(&fs_err::read(dir.join("xchat.log")).unwrap()).into_owned();
-    let expected = text.lines().filter(|l| timed.captures(l).is_some_and(|c| &c[1] < "24")).count();
+    let expected = text.lines().filter(|l| timed.is_match(l)).count();
     let site = Site::build(&[dir.join("xchat.log")], &[]);
     let found: usize =
         ["c/gugle/2011/12/31/", "c/gugle/2012/02/26/"].iter().map(|p| anchors(&site.page(p)).len()).sum();
     assert_eq!(found, expected);
     assert!(
-        site.stderr.contains("xchat.log: 1 lines without a readable date or time were skipped"),
+        site.stderr
+            .contains("xchat.log: 1 lines with an impossible time were kept at the time of the line before"),
         "{}",
         site.stderr
     );
@@ -139,8 +140,7 @@ fn the_shared_xchat_logs_keep_every_timed_line() {
 
     let scrollback =
         String::from_utf8_lossy(&fs_err::read(dir.join("xchatscrollback.log")).unwrap()).into_owned();
-    let expected =
-        scrollback.lines().filter(|l| regex::Regex::new(r"^T -?\d+ ").unwrap().is_match(l)).count();
+    let expected = scrollback.lines().filter(|l| l.starts_with("T ")).count();
     let site = Site::build(&[dir.join("xchatscrollback.log")], &[]);
     let pages: usize = walkdir::WalkDir::new(site.out.join("c"))
         .into_iter()
@@ -149,4 +149,120 @@ fn the_shared_xchat_logs_keep_every_timed_line() {
         .map(|e| anchors(&fs_err::read_to_string(e.path()).unwrap()).len())
         .sum();
     assert_eq!(pages, expected);
+}
+
+/// Logs as people keep them: dates in folders, channels in no name, Windows-1252 bytes,
+/// untimed lines, and the eggdrop, dircproxy and irclogs.ubuntu.com styles.
+static LAYOUTS: LazyLock<Site> = LazyLock::new(|| {
+    Site::with_config(
+        &[case("irc/layouts")],
+        "[[irc.channels]]\npath = \"standup/*.log\"\nname = \"#daily-standup\"\n",
+    )
+});
+
+#[test]
+fn a_date_in_a_folder_dates_the_log_and_untimed_lines_take_the_time_before() {
+    assert_eq!(
+        messages(&LAYOUTS.page("c/ops/2024/10/18/")),
+        [
+            row("2024-10-18T09:00:00Z", "alice", "normal", "morning, deploying api"),
+            row("2024-10-18T09:00:00Z", "bob", "event", "bob is now known as bobby"),
+            row(
+                "2024-10-18T09:05:00Z",
+                "bobby",
+                "normal",
+                "runbook: https://wiki.example.com/runbook?t=1m6s&amp;page=2"
+            ),
+            row("2024-10-18T09:05:00Z", "carol", "join", "carol joined"),
+        ]
+    );
+    assert_eq!(messages(&LAYOUTS.page("c/ops/2024/10/19/")).len(), 2);
+    assert!(!LAYOUTS.stderr.contains("could not be read"), "{}", LAYOUTS.stderr);
+}
+
+#[test]
+fn logs_that_name_no_channel_are_one_channel_named_by_their_folder_or_the_config() {
+    let channels = LAYOUTS.channels();
+    for name in ["daily-standup", "egg", "euro", "meetings", "ops", "proxy", "ubuntu-meeting"] {
+        assert!(channels.iter().any(|c| c == name), "{name} in {channels:?}");
+    }
+    assert!(!channels.iter().any(|c| c == "12" || c == "19" || c == "standup"), "{channels:?}");
+    assert_eq!(
+        messages(&LAYOUTS.page("c/meetings/2020/06/12/")),
+        [
+            row("2020-06-12T16:00:00Z", "dan", "normal", "#startmeeting weekly"),
+            row("2020-06-12T16:00:00Z", "erin", "join", "erin joined"),
+            row("2020-06-12T16:01:00Z", "erin", "normal", "hi all"),
+            row("2020-06-12T16:02:00Z", "frank", "normal", "agenda is on the wiki"),
+            row("2020-06-12T16:02:00Z", "erin", "leave", "erin quit (Ping timeout: 240 seconds)"),
+            row("2020-06-12T16:30:00Z", "dan", "normal", "#endmeeting"),
+        ]
+    );
+    assert_eq!(messages(&LAYOUTS.page("c/daily-standup/2024/10/18/")).len(), 2);
+}
+
+#[test]
+fn bytes_that_are_not_utf8_read_as_windows_1252() {
+    let texts: Vec<String> = messages(&LAYOUTS.page("c/euro/2024/10/18/")).into_iter().map(|m| m.3).collect();
+    assert_eq!(texts, ["š", "price € 5, “quoted”", "café in UTF-8"]);
+}
+
+#[test]
+fn eggdrop_dircproxy_and_ubuntu_lines_are_events_by_their_nick() {
+    assert_eq!(
+        messages(&LAYOUTS.page("c/egg/2024/10/18/")),
+        [
+            row("2024-10-18T12:00:00Z", "gina", "join", "gina joined"),
+            row("2024-10-18T12:01:00Z", "gina", "normal", "hello eggs"),
+            row("2024-10-18T12:02:00Z", "gina", "action", "waves"),
+            row("2024-10-18T12:03:00Z", "gina", "event", "gina is now known as gina_"),
+            row("2024-10-18T12:04:00Z", "gina_", "topic", "gina_ changed the topic to: eggs all day"),
+            row("2024-10-18T12:05:00Z", "gina_", "leave", "gina_ left (bye)"),
+            row("2024-10-18T12:06:00Z", "hal", "leave", "hal left (Quit: gone)"),
+        ]
+    );
+    assert_eq!(
+        messages(&LAYOUTS.page("c/proxy/2024/10/18/")),
+        [
+            row("2024-10-18T10:00:00Z", "ivan", "join", "ivan joined"),
+            row("2024-10-18T10:01:00Z", "ivan", "normal", "hello from behind the proxy"),
+            row("2024-10-18T10:02:00Z", "ivan", "action", "stretches"),
+            row("2024-10-18T10:03:00Z", "NickServ", "bot", "identify please"),
+            row("2024-10-18T10:04:00Z", "ivan", "leave", "ivan left"),
+        ]
+    );
+    assert_eq!(
+        messages(&LAYOUTS.page("c/ubuntu-meeting/2024/10/18/")),
+        [
+            row("2024-10-18T16:00:00Z", "jo", "normal", "meeting time"),
+            row("2024-10-18T16:00:00Z", "kees", "join", "kees joined"),
+            row("2024-10-18T16:01:00Z", "kees", "normal", "o/"),
+            row("2024-10-18T16:01:00Z", "kees", "event", "kees is now known as kees_"),
+            row("2024-10-18T16:05:00Z", "jo", "action", "waves"),
+        ]
+    );
+    for (path, bytes) in LAYOUTS.files() {
+        assert!(!String::from_utf8_lossy(&bytes).contains("host.example"), "{path} publishes a hostmask");
+    }
+}
+
+#[test]
+fn a_log_whose_lines_have_no_date_fails_the_build_naming_its_first_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("#nodate.log");
+    fs_err::write(&log, "[09:00] <alice> when is this?\n[09:01] <bob> nobody knows\n").unwrap();
+    let failed = scrollback(tmp.path())
+        .arg("build")
+        .arg(&log)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        !failed.status.success() && stderr.contains("#nodate.log:1: 2 of 2 lines could not be read"),
+        "{stderr}"
+    );
+    let kept = Site::build(&[log], &["--keep-going"]);
+    assert!(kept.stderr.contains("#nodate.log:1: 2 of 2 lines could not be read"), "{}", kept.stderr);
 }

@@ -255,3 +255,27 @@ fn the_redaction_report_says_where_but_never_what() {
         assert!(SITE.page(page).contains(&format!("id=\"{anchor}\"")), "{url}");
     }
 }
+
+/// `tests/cases/slack/cards`: a link card, a link with a start time and a legacy file comment.
+static CARDS: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("slack/cards")], &[]));
+
+#[test]
+fn link_cards_read_as_written_and_links_keep_their_parameters() {
+    let page = CARDS.page("c/links/2023/11/14/");
+    let card = article(&page, "1700000100000100");
+    assert!(card.contains("Tips &amp; Advice &lt;2024&gt;"), "{card}");
+    assert!(card.contains("Blog &amp; Co"), "{card}");
+    assert!(!card.contains("&amp;amp;") && !card.contains("&amp;lt;"), "escaped twice: {card}");
+    assert!(!card.contains("a=1&amp;amp;b=2"), "a broken link: {card}");
+    assert!(card.contains(r#"href="https://blog.example.com/tips?a=1&amp;b=2""#), "{card}");
+    let video = article(&page, "1700000200000100");
+    assert!(video.contains(r#"href="https://youtu.be/dQw4w9WgXcQ?t=1m6s""#), "{video}");
+    assert!(video.contains(">https://youtu.be/dQw4w9WgXcQ?t=1m6s<"), "{video}");
+}
+
+#[test]
+fn a_file_comment_is_by_its_commenter() {
+    let page = CARDS.page("c/links/2023/11/14/");
+    let comment = article(&page, "1700000300000100");
+    assert!(comment.contains(r#"<span class="author">Bob</span>"#), "{comment}");
+}
