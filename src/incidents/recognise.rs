@@ -95,7 +95,7 @@ pub(super) static OPSGENIE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub(super) static ALERTMANAGER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:(?::[a-z0-9_+-]+:|\p{Extended_Pictographic}|\x{FE0F})\s*)*\[(?P<state>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]\s+(?P<group>.+)$",
+        r"^\[(?P<state>FIRING|RESOLVED)(?::(?P<firing>\d+))?(?:,\s*RESOLVED:(?P<resolved>\d+))?\]\s+(?P<group>.+)$",
     )
 });
 
@@ -259,9 +259,32 @@ pub(super) static LINE_PATTERNS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSet::new(patterns.iter().map(|p| p.as_str())).expect("built-in incident patterns compile")
 });
 
+/// A line without the emoji a template puts before its title (`:fire: [FIRING:1] …`,
+/// `✅ [RESOLVED] …`), so that the patterns keep their literal starts.
+fn undecorated(line: &str) -> &str {
+    let mut rest = line;
+    loop {
+        rest = rest.trim_start();
+        let shortcode = rest.strip_prefix(':').and_then(|after| {
+            let end = after.find(':')?;
+            let name = &after[..end];
+            let valid =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+-".contains(&b));
+            valid.then(|| &after[end + 1..])
+        });
+        let symbol = rest.chars().next().filter(|c| !c.is_ascii() && !c.is_alphanumeric());
+        match (shortcode, symbol) {
+            (Some(after), _) => rest = after,
+            (None, Some(c)) => rest = &rest[c.len_utf8()..],
+            (None, None) => return rest,
+        }
+    }
+}
+
 /// What one line of a bot's message says; `sentry` when the bot is Sentry, whose
 /// `Critical: rule` titles read like any other bot's words.
 pub(super) fn line_signal(line: &str, sentry: bool) -> Option<Signal> {
+    let line = undecorated(line);
     if !LINE_PATTERNS.is_match(line) {
         return None;
     }

@@ -204,39 +204,61 @@ fn name_of(key: &str) -> &str {
     key.split_once(" (").map_or(key, |(name, _)| name)
 }
 
+/// The most quiet candidates a channel remembers; beyond, the oldest is forgotten (a source
+/// that never sends recoveries would otherwise keep every alert it ever sent).
+const DORMANT: usize = 1000;
+
 impl Dormant {
     fn add(&mut self, open: Open) {
+        if self.candidates.len() >= DORMANT
+            && let Some((old, forgotten)) = self.candidates.pop_first()
+        {
+            for key in forgotten.keys.keys() {
+                if let Some(ids) = self.by_name.get_mut(name_of(key)) {
+                    ids.retain(|id| *id != old);
+                    if ids.is_empty() {
+                        self.by_name.remove(name_of(key));
+                    }
+                }
+            }
+        }
         let id = self.next;
         self.next += 1;
         for key in open.keys.keys() {
-            let ids = self.by_name.entry(name_of(key).to_owned()).or_default();
-            if ids.last() != Some(&id) {
-                ids.push(id);
+            match self.by_name.get_mut(name_of(key)) {
+                Some(ids) if ids.last() == Some(&id) => {}
+                Some(ids) => ids.push(id),
+                None => {
+                    self.by_name.insert(name_of(key).to_owned(), vec![id]);
+                }
             }
         }
         self.candidates.insert(id, open);
     }
 
-    /// The candidates holding alert `key`, newest last; ids of those gone are dropped.
-    fn holding(&mut self, key: &str) -> Vec<u64> {
-        let Some(ids) = self.by_name.get_mut(name_of(key)) else { return Vec::new() };
-        ids.retain(|id| self.candidates.contains_key(id));
-        let holds = |id: &&u64| self.candidates[*id].keys.keys().any(|k| covers(key, k));
-        ids.iter().filter(holds).copied().collect()
-    }
-
     /// Alert `key` fired again: a candidate that held it is forgotten.
     fn forget(&mut self, key: &str) {
-        for id in self.holding(key) {
-            if self.candidates[&id].keys.contains_key(key) {
-                self.candidates.remove(&id);
+        let Dormant { candidates, by_name, .. } = self;
+        let Some(ids) = by_name.get_mut(name_of(key)) else { return };
+        ids.retain(|id| match candidates.get(id) {
+            Some(open) if open.keys.contains_key(key) => {
+                candidates.remove(id);
+                false
             }
+            Some(_) => true,
+            None => false,
+        });
+        if ids.is_empty() {
+            by_name.remove(name_of(key));
         }
     }
 
     /// The newest candidate holding alert `key`, taken out.
     fn take(&mut self, key: &str) -> Option<Open> {
-        let id = *self.holding(key).last()?;
+        let ids = self.by_name.get(name_of(key))?;
+        let holds =
+            |id: &&u64| self.candidates.get(id).is_some_and(|o| o.keys.keys().any(|k| covers(key, k)));
+        let id = *ids.iter().rev().find(holds)?;
         self.candidates.remove(&id)
     }
 }
@@ -519,10 +541,11 @@ impl<'r> Channel<'r> {
         if let Some(index) = self.open.iter().position(storm) {
             return index;
         }
+        // The time first: most done incidents ended long ago.
         let flapped = self.done.iter().rposition(|o| {
             !o.inferred_end
-                && shares(o)
                 && o.resolved.as_ref().is_some_and(|r| since(r.time, said.at.time) <= window)
+                && shares(o)
         });
         if let Some(index) = flapped {
             let mut open = self.done.remove(index);

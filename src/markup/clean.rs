@@ -41,7 +41,8 @@ const TAGS: &[(&str, Kind)] = &[
 const ATTRIBUTES: &[(&str, &str)] = &[("a", "href"), ("time", "datetime"), ("span", "title")];
 
 /// Classes allowed per tag.
-const CLASSES: &[(&str, &[&str])] = &[("span", &["mention", "emoji", "redacted"]), ("a", &["channel"])];
+const CLASSES: &[(&str, &[&str])] =
+    &[("span", &["mention", "emoji", "redacted", "spoiler"]), ("a", &["channel"])];
 
 /// Where a tag may stand on the fast path, so that the HTML parser's tree is the nesting as
 /// written: blocks and lists only at the top or in blocks that hold blocks, items only in

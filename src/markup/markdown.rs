@@ -2,9 +2,10 @@
 //!
 //! pulldown-cmark parses the CommonMark part; then chat conventions are applied to its events:
 //! a single newline is a line break, raw HTML is text, images are links, headings are bold
-//! paragraphs (pages keep their own heading outline), bare URLs become links, and Discord's
+//! paragraphs (pages keep their own heading outline), bare URLs become links, Discord's
 //! `<@id>` / `<#id>` / `<:emoji:id>` / `<t:unix:style>` tokens (what DiscordChatExporter writes
-//! with `--markdown false`) resolve like Slack's.
+//! with `--markdown false`) resolve like Slack's, `__text__` is underlined and `||text||` a
+//! spoiler (Discord's meanings), and `:shortcode:` emoji (Mattermost's) are their glyphs.
 
 use std::sync::LazyLock;
 
@@ -17,7 +18,7 @@ use super::{Context, channel_mention, link, mention, time_element};
 /// Discord's control tokens, bare URLs, and `@name` mentions (Mattermost's form).
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"<@!?(?P<user>\d+)>|<@&(?P<role>\d+)>|<#(?P<channel>\d+)>|<a?:(?P<emoji>\w+):\d+>|<t:(?P<time>-?\d+)(?::[tTdDfFR])?>|(?P<url>https?://[^\s<>]+)|@(?P<at>[A-Za-z0-9][\w.\-]*)",
+        r"<@!?(?P<user>\d+)>|<@&(?P<role>\d+)>|<#(?P<channel>\d+)>|<a?:(?P<emoji>\w+):\d+>|<t:(?P<time>-?\d+)(?::[tTdDfFR])?>|(?P<url>https?://[^\s<>]+)|\|\|(?P<spoiler>[^|]+(?:\|[^|]+)*?)\|\||:(?P<short>[a-z0-9_+'-]+):|@(?P<at>[A-Za-z0-9][\w.\-]*)",
     )
     .expect("a valid pattern")
 });
@@ -32,7 +33,9 @@ pub(super) fn events<'a>(src: &'a str, ctx: &Context) -> Vec<Event<'a>> {
     let mut dropped_links = Vec::new();
     let mut html_lines = 0usize;
     let mut in_code = false;
-    for event in Parser::new_ext(src, Options::ENABLE_STRIKETHROUGH) {
+    // Whether each open `Strong` is Discord's `__underline__`.
+    let mut underlines = Vec::new();
+    for (event, at) in Parser::new_ext(src, Options::ENABLE_STRIKETHROUGH).into_offset_iter() {
         match event {
             Event::Text(t) => {
                 text.push_str(&t);
@@ -69,6 +72,15 @@ pub(super) fn events<'a>(src: &'a str, ctx: &Context) -> Vec<Event<'a>> {
                 out.push(Event::Start(Tag::Paragraph));
             }
             Event::End(TagEnd::HtmlBlock) => out.push(Event::End(TagEnd::Paragraph)),
+            Event::Start(Tag::Strong) => {
+                let underline = src[at].starts_with("__");
+                underlines.push(underline);
+                out.push(if underline { Event::InlineHtml("<u>".into()) } else { event });
+            }
+            Event::End(TagEnd::Strong) => {
+                let underline = underlines.pop() == Some(true);
+                out.push(if underline { Event::InlineHtml("</u>".into()) } else { event });
+            }
             Event::Start(Tag::Heading { .. }) => {
                 out.push(Event::Start(Tag::Paragraph));
                 out.push(Event::Start(Tag::Strong));
@@ -155,6 +167,19 @@ fn tokens(text: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
             let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"']);
             link(trimmed, super::strip_url_tokens(trimmed), out);
             at -= url.len() - trimmed.len();
+        } else if let Some(hidden) = c.name("spoiler") {
+            // The text stays a text event: redaction and search read it like any other.
+            out.push(Event::InlineHtml("<span class=\"spoiler\">".into()));
+            out.push(Event::Text(hidden.as_str().to_owned().into()));
+            out.push(Event::InlineHtml("</span>".into()));
+        } else if let Some(name) = c.name("short") {
+            if let Some(glyph) = super::mrkdwn::emoji(name.as_str(), None) {
+                out.push(Event::Text(glyph.into()));
+            } else {
+                // Not an emoji (`12:30:45`): the colon may start the next one.
+                out.push(Event::Text(":".into()));
+                at = whole.start() + 1;
+            }
         } else if let Some(name) = c.name("at") {
             // A sentence may end right after the name.
             let name = name.as_str().trim_end_matches('.');
@@ -204,7 +229,7 @@ mod tests {
     fn markdown_formatting_and_chat_line_breaks() {
         assert_eq!(
             render("**Bold** *italic* __underline__ ~~gone~~\nnext line"),
-            "<p><strong>Bold</strong> <em>italic</em> <strong>underline</strong> <del>gone</del><br>\nnext line</p>\n"
+            "<p><strong>Bold</strong> <em>italic</em> <u>underline</u> <del>gone</del><br>\nnext line</p>\n"
         );
         assert_eq!(render("```\nlet x = 1;\n```"), "<pre><code>let x = 1;\n</code></pre>\n");
         assert_eq!(render("# Title"), "<p><strong>Title</strong></p>\n");
@@ -212,6 +237,16 @@ mod tests {
             render("```\n<@42> https://x.test\n```"),
             "<pre><code>&lt;@42&gt; https://x.test\n</code></pre>\n"
         );
+    }
+
+    #[test]
+    fn spoilers_hide_and_shortcodes_are_emoji_outside_code() {
+        assert_eq!(
+            render("||the butler <b>|| did it :rofl: at 12:30:45 `:smile:` :nosuchemoji:"),
+            "<p><span class=\"spoiler\">the butler &lt;b&gt;</span> did it 🤣 at 12:30:45 <code>:smile:</code> :nosuchemoji:</p>\n"
+        );
+        assert_eq!(render("a || b"), "<p>a || b</p>\n", "one bar pair is no spoiler");
+        assert_eq!(render("**__both__**"), "<p><strong><u>both</u></strong></p>\n");
     }
 
     #[test]

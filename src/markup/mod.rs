@@ -285,16 +285,50 @@ fn events<'a>(text: &'a Text, ctx: &Context) -> Vec<Event<'a>> {
     }
 }
 
+/// Plain text (IRC, Campfire): its lines, with the web addresses in them as links.
 fn plain_events(source: &str) -> Vec<Event<'_>> {
     let mut out = vec![Event::Start(Tag::Paragraph)];
     for (i, line) in source.lines().enumerate() {
         if i > 0 {
             out.push(Event::HardBreak);
         }
-        out.push(Event::Text(line.into()));
+        let mut at = 0;
+        for url in bare_urls(line) {
+            if url.start > at {
+                out.push(Event::Text(line[at..url.start].into()));
+            }
+            let (start, end) = (url.start, url.end);
+            let url = &line[start..end];
+            link(url, strip_url_tokens(url), &mut out);
+            at = end;
+        }
+        if at < line.len() || at == 0 {
+            out.push(Event::Text(line[at..].into()));
+        }
     }
     out.push(Event::End(TagEnd::Paragraph));
     out
+}
+
+/// Where the `http://` and `https://` addresses in plain `text` are: up to the first space or
+/// angle bracket, without the sentence's punctuation after them (a closing parenthesis stays
+/// when the address opened one, as Wikipedia's do).
+pub(crate) fn bare_urls(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    static URL: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#"(?i)\bhttps?://[^\s<>"]+"#).expect("a valid pattern"));
+    URL.find_iter(text).map(|found| {
+        let mut url = found.as_str();
+        loop {
+            let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '"']);
+            let unbalanced =
+                trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count();
+            url = if unbalanced { &trimmed[..trimmed.len() - 1] } else { trimmed };
+            if !unbalanced {
+                break;
+            }
+        }
+        found.start()..found.start() + url.len()
+    })
 }
 
 /// Only these schemes become links anywhere on the site.
@@ -428,6 +462,31 @@ fn strip_tags(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{BTreeMap, Context, Text};
+
+    #[test]
+    fn plain_text_links_its_web_addresses_without_the_sentence_around_them() {
+        let found = |text: &str| super::bare_urls(text).map(|r| text[r].to_owned()).collect::<Vec<_>>();
+        assert_eq!(found("see https://x.example/a?b=1&c=2, then"), ["https://x.example/a?b=1&c=2"]);
+        assert_eq!(
+            found("(docs: https://en.wikipedia.org/wiki/Foo_(bar))."),
+            ["https://en.wikipedia.org/wiki/Foo_(bar)"]
+        );
+        assert_eq!(
+            found("<http://a.example/x> and HTTPS://B.example"),
+            ["http://a.example/x", "HTTPS://B.example"]
+        );
+        assert!(found("ftp://x.example and javascript:alert(1)").is_empty());
+        let (users, channels) = (BTreeMap::new(), BTreeMap::new());
+        let ctx = Context { users: &users, channels: &channels, source: "irc", root: "" };
+        let text = Text::plain("runbook https://wiki.example.com/r?t=1m6s now\nno link here");
+        assert_eq!(
+            super::to_html(&text, &ctx),
+            "<p>runbook <a href=\"https://wiki.example.com/r?t=1m6s\" rel=\"nofollow noopener noreferrer ugc\">https://wiki.example.com/r?t=1m6s</a> now<br>\nno link here</p>\n"
+        );
+        assert_eq!(super::links(&text, &ctx), ["https://wiki.example.com/r?t=1m6s"]);
+    }
+
     use super::strip_url_tokens;
 
     #[test]

@@ -163,11 +163,13 @@ fn exclusions_and_filters_narrow_the_results() {
     // Three graphs attached in Slack, three from the snapshot folder, one photo without bytes.
     assert_eq!(search("has:file", &[])["total"], 7);
     assert_eq!(search("has:image", &[])["total"], 7);
-    // Bot alerts link through their cards; of the three runbooks messages, one links in its
-    // own text (a quote of it in a card has the words but no link).
-    assert_eq!(search("has:link", &[])["total"], 40);
+    // Bot alerts link through their cards; an IRC line and a snapshot's note link by the
+    // bare addresses in their plain text. Of the three runbooks messages, two link in their
+    // own text (Slack's and IRC's; a quote in a card has the words but no link).
+    assert_eq!(search("has:link", &[])["total"], 42);
+    assert_eq!(search("has:link channel:parsec-ops", &[])["total"], 1);
     assert_eq!(search("runbooks", &[])["total"], 3);
-    assert_eq!(search("has:link runbooks", &[])["total"], 1);
+    assert_eq!(search("has:link runbooks", &[])["total"], 2);
 }
 
 #[test]
