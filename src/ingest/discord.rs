@@ -53,6 +53,7 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut bodies = Bodies::default();
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
     let mut threads: Vec<(RawChannel, Vec<Message>)> = Vec::new();
+    let mut files = Vec::new();
     for rel in json_files(input) {
         let Some(bytes) = out.read(input, &rel) else {
             continue;
@@ -96,12 +97,15 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
             let media = Media { input, bodies: &mut bodies, folder: &folder, warnings: &mut out.warnings };
             messages.push(message(raw, media));
         }
-        if export.channel.is_thread() && export.channel.kind != "GuildPrivateThread" {
-            threads.push((export.channel, messages));
+        let exported = export.exported_at.as_deref().and_then(parse_time).or_else(|| messages.iter().map(|m| m.time).max());
+        files.push(ExportFile { channel: export.channel, exported, messages });
+    }
+    keep_newest(&mut files);
+    for ExportFile { channel: raw, messages, .. } in files {
+        if raw.is_thread() && raw.kind != "GuildPrivateThread" {
+            threads.push((raw, messages));
         } else {
-            let channel =
-                channels.entry(export.channel.id.clone()).or_insert_with(|| new_channel(&export.channel));
-            channel.messages.extend(messages);
+            channels.entry(raw.id.clone()).or_insert_with(|| new_channel(&raw)).messages.extend(messages);
         }
     }
     for (thread, messages) in threads {
@@ -115,6 +119,36 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
     }
     for channel in channels.into_values() {
         out.archive.add_channel(channel);
+    }
+}
+
+/// One export file's channel and messages, and when it was exported.
+struct ExportFile {
+    channel: RawChannel,
+    /// Its `exportedAt`, else its newest message's time.
+    exported: Option<Timestamp>,
+    messages: Vec<Message>,
+}
+
+/// Where exports overlap, keeps the newest copy of each message: the one edited last, then
+/// the one from the later export, then from the file read last.
+fn keep_newest(files: &mut [ExportFile]) {
+    let mut newest: std::collections::HashMap<&str, (Option<Timestamp>, Option<Timestamp>, usize)> = std::collections::HashMap::new();
+    for (n, file) in files.iter().enumerate() {
+        for m in &file.messages {
+            let rank = (m.edited.flatten(), file.exported, n);
+            let best = newest.entry(&m.id).or_insert(rank);
+            *best = rank.max(*best);
+        }
+    }
+    let keep: Vec<Vec<bool>> = files
+        .iter()
+        .enumerate()
+        .map(|(n, file)| file.messages.iter().map(|m| newest.get(m.id.as_str()).is_some_and(|b| b.2 == n)).collect())
+        .collect();
+    for (file, keep) in files.iter_mut().zip(keep) {
+        let mut keep = keep.into_iter();
+        file.messages.retain(|_| keep.next().unwrap_or(true));
     }
 }
 
@@ -143,7 +177,7 @@ fn salvage(bytes: &[u8]) -> Option<Export> {
             _ => break,
         }
     }
-    Some(Export { channel, messages })
+    Some(Export { channel, messages, exported_at: None })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -187,7 +221,9 @@ fn join_thread(channels: &mut BTreeMap<String, Channel>, thread: &RawChannel, mu
     };
     // Started from a message: the thread has that message's id. Otherwise the parent shows a
     // "started a thread" notice that refers to the thread.
-    let root = if parent.messages.iter().any(|m| m.id == thread.id) {
+    let root = if let Some(starter) = parent.messages.iter_mut().find(|m| m.id == thread.id) {
+        // The thread's name shows on the message it was started from.
+        starter.attachments.push(named_card("thread", thread.name.clone(), None));
         thread.id.clone()
     } else {
         match parent
@@ -208,6 +244,25 @@ fn join_thread(channels: &mut BTreeMap<String, Channel>, thread: &RawChannel, mu
         }
     }
     parent.messages.extend(messages);
+}
+
+/// A card that is only a title (a thread's name, an image's address), linking to `link`,
+/// under what it is (`kind`).
+fn named_card(kind: &str, title: String, link: Option<String>) -> Attachment {
+    Attachment {
+        color: None,
+        pretext: None,
+        author_name: None,
+        author_link: None,
+        title: Some(title),
+        title_link: link.clone(),
+        text: None,
+        fields: Vec::new(),
+        footer: None,
+        fallback: None,
+        from_url: link,
+        service_name: Some(kind.to_owned()),
+    }
 }
 
 /// Where media files are read from: paths in the export are relative to its JSON file.
@@ -350,9 +405,20 @@ fn shows_something(card: &Attachment) -> bool {
         || card.footer.is_some()
 }
 
-/// An embed as a card: link previews, bot alerts (title, description, fields, colour).
+/// An embed as a card: link previews, bot alerts (title, description, fields, colour). An
+/// embed that is only an image (a GIF, a posted picture link) is a card linking to it: the
+/// site never loads images from elsewhere.
 fn embed(raw: &RawEmbed) -> Attachment {
     let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+    let image = || {
+        let mut images = raw.image.iter().chain(&raw.images).chain(&raw.thumbnail);
+        nonempty(&raw.url).or_else(|| images.find_map(|i| nonempty(&i.url)))
+    };
+    let bare = raw.title.is_none() && raw.description.is_none() && raw.fields.is_empty() && raw.author.is_none();
+    if bare && let Some(url) = image() {
+        let shown = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest).to_owned();
+        return named_card("image", shown, Some(url));
+    }
     Attachment {
         color: raw.color.clone().filter(|c| c.starts_with('#')).map(|c| c.to_ascii_lowercase()),
         pretext: None,
@@ -420,6 +486,9 @@ struct Export {
     channel: RawChannel,
     #[serde(default)]
     messages: Vec<RawMessage>,
+    /// When the exporter wrote the file (newer versions).
+    #[serde(default, rename = "exportedAt")]
+    exported_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -533,6 +602,13 @@ struct RawEmbed {
     #[serde(default)]
     footer: Option<RawEmbedFooter>,
     #[serde(default)]
+    thumbnail: Option<RawEmbedImage>,
+    #[serde(default)]
+    image: Option<RawEmbedImage>,
+    /// Newer exporters: every image of a gallery embed.
+    #[serde(default)]
+    images: Vec<RawEmbedImage>,
+    #[serde(default)]
     fields: Vec<RawEmbedField>,
 }
 
@@ -540,6 +616,12 @@ struct RawEmbed {
 struct RawEmbedAuthor {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEmbedImage {
     #[serde(default)]
     url: Option<String>,
 }

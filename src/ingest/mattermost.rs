@@ -48,7 +48,7 @@ fn export_files(input: &Input) -> Vec<String> {
 /// Imports every export file of the input.
 pub fn import(input: &mut Input, out: &mut Ingested) {
     let mut importer =
-        Importer { channels: BTreeMap::new(), bodies: Bodies::default(), taken: BTreeSet::new() };
+        Importer { channels: BTreeMap::new(), bodies: Bodies::default(), taken: BTreeSet::new(), moved: BTreeMap::new() };
     for rel in export_files(input) {
         let Some(bytes) = out.read(input, &rel) else {
             continue;
@@ -70,6 +70,14 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
             }
         }
     }
+    for ((named, put), posts) in &importer.moved {
+        out.warnings.push(format!(
+            "{}: {posts} post{} the channel {named}, which its team does not own; shown in {put}, \
+             the only channel of that name",
+            input.display("").trim_end_matches('/'),
+            if *posts == 1 { " names" } else { "s name" }
+        ));
+    }
     for channel in importer.channels.into_values() {
         out.archive.add_channel(channel);
     }
@@ -80,6 +88,9 @@ struct Importer {
     bodies: Bodies,
     /// Message ids given so far, to tell apart posts by one person in the same millisecond.
     taken: BTreeSet<(String, String)>,
+    /// Posts that named a channel their team does not own, by the `team/channel` they named
+    /// and the one they were put in.
+    moved: BTreeMap<(String, String), usize>,
 }
 
 /// Where attachments are read from.
@@ -166,7 +177,9 @@ impl Importer {
         let elsewhere: Vec<&String> =
             self.channels.keys().filter(|k| k.rsplit_once('/').is_some_and(|(_, n)| n == name)).collect();
         if let [only] = elsewhere.as_slice() {
-            return (*only).clone();
+            let only = (*only).clone();
+            *self.moved.entry((key, only.clone())).or_default() += 1;
+            return only;
         }
         self.channels.insert(key.clone(), empty_channel(key.clone(), name, Visibility::Private));
         key

@@ -184,12 +184,13 @@ fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) 
 }
 
 /// The exports in a folder that holds several side by side (`sample-logs/slack`,
-/// `sample-logs/irc`): two or more folders and no files of its own but notes.
+/// `sample-logs/irc`: two or more folders and no files of its own but notes), or the one
+/// zip it holds (a downloaded Slack export kept in a folder).
 fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestError> {
     if !path.is_dir() {
         return Ok(None);
     }
-    let mut folders = Vec::new();
+    let (mut folders, mut files) = (Vec::new(), Vec::new());
     for entry in fs_err::read_dir(path).map_err(|e| IngestError::io(path, e))? {
         let entry = entry.map_err(|e| IngestError::io(path, e))?;
         let name = entry.file_name().to_string_lossy().to_lowercase();
@@ -197,13 +198,12 @@ fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestEr
         if name.starts_with('.') || name.starts_with("readme") || name.starts_with("license") {
             continue;
         }
-        if !kind.is_dir() {
-            return Ok(None);
-        }
-        folders.push(entry.path());
+        if kind.is_dir() { &mut folders } else { &mut files }.push(entry.path());
     }
     folders.sort();
-    Ok((folders.len() >= 2).then_some(folders))
+    let lone_zip =
+        folders.is_empty() && files.len() == 1 && has_extension(&files[0].to_string_lossy(), &["zip"]);
+    Ok(if lone_zip { Some(files) } else { (files.is_empty() && folders.len() >= 2).then_some(folders) })
 }
 
 /// Whether a path's extension is one of `extensions` (any case).

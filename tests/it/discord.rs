@@ -189,3 +189,29 @@ fn the_shared_discord_export_keeps_every_message_reaction_and_edit() {
     assert_eq!(pages.matches("<p class=\"reply-to\">").count(), replies + 1, "replies and the pin notice");
     assert!(reactions > 0 && edits > 0 && replies > 0);
 }
+
+/// `tests/cases/discord/overlap`: two exports of one channel, the newer one sorting first.
+static OVERLAP: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("discord/overlap")], &[]));
+
+#[test]
+fn overlapping_exports_keep_each_messages_newest_copy_whatever_the_file_names() {
+    let page = OVERLAP.page("c/deploys/2024/04/01/");
+    assert_eq!(anchors(&page), ["5001", "5002", "5003"]);
+    let edited = article(&page, "5002");
+    assert!(edited.contains("right version number v42") && edited.contains("edited"), "{edited}");
+    assert!(!page.contains("wrong version number"), "the old copy is gone");
+    assert!(OVERLAP.has_page("c/deploys/2024/04/08/"));
+}
+
+#[test]
+fn spoilers_underlines_image_embeds_and_thread_names_show() {
+    let page = OVERLAP.page("c/deploys/2024/04/01/");
+    let text = article(&page, "5001");
+    assert!(text.contains(r#"<span class="spoiler">the canary is on eu-2</span>"#), "{text}");
+    assert!(text.contains("<u>do not</u>") && !text.contains("||"), "{text}");
+    let gif = article(&page, "5003");
+    assert!(gif.contains(r#"href="https://media.tenor.com/abc/shipit.gif""#), "{gif}");
+    assert!(!gif.contains("<img"), "remote images are never loaded: {gif}");
+    // The guild case's thread "api rollout" was started from message 1001.
+    assert!(article(&day("05"), "1001").contains("api rollout"), "{}", article(&day("05"), "1001"));
+}

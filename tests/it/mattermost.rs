@@ -57,6 +57,7 @@ fn posts_and_unsorted_replies_land_in_time_order_under_their_root() {
     );
     let root = article(&page, "1709629200000-alice");
     assert!(root.find("first reply").unwrap() < root.find("second reply").unwrap());
+    assert!(root.contains("first reply 🤣 at 12:30:45"), "shortcodes in text are emoji, as reactions are");
     assert!(root.contains("<span class=\"pinned\""));
     assert!(root.contains("<span class=\"mention\">@Bobby</span>"), "@username shows the person's name");
     assert!(
@@ -184,6 +185,14 @@ fn the_shared_mattermost_export_keeps_every_public_post_reply_and_reaction() {
     }
     assert_eq!(found, expected);
     assert!(site.stderr.contains("not published: dumbledores-army (private channel"));
+    assert!(
+        site.stderr.contains(
+            "1 post names the channel gryffindor/slytherin-quidditch-team, which its team does not own; \
+             shown in slytherin/slytherin-quidditch-team"
+        ),
+        "{}",
+        site.stderr
+    );
 }
 
 #[test]

@@ -80,3 +80,25 @@ fn symlinks_in_input_directories_are_not_followed() {
     assert!(!site.has_page("c/general/2020/03/01/"));
     assert!(site.stderr.contains("general/2020-03-01.json: symlink not followed"), "{}", site.stderr);
 }
+
+#[test]
+fn a_folder_that_holds_an_exports_zip_reads_the_zip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("downloads");
+    fs_err::create_dir(&folder).unwrap();
+    fs_err::write(folder.join("README.txt"), "the export from March").unwrap();
+    let day = r#"[{"type": "message", "user": "U1", "text": "from the zip in a folder", "ts": "1583056800.000100"}]"#;
+    write_zip(
+        &folder.join("Parsec Slack export Mar 1 2020.zip"),
+        &[
+            ("channels.json", r#"[{"id": "C1", "name": "general"}]"#),
+            ("users.json", r#"[{"id": "U1", "name": "alice"}]"#),
+            ("general/2020-03-01.json", day),
+        ],
+        &[],
+    );
+    for args in [&[][..], &["--format", "slack"][..]] {
+        let site = Site::build(std::slice::from_ref(&folder), args);
+        assert!(site.page("c/general/2020/03/01/").contains("from the zip in a folder"), "{args:?}");
+    }
+}
