@@ -57,6 +57,9 @@ pub struct Config {
     pub display_timezone: String,
     /// Export directories or zips to read when no INPUT is given.
     pub inputs: Vec<PathBuf>,
+    /// The share (0 to 1) of an input's messages and log lines that may be unreadable before
+    /// the build fails (without `--keep-going`).
+    pub max_dropped: f64,
     /// Output directory when `--out` is not given.
     pub out: Option<PathBuf>,
     /// What gets published.
@@ -264,6 +267,7 @@ impl Default for Config {
             base_url: None,
             display_timezone: "UTC".to_owned(),
             inputs: Vec::new(),
+            max_dropped: 0.01,
             out: None,
             publish: Publish::default(),
             theme: None,
@@ -399,6 +403,13 @@ impl Config {
                 });
             }
         }
+        if !(0.0..=1.0).contains(&self.max_dropped) {
+            return Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                key: "max_dropped",
+                message: format!("expected a share from 0 to 1 (0.01 is 1%), found {}", self.max_dropped),
+            });
+        }
         if let Some(url) = &self.base_url
             && !crate::markup::is_safe_url(url)
         {
@@ -504,6 +515,10 @@ display_timezone = "UTC"
 # Exports to read when `scrollback build` gets no INPUT (directories or .zip files),
 # relative to this file.
 inputs = ["sample-logs"]
+
+# The share of an input's messages and log lines that may be unreadable (IRC lines with no
+# date anywhere, a file cut short) before the build fails; --keep-going builds anyway.
+# max_dropped = 0.01
 
 # Output directory when --out is not given.              (env: SCROLLBACK_OUT)
 out = "public"

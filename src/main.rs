@@ -353,6 +353,9 @@ fn print_withheld(report: &Report, verbose: bool) {
 }
 
 fn print_summary(report: &Report, verbose: bool) {
+    for account in &report.ledger.inputs {
+        eprintln!("  input {}", account.summary());
+    }
     print_withheld(report, verbose);
     if !report.redactions.counts.is_empty() {
         let parts: Vec<String> =

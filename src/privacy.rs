@@ -22,6 +22,8 @@ pub struct Withheld {
     pub unmatched_names: Vec<String>,
     /// Ids of withheld channels, `"<source>:<id>"`, so mentions can hide their names.
     pub hidden_ids: Vec<String>,
+    /// The kind of each withheld channel, by its `"<source>:<id>"`.
+    pub kinds_by_id: BTreeMap<String, &'static str>,
 }
 
 /// Removes every channel the config does not publish from `archive`.
@@ -40,6 +42,7 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
             None => archive.channels.push(channel),
             Some((kind, why)) => {
                 withheld.hidden_ids.push(format!("{}:{}", channel.source, channel.id));
+                withheld.kinds_by_id.insert(format!("{}:{}", channel.source, channel.id), kind);
                 *withheld.kinds.entry(kind).or_default() += 1;
                 withheld.channels.push((channel.name, why));
             }

@@ -255,12 +255,14 @@ impl<'a> Site<'a> {
             format: self.options.format,
             irc_timezone: self.config.irc_time_zone(),
             irc_channels: self.config.irc_channels(),
+            max_dropped: self.config.max_dropped,
         };
         let mut ingested =
             self.timed("ingest", |site| ingest::ingest_remembering(&site.options.inputs, &options, days));
         self.report.published.files_read = ingested.files_read;
         self.report.reused.days = (ingested.days.parsed, ingested.days.found);
         self.report.warnings.extend(ingested.warnings.iter().cloned());
+        self.report.ledger = std::mem::take(&mut ingested.ledger);
         if strict && !ingested.problems.is_empty() {
             return Err(BuildError::Input(std::mem::take(&mut ingested.problems)));
         }
@@ -301,6 +303,7 @@ impl<'a> Site<'a> {
     /// Keeps only the channels to publish, unifies people (and pseudonymises them if asked),
     /// and places snapshots on their messages: what comes before redaction.
     fn select_and_unify(&mut self, archive: &mut Archive) {
+        let before = ingest::ledger::census(archive);
         self.report.withheld = privacy::select_channels(archive, &self.config.publish);
         let unified = people::unify(archive, &self.config.people);
         self.report.warnings.extend(unified.warnings);
@@ -317,6 +320,23 @@ impl<'a> Site<'a> {
         }
         let placed = snapshots::attach(archive, &self.report.withheld.hidden_ids);
         self.report.warnings.extend(placed);
+        self.settle_ledger(before, archive);
+    }
+
+    /// Says in the ledger which channels of `before` (the archive as read) were published,
+    /// as `archive` now holds them, and why the others were not.
+    fn settle_ledger(&mut self, before: ingest::ledger::Census, archive: &Archive) {
+        let published = ingest::ledger::census(archive);
+        let kinds = &self.report.withheld.kinds_by_id;
+        let withheld = before
+            .into_iter()
+            .filter(|(key, _)| !published.contains_key(key))
+            .map(|(key, (_, n))| {
+                let kind = kinds.get(&key).copied().unwrap_or("not published").to_owned();
+                (key, (n, kind))
+            })
+            .collect();
+        self.report.ledger.settle(&published, &withheld);
     }
 
     /// Keeps every file of the previous site that the new one will have unchanged, then
@@ -373,6 +393,7 @@ impl<'a> Site<'a> {
         let tz = self.config.time_zone();
         redact::report::write(&self.report.redactions, layout, &tz, &build.index_dir)
             .map_err(OutputError::from)?;
+        self.report.ledger.write(&build.index_dir).map_err(OutputError::from)?;
         let ledger = build.previous.ledger();
         let ledger = self.or_warn(ledger);
         let (config, build) = (self.config, &*build);

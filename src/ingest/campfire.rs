@@ -116,12 +116,11 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         let folder = rel.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
         for raw in messages {
             let Some(time) = parse_time(&raw.created_at) else {
-                out.warnings.push(format!(
-                    "{}: message {}: unreadable created_at {:?}; skipped",
-                    input.display(&rel),
-                    raw.id,
-                    raw.created_at
-                ));
+                out.ledger.drop(
+                    "Campfire messages with an unreadable created_at",
+                    Some(1),
+                    format!("{}: message {} ({:?})", input.display(&rel), raw.id, raw.created_at),
+                );
                 continue;
             };
             let room = raw.room_id.clone().unwrap_or_default();

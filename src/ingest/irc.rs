@@ -16,9 +16,8 @@
 //! the channel the input is named after when more than two people speak in them or people
 //! join and leave; otherwise they are a private query of that name.
 //!
-//! Lines that cannot be read are counted; a file that loses more than one in a hundred of
-//! its lines is a problem naming its first lost line, which fails the build without
-//! `--keep-going`.
+//! Lines that cannot be placed in time are counted in the input ledger, which fails the
+//! build when an input loses more than its share (`max_dropped`) without `--keep-going`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -211,9 +210,6 @@ impl Read {
     }
 }
 
-/// The share of a file's lines it may lose before the loss is a problem, not a warning.
-const LOSS_ALLOWED: f64 = 0.01;
-
 /// Imports every log file of the input, reading wall-clock times in `zone`.
 pub fn import(input: &mut Input, out: &mut Ingested, options: &Options) {
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
@@ -257,7 +253,8 @@ pub fn import(input: &mut Input, out: &mut Ingested, options: &Options) {
     }
 }
 
-/// Says what a file lost: a warning, or a problem when it lost more than [`LOSS_ALLOWED`].
+/// Says what a file lost: lines kept at another time (a warning), lines that could not be
+/// placed in time at all (the ledger's drops, which fail the build past its share).
 fn report_losses(read: &Read, shown: &str, style: Style, out: &mut Ingested) {
     if read.retimed > 0 {
         out.warnings.push(format!(
@@ -265,19 +262,15 @@ fn report_losses(read: &Read, shown: &str, style: Style, out: &mut Ingested) {
             read.retimed
         ));
     }
-    let Some(first) = read.first_lost else { return };
-    let lost = read.lost;
-    #[expect(clippy::cast_precision_loss, reason = "a share of lines, shown rounded")]
-    let share = lost as f64 / read.lines.max(1) as f64;
-    let what = format!(
-        "{lost} of {} lines could not be read, the first on line {first} (expected a line with a time \
-         in the file's style, {style:?}, and a date from the file name, its folder or a day marker)",
-        read.lines
-    );
-    if share > LOSS_ALLOWED {
-        out.problems.push(super::IngestError::invalid(format!("{shown}:{first}"), what));
-    } else {
-        out.warnings.push(format!("{shown}: {what}; skipped"));
+    if let Some(first) = read.first_lost {
+        out.ledger.drop(
+            format!(
+                "IRC lines without a date or time (expected a line with a time in the file's style, \
+                 {style:?}, and a date from the file name, its folder or a day marker)"
+            ),
+            Some(read.lost),
+            format!("{shown}:{first}"),
+        );
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod days;
 pub mod importer;
 mod input;
+pub mod ledger;
 
 /// Declares each format's module and lists its `IMPORTER` in [`IMPORTERS`], in the order
 /// given: a new format is its file and one name here.
@@ -104,6 +105,8 @@ pub struct Ingested {
     pub files_read: usize,
     /// Day files as earlier builds parsed them, and as this one did, for the next.
     pub days: days::Days,
+    /// What each input gave, and what it could not.
+    pub ledger: ledger::Ledger,
 }
 
 impl Ingested {
@@ -122,11 +125,18 @@ pub struct Options {
     pub irc_timezone: jiff::tz::TimeZone,
     /// IRC logs whose path (from the input the user named) matches, and the channel they log.
     pub irc_channels: Vec<(globset::GlobMatcher, String)>,
+    /// The share of an input's messages and lines it may lose before that is a problem.
+    pub max_dropped: f64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { format: None, irc_timezone: jiff::tz::TimeZone::UTC, irc_channels: Vec::new() }
+        Options {
+            format: None,
+            irc_timezone: jiff::tz::TimeZone::UTC,
+            irc_channels: Vec::new(),
+            max_dropped: 0.01,
+        }
     }
 }
 
@@ -141,6 +151,8 @@ pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: 
     for path in inputs {
         let path = path.as_ref();
         if let Err(e) = ingest_one(path, "", options, &mut out) {
+            out.ledger.drop(e.to_string(), None, path.display().to_string());
+            out.ledger.close_unread(path.display().to_string());
             out.problems.push(e);
         }
     }
@@ -161,6 +173,8 @@ fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) 
         for child in children {
             let name = child.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if let Err(e) = ingest_one(&child, &format!("{within}{name}/"), options, out) {
+                out.ledger.drop(e.to_string(), None, child.display().to_string());
+                out.ledger.close_unread(child.display().to_string());
                 out.problems.push(e);
             }
         }
@@ -179,7 +193,26 @@ fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) 
             )
         })?,
     };
+    let (before, problems) = (ledger::census(&out.archive), out.problems.len());
     format.import(&mut input, options, out);
+    // A file that could not be read (or only in part) is a drop of that input.
+    for problem in &out.problems[problems..] {
+        out.ledger.drop("could not be read", None, problem.to_string());
+    }
+    out.ledger.close(path.display().to_string(), format.name(), &before, &ledger::census(&out.archive));
+    let account = out.ledger.inputs.last().expect("just closed");
+    if account.dropped_count() > 0 && account.lost_more_than(options.max_dropped) {
+        let first = account.dropped.iter().find(|d| d.count.is_some()).map_or("", |d| d.first.as_str());
+        out.problems.push(IngestError::invalid(
+            path.display(),
+            format!(
+                "{} of {} lines or messages could not be read, more than {}% (max_dropped); the first at {first}",
+                account.dropped_count(),
+                account.read() + account.dropped_count(),
+                options.max_dropped * 100.0
+            ),
+        ));
+    }
     Ok(())
 }
 

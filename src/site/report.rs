@@ -90,6 +90,8 @@ pub struct Report {
     pub reused: Reused,
     /// Channels kept out, and why.
     pub withheld: Withheld,
+    /// What each input gave, and what became of each channel.
+    pub ledger: crate::ingest::ledger::Ledger,
     /// What was redacted, per rule and where.
     pub redactions: Redactions,
     /// Problems skipped under `--keep-going` (or found by `check`).

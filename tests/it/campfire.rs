@@ -51,6 +51,35 @@ fn api_json_names_rooms_and_people_and_converts_offsets() {
 }
 
 #[test]
+fn a_message_with_an_unreadable_time_is_counted_in_the_ledger() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("api");
+    for (rel, bytes) in crate::harness::tree(&case("campfire/api")) {
+        fs_err::create_dir_all(dir.join(&rel).parent().unwrap()).unwrap();
+        fs_err::write(dir.join(rel), bytes).unwrap();
+    }
+    let transcript = dir.join("transcript-2012-04-05.json");
+    let text = fs_err::read_to_string(&transcript).unwrap();
+    fs_err::write(&transcript, text.replacen("2012/04/05 10:53:14 -0500", "yesterday-ish", 1)).unwrap();
+    let failed = crate::harness::scrollback(tmp.path())
+        .arg("build")
+        .arg(&dir)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success() && stderr.contains("lines or messages could not be read"), "{stderr}");
+    let site = Site::build(&[dir], &["--keep-going"]);
+    assert!(
+        site.stderr.contains("1: Campfire messages with an unreadable created_at (first at "),
+        "{}",
+        site.stderr
+    );
+    assert!(site.stderr.contains("message 2001 (\"yesterday-ish\")"), "{}", site.stderr);
+}
+
+#[test]
 fn the_shared_campfire_transcripts_keep_every_message() {
     let Some(fixtures) = shared_fixtures() else { return };
     let tinder = fixtures.join("campfire/collectiveidea-tinder/spec/fixtures");

@@ -41,6 +41,17 @@ fn keep_going_builds_the_rest_and_lists_what_it_skipped() {
         .collect();
     let relative = skipped.replace(&format!("{}/", repo().display()), "");
     assert_eq!(relative, PROBLEMS);
+    // The input ledger lists each file it could not read under its input.
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(site.tmp.path().join("public.index/inputs.json")).unwrap())
+            .unwrap();
+    let dropped = ledger["inputs"][0]["dropped"].as_array().unwrap();
+    assert_eq!(dropped.len(), 4, "{dropped:?}");
+    assert!(
+        dropped.iter().all(|d| d["reason"] == "could not be read" && d["count"].is_null()),
+        "{dropped:?}"
+    );
+    assert!(site.stderr.contains("    a file: could not be read (first at "), "{}", site.stderr);
 }
 
 #[test]

@@ -249,20 +249,37 @@ fn eggdrop_dircproxy_and_ubuntu_lines_are_events_by_their_nick() {
 #[test]
 fn a_log_whose_lines_have_no_date_fails_the_build_naming_its_first_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let log = tmp.path().join("#nodate.log");
-    fs_err::write(&log, "[09:00] <alice> when is this?\n[09:01] <bob> nobody knows\n").unwrap();
+    let logs = tmp.path().join("logs");
+    fs_err::create_dir(&logs).unwrap();
+    fs_err::write(logs.join("#nodate.log"), "[09:00] <alice> when is this?\n[09:01] <bob> nobody knows\n")
+        .unwrap();
+    fs_err::write(logs.join("#dated.2024-10-18.log"), "[09:00] <carol> today\n").unwrap();
     let failed = scrollback(tmp.path())
         .arg("build")
-        .arg(&log)
+        .arg(&logs)
         .arg("--out")
         .arg(tmp.path().join("out"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "{stderr}");
     assert!(
-        !failed.status.success() && stderr.contains("#nodate.log:1: 2 of 2 lines could not be read"),
+        stderr.contains(
+            "2 of 3 lines or messages could not be read, more than 1% (max_dropped); the first at "
+        ) && stderr.contains("#nodate.log:1"),
         "{stderr}"
     );
-    let kept = Site::build(&[log], &["--keep-going"]);
-    assert!(kept.stderr.contains("#nodate.log:1: 2 of 2 lines could not be read"), "{}", kept.stderr);
+    let kept = Site::build(std::slice::from_ref(&logs), &["--keep-going"]);
+    assert!(kept.stderr.contains("(irc): 1 message in 1 channel; 2 dropped"), "{}", kept.stderr);
+    assert!(kept.stderr.contains("2: IRC lines without a date or time"), "{}", kept.stderr);
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(kept.tmp.path().join("public.index/inputs.json")).unwrap())
+            .unwrap();
+    let account = &ledger["inputs"][0];
+    assert_eq!(account["channels"]["irc:dated"]["read"], 1);
+    assert_eq!(account["dropped"][0]["count"], 2);
+    assert!(account["dropped"][0]["first"].as_str().unwrap().ends_with("#nodate.log:1"), "{account}");
+    // A team that accepts the loss says so.
+    let lenient = Site::with_config(std::slice::from_ref(&logs), "max_dropped = 0.9\n");
+    assert!(lenient.stderr.contains("2 dropped"), "{}", lenient.stderr);
 }
