@@ -81,6 +81,22 @@ impl Site {
         assert!(output.status.success(), "build failed:\n{}", self.stderr);
     }
 
+    /// Builds `inputs` with extra arguments, expecting the build to fail: its stderr.
+    pub fn failing(inputs: &[PathBuf], args: &[&str]) -> String {
+        let tmp = tempfile::tempdir().unwrap();
+        let output = scrollback(tmp.path())
+            .arg("build")
+            .args(inputs)
+            .arg("--out")
+            .arg(tmp.path().join("public"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "the build succeeded:\n{stderr}");
+        stderr
+    }
+
     /// Builds `inputs` with `config` as the scrollback.toml.
     pub fn with_config(inputs: &[PathBuf], config: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();

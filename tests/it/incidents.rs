@@ -446,10 +446,6 @@ acknowledge = '^HEALTH ACK (?P<key>\S+)'
     assert_eq!(fact(&page, "Resolved"), "2024-03-04 10:50 UTC after 50 min");
     let broken = tmp.path().join("broken.toml");
     fs_err::write(&broken, "[[incidents.sources]]\nbot = \"x\"\nopen = \"(\"\n").unwrap();
-    let out = crate::harness::scrollback(tmp.path())
-        .args(["build", export.to_str().unwrap(), "--config", broken.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("incidents.sources"), "{stderr}");
+    let stderr = Site::failing(&[export], &["--config", broken.to_str().unwrap()]);
+    assert!(stderr.contains("incidents.sources"), "{stderr}");
 }

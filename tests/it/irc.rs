@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use crate::harness::{Site, anchors, article, case, scrollback, shared_fixtures, tree};
+use crate::harness::{Site, anchors, article, case, shared_fixtures, tree};
 
 static SITE: LazyLock<Site> = LazyLock::new(|| Site::build(&[case("irc/styles")], &["-v"]));
 
@@ -254,15 +254,7 @@ fn a_log_whose_lines_have_no_date_fails_the_build_naming_its_first_line() {
     fs_err::write(logs.join("#nodate.log"), "[09:00] <alice> when is this?\n[09:01] <bob> nobody knows\n")
         .unwrap();
     fs_err::write(logs.join("#dated.2024-10-18.log"), "[09:00] <carol> today\n").unwrap();
-    let failed = scrollback(tmp.path())
-        .arg("build")
-        .arg(&logs)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(!failed.status.success(), "{stderr}");
+    let stderr = Site::failing(std::slice::from_ref(&logs), &[]);
     assert!(
         stderr.contains(
             "2 of 3 lines or messages could not be read, more than 1% (max_dropped); the first at "
