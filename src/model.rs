@@ -425,15 +425,24 @@ pub struct File {
 
 impl Archive {
     /// Puts channels and their messages into their canonical order and removes duplicate
-    /// messages (the same export given twice, or overlapping exports). Returns how many
+    /// messages (the same export given twice, or overlapping exports), keeping each one's
+    /// newest copy: the one edited last, else the one given last. Returns how many
     /// duplicates were dropped.
     pub fn finish(&mut self) -> usize {
         self.channels.sort_by(|a, b| (a.source, &a.id).cmp(&(b.source, &b.id)));
         // Channels on every core: a million messages' sort is the last step of ingest.
         let dropped = self.channels.par_iter_mut().map(|channel| {
+            // Stable: copies of one message stay in the order they were given.
             channel.messages.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
             let before = channel.messages.len();
-            channel.messages.dedup_by(|b, a| a.id == b.id);
+            let edited = |m: &Message| (m.edited.is_some(), m.edited.flatten());
+            channel.messages.dedup_by(|later, kept| {
+                let same = later.id == kept.id;
+                if same && edited(later) >= edited(kept) {
+                    std::mem::swap(later, kept);
+                }
+                same
+            });
             before - channel.messages.len()
         });
         dropped.sum()

@@ -279,3 +279,30 @@ fn a_file_comment_is_by_its_commenter() {
     let comment = article(&page, "1700000300000100");
     assert!(comment.contains(r#"<span class="author">Bob</span>"#), "{comment}");
 }
+
+#[test]
+fn overlapping_exports_keep_each_messages_newest_copy_in_either_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |name: &str| {
+        let dir = tmp.path().join(name);
+        for (rel, bytes) in crate::harness::tree(&case("slack/cards")) {
+            fs_err::create_dir_all(dir.join(&rel).parent().unwrap()).unwrap();
+            fs_err::write(dir.join(rel), bytes).unwrap();
+        }
+        dir
+    };
+    let (old, new) = (copy("march"), copy("april"));
+    let day = new.join("links/2023-11-14.json");
+    let text = fs_err::read_to_string(&day).unwrap().replace(
+        r#""text": "the talk, from the good part: <https://youtu.be/dQw4w9WgXcQ?t=1m6s>""#,
+        r#""text": "the talk, from the best part", "edited": {"user": "U2", "ts": "1700000900.000000"}"#,
+    );
+    assert!(text.contains("best part"), "the case still has the message this test edits");
+    fs_err::write(&day, text).unwrap();
+    for inputs in [[old.clone(), new.clone()], [new.clone(), old.clone()]] {
+        let site = Site::build(&inputs, &[]);
+        let page = site.page("c/links/2023/11/14/");
+        let message = article(&page, "1700000200000100");
+        assert!(message.contains("the best part") && message.contains("edited"), "{inputs:?}: {message}");
+    }
+}
