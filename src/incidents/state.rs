@@ -1,7 +1,7 @@
 //! The state machine: the incidents being followed through a channel (several may be open
 //! at once), how each signal moves them, when they close, and the incident each becomes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
@@ -195,7 +195,7 @@ fn covers(recovered: &str, key: &str) -> bool {
 #[derive(Default)]
 struct Dormant {
     candidates: BTreeMap<u64, Open>,
-    by_name: HashMap<String, Vec<u64>>,
+    by_name: foldhash::HashMap<String, Vec<u64>>,
     next: u64,
 }
 
