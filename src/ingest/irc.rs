@@ -132,15 +132,29 @@ pub fn detect(input: &mut Input) -> bool {
     })
 }
 
+/// The files of the input that may be logs: `.log`, `.txt` and `.weechatlog` files, and
+/// logs with a suffix after `.log` (eggdrop's `#chan.log.18Oct2024`, a rotated `#chan.log.1`).
 fn log_files(input: &Input) -> Vec<String> {
     if let Some(file) = &input.selected {
         return vec![file.clone()];
     }
-    input
-        .files()
-        .filter(|f| super::has_extension(f, &["log", "txt", "weechatlog"]))
-        .map(str::to_owned)
-        .collect()
+    input.files().filter(|f| is_log_name(f)).map(str::to_owned).collect()
+}
+
+fn is_log_name(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    super::has_extension(name, &["log", "txt", "weechatlog"])
+        || name.contains(".log.") && !super::has_extension(name, &["gz", "bz2", "xz", "zip", "zst"])
+}
+
+/// The input's files that are neither logs nor notes (README, LICENSE): named in a warning,
+/// since they may hold chat this importer does not read (a compressed log).
+fn unread_files(input: &Input) -> Vec<String> {
+    let note = |f: &str| {
+        let name = f.rsplit('/').next().unwrap_or(f).to_lowercase();
+        name.starts_with('.') || name.starts_with("readme") || name.starts_with("license")
+    };
+    input.files().filter(|f| !is_log_name(f) && !note(f)).map(str::to_owned).collect()
 }
 
 /// What one file gave: its events with their times, and the lines it could not read.
@@ -215,6 +229,15 @@ pub fn import(input: &mut Input, out: &mut Ingested, options: &Options) {
     let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
     let mut seconds: BTreeMap<(String, i64), u32> = BTreeMap::new();
     let origin = input.origin();
+    let unread = if input.selected.is_none() { unread_files(input) } else { Vec::new() };
+    if let [first, ..] = unread.as_slice() {
+        out.warnings.push(format!(
+            "{}: {} file{} not read as IRC logs (not .log, .txt or .weechatlog), the first {first}",
+            input.display("").trim_end_matches('/'),
+            unread.len(),
+            if unread.len() == 1 { "" } else { "s" },
+        ));
+    }
     for rel in log_files(input) {
         let Some(bytes) = out.read(input, &rel) else {
             continue;
@@ -397,10 +420,18 @@ fn date_from_path(rel: &str) -> Option<Date> {
             re(r"(?:^|[^\d])(\d{4})(\d{2})(\d{2})(?:[^\d]|$)"),
         ]
     });
-    PATTERNS.iter().find_map(|p| {
-        let c = p.captures(rel)?;
-        Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?).ok()
-    })
+    // eggdrop's default suffix: `.18Oct2024`.
+    static EGGDROP: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[^\d])(\d{1,2})([A-Za-z]{3})(\d{4})(?:[^\d]|$)"));
+    PATTERNS
+        .iter()
+        .find_map(|p| {
+            let c = p.captures(rel)?;
+            Date::new(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?).ok()
+        })
+        .or_else(|| {
+            let c = EGGDROP.captures(rel)?;
+            Date::new(c[3].parse().ok()?, month(&c[2])?, c[1].parse().ok()?).ok()
+        })
 }
 
 fn month(name: &str) -> Option<i8> {
@@ -761,6 +792,9 @@ mod tests {
         assert_eq!(date_from_path("qtox/2016/06/#qtox_20160603.log.txt"), Date::new(2016, 6, 3).ok());
         assert_eq!(date_from_path("ltsp/2019-10/05.txt"), Date::new(2019, 10, 5).ok());
         assert_eq!(date_from_path("net/#ops/2013-11-04.log"), Date::new(2013, 11, 4).ok());
+        assert_eq!(date_from_path("logs/#egg.log.18Oct2024"), Date::new(2024, 10, 18).ok(), "eggdrop");
+        assert!(is_log_name("logs/#egg.log.18Oct2024") && is_log_name("#ops.log.1"));
+        assert!(!is_log_name("#ops.log.1.gz") && !is_log_name("notes.pdf"));
         assert_eq!(channel_name("qtox/#qtox_20160603.log.txt", &[], "logs", &[]), ("qtox".to_owned(), true));
         assert_eq!(channel_name("irc.libera.#test.weechatlog", &[], "logs", &[]), ("test".to_owned(), true));
         assert_eq!(channel_name("freenode/#parsec-ops/2013-11-04.log", &[], "logs", &[]), ("parsec-ops".to_owned(), true));

@@ -152,7 +152,8 @@ fn the_shared_xchat_logs_keep_every_timed_line() {
 }
 
 /// Logs as people keep them: dates in folders, channels in no name, Windows-1252 bytes,
-/// untimed lines, and the eggdrop, dircproxy and irclogs.ubuntu.com styles.
+/// untimed lines, and the eggdrop (with its file names), dircproxy and irclogs.ubuntu.com
+/// styles.
 static LAYOUTS: LazyLock<Site> = LazyLock::new(|| {
     Site::with_config(
         &[case("irc/layouts")],
@@ -244,6 +245,12 @@ fn eggdrop_dircproxy_and_ubuntu_lines_are_events_by_their_nick() {
     for (path, bytes) in LAYOUTS.files() {
         assert!(!String::from_utf8_lossy(&bytes).contains("host.example"), "{path} publishes a hostmask");
     }
+    // eggdrop's own file names: `#egg.log.18Oct2024`; a compressed one is named, not read.
+    assert!(
+        LAYOUTS.stderr.contains("eggdrop: 1 file not read as IRC logs (not .log, .txt or .weechatlog), the first #egg.log.17Oct2024.gz"),
+        "{}",
+        LAYOUTS.stderr
+    );
 }
 
 #[test]
