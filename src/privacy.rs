@@ -20,10 +20,16 @@ pub struct Withheld {
     pub kinds: BTreeMap<&'static str, usize>,
     /// Names in the config that matched no channel (likely typos).
     pub unmatched_names: Vec<String>,
-    /// Ids of withheld channels, `"<source>:<id>"`, so mentions can hide their names.
-    pub hidden_ids: Vec<String>,
-    /// The kind of each withheld channel, by its `"<source>:<id>"`.
-    pub kinds_by_id: BTreeMap<String, &'static str>,
+    /// The kind of each withheld channel, by its id, `"<source>:<id>"` (so mentions can hide
+    /// their names).
+    pub hidden: BTreeMap<String, &'static str>,
+}
+
+impl Withheld {
+    /// The ids of the withheld channels, `"<source>:<id>"`.
+    pub fn hidden_ids(&self) -> Vec<String> {
+        self.hidden.keys().cloned().collect()
+    }
 }
 
 /// Removes every channel the config does not publish from `archive`.
@@ -41,8 +47,7 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
         match why_withheld(&channel, publish) {
             None => archive.channels.push(channel),
             Some((kind, why)) => {
-                withheld.hidden_ids.push(format!("{}:{}", channel.source, channel.id));
-                withheld.kinds_by_id.insert(format!("{}:{}", channel.source, channel.id), kind);
+                withheld.hidden.insert(format!("{}:{}", channel.source, channel.id), kind);
                 *withheld.kinds.entry(kind).or_default() += 1;
                 withheld.channels.push((channel.name, why));
             }

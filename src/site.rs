@@ -318,7 +318,7 @@ impl<'a> Site<'a> {
             let key = publish.pseudonym_key.as_deref().unwrap_or_default();
             people::pseudonyms::apply(archive, &unified.persons, key);
         }
-        let placed = snapshots::attach(archive, &self.report.withheld.hidden_ids);
+        let placed = snapshots::attach(archive, &self.report.withheld.hidden_ids());
         self.report.warnings.extend(placed);
         self.settle_ledger(before, archive);
     }
@@ -327,7 +327,7 @@ impl<'a> Site<'a> {
     /// as `archive` now holds them, and why the others were not.
     fn settle_ledger(&mut self, before: ingest::ledger::Census, archive: &Archive) {
         let published = ingest::ledger::census(archive);
-        let kinds = &self.report.withheld.kinds_by_id;
+        let kinds = &self.report.withheld.hidden;
         let withheld = before
             .into_iter()
             .filter(|(key, _)| !published.contains_key(key))
@@ -353,7 +353,7 @@ impl<'a> Site<'a> {
     /// Every page's URL and every message's permalink.
     fn lay_out<'x>(&self, archive: &'x Archive) -> Layout<'x> {
         let tz = self.config.time_zone();
-        Layout::new(archive, &self.report.withheld.hidden_ids, &tz, self.config.day_page_messages)
+        Layout::new(archive, &self.report.withheld.hidden_ids(), &tz, self.config.day_page_messages)
     }
 
     /// Detects incidents, and files what was read of each message for the next build; the

@@ -36,8 +36,9 @@ pub(super) struct Open {
     pub(super) mitigated: Option<Evidence>,
     pub(super) resolved: Option<Evidence>,
     pub(super) inferred_end: bool,
-    /// When it went quiet, for one a recovery ended after that: its messages stop there,
-    /// not at the recovery, so the chat in between is not claimed.
+    /// When it went quiet (its end inferred, or a candidate set aside still firing): a
+    /// recovery that comes later ends it, but its messages stop here, so the chat in between
+    /// is not claimed.
     went_quiet: Option<Timestamp>,
     pub(super) timeline: Vec<(Evidence, &'static str)>,
     pub(super) severity: Option<String>,
@@ -150,6 +151,12 @@ impl Open {
     fn end_quietly(mut self) -> Open {
         self.resolved = Some(self.last_activity.clone());
         self.inferred_end = true;
+        self.gone_quiet()
+    }
+
+    /// Notes that nothing happened after its last activity.
+    fn gone_quiet(mut self) -> Open {
+        self.went_quiet = Some(self.last_activity.time);
         self
     }
 
@@ -296,7 +303,7 @@ impl<'r> Channel<'r> {
             !o.escalated && if o.firing() { idle(o) > quiet } else { since(o.last_alert, now) > window }
         });
         for open in routine.filter(Open::firing) {
-            self.dormant.add(open);
+            self.dormant.add(open.gone_quiet());
         }
     }
 
@@ -575,10 +582,8 @@ impl<'r> Channel<'r> {
             let inferred = self.done.iter_mut().rev().find(|o| holds(o));
             let firing = |o: &&mut Open| o.keys.iter().any(|(k, i)| i.firing && covers(key, k));
             if let Some(open) = inferred.filter(|o| o.inferred_end).filter(firing) {
-                open.went_quiet.get_or_insert(open.last_activity.time);
                 open.resolve(at, "resolved");
-            } else if let Some(mut open) = self.dormant.take(key) {
-                open.went_quiet.get_or_insert(open.last_activity.time);
+            } else if let Some(open) = self.dormant.take(key) {
                 // A candidate no one answered recovers: it is judged as if it had stayed open.
                 self.open.push(open);
                 self.recover(key, said);

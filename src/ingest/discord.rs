@@ -100,10 +100,16 @@ pub fn import(input: &mut Input, out: &mut Ingested) {
         let exported = export.exported_at.as_deref().and_then(parse_time).or_else(|| messages.iter().map(|m| m.time).max());
         files.push(ExportFile { channel: export.channel, exported, messages });
     }
-    keep_newest(&mut files);
+    // Given in the order they were exported: where exports overlap, the archive keeps each
+    // message's copy edited last, else the one given last ([`crate::model::Archive::finish`]).
+    files.sort_by_key(|f| f.exported);
     for ExportFile { channel: raw, messages, .. } in files {
         if raw.is_thread() && raw.kind != "GuildPrivateThread" {
-            threads.push((raw, messages));
+            // A thread in several exports is joined once, with every copy of its messages.
+            match threads.iter_mut().find(|(known, _)| known.id == raw.id) {
+                Some((_, known)) => known.extend(messages),
+                None => threads.push((raw, messages)),
+            }
         } else {
             channels.entry(raw.id.clone()).or_insert_with(|| new_channel(&raw)).messages.extend(messages);
         }
@@ -128,28 +134,6 @@ struct ExportFile {
     /// Its `exportedAt`, else its newest message's time.
     exported: Option<Timestamp>,
     messages: Vec<Message>,
-}
-
-/// Where exports overlap, keeps the newest copy of each message: the one edited last, then
-/// the one from the later export, then from the file read last.
-fn keep_newest(files: &mut [ExportFile]) {
-    let mut newest: std::collections::HashMap<&str, (Option<Timestamp>, Option<Timestamp>, usize)> = std::collections::HashMap::new();
-    for (n, file) in files.iter().enumerate() {
-        for m in &file.messages {
-            let rank = (m.edited.flatten(), file.exported, n);
-            let best = newest.entry(&m.id).or_insert(rank);
-            *best = rank.max(*best);
-        }
-    }
-    let keep: Vec<Vec<bool>> = files
-        .iter()
-        .enumerate()
-        .map(|(n, file)| file.messages.iter().map(|m| newest.get(m.id.as_str()).is_some_and(|b| b.2 == n)).collect())
-        .collect();
-    for (file, keep) in files.iter_mut().zip(keep) {
-        let mut keep = keep.into_iter();
-        file.messages.retain(|_| keep.next().unwrap_or(true));
-    }
 }
 
 /// The channel header and every whole message of a file that ends early.

@@ -150,17 +150,14 @@ fn is_log_name(rel: &str) -> bool {
 /// The input's files that are neither logs nor notes (README, LICENSE): named in a warning,
 /// since they may hold chat this importer does not read (a compressed log).
 fn unread_files(input: &Input) -> Vec<String> {
-    let note = |f: &str| {
-        let name = f.rsplit('/').next().unwrap_or(f).to_lowercase();
-        name.starts_with('.') || name.starts_with("readme") || name.starts_with("license")
-    };
-    input.files().filter(|f| !is_log_name(f) && !note(f)).map(str::to_owned).collect()
+    input.files().filter(|f| !is_log_name(f) && !super::is_note(f)).map(str::to_owned).collect()
 }
 
 /// What one file gave: its events with their times, and the lines it could not read.
 struct Read {
     events: Vec<(Timestamp, Event)>,
-    /// Lines that could not be read, and the first of them (1-based).
+    /// Lines that could not be placed in time (a file with no time at all), and the first
+    /// of them (1-based).
     lost: usize,
     first_lost: Option<usize>,
     /// Lines that are chat or client events, read or not.
@@ -170,58 +167,43 @@ struct Read {
 }
 
 /// Reads one file's lines in `style`, dated by `day` when its name or folder gives one. A
-/// line without a time takes the time of the line before (at the top of a file, of the
-/// first line with one).
+/// line without a time, or with an impossible one, takes the time of the line before (at
+/// the top of a file, of the first line with one).
 fn read_lines(lines: &[String], style: Style, zone: &TimeZone, day: Option<Date>) -> Read {
     let mut reader = Reader { style, zone, day, dated_by_name: day.is_some(), last: None };
     let mut read = Read { events: Vec::new(), lost: 0, first_lost: None, lines: 0, retimed: 0 };
     let mut previous: Option<Timestamp> = None;
-    // Untimed lines before the first time, by line number.
-    let mut waiting: Vec<(usize, &str)> = Vec::new();
+    // Lines before the first time, by line number.
+    let mut waiting: Vec<(usize, String)> = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let (time, body) = match reader.line(line) {
             Line::Marker => continue,
-            Line::Timed(time, body) => (time, body),
             Line::Untimed if CLIENT_NOTE.is_match(line) => continue,
-            untimed @ (Line::Untimed | Line::Unreadable) => {
-                // An impossible clock (`39:95:90`) is kept, at the time of the line before.
-                let body = match untimed {
-                    Line::Unreadable => {
-                        read.retimed += 1;
-                        style.regex().captures(line).and_then(|c| c.iter().last().flatten()).map_or(line.as_str(), |m| m.as_str())
-                    }
-                    _ => line.as_str(),
-                };
-                read.lines += 1;
-                match previous {
-                    Some(time) => read.events.extend(event(style, body).map(|e| (time, e))),
-                    None => waiting.push((n, body)),
-                }
-                continue;
+            Line::Timed(time, body) => (Some(time), body),
+            Line::Untimed => (None, line.clone()),
+            Line::Unreadable(body) => {
+                read.retimed += 1;
+                (None, body)
             }
         };
         read.lines += 1;
-        for (_, early) in waiting.drain(..) {
-            read.events.extend(event(style, early).map(|e| (time, e)));
+        if let Some(time) = time {
+            for (_, early) in waiting.drain(..) {
+                read.events.extend(event(style, &early).map(|e| (time, e)));
+            }
+            previous = Some(time);
         }
-        previous = Some(time);
-        read.events.extend(event(style, &body).map(|e| (time, e)));
+        match previous {
+            Some(time) => read.events.extend(event(style, &body).map(|e| (time, e))),
+            None => waiting.push((n, body)),
+        }
     }
-    for (n, _) in waiting {
-        read.lose(n);
-    }
+    read.lost = waiting.len();
+    read.first_lost = waiting.first().map(|(n, _)| n + 1);
     read
-}
-
-impl Read {
-    /// Line `n` (0-based) could not be read.
-    fn lose(&mut self, n: usize) {
-        self.lost += 1;
-        self.first_lost.get_or_insert(n + 1);
-    }
 }
 
 /// Imports every log file of the input, reading wall-clock times in `zone`.
@@ -466,8 +448,9 @@ enum Line {
     Timed(Timestamp, String),
     /// A line without a time in the file's style.
     Untimed,
-    /// A line whose time cannot be read (an impossible clock, no date known).
-    Unreadable,
+    /// A line whose time cannot be read (an impossible clock, no date known), and its text
+    /// after the time.
+    Unreadable(String),
 }
 
 impl Reader<'_> {
@@ -508,7 +491,8 @@ impl Reader<'_> {
                 .and_then(|s| Timestamp::from_second(s).ok())
                 .map(|t| (t, c[2].to_owned())),
         };
-        parsed.map_or(Line::Unreadable, |(time, body)| Line::Timed(time, body))
+        let text = || c.iter().last().flatten().map_or_else(String::new, |m| m.as_str().to_owned());
+        parsed.map_or_else(|| Line::Unreadable(text()), |(time, body)| Line::Timed(time, body))
     }
 
     /// A clock time on the current day; past midnight without a marker, the next day.

@@ -110,13 +110,11 @@ impl Ledger {
         self.inputs.push(InputAccount { input, format, channels, dropped });
     }
 
-    /// Keeps drops reported outside any input's reading (an input that could not be opened)
-    /// under the input they name.
-    pub fn close_unread(&mut self, input: String) {
-        let dropped = std::mem::take(&mut self.pending);
-        if !dropped.is_empty() {
-            self.inputs.push(InputAccount { input, format: "unknown", channels: BTreeMap::new(), dropped });
-        }
+    /// Accounts for an input that could not be read at all, and why.
+    pub fn unread(&mut self, input: String, why: String) {
+        let mut dropped = std::mem::take(&mut self.pending);
+        dropped.push(Drop { reason: why, count: None, first: input.clone() });
+        self.inputs.push(InputAccount { input, format: "unknown", channels: BTreeMap::new(), dropped });
     }
 
     /// Fills in what became of each channel: `published` are the channels left in the

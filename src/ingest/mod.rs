@@ -149,12 +149,7 @@ pub fn ingest_all(inputs: &[impl AsRef<Path>], options: &Options) -> Ingested {
 pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: days::Days) -> Ingested {
     let mut out = Ingested { days, ..Ingested::default() };
     for path in inputs {
-        let path = path.as_ref();
-        if let Err(e) = ingest_one(path, "", options, &mut out) {
-            out.ledger.drop(e.to_string(), None, path.display().to_string());
-            out.ledger.close_unread(path.display().to_string());
-            out.problems.push(e);
-        }
+        ingest_one(path.as_ref(), "", options, &mut out);
     }
     out.days.finish();
     out.warnings.extend(out.days.warning.take());
@@ -167,16 +162,20 @@ pub fn ingest_remembering(inputs: &[impl AsRef<Path>], options: &Options, days: 
     out
 }
 
-/// Reads the input at `path`, which lies at `within` in the folder the user named.
-fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
+/// Reads the input at `path`, which lies at `within` in the folder the user named; one that
+/// cannot be read is a problem, and an input of the ledger that gave nothing.
+fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) {
+    if let Err(e) = read_input(path, within, options, out) {
+        out.ledger.unread(path.display().to_string(), e.to_string());
+        out.problems.push(e);
+    }
+}
+
+fn read_input(path: &Path, within: &str, options: &Options, out: &mut Ingested) -> Result<(), IngestError> {
     if let Some(children) = side_by_side(path)? {
         for child in children {
             let name = child.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if let Err(e) = ingest_one(&child, &format!("{within}{name}/"), options, out) {
-                out.ledger.drop(e.to_string(), None, child.display().to_string());
-                out.ledger.close_unread(child.display().to_string());
-                out.problems.push(e);
-            }
+            ingest_one(&child, &format!("{within}{name}/"), options, out);
         }
         return Ok(());
     }
@@ -201,7 +200,7 @@ fn ingest_one(path: &Path, within: &str, options: &Options, out: &mut Ingested) 
     }
     out.ledger.close(path.display().to_string(), format.name(), &before, &ledger::census(&out.archive));
     let account = out.ledger.inputs.last().expect("just closed");
-    if account.dropped_count() > 0 && account.lost_more_than(options.max_dropped) {
+    if account.lost_more_than(options.max_dropped) {
         let first = account.dropped.iter().find(|d| d.count.is_some()).map_or("", |d| d.first.as_str());
         out.problems.push(IngestError::invalid(
             path.display(),
@@ -226,9 +225,8 @@ fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestEr
     let (mut folders, mut files) = (Vec::new(), Vec::new());
     for entry in fs_err::read_dir(path).map_err(|e| IngestError::io(path, e))? {
         let entry = entry.map_err(|e| IngestError::io(path, e))?;
-        let name = entry.file_name().to_string_lossy().to_lowercase();
         let kind = entry.file_type().map_err(|e| IngestError::io(&entry.path(), e))?;
-        if name.starts_with('.') || name.starts_with("readme") || name.starts_with("license") {
+        if is_note(&entry.file_name().to_string_lossy()) {
             continue;
         }
         if kind.is_dir() { &mut folders } else { &mut files }.push(entry.path());
@@ -237,6 +235,13 @@ fn side_by_side(path: &Path) -> Result<Option<Vec<std::path::PathBuf>>, IngestEr
     let lone_zip =
         folders.is_empty() && files.len() == 1 && has_extension(&files[0].to_string_lossy(), &["zip"]);
     Ok(if lone_zip { Some(files) } else { (files.is_empty() && folders.len() >= 2).then_some(folders) })
+}
+
+/// Whether a file named `name` is a note beside an export (a README, a LICENSE, a hidden
+/// file), not part of it.
+pub(crate) fn is_note(name: &str) -> bool {
+    let name = name.rsplit('/').next().unwrap_or(name).to_lowercase();
+    name.starts_with('.') || name.starts_with("readme") || name.starts_with("license")
 }
 
 /// Whether a path's extension is one of `extensions` (any case).

@@ -164,7 +164,7 @@ fn tokens(text: &str, ctx: &Context, out: &mut Vec<Event<'_>>) {
         } else if let Some(url) = c.name("url") {
             // Sentence punctuation after a URL is not part of it.
             let url = url.as_str();
-            let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'', '"']);
+            let trimmed = super::without_sentence(url);
             link(trimmed, super::strip_url_tokens(trimmed), out);
             at -= url.len() - trimmed.len();
         } else if let Some(hidden) = c.name("spoiler") {

@@ -311,24 +311,25 @@ fn plain_events(source: &str) -> Vec<Event<'_>> {
 }
 
 /// Where the `http://` and `https://` addresses in plain `text` are: up to the first space or
-/// angle bracket, without the sentence's punctuation after them (a closing parenthesis stays
-/// when the address opened one, as Wikipedia's do).
+/// angle bracket, without the sentence's punctuation after them ([`without_sentence`]).
 pub(crate) fn bare_urls(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     static URL: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new(r#"(?i)\bhttps?://[^\s<>"]+"#).expect("a valid pattern"));
-    URL.find_iter(text).map(|found| {
-        let mut url = found.as_str();
-        loop {
-            let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '"']);
-            let unbalanced =
-                trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count();
-            url = if unbalanced { &trimmed[..trimmed.len() - 1] } else { trimmed };
-            if !unbalanced {
-                break;
-            }
+    URL.find_iter(text).map(|found| found.start()..found.start() + without_sentence(found.as_str()).len())
+}
+
+/// A web address found in text, without the sentence's punctuation after it; a closing
+/// parenthesis stays when the address opened one (as Wikipedia's do).
+pub(crate) fn without_sentence(mut url: &str) -> &str {
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '"']);
+        let unbalanced =
+            trimmed.ends_with(')') && trimmed.matches('(').count() < trimmed.matches(')').count();
+        if !unbalanced {
+            return trimmed;
         }
-        found.start()..found.start() + url.len()
-    })
+        url = &trimmed[..trimmed.len() - 1];
+    }
 }
 
 /// Only these schemes become links anywhere on the site.
@@ -369,10 +370,12 @@ fn is_credential(base: &str, key: &str, value: &str) -> bool {
     if CREDENTIAL_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(key)) {
         return true;
     }
-    let host = base.split("://").nth(1).and_then(|rest| rest.split(['/', ':']).next()).unwrap_or("");
-    let slack =
-        host.ends_with("slack.com") || host.ends_with("slack-files.com") || host.ends_with("slack-edge.com");
-    key == "t" && (slack || value.starts_with("xox"))
+    let slack = || {
+        let url = url::Url::parse(base).ok();
+        let host = url.as_ref().and_then(url::Url::host_str).unwrap_or("");
+        ["slack.com", "slack-files.com", "slack-edge.com"].iter().any(|h| host.ends_with(h))
+    };
+    key == "t" && (value.starts_with("xox") || slack())
 }
 
 /// Removes the credentials a link's query carries ([`is_credential`]); the rest of the link,

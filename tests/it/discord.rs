@@ -215,3 +215,16 @@ fn spoilers_underlines_image_embeds_and_thread_names_show() {
     // The guild case's thread "api rollout" was started from message 1001.
     assert!(article(&day("05"), "1001").contains("api rollout"), "{}", article(&day("05"), "1001"));
 }
+
+#[test]
+fn a_thread_in_two_exports_is_named_once_on_its_starting_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = guild(tmp.path());
+    let thread = dir.join("Ops Guild - ops - api rollout [1001].json");
+    fs_err::copy(&thread, dir.join("Ops Guild - ops - api rollout [1001] (again).json")).unwrap();
+    let site = Site::build(&[dir], &[]);
+    let page = site.page("c/ops/2024/03/05/");
+    let starter = article(&page, "1001");
+    assert_eq!(starter.matches("api rollout").count(), 1, "{starter}");
+    assert_eq!(anchors(&page).iter().filter(|a| *a == "2001").count(), 1, "each reply once");
+}

@@ -60,14 +60,14 @@ fn with_documents<T>(f: impl FnOnce(&scrollback::index::documents::Documents) ->
         &scrollback::ingest::Options::default(),
     );
     let withheld = scrollback::privacy::select_channels(&mut ingested.archive, &config.publish);
-    scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids);
+    scrollback::snapshots::attach(&mut ingested.archive, &withheld.hidden_ids());
     let redactor = scrollback::redact::Redactor::new(&config.redaction).unwrap();
     let known = scrollback::store::Known::nothing();
     let contents = scrollback::redact::redact_archive(&mut ingested.archive, &redactor, &known).contents;
     let tz = config.time_zone();
     let layout = scrollback::layout::Layout::new(
         &ingested.archive,
-        &withheld.hidden_ids,
+        &withheld.hidden_ids(),
         &tz,
         config.day_page_messages,
     );
