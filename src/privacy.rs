@@ -47,7 +47,7 @@ pub fn select_channels(archive: &mut Archive, publish: &Publish) -> Withheld {
         match why_withheld(&channel, publish) {
             None => archive.channels.push(channel),
             Some((kind, why)) => {
-                withheld.hidden.insert(format!("{}:{}", channel.source, channel.id), kind);
+                withheld.hidden.insert(crate::layout::channel_key(&channel), kind);
                 *withheld.kinds.entry(kind).or_default() += 1;
                 withheld.channels.push((channel.name, why));
             }

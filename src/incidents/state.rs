@@ -211,6 +211,17 @@ fn name_of(key: &str) -> &str {
     key.split_once(" (").map_or(key, |(name, _)| name)
 }
 
+/// Keeps, of the candidates listed under `key`'s name, those `keep` says; the name goes when
+/// none is left.
+fn unlist(by_name: &mut foldhash::HashMap<String, Vec<u64>>, key: &str, mut keep: impl FnMut(u64) -> bool) {
+    let name = name_of(key);
+    let Some(ids) = by_name.get_mut(name) else { return };
+    ids.retain(|id| keep(*id));
+    if ids.is_empty() {
+        by_name.remove(name);
+    }
+}
+
 /// The most quiet candidates a channel remembers; beyond, the oldest is forgotten (a source
 /// that never sends recoveries would otherwise keep every alert it ever sent).
 const DORMANT: usize = 1000;
@@ -221,12 +232,7 @@ impl Dormant {
             && let Some((old, forgotten)) = self.candidates.pop_first()
         {
             for key in forgotten.keys.keys() {
-                if let Some(ids) = self.by_name.get_mut(name_of(key)) {
-                    ids.retain(|id| *id != old);
-                    if ids.is_empty() {
-                        self.by_name.remove(name_of(key));
-                    }
-                }
+                unlist(&mut self.by_name, key, |id| id != old);
             }
         }
         let id = self.next;
@@ -246,18 +252,14 @@ impl Dormant {
     /// Alert `key` fired again: a candidate that held it is forgotten.
     fn forget(&mut self, key: &str) {
         let Dormant { candidates, by_name, .. } = self;
-        let Some(ids) = by_name.get_mut(name_of(key)) else { return };
-        ids.retain(|id| match candidates.get(id) {
+        unlist(by_name, key, |id| match candidates.get(&id) {
             Some(open) if open.keys.contains_key(key) => {
-                candidates.remove(id);
+                candidates.remove(&id);
                 false
             }
             Some(_) => true,
             None => false,
         });
-        if ids.is_empty() {
-            by_name.remove(name_of(key));
-        }
     }
 
     /// The newest candidate holding alert `key`, taken out.

@@ -234,18 +234,11 @@ fn join_thread(channels: &mut BTreeMap<String, Channel>, thread: &RawChannel, mu
 /// under what it is (`kind`).
 fn named_card(kind: &str, title: String, link: Option<String>) -> Attachment {
     Attachment {
-        color: None,
-        pretext: None,
-        author_name: None,
-        author_link: None,
         title: Some(title),
         title_link: link.clone(),
-        text: None,
-        fields: Vec::new(),
-        footer: None,
-        fallback: None,
         from_url: link,
         service_name: Some(kind.to_owned()),
+        ..Attachment::default()
     }
 }
 

@@ -160,8 +160,6 @@ struct Read {
     /// of them (1-based).
     lost: usize,
     first_lost: Option<usize>,
-    /// Lines that are chat or client events, read or not.
-    lines: usize,
     /// Lines whose time could not be read, kept at the time of the line before.
     retimed: usize,
 }
@@ -171,7 +169,7 @@ struct Read {
 /// the top of a file, of the first line with one).
 fn read_lines(lines: &[String], style: Style, zone: &TimeZone, day: Option<Date>) -> Read {
     let mut reader = Reader { style, zone, day, dated_by_name: day.is_some(), last: None };
-    let mut read = Read { events: Vec::new(), lost: 0, first_lost: None, lines: 0, retimed: 0 };
+    let mut read = Read { events: Vec::new(), lost: 0, first_lost: None, retimed: 0 };
     let mut previous: Option<Timestamp> = None;
     // Lines before the first time, by line number.
     let mut waiting: Vec<(usize, String)> = Vec::new();
@@ -189,7 +187,6 @@ fn read_lines(lines: &[String], style: Style, zone: &TimeZone, day: Option<Date>
                 (None, body)
             }
         };
-        read.lines += 1;
         if let Some(time) = time {
             for (_, early) in waiting.drain(..) {
                 read.events.extend(event(style, &early).map(|e| (time, e)));

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::layout::channel_key;
 use crate::model::Archive;
 
 /// Every input's account, in the order the inputs were read.
@@ -80,8 +81,7 @@ pub type Census = BTreeMap<String, (String, usize)>;
 
 /// How many messages each channel of `archive` holds.
 pub fn census(archive: &Archive) -> Census {
-    let key = |c: &crate::model::Channel| format!("{}:{}", c.source, c.id);
-    archive.channels.iter().map(|c| (key(c), (c.name.clone(), c.messages.len()))).collect()
+    archive.channels.iter().map(|c| (channel_key(c), (c.name.clone(), c.messages.len()))).collect()
 }
 
 impl Ledger {
@@ -150,18 +150,16 @@ impl Ledger {
             }
         }
     }
-}
 
-/// The ledger's file in the index directory.
-pub const FILE: &str = "inputs.json";
-
-impl Ledger {
     /// Writes the ledger as `inputs.json` in `dir` (the site's index directory).
     pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         fs_err::write(dir.join(FILE), json)
     }
 }
+
+/// The ledger's file in the index directory.
+pub const FILE: &str = "inputs.json";
 
 impl InputAccount {
     /// Messages read from the input.
@@ -174,8 +172,8 @@ impl InputAccount {
         self.dropped.iter().filter_map(|d| d.count).sum()
     }
 
-    /// Whether it dropped more than `share` of what it held (read and dropped), or a
-    /// whole file.
+    /// Whether the lines or records it dropped are more than `share` of what it held (read
+    /// and dropped). A whole file lost is not counted here: it is a problem of its own.
     pub fn lost_more_than(&self, share: f64) -> bool {
         let dropped = self.dropped_count();
         #[expect(clippy::cast_precision_loss, reason = "a share of messages")]

@@ -465,7 +465,7 @@ fn strip_tags(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{BTreeMap, Context, Text};
+    use super::{BTreeMap, Context, Text, strip_url_tokens};
 
     #[test]
     fn plain_text_links_its_web_addresses_without_the_sentence_around_them() {
@@ -489,8 +489,6 @@ mod tests {
         );
         assert_eq!(super::links(&text, &ctx), ["https://wiki.example.com/r?t=1m6s"]);
     }
-
-    use super::strip_url_tokens;
 
     #[test]
     fn links_keep_every_parameter_but_credentials() {
